@@ -1,0 +1,32 @@
+// Prefixed, time-sortable identifiers (e.g. `mem_01J9…`): readable in logs, sortable by creation time.
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32
+
+function encodeTime(ms: number): string {
+  let out = '';
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[ms % 32] + out;
+    ms = Math.floor(ms / 32);
+  }
+  return out;
+}
+
+function encodeRandom(bytes: Buffer): string {
+  let out = '';
+  for (const b of bytes) out += ALPHABET[b & 31];
+  return out;
+}
+
+/**
+ * A new id with the given prefix: 10 chars of time + 16 random chars (80 bits).
+ * @example newId('mem') // 'mem_01JD5Q8Z3XK4T2M9PQRS7VWXYZ'
+ */
+export function newId(prefix: string, now = Date.now()): string {
+  return `${prefix}_${encodeTime(now)}${encodeRandom(randomBytes(16))}`;
+}
+
+/** A random secret token, URL-safe, with a readable prefix (`sk_admin_…`). */
+export function newSecret(prefix: string): string {
+  return `${prefix}_${randomBytes(24).toString('base64url')}`;
+}

@@ -1,0 +1,124 @@
+// DuckDB adapter: one embedded database file owned by this process, a small pool of connections.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { JsonColumn, Row, SqlExecutor, SqlParam, Store, StoreCapabilities } from '../port.ts';
+import { fromDuckValue } from './duckdb-values.ts';
+import { ConnectionPool } from './connection-pool.ts';
+
+const DUCK_TYPES: Record<JsonColumn['type'], string> = {
+  text: 'VARCHAR',
+  bigint: 'BIGINT',
+  double: 'DOUBLE',
+  numeric: 'DECIMAL(18,4)',
+  boolean: 'BOOLEAN',
+  timestamptz: 'TIMESTAMPTZ',
+  date: 'DATE',
+  json: 'JSON',
+};
+
+const MAX_CONFLICT_RETRIES = 8;
+
+function isConflict(e: unknown): boolean {
+  const m = String((e as Error)?.message ?? e);
+  return m.includes('Conflict on') || m.includes('write-write conflict') || m.includes('TransactionContext Error: Catalog write-write');
+}
+
+function toParams(params?: SqlParam[]): DuckDBValue[] | undefined {
+  if (!params || params.length === 0) return undefined;
+  return params.map((p) => (p === undefined ? null : (p as DuckDBValue)));
+}
+
+async function runQuery(conn: DuckDBConnection, sql: string, params?: SqlParam[]): Promise<Row[]> {
+  const reader = await conn.runAndReadAll(sql, toParams(params));
+  const names = reader.columnNames();
+  const types = reader.columnTypes();
+  const rows = reader.getRows();
+  const out: Row[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    const o: Row = {};
+    for (let c = 0; c < names.length; c++) o[names[c]] = fromDuckValue(r[c], types[c]);
+    out[i] = o;
+  }
+  return out;
+}
+
+class DuckExecutor implements SqlExecutor {
+  constructor(private readonly conn: DuckDBConnection) {}
+  async query<T extends Row = Row>(sql: string, params?: SqlParam[]): Promise<T[]> {
+    return (await runQuery(this.conn, sql, params)) as T[];
+  }
+  async exec(sql: string, params?: SqlParam[]): Promise<void> {
+    await this.conn.run(sql, toParams(params));
+  }
+}
+
+export class DuckDbStore implements Store {
+  readonly engine = 'duckdb' as const;
+  readonly capabilities: StoreCapabilities = { multiProcess: false, skipLocked: false, fastAnalytics: true };
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly pool: ConnectionPool<DuckDBConnection>,
+    private readonly path: string,
+  ) {}
+
+  /** Opens (creating if needed) the database file; `:memory:` gives a throwaway in-memory database. */
+  static async open(path: string, opts: { connections?: number } = {}): Promise<DuckDbStore> {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const instance = await DuckDBInstance.create(path);
+    const size = opts.connections ?? 4;
+    const conns: DuckDBConnection[] = [];
+    for (let i = 0; i < size; i++) {
+      const c = await instance.connect();
+      await c.run("SET TimeZone = 'UTC'"); // icu is bundled but only loaded after the instance starts
+      conns.push(c);
+    }
+    return new DuckDbStore(instance, new ConnectionPool(conns), path);
+  }
+
+  async query<T extends Row = Row>(sql: string, params?: SqlParam[]): Promise<T[]> {
+    return this.pool.use((c) => runQuery(c, sql, params)) as Promise<T[]>;
+  }
+
+  async exec(sql: string, params?: SqlParam[]): Promise<void> {
+    await this.pool.use((c) => c.run(sql, toParams(params)));
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.pool.use(async (conn) => {
+          await conn.run('BEGIN TRANSACTION');
+          try {
+            const result = await fn(new DuckExecutor(conn));
+            await conn.run('COMMIT');
+            return result;
+          } catch (e) {
+            await conn.run('ROLLBACK').catch(() => undefined);
+            throw e;
+          }
+        });
+      } catch (e) {
+        if (!isConflict(e) || attempt >= MAX_CONFLICT_RETRIES) throw e;
+        await new Promise((r) => setTimeout(r, 2 + Math.random() * 10 * (attempt + 1)));
+      }
+    }
+  }
+
+  jsonRows(paramIndex: number, columns: JsonColumn[], alias: string): string {
+    const struct = '{' + columns.map((c) => `"${c.name}":"${DUCK_TYPES[c.type]}"`).join(',') + '}';
+    const cols = columns.map((c) => `"${c.name}"`).join(', ');
+    return `(SELECT ${cols} FROM (SELECT unnest(from_json($${paramIndex}::JSON, '[${struct}]'), recursive := true))) AS ${alias}`;
+  }
+
+  describe(): string {
+    return `duckdb:${this.path}`;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.drain((c) => c.closeSync());
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,38 @@
+// Versioned migrations, applied in order on start; the same list serves both engines via DialectTypes.
+import type { DialectTypes, Store } from '../port.ts';
+import * as m001 from './001-core.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(t: DialectTypes): string[];
+}
+
+/** Every migration, oldest first. Append new ones; never edit one that has shipped. */
+export const MIGRATIONS: Migration[] = [m001];
+
+const TYPES: Record<Store['engine'], DialectTypes> = {
+  duckdb: { json: 'JSON', double: 'DOUBLE' },
+  postgres: { json: 'JSON', double: 'DOUBLE PRECISION' },
+};
+
+const MIGRATION_LOCK = 7_411_001; // PostgreSQL advisory lock id: one migrator at a time across processes
+
+/** Applies pending migrations in one transaction (PostgreSQL: under an advisory lock, so concurrent starts wait). */
+export async function migrate(store: Store): Promise<number[]> {
+  await store.exec(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+  );
+  return store.transaction(async (tx) => {
+    if (store.capabilities.multiProcess) await tx.exec('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    const done = new Set((await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));
+    const applied: number[] = [];
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      for (const stmt of m.up(TYPES[store.engine])) await tx.exec(stmt);
+      await tx.exec('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      applied.push(m.version);
+    }
+    return applied;
+  });
+}

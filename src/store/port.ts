@@ -1,0 +1,57 @@
+// The narrow store port: SQL in the dialect both DuckDB and PostgreSQL accept, plus capability flags and
+// helpers for the few places where the engines really differ. Nothing outside src/store knows which engine runs.
+
+/** A value that may be bound as a query parameter. Timestamps are bound as ISO strings and cast in SQL. */
+export type SqlParam = string | number | boolean | null | bigint;
+
+/** A row as returned by either adapter: bigint/numeric as number, timestamps as ISO strings, JSON parsed. */
+export type Row = Record<string, any>;
+
+/** Runs SQL with positional `$1, $2, …` parameters. */
+export interface SqlExecutor {
+  /** Runs a statement and returns its rows (empty for statements without a result). */
+  query<T extends Row = Row>(sql: string, params?: SqlParam[]): Promise<T[]>;
+  /** Runs a statement and returns nothing; use for DDL and writes whose rows you do not need. */
+  exec(sql: string, params?: SqlParam[]): Promise<void>;
+}
+
+/** Column description for {@link Store.jsonRows}. */
+export interface JsonColumn {
+  name: string;
+  type: 'text' | 'bigint' | 'double' | 'numeric' | 'boolean' | 'timestamptz' | 'date' | 'json';
+}
+
+/** Differences between engines, as data rather than `if (engine === …)` in the modules. */
+export interface StoreCapabilities {
+  /** Several processes may open the same database at once (PostgreSQL), or only one (DuckDB file). */
+  multiProcess: boolean;
+  /** `FOR UPDATE SKIP LOCKED` row locks are available for job claiming. */
+  skipLocked: boolean;
+  /** Analytics over millions of rows run in well under a second (columnar engine). */
+  fastAnalytics: boolean;
+}
+
+export interface Store extends SqlExecutor {
+  readonly engine: 'duckdb' | 'postgres';
+  readonly capabilities: StoreCapabilities;
+  /**
+   * Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. Write-write conflicts
+   * (DuckDB "Conflict on update", PostgreSQL serialization failures) are retried a few times.
+   */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * A FROM-clause fragment that turns one JSON-array parameter into rows with typed columns, so a whole batch
+   * is sent as a single parameter. `alias` names the derived table.
+   * @example `INSERT INTO t (a, b) SELECT a, b FROM ${store.jsonRows(1, cols, 'r')}` with params [JSON.stringify(rows)]
+   */
+  jsonRows(paramIndex: number, columns: JsonColumn[], alias: string): string;
+  /** Human description for logs, without secrets. */
+  describe(): string;
+  close(): Promise<void>;
+}
+
+/** SQL type names used in migrations, per engine. */
+export interface DialectTypes {
+  json: string;
+  double: string;
+}
