@@ -1,0 +1,36 @@
+// One validated configuration, read from environment variables and overridden by CLI flags.
+import { z } from 'zod';
+
+export const ConfigSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(7300),
+  host: z.string().default('127.0.0.1'),
+  dbPath: z.string().default('./data/siyu.duckdb'),
+  databaseUrl: z.string().url().optional(),
+  adminKey: z.string().min(16).optional(),
+  writeKey: z.string().min(8).optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Group commit: how long the ingest writer waits to gather more messages before committing. */
+  ingestMaxDelayMs: z.coerce.number().int().min(0).max(1000).default(5),
+  /** Group commit: the most messages one commit may hold. */
+  ingestMaxBatch: z.coerce.number().int().min(1).max(100_000).default(20_000),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Reads SIYU_* environment variables, then applies explicit overrides (CLI flags win). */
+export function loadConfig(overrides: Partial<Record<keyof Config, unknown>> = {}, env = process.env): Config {
+  const fromEnv = {
+    port: env.SIYU_PORT ?? env.PORT,
+    host: env.SIYU_HOST,
+    dbPath: env.SIYU_DB_PATH,
+    databaseUrl: env.SIYU_DATABASE_URL || undefined,
+    adminKey: env.SIYU_ADMIN_KEY || undefined,
+    writeKey: env.SIYU_WRITE_KEY || undefined,
+    logLevel: env.SIYU_LOG_LEVEL,
+    ingestMaxDelayMs: env.SIYU_INGEST_MAX_DELAY_MS,
+    ingestMaxBatch: env.SIYU_INGEST_MAX_BATCH,
+  };
+  const merged: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries({ ...fromEnv, ...overrides })) if (v !== undefined) merged[k] = v;
+  return ConfigSchema.parse(merged);
+}

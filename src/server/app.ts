@@ -1,0 +1,77 @@
+// Assembles the HTTP application: validation, auth, error mapping, OpenAPI, metrics and every module's routes.
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from '../core/config.ts';
+import type { Store } from '../store/port.ts';
+import { authHook } from './auth.ts';
+import { errorHandler } from './error-mapping.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { createServices, type Services } from './services.ts';
+import { systemRoutes } from './system-routes.ts';
+
+export interface AppOptions {
+  store: Store;
+  config: Config;
+  metrics?: Metrics;
+  /** pino logger options or false; defaults to the configured level. */
+  logger?: boolean | object;
+}
+
+export type App = FastifyInstance;
+
+/** Largest body any route accepts; ingest routes set their own, smaller limits. */
+const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
+
+/** Each domain module contributes one Fastify plugin factory; add new modules here. */
+const routeModules: Array<(s: Services) => FastifyPluginAsync> = [];
+
+/**
+ * Builds the app and its services. Call `app.ready()` (or `listen`) before use, `app.close()` to flush.
+ * @example const { app } = await buildApp({ store, config }); const res = await app.inject({ url: '/healthz' });
+ */
+export async function buildApp(opts: AppOptions): Promise<{ app: App; services: Services }> {
+  const metrics = opts.metrics ?? createMetrics({ defaults: true });
+  const app = Fastify({
+    logger: opts.logger ?? (opts.config.logLevel === 'silent' ? false : { level: opts.config.logLevel }),
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    disableRequestLogging: true,
+    ajv: { customOptions: { coerceTypes: false } },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => {
+    const body = { type: 'not_found', code: 'route.not_found', message: `No route ${req.method} ${req.url.split('?')[0]}` };
+    return reply.status(404).send(req.url.startsWith('/v1/') ? { success: false, ...body } : body);
+  });
+
+  const services = createServices(opts.store, opts.config, metrics);
+  app.decorateRequest('principal', null);
+  app.addHook('preHandler', authHook(services.workspaces));
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+  });
+  app.addHook('onClose', async () => services.close());
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Siyu API', version: '0.1.0', description: 'Private-domain user operations: ingest, members, orders, tags, import/export.' },
+      components: {
+        securitySchemes: {
+          writeKey: { type: 'http', scheme: 'basic', description: 'Segment-style: the write key is the username, password empty' },
+          adminKey: { type: 'http', scheme: 'bearer', description: 'Admin API key' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(systemRoutes(services));
+  for (const register of routeModules) await app.register(register(services));
+  return { app, services };
+}
