@@ -1,5 +1,5 @@
 // Assembles the HTTP application: validation, auth, error mapping, OpenAPI, metrics and every module's routes.
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -36,7 +36,8 @@ export async function buildApp(opts: AppOptions): Promise<{ app: App; services: 
   const app = Fastify({
     logger: opts.logger ?? (opts.config.logLevel === 'silent' ? false : { level: opts.config.logLevel }),
     bodyLimit: DEFAULT_BODY_LIMIT,
-    disableRequestLogging: true,
+    // Per-request lines would dominate the log at ingest rates; metrics count requests instead.
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: false } },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);

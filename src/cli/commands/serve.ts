@@ -1,0 +1,28 @@
+// `siyu serve`: runs the API (and, as modules add them, workers and the console) until interrupted.
+import type { Command } from 'commander';
+import { loadConfig } from '../../core/config.ts';
+import { startServer } from '../../server/serve.ts';
+import { withStoreOptions } from '../options.ts';
+
+export function registerServe(program: Command) {
+  withStoreOptions(program.command('serve'))
+    .description('start the API server on the configured store')
+    .option('--port <port>', 'port to listen on (default 7300, or SIYU_PORT)')
+    .option('--host <host>', 'interface to bind (default 127.0.0.1, or SIYU_HOST)')
+    .action(async (opts) => {
+      const config = loadConfig({ dbPath: opts.db, databaseUrl: opts.databaseUrl, port: opts.port, host: opts.host });
+      const server = await startServer(config);
+      process.stdout.write(`Siyu listening on ${server.url} (${server.services.store.describe()})\n`);
+      await waitForSignal();
+      await server.stop();
+    });
+}
+
+/** Resolves on SIGINT/SIGTERM so the server can flush and close cleanly. */
+export function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => resolve();
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}

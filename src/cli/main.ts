@@ -1,0 +1,34 @@
+// The `siyu` command line: every command takes --db / --database-url; data commands are clients of the API.
+import { Command, CommanderError } from 'commander';
+import { isSiyuError } from '../core/errors.ts';
+import { registerServe } from './commands/serve.ts';
+import { registerMigrate } from './commands/migrate.ts';
+import { registerKeys } from './commands/keys.ts';
+import { registerMember } from './commands/member.ts';
+
+/** Commands contributed by modules; each adds itself to the program. */
+const registrars: Array<(program: Command) => void> = [registerServe, registerMigrate, registerKeys, registerMember];
+
+export function buildProgram(): Command {
+  const program = new Command('siyu')
+    .description('Siyu (私域) — private-domain user operations platform')
+    .version('0.1.0')
+    .showHelpAfterError();
+  for (const register of registrars) register(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) process.exit(e.exitCode);
+    if (isSiyuError(e)) {
+      process.stderr.write(`siyu: ${e.message}${e.field ? ` [${e.field}]` : ''} (${e.code})\n`);
+      process.exit(e.type === 'invalid_data' ? 2 : 1);
+    }
+    process.stderr.write(`siyu: ${(e as Error)?.stack ?? e}\n`);
+    process.exit(1);
+  }
+}
