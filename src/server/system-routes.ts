@@ -39,11 +39,11 @@ export function systemRoutes(s: Services): FastifyPluginAsync {
         schema: {
           tags: ['system'],
           summary: 'Create an API key; the secret is returned once',
-          body: z.object({ kind: z.enum(['write', 'admin']), name: z.string().max(200).optional() }).strict(),
+          body: z.object({ kind: z.enum(['write', 'admin']), name: z.string().max(200).optional(), channel: z.string().max(64).optional() }).strict(),
         },
       },
       async (req, reply) => {
-        const key = await s.workspaces.createKey(workspaceOf(req), req.body.kind, { name: req.body.name });
+        const key = await s.workspaces.createKey(workspaceOf(req), req.body.kind, { name: req.body.name, channel: req.body.channel });
         return reply.status(201).send(key);
       },
     );

@@ -14,6 +14,7 @@ export interface ApiKeyRow {
   kind: 'write' | 'admin';
   name: string | null;
   prefix: string;
+  channel: string | null;
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
@@ -29,18 +30,18 @@ export const workspacesRepo = {
   async list(db: SqlExecutor): Promise<WorkspaceRow[]> {
     return db.query<WorkspaceRow>('SELECT * FROM workspaces ORDER BY created_at');
   },
-  async insertKey(db: SqlExecutor, k: { id: string; workspaceId: string; kind: string; name: string | null; hash: string; prefix: string }) {
+  async insertKey(db: SqlExecutor, k: { id: string; workspaceId: string; kind: string; name: string | null; hash: string; prefix: string; channel: string | null }) {
     await db.exec(
-      'INSERT INTO api_keys (id, workspace_id, kind, name, secret_hash, prefix) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
-      [k.id, k.workspaceId, k.kind, k.name, k.hash, k.prefix],
+      'INSERT INTO api_keys (id, workspace_id, kind, name, secret_hash, prefix, channel) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING',
+      [k.id, k.workspaceId, k.kind, k.name, k.hash, k.prefix, k.channel],
     );
   },
   async keyByHash(db: SqlExecutor, hash: string): Promise<ApiKeyRow | undefined> {
-    return (await db.query<ApiKeyRow>('SELECT id, workspace_id, kind, name, prefix, created_at, last_used_at, revoked_at FROM api_keys WHERE secret_hash = $1', [hash]))[0];
+    return (await db.query<ApiKeyRow>('SELECT id, workspace_id, kind, name, prefix, channel, created_at, last_used_at, revoked_at FROM api_keys WHERE secret_hash = $1', [hash]))[0];
   },
   async listKeys(db: SqlExecutor, workspaceId: string): Promise<ApiKeyRow[]> {
     return db.query<ApiKeyRow>(
-      'SELECT id, workspace_id, kind, name, prefix, created_at, last_used_at, revoked_at FROM api_keys WHERE workspace_id = $1 ORDER BY created_at',
+      'SELECT id, workspace_id, kind, name, prefix, channel, created_at, last_used_at, revoked_at FROM api_keys WHERE workspace_id = $1 ORDER BY created_at',
       [workspaceId],
     );
   },

@@ -12,6 +12,8 @@ export interface Principal {
   workspaceId: string;
   keyId: string;
   kind: KeyKind;
+  /** Default source channel for data sent with this key (e.g. a POS key → 'store'). */
+  channel: string | null;
 }
 
 const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
@@ -51,7 +53,7 @@ export class WorkspaceService {
    * Creates a key and returns its secret; only the hash is stored. Pass `secret` to register a known value
    * (SIYU_ADMIN_KEY / SIYU_WRITE_KEY), which is idempotent.
    */
-  async createKey(workspaceId: string, kind: KeyKind, opts: { name?: string; secret?: string } = {}) {
+  async createKey(workspaceId: string, kind: KeyKind, opts: { name?: string; secret?: string; channel?: string } = {}) {
     await this.get(workspaceId);
     const secret = opts.secret ?? newSecret(kind === 'admin' ? 'sk_admin' : 'wk');
     const id = newId('key');
@@ -64,7 +66,7 @@ export class WorkspaceService {
       return { id: existing.id, secret, kind, workspaceId, prefix: existing.prefix };
     }
     const prefix = secret.slice(0, Math.min(10, secret.length));
-    await workspacesRepo.insertKey(this.store, { id, workspaceId, kind, name: opts.name ?? null, hash, prefix });
+    await workspacesRepo.insertKey(this.store, { id, workspaceId, kind, name: opts.name ?? null, hash, prefix, channel: opts.channel ?? null });
     return { id, secret, kind, workspaceId, prefix };
   }
 
@@ -91,7 +93,7 @@ export class WorkspaceService {
     const hit = this.cache.get(hash);
     if (hit && now - hit.at < CACHE_TTL_MS) return hit.principal;
     const row = await workspacesRepo.keyByHash(this.store, hash);
-    const principal = row && !row.revoked_at ? { workspaceId: row.workspace_id, keyId: row.id, kind: row.kind } : null;
+    const principal = row && !row.revoked_at ? { workspaceId: row.workspace_id, keyId: row.id, kind: row.kind, channel: row.channel } : null;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(hash, { principal, at: now });
     if (principal && now - (this.touched.get(principal.keyId) ?? 0) > TOUCH_EVERY_MS) {

@@ -19,6 +19,7 @@ export function up(t: DialectTypes): string[] {
       name VARCHAR,
       secret_hash VARCHAR NOT NULL UNIQUE,
       prefix VARCHAR NOT NULL,
+      channel VARCHAR,
       created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
       last_used_at TIMESTAMPTZ,
       revoked_at TIMESTAMPTZ
