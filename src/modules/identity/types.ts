@@ -32,6 +32,11 @@ export interface IdentityKey {
 export interface IdentityInput {
   userId?: string | null;
   anonymousId?: string | null;
+  /**
+   * Segment `alias`: the earlier id (an anonymous id or a previous user id) whose member is merged into the
+   * member of `userId`. An explicit merge request, so it merges even when only weak identifiers are involved.
+   */
+  previousId?: string | null;
   /** Already-typed identifiers (e.g. from an order's `phone`, or an import column). */
   identities?: IdentityKey[];
   traits?: Record<string, unknown> | null;

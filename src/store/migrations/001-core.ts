@@ -133,7 +133,7 @@ export function up(t: DialectTypes): string[] {
     `CREATE TABLE refunds (
       workspace_id VARCHAR NOT NULL,
       id VARCHAR NOT NULL,
-      order_id VARCHAR NOT NULL,
+      order_id VARCHAR,
       member_id VARCHAR,
       amount DECIMAL(14,2) NOT NULL,
       reason VARCHAR,
