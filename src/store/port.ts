@@ -36,12 +36,14 @@ export interface Store extends SqlExecutor {
   readonly capabilities: StoreCapabilities;
   /**
    * Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. Write-write conflicts
-   * (DuckDB "Conflict on update", PostgreSQL serialization failures) are retried a few times.
+   * (DuckDB "Conflict on update", PostgreSQL serialization failures) and errors carrying `retryable: true` (a
+   * concurrent writer claimed the same key first) are retried a few times, so `fn` must be safe to re-run.
    */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /**
    * A FROM-clause fragment that turns one JSON-array parameter into rows with typed columns, so a whole batch
-   * is sent as a single parameter. `alias` names the derived table.
+   * is sent as a single parameter. `alias` names the derived table. Values of `json` columns are nested as they
+   * are (objects), not pre-serialised strings — a string would be stored as a JSON string.
    * @example `INSERT INTO t (a, b) SELECT a, b FROM ${store.jsonRows(1, cols, 'r')}` with params [JSON.stringify(rows)]
    */
   jsonRows(paramIndex: number, columns: JsonColumn[], alias: string): string;
@@ -54,4 +56,9 @@ export interface Store extends SqlExecutor {
 export interface DialectTypes {
   json: string;
   double: string;
+  /**
+   * Create secondary B-tree indexes for point lookups (PostgreSQL). DuckDB scans columns fast with zone maps, and
+   * its ART indexes slow appends and turn updates of indexed columns into delete+insert, so it skips them.
+   */
+  secondaryIndexes: boolean;
 }

@@ -20,6 +20,7 @@ const DUCK_TYPES: Record<JsonColumn['type'], string> = {
 const MAX_CONFLICT_RETRIES = 8;
 
 function isConflict(e: unknown): boolean {
+  if ((e as { retryable?: boolean })?.retryable === true) return true;
   const m = String((e as Error)?.message ?? e);
   return m.includes('Conflict on') || m.includes('write-write conflict') || m.includes('TransactionContext Error: Catalog write-write');
 }

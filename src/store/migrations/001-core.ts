@@ -5,6 +5,23 @@ export const version = 1;
 export const name = 'core';
 
 export function up(t: DialectTypes): string[] {
+  return [...tables(t), ...(t.secondaryIndexes ? INDEXES : [])];
+}
+
+const INDEXES = [
+  'CREATE INDEX identities_member ON identities (workspace_id, member_id)',
+  'CREATE INDEX events_member_ts ON events (workspace_id, member_id, ts)',
+  'CREATE INDEX events_name_ts ON events (workspace_id, name, ts)',
+  'CREATE INDEX orders_member_paid ON orders (workspace_id, member_id, paid_at)',
+  'CREATE INDEX order_items_member ON order_items (workspace_id, member_id)',
+  'CREATE INDEX refunds_member ON refunds (workspace_id, member_id)',
+  'CREATE INDEX refunds_order ON refunds (workspace_id, order_id)',
+  'CREATE INDEX members_phone ON members (workspace_id, phone)',
+  'CREATE INDEX members_email ON members (workspace_id, email)',
+  'CREATE INDEX member_tags_tag ON member_tags (workspace_id, tag_id)',
+];
+
+function tables(t: DialectTypes): string[] {
   return [
     `CREATE TABLE workspaces (
       id VARCHAR PRIMARY KEY,

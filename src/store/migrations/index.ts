@@ -12,8 +12,8 @@ export interface Migration {
 export const MIGRATIONS: Migration[] = [m001];
 
 const TYPES: Record<Store['engine'], DialectTypes> = {
-  duckdb: { json: 'JSON', double: 'DOUBLE' },
-  postgres: { json: 'JSON', double: 'DOUBLE PRECISION' },
+  duckdb: { json: 'JSON', double: 'DOUBLE', secondaryIndexes: false },
+  postgres: { json: 'JSON', double: 'DOUBLE PRECISION', secondaryIndexes: true },
 };
 
 const MIGRATION_LOCK = 7_411_001; // PostgreSQL advisory lock id: one migrator at a time across processes

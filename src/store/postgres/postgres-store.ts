@@ -83,7 +83,7 @@ export class PostgresStore implements Store {
         return result;
       } catch (e) {
         await client.query('ROLLBACK').catch(() => undefined);
-        if (!RETRYABLE.has((e as any)?.code) || attempt >= 8) throw e;
+        if (!(RETRYABLE.has((e as any)?.code) || (e as any)?.retryable === true) || attempt >= 8) throw e;
         await new Promise((r) => setTimeout(r, 2 + Math.random() * 10 * (attempt + 1)));
       } finally {
         client.release();

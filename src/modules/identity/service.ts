@@ -1,0 +1,175 @@
+// Identity resolution on the store: one member per person across channels, deterministic merges with history.
+import { newId } from '../../core/ids.ts';
+import { invalid } from '../../core/errors.ts';
+import type { SqlExecutor, Store } from '../../store/port.ts';
+import { extractKeys, keyId, parseRef } from './identity-keys.ts';
+import { aliasCandidates, planResolution, type KnownOwner } from './resolution-plan.ts';
+import { identityRepo, type MemberAttrRow } from './repo.ts';
+import { mergeExtra, traitsToPatch, type AttributePatch } from './traits.ts';
+import { STRONG_TYPES, type IdentityInput, type IdentityKey, type IdentityPort, type MergeHook, type ResolveResult } from './types.ts';
+
+const TOUCH_AFTER_MS = 60 * 60 * 1000; // last_seen_at is kept to the hour: cheaper than a write per message
+
+/** A retryable error: another transaction claimed an identifier first; resolving again sees its owner. */
+class ConcurrentClaim extends Error {
+  readonly retryable = true;
+  constructor() {
+    super('identity claimed concurrently; retrying');
+  }
+}
+
+export class IdentityService implements IdentityPort {
+  private readonly repo;
+  private readonly hooks = new Map<string, MergeHook>();
+  private lastMs = 0;
+
+  constructor(store: Store) {
+    this.repo = identityRepo(store);
+  }
+
+  onMerge(name: string, hook: MergeHook): void {
+    this.hooks.set(name, hook);
+  }
+
+  /** Member ids that sort by creation order even within one millisecond, so "oldest survives" is deterministic. */
+  private nextMemberId(): string {
+    this.lastMs = Math.max(Date.now(), this.lastMs + 1);
+    return newId('mem', this.lastMs);
+  }
+
+  async resolve(tx: SqlExecutor, ws: string, inputs: IdentityInput[]): Promise<ResolveResult> {
+    const keys = new Map<string, IdentityKey>();
+    for (const input of inputs) {
+      for (const k of extractKeys(input)) keys.set(keyId(k), k);
+      if (input.previousId) for (const k of aliasCandidates(input.previousId)) keys.set(keyId(k), k);
+    }
+    const ownerRows = await this.repo.owners(tx, ws, [...keys.values()]);
+    const strongOwners = new Set(ownerRows.filter((r) => STRONG_TYPES.has(r.type as any)).map((r) => r.member_id));
+    const unknown = [...new Set(ownerRows.map((r) => r.member_id).filter((m) => !strongOwners.has(m)))];
+    for (const m of await this.repo.strongMembers(tx, ws, unknown)) strongOwners.add(m);
+    const owners = new Map<string, KnownOwner>();
+    for (const r of ownerRows) owners.set(keyId(r), { memberId: r.member_id, ownerIsStrong: strongOwners.has(r.member_id) });
+
+    const plan = planResolution(inputs, owners, () => this.nextMemberId());
+
+    await this.repo.insertMembers(
+      tx,
+      ws,
+      plan.created.map((c) => ({ id: c.id, source_channel: inputs[c.input].channel ?? null, ts: inputs[c.input].ts })),
+    );
+    const toAttach = plan.attach.map((a) => ({
+      type: a.key.type,
+      value: a.key.value,
+      member_id: a.memberId,
+      source_channel: inputs[a.input].channel ?? null,
+      app_id: a.key.appId ?? null,
+      ts: inputs[a.input].ts,
+    }));
+    const inserted = await this.repo.insertIdentities(tx, ws, toAttach);
+    if (inserted.size !== new Set(toAttach.map(keyId)).size) throw new ConcurrentClaim();
+
+    for (const m of plan.merges) await this.mergeMembers(tx, ws, m.from, m.into, m.reason, m.identity);
+
+    await this.touchSeen(tx, ws, inputs, plan.memberIds, ownerRows);
+    await this.applyTraits(tx, ws, inputs, plan.memberIds);
+    return { memberIds: plan.memberIds, created: plan.created.map((c) => c.id), merges: plan.merges.map(({ from, into, reason }) => ({ from, into, reason })) };
+  }
+
+  /** Folds `from` into `into`: identifiers, events and every module's rows move; attributes fill gaps; history kept. */
+  private async mergeMembers(tx: SqlExecutor, ws: string, from: string, into: string, reason: string, identity?: IdentityKey) {
+    const moved = await this.repo.mergeCore(tx, ws, from, into);
+    for (const [name, hook] of this.hooks) moved[name] = await hook(tx, ws, from, into);
+    const attrs = await this.repo.memberAttrs(tx, ws, [from, into]);
+    const a = attrs.find((r) => r.id === into);
+    const b = attrs.find((r) => r.id === from);
+    if (a && b) {
+      const filled: MemberAttrRow = {
+        id: into,
+        name: a.name ?? b.name,
+        gender: a.gender && a.gender !== 'unknown' ? a.gender : (b.gender ?? a.gender),
+        birthday: a.birthday ?? b.birthday,
+        city: a.city ?? b.city,
+        region: a.region ?? b.region,
+        phone: a.phone ?? b.phone,
+        email: a.email ?? b.email,
+        attributes: mergeExtra(b.attributes, [a.attributes ?? {}]),
+      };
+      await this.repo.writeMemberAttrs(tx, ws, [{ ...filled, ts: new Date().toISOString() }]);
+    }
+    await this.repo.recordMerge(tx, ws, {
+      id: newId('mrg'),
+      from,
+      into,
+      reason,
+      type: identity?.type ?? null,
+      value: identity?.value ?? null,
+      moved,
+      ts: new Date().toISOString(),
+    });
+  }
+
+  private async touchSeen(tx: SqlExecutor, ws: string, inputs: IdentityInput[], memberIds: (string | null)[], owners: { type: string; value: string; last_seen_at: string }[]) {
+    const seen = new Map<string, string>();
+    inputs.forEach((input, i) => {
+      if (memberIds[i] === null) return;
+      for (const k of extractKeys(input)) {
+        const id = keyId(k);
+        if (!seen.has(id) || seen.get(id)! < input.ts) seen.set(id, input.ts);
+      }
+    });
+    const stale = owners
+      .filter((o) => {
+        const ts = seen.get(keyId(o));
+        return ts !== undefined && Date.parse(ts) - Date.parse(o.last_seen_at) > TOUCH_AFTER_MS;
+      })
+      .map((o) => ({ type: o.type, value: o.value, ts: seen.get(keyId(o))! }));
+    await this.repo.touchIdentities(tx, ws, stale);
+  }
+
+  private async applyTraits(tx: SqlExecutor, ws: string, inputs: IdentityInput[], memberIds: (string | null)[]) {
+    const patches = new Map<string, { patches: AttributePatch[]; ts: string }>();
+    inputs.forEach((input, i) => {
+      const m = memberIds[i];
+      if (!input.applyTraits || m === null || !input.traits) return;
+      const entry = patches.get(m) ?? { patches: [], ts: input.ts };
+      entry.patches.push(traitsToPatch(input.traits));
+      if (input.ts > entry.ts) entry.ts = input.ts;
+      patches.set(m, entry);
+    });
+    if (patches.size === 0) return;
+    const current = await this.repo.memberAttrs(tx, ws, [...patches.keys()]);
+    const rows = current.map((row) => {
+      const { patches: ps, ts } = patches.get(row.id)!;
+      const next: MemberAttrRow = { ...row };
+      for (const p of ps) {
+        for (const f of ['name', 'gender', 'birthday', 'city', 'region', 'phone', 'email'] as const) if (p[f] !== undefined) next[f] = p[f]!;
+      }
+      next.attributes = mergeExtra(row.attributes, ps.map((p) => p.extra));
+      return { ...next, ts };
+    });
+    await this.repo.writeMemberAttrs(tx, ws, rows);
+  }
+
+  async findMember(db: SqlExecutor, ws: string, ref: string): Promise<string | null> {
+    if (ref.startsWith('mem_')) {
+      let id: string | null = ref;
+      for (let hops = 0; id && hops < 32; hops++) {
+        const row = await this.repo.memberById(db, ws, id);
+        if (!row) return null;
+        if (!row.merged_into) return row.id;
+        id = row.merged_into;
+      }
+      return null;
+    }
+    const parsed = parseRef(ref);
+    if (!parsed) {
+      throw invalid('member.invalid_ref', `"${ref}" is not a member id (mem_…) or type:value with a known type (user_id, phone, email, unionid, openid, wecom_external_userid, member_card, anonymous_id, device_id)`, 'ref');
+    }
+    return (await this.repo.ownerOf(db, ws, parsed.type, parsed.value)) ?? null;
+  }
+
+  /** Merge history of a member (as survivor or as the merged one), oldest first. */
+  mergeHistory(db: SqlExecutor, ws: string, memberId: string) {
+    return this.repo.mergeHistory(db, ws, memberId);
+  }
+}
