@@ -5,9 +5,13 @@ import { registerServe } from './commands/serve.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerMember } from './commands/member.ts';
+import { registerTags } from './commands/tags.ts';
+import { registerDemo } from './commands/demo.ts';
+import { registerImport } from './commands/import.ts';
+import { registerExport } from './commands/export.ts';
 
 /** Commands contributed by modules; each adds itself to the program. */
-const registrars: Array<(program: Command) => void> = [registerServe, registerMigrate, registerKeys, registerMember];
+const registrars: Array<(program: Command) => void> = [registerServe, registerMigrate, registerKeys, registerMember, registerTags, registerDemo, registerImport, registerExport];
 
 export function buildProgram(): Command {
   const program = new Command('siyu')

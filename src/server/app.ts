@@ -10,6 +10,12 @@ import { errorHandler } from './error-mapping.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createServices, type Services } from './services.ts';
 import { systemRoutes } from './system-routes.ts';
+import { memberRoutes } from '../modules/members/routes.ts';
+import { tagRoutes } from '../modules/tags/routes.ts';
+import { channelRoutes } from '../modules/channels/routes.ts';
+import { ingestRoutes } from '../modules/ingest/routes.ts';
+import { orderRoutes } from '../modules/orders/routes.ts';
+import { importRoutes } from '../modules/imports/routes.ts';
 
 export interface AppOptions {
   store: Store;
@@ -25,7 +31,7 @@ export type App = FastifyInstance;
 const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
 
 /** Each domain module contributes one Fastify plugin factory; add new modules here. */
-const routeModules: Array<(s: Services) => FastifyPluginAsync> = [];
+const routeModules: Array<(s: Services) => FastifyPluginAsync> = [channelRoutes, ingestRoutes, orderRoutes, memberRoutes, tagRoutes, importRoutes];
 
 /**
  * Builds the app and its services. Call `app.ready()` (or `listen`) before use, `app.close()` to flush.

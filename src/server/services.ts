@@ -4,6 +4,13 @@ import type { Store } from '../store/port.ts';
 import type { Metrics } from './metrics.ts';
 import { WorkspaceService } from '../modules/workspaces/service.ts';
 import { IdentityService } from '../modules/identity/service.ts';
+import { ChannelService } from '../modules/channels/service.ts';
+import { IngestService } from '../modules/ingest/service.ts';
+import { OrdersService, registerOrderTrackHandlers } from '../modules/orders/index.ts';
+import { MemberRefs } from '../modules/members/member-refs.ts';
+import { MembersService } from '../modules/members/service.ts';
+import { TagsService } from '../modules/tags/service.ts';
+import { ImportService } from '../modules/imports/service.ts';
 
 export interface Services {
   store: Store;
@@ -11,6 +18,17 @@ export interface Services {
   metrics: Metrics;
   workspaces: WorkspaceService;
   identity: IdentityService;
+  channels: ChannelService;
+  /** Segment-compatible ingest with group commit; other modules add track handlers with `ingest.onTrack`. */
+  ingest: IngestService;
+  /** Orders, refunds, products and members' order traits. */
+  orders: OrdersService;
+  /** Member 360, timeline, search and member upserts. */
+  members: MembersService;
+  /** Tags and tag groups; moves tags on member merges. */
+  tags: TagsService;
+  /** Bulk import: mapping templates, import runs, all-or-nothing batches of members, orders and events. */
+  imports: ImportService;
   /** Flushes pending work (ingest buffers) and stops background loops. */
   close(): Promise<void>;
 }
@@ -19,12 +37,25 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   const workspaces = new WorkspaceService(store);
   const identity = new IdentityService(store);
   const closers: Array<() => Promise<void>> = [];
+  const ingest = new IngestService(store, identity, metrics, { maxBatch: config.ingestMaxBatch, maxDelayMs: config.ingestMaxDelayMs });
+  closers.push(() => ingest.close());
+  const orders = new OrdersService(store, identity);
+  registerOrderTrackHandlers(ingest, orders);
+  const memberRefs = new MemberRefs(store, identity);
+  const tags = new TagsService(store, identity, memberRefs);
+  const members = new MembersService(store, identity, memberRefs, tags);
   return {
     store,
     config,
     metrics,
     workspaces,
     identity,
+    channels: new ChannelService(store),
+    ingest,
+    orders,
+    members,
+    tags,
+    imports: new ImportService(store, { identity, orders }),
     async close() {
       for (const c of closers.reverse()) await c();
     },

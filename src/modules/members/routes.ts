@@ -1,0 +1,43 @@
+// HTTP routes of members: 360 view, timeline, search/list (also what exports page through) and member upsert.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Services } from '../../server/services.ts';
+import { workspaceOf } from '../../server/auth.ts';
+import { ListQuery, RefParams, TimelineQuery, UpsertBody } from './schema.ts';
+
+export function memberRoutes(s: Services): FastifyPluginAsync {
+  return async (root) => {
+    const app = root.withTypeProvider<ZodTypeProvider>();
+    const tags = ['members'];
+
+    app.get(
+      '/api/members',
+      {
+        schema: {
+          tags,
+          summary: 'Search members (phone, email, name substring, member id, user id or type:value) or list members with a tag; keyset paged',
+          querystring: ListQuery,
+        },
+      },
+      async (req) => s.members.list(workspaceOf(req), req.query),
+    );
+
+    app.post(
+      '/api/members',
+      { schema: { tags, summary: 'Create or update members by their identifiers: one member, or { members: [...] } up to 1000', body: UpsertBody } },
+      async (req) => s.members.upsert(workspaceOf(req), req.body, req.principal?.channel ?? null),
+    );
+
+    app.get(
+      '/api/members/:ref',
+      { schema: { tags, summary: 'Member 360: attributes, identities, traits, tags (ref: mem_… or type:value, e.g. phone:13800000000)', params: RefParams } },
+      async (req) => s.members.get(workspaceOf(req), req.params.ref),
+    );
+
+    app.get(
+      '/api/members/:ref/timeline',
+      { schema: { tags, summary: 'Events, orders and refunds of a member, newest first; page with next_cursor', params: RefParams, querystring: TimelineQuery } },
+      async (req) => s.members.timeline(workspaceOf(req), req.params.ref, req.query),
+    );
+  };
+}
