@@ -120,6 +120,12 @@ forEachStore('members', (ctx) => {
       expect((await get('/api/members/user_id:u1/timeline?limit=0')).statusCode).toBe(400);
     });
 
+    it('reads refs whose value holds URL-special characters', async () => {
+      const created = (await api('POST', '/api/members', { email: 'a/b+c@x.com', member_card: 'V#1?2' })).json().id;
+      expect((await get(`/api/members/${encodeURIComponent('email:a/b+c@x.com')}`)).json().id).toBe(created);
+      expect((await get(`/api/members/${encodeURIComponent('member_card:V#1?2')}/timeline`)).json().member_id).toBe(created);
+    });
+
     it('keeps workspaces apart', async () => {
       const other = await createTestApp(ctx.store);
       try {

@@ -2,6 +2,7 @@
 // Point lookups filter in a MATERIALIZED CTE first and sort outside (see ENGINES.md: DuckDB skips its index otherwise).
 import type { JsonColumn, SqlExecutor, SqlParam, Store } from '../../store/port.ts';
 import type { MemberRow, TraitsRow } from './profile.ts';
+import { IDENTITY_TYPES } from '../identity/types.ts';
 
 export interface IdentityRow {
   type: string;
@@ -33,6 +34,7 @@ const MEMBER_COLUMNS = 'm.id, m.created_at, m.updated_at, m.source_channel, m.na
 const TRAIT_COLUMNS =
   't.first_order_at, t.last_order_at, t.order_count, t.total_spend, t.avg_spend, t.refund_total, t.favourite_category, t.favourite_product, t.preferred_channel, t.last_seen_at';
 const ID_COLUMNS: JsonColumn[] = [{ name: 'id', type: 'text' }];
+const TYPE_LIST = IDENTITY_TYPES.map((t) => `'${t}'`).join(', ');
 
 /** Escapes LIKE wildcards so user input matches literally (`\` is the ESCAPE character). */
 export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);
@@ -129,7 +131,8 @@ export function membersRepo(store: Store) {
       if (f.exact.length > 0) {
         const list = f.exact.map(p).join(', ');
         any.push(`m.id IN (${list})`, `m.phone IN (${list})`, `m.email IN (${list})`);
-        any.push(`m.id IN (SELECT member_id FROM identities WHERE workspace_id = $1 AND value IN (${list}))`);
+        // Naming every type lets PostgreSQL probe the (workspace_id, type, value) primary key instead of scanning.
+        any.push(`m.id IN (SELECT member_id FROM identities WHERE workspace_id = $1 AND type IN (${TYPE_LIST}) AND value IN (${list}))`);
       }
       if (f.namePattern !== undefined) any.push(`lower(m.name) LIKE ${p(f.namePattern)} ESCAPE '\\'`);
       if (any.length > 0) where.push(`(${any.join(' OR ')})`);

@@ -1,6 +1,7 @@
 // Members: the 360 view by any ref, one timeline of events/orders/refunds, search and lists, and member upserts.
 import { invalid, notFound } from '../../core/errors.ts';
 import type { Store } from '../../store/port.ts';
+import { normaliseValue } from '../identity/identity-keys.ts';
 import type { IdentityPort } from '../identity/types.ts';
 import type { TagsService } from '../tags/service.ts';
 import type { MemberTag } from '../tags/repo.ts';
@@ -11,7 +12,6 @@ import { escapeLike, membersRepo } from './repo.ts';
 import { timelineRepo, type TimelineRow } from './timeline-repo.ts';
 import { toIdentityInputs, upsertList } from './upsert.ts';
 import type { UpsertBody } from './schema.ts';
-import { normaliseValue } from '../identity/identity-keys.ts';
 
 const DAY_MS = 86_400_000;
 /** Days of recent activity: active_days_30, and the first window a timeline page looks at. */

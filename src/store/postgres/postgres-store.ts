@@ -58,8 +58,8 @@ export class PostgresStore implements Store {
   }
 
   static async open(url: string, opts: { max?: number } = {}): Promise<PostgresStore> {
-    const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
-    pool.on('connect', (c) => void c.query("SET TIME ZONE 'UTC'"));
+    // The session time zone travels in the startup packet, so no connection ever runs a query before it is set.
+    const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, options: '-c TimeZone=UTC' });
     const client = await pool.connect(); // fail fast on a bad URL
     client.release();
     return new PostgresStore(pool, url);
