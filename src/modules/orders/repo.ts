@@ -5,7 +5,6 @@ import type { StoredRefund, OrderState, PlannedRefund } from './refund-plan.ts';
 type Rows = (store: Store) => (idx: number, cols: JsonColumn[], alias: string) => string;
 const rowsOf: Rows = (store) => (idx, cols, alias) => store.jsonRows(idx, cols, alias);
 const col = (name: string, type: JsonColumn['type']): JsonColumn => ({ name, type });
-const ID_COLS = [col('id', 'text')];
 
 /** A product as last seen on an order line; `seen_at` is that order's paid_at. */
 export interface ProductRow { id: string; name: string | null; category: string | null; price: number | null; seen_at: string }
@@ -37,15 +36,32 @@ const REFUND_COLS = [
 const ORDER_FIELDS = `id AS order_id, member_id, status, amount, discount, refunded_amount, currency, coupon_code, points_used,
   channel, store_id, item_count, paid_at, attributes AS properties, created_at, updated_at`;
 
+/** Most keys bound in one IN list; longer lists run in chunks. */
+export const IN_CHUNK = 1000;
+
+/** `$from, $from+1, …` for n parameters. */
+export const paramList = (from: number, n: number) => Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ');
+
+/**
+ * Point lookups by key as `IN ($2, $3, …)` lists: PostgreSQL then uses the primary key whatever its statistics
+ * say (a JSON row set is estimated at 100 rows and can tip it into a full scan), and DuckDB filters in the scan.
+ */
+async function byKeys<T extends Row>(tx: SqlExecutor, ws: string, keys: string[], sql: (list: string) => string): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < keys.length; i += IN_CHUNK) {
+    const chunk = keys.slice(i, i + IN_CHUNK);
+    out.push(...(await tx.query<T>(sql(paramList(2, chunk.length)), [ws, ...chunk])));
+  }
+  return out;
+}
+
 export function ordersRepo(store: Store) {
   const rows = rowsOf(store);
   return {
     /** Stored member of each order that already exists (to recompute the old owner when it changes). */
     async existing(tx: SqlExecutor, ws: string, ids: string[]): Promise<Map<string, string | null>> {
-      const found = await tx.query<{ id: string; member_id: string | null }>(
-        `SELECT o.id, o.member_id FROM orders o JOIN ${rows(2, ID_COLS, 'k')} ON o.id = k.id WHERE o.workspace_id = $1`,
-        [ws, JSON.stringify(ids.map((id) => ({ id })))],
-      );
+      const found = await byKeys<{ id: string; member_id: string | null }>(tx, ws, ids, (list) =>
+        `SELECT id, member_id FROM orders WHERE workspace_id = $1 AND id IN (${list})`);
       return new Map(found.map((r) => [r.id, r.member_id]));
     },
 
@@ -108,42 +124,44 @@ export function ordersRepo(store: Store) {
 
     /**
      * Deletes lines beyond each re-sent order's new line count. Upsert + trim instead of delete + insert, because
-     * DuckDB reports false duplicate keys when a key is deleted and re-inserted in one transaction.
+     * DuckDB reports false duplicate keys when a key is deleted and re-inserted in one transaction. The extra IN
+     * list lets PostgreSQL find the lines through the primary key.
      */
     async trimItems(tx: SqlExecutor, ws: string, counts: { order_id: string; item_count: number }[]) {
-      if (counts.length === 0) return;
-      await tx.exec(
-        `DELETE FROM order_items USING ${rows(2, [col('order_id', 'text'), col('item_count', 'bigint')], 'c')}
-         WHERE order_items.workspace_id = $1 AND order_items.order_id = c.order_id AND order_items.line_no >= c.item_count`,
-        [ws, JSON.stringify(counts)],
-      );
+      for (let i = 0; i < counts.length; i += IN_CHUNK) {
+        const chunk = counts.slice(i, i + IN_CHUNK);
+        await tx.exec(
+          `DELETE FROM order_items USING ${rows(2, [col('order_id', 'text'), col('item_count', 'bigint')], 'c')}
+           WHERE order_items.workspace_id = $1 AND order_items.order_id IN (${paramList(3, chunk.length)})
+             AND order_items.order_id = c.order_id AND order_items.line_no >= c.item_count`,
+          [ws, JSON.stringify(chunk), ...chunk.map((c) => c.order_id)],
+        );
+      }
     },
 
     /** Makes refunds of re-sent orders follow the order's (possibly new) member. */
     async alignRefundMembers(tx: SqlExecutor, ws: string, orderIds: string[]) {
-      await tx.exec(
-        `UPDATE refunds SET member_id = o.member_id
-         FROM orders o, ${rows(2, ID_COLS, 'k')}
-         WHERE o.workspace_id = $1 AND o.id = k.id AND refunds.workspace_id = $1 AND refunds.order_id = o.id
-           AND (refunds.member_id IS NULL OR o.member_id IS NULL OR refunds.member_id <> o.member_id)`,
-        [ws, JSON.stringify(orderIds.map((id) => ({ id })))],
-      );
+      for (let i = 0; i < orderIds.length; i += IN_CHUNK) {
+        const chunk = orderIds.slice(i, i + IN_CHUNK);
+        await tx.exec(
+          `UPDATE refunds SET member_id = o.member_id FROM orders o
+           WHERE refunds.workspace_id = $1 AND refunds.order_id IN (${paramList(2, chunk.length)})
+             AND o.workspace_id = $1 AND o.id = refunds.order_id
+             AND (refunds.member_id IS NULL OR o.member_id IS NULL OR refunds.member_id <> o.member_id)`,
+          [ws, ...chunk],
+        );
+      }
     },
 
     async orderStates(tx: SqlExecutor, ws: string, ids: string[]): Promise<Map<string, OrderState>> {
-      if (ids.length === 0) return new Map();
-      const found = await tx.query<OrderState & { id: string }>(
-        `SELECT o.id, o.member_id, o.amount, o.refunded_amount FROM orders o JOIN ${rows(2, ID_COLS, 'k')} ON o.id = k.id WHERE o.workspace_id = $1`,
-        [ws, JSON.stringify(ids.map((id) => ({ id })))],
-      );
+      const found = await byKeys<OrderState & { id: string }>(tx, ws, ids, (list) =>
+        `SELECT id, member_id, amount, refunded_amount FROM orders WHERE workspace_id = $1 AND id IN (${list})`);
       return new Map(found.map((r) => [r.id, r]));
     },
 
     async storedRefunds(tx: SqlExecutor, ws: string, ids: string[]): Promise<Map<string, StoredRefund>> {
-      const found = await tx.query<StoredRefund & { id: string }>(
-        `SELECT r.id, r.order_id, r.amount FROM refunds r JOIN ${rows(2, ID_COLS, 'k')} ON r.id = k.id WHERE r.workspace_id = $1`,
-        [ws, JSON.stringify(ids.map((id) => ({ id })))],
-      );
+      const found = await byKeys<StoredRefund & { id: string }>(tx, ws, ids, (list) =>
+        `SELECT id, order_id, amount FROM refunds WHERE workspace_id = $1 AND id IN (${list})`);
       return new Map(found.map((r) => [r.id, r]));
     },
 
@@ -166,19 +184,23 @@ export function ordersRepo(store: Store) {
      * ids that were updated are returned.
      */
     async applyRefunds(tx: SqlExecutor, ws: string, deltas: { id: string; delta: number }[]): Promise<Set<string>> {
-      if (deltas.length === 0) return new Set();
-      const updated = await tx.query<{ id: string }>(
-        `UPDATE orders SET
-           refunded_amount = orders.refunded_amount + d.delta,
-           status = CASE WHEN orders.status = 'cancelled' THEN 'cancelled'
-                         WHEN orders.refunded_amount + d.delta >= orders.amount THEN 'refunded'
-                         ELSE 'partially_refunded' END,
-           updated_at = now()
-         FROM ${rows(2, [col('id', 'text'), col('delta', 'numeric')], 'd')}
-         WHERE orders.workspace_id = $1 AND orders.id = d.id AND orders.refunded_amount + d.delta <= orders.amount
-         RETURNING orders.id`,
-        [ws, JSON.stringify(deltas)],
-      );
+      const updated: { id: string }[] = [];
+      for (let i = 0; i < deltas.length; i += IN_CHUNK) {
+        const chunk = deltas.slice(i, i + IN_CHUNK);
+        updated.push(...(await tx.query<{ id: string }>(
+          `UPDATE orders SET
+             refunded_amount = orders.refunded_amount + d.delta,
+             status = CASE WHEN orders.status = 'cancelled' THEN 'cancelled'
+                           WHEN orders.refunded_amount + d.delta >= orders.amount THEN 'refunded'
+                           ELSE 'partially_refunded' END,
+             updated_at = now()
+           FROM ${rows(2, [col('id', 'text'), col('delta', 'numeric')], 'd')}
+           WHERE orders.workspace_id = $1 AND orders.id IN (${paramList(3, chunk.length)}) AND orders.id = d.id
+             AND orders.refunded_amount + d.delta <= orders.amount
+           RETURNING orders.id`,
+          [ws, JSON.stringify(chunk), ...chunk.map((d) => d.id)],
+        )));
+      }
       return new Set(updated.map((r) => r.id));
     },
 

@@ -118,7 +118,7 @@ export class OrdersService {
     }
 
     const members = [...new Set([...memberIds, ...previous.values()].filter((m): m is string => !!m))];
-    if (opts.recomputeTraits !== false) await recomputeTraitsFor(this.store, tx, ws, members);
+    if (opts.recomputeTraits !== false) await recomputeTraitsFor(tx, ws, members);
     return { accepted: batch.length, members, skipped };
   }
 
@@ -165,13 +165,13 @@ export class OrdersService {
       throw new SiyuError('invalid_data', 'refund.exceeds_order', `Refunds would exceed the amount of order ${lost.id}`, { field: 'amount' });
     }
     const members = [...new Set(plan.rows.map((r) => r.member_id).filter((m): m is string => !!m))];
-    if (opts.recomputeTraits !== false) await recomputeTraitsFor(this.store, tx, ws, members);
+    if (opts.recomputeTraits !== false) await recomputeTraitsFor(tx, ws, members);
     return { accepted: plan.rows.length + plan.duplicates, members, skipped };
   }
 
   /** Recomputes the order traits of some members inside `tx`. */
   recomputeTraits(tx: SqlExecutor, ws: string, memberIds: string[]): Promise<void> {
-    return recomputeTraitsFor(this.store, tx, ws, memberIds);
+    return recomputeTraitsFor(tx, ws, memberIds);
   }
 
   /** Recomputes every member's order traits in one statement (after imports and demo loads). */
@@ -204,7 +204,7 @@ export class OrdersService {
   /** Merge hook: the merged member's orders, lines and refunds now belong to the survivor, whose traits follow. */
   private async mergeMember(tx: SqlExecutor, ws: string, fromId: string, intoId: string): Promise<number> {
     const moved = await this.repo.repoint(tx, ws, fromId, intoId);
-    await recomputeTraitsFor(this.store, tx, ws, [intoId]);
+    await recomputeTraitsFor(tx, ws, [intoId]);
     await mergeTraitRows(tx, ws, fromId, intoId);
     return moved;
   }
