@@ -4,7 +4,8 @@ import cliProgress from 'cli-progress';
 import { connectApi } from '../api-client.ts';
 import { withStoreOptions } from '../options.ts';
 import { IMPORT_KINDS, type ImportKind } from '../../modules/imports/fields.ts';
-import { runImport, type ImportApi, type ImportProgress, type ImportSummary } from '../../modules/imports/run-import.ts';
+import { DEFAULT_BATCH_ROWS, runImport, type ImportApi, type ImportProgress, type ImportSummary } from '../../modules/imports/run-import.ts';
+import { MAX_BATCH_RECORDS } from '../../modules/imports/schema.ts';
 
 export interface ImportCommandOptions {
   mapping?: string;
@@ -18,22 +19,33 @@ export interface ImportCommandOptions {
 /** Exit codes: 0 all rows imported, 2 some rows rejected (see the report), 1 the import failed. */
 export const EXIT = { ok: 0, failed: 1, rejected: 2 } as const;
 
-/** Progress on a terminal: a bar by bytes read; otherwise a plain line every few seconds. */
+/**
+ * Rows expected in the whole file, extrapolated from the bytes read so far (compressed bytes for .gz, which scale
+ * the same way); exact once the whole file has been parsed.
+ */
+function estimatedRows(p: ImportProgress): number {
+  if (!p.bytesRead || !p.totalBytes) return Math.max(p.rowsRead, 1);
+  return Math.max(p.rowsRead, Math.round((p.rowsRead * p.totalBytes) / p.bytesRead), 1);
+}
+
+/** Progress on a terminal: a bar of rows done (written or rejected); otherwise a plain line every few seconds. */
 function progressReporter(out: NodeJS.WriteStream, tty: boolean) {
   if (tty) {
     const bar = new cliProgress.SingleBar(
-      { format: '{bar} {percentage}% | {rows} rows | {imported} imported | {rejected} rejected | ETA {eta_formatted}', hideCursor: true, stream: out },
+      { format: '{bar} {percentage}% | {value}/{total} rows | {rejected} rejected | ETA {eta_formatted}', hideCursor: true, stream: out, etaBuffer: 50 },
       cliProgress.Presets.shades_classic,
     );
     let started = false;
     return {
       update(p: ImportProgress) {
-        const payload = { rows: p.rowsRead, imported: p.imported, rejected: p.rejected };
+        const total = estimatedRows(p);
+        const done = Math.min(p.imported + p.rejected, total);
         if (!started) {
-          bar.start(p.totalBytes || 1, 0, payload);
+          bar.start(total, done, { rejected: p.rejected });
           started = true;
         }
-        bar.update(Math.min(p.bytesRead, p.totalBytes), payload);
+        bar.setTotal(total);
+        bar.update(done, { rejected: p.rejected });
       },
       stop: () => started && bar.stop(),
     };
@@ -43,8 +55,8 @@ function progressReporter(out: NodeJS.WriteStream, tty: boolean) {
     update(p: ImportProgress) {
       if (Date.now() - last < 5000) return;
       last = Date.now();
-      const pct = p.totalBytes ? Math.floor((100 * p.bytesRead) / p.totalBytes) : 0;
-      out.write(`progress: ${pct}% read, ${p.rowsRead} rows, ${p.imported} imported, ${p.rejected} rejected\n`);
+      const pct = Math.floor((100 * (p.imported + p.rejected)) / estimatedRows(p));
+      out.write(`progress: ${pct}% — ${p.rowsRead} rows read, ${p.imported} imported, ${p.rejected} rejected\n`);
     },
     stop() {},
   };
@@ -101,7 +113,7 @@ export function registerImport(program: Command) {
     .argument('<kind>', IMPORT_KINDS.join('|'))
     .argument('<file>', 'the file to import')
     .option('--mapping <name>', 'mapping template (built-in: online-retail, cdnow; or saved, or a .json file); default: columns named like fields')
-    .option('--batch-size <n>', 'source rows per atomic batch', '5000')
+    .option('--batch-size <n>', `source rows per atomic batch (default ${DEFAULT_BATCH_ROWS}; at most ${MAX_BATCH_RECORDS} records)`)
     .option('--dry-run', 'validate and write the report only')
     .option('--timezone <tz>', 'zone for date-times without an offset (e.g. Asia/Shanghai, +08:00)')
     .option('--report <path>', 'where to write the validation report (default FILE.report.csv)')

@@ -6,25 +6,32 @@ import { tmpdir } from 'node:os';
 import type { JsonColumn, Store } from '../../store/port.ts';
 import type { TableDef } from './tables.ts';
 
-/** Writes one chunk of rows (arrays in column order) into a table of the workspace. */
-type ChunkInserter = (table: TableDef, rows: unknown[][]) => Promise<void>;
-
 /**
- * Portable path: the chunk travels as one JSON parameter turned into rows by `store.jsonRows` (both engines).
+ * How one load path encodes rows and writes a chunk of them. Rows are encoded as they are pushed, so the buffers
+ * hold compact strings rather than millions of short-lived arrays (which made garbage collection the main cost).
  */
-function jsonRowsInserter(store: Store, workspaceId: string): ChunkInserter {
-  return async (table, rows) => {
-    const names = table.columns.map((c) => c.name);
-    const objects = rows.map((r) => {
+interface ChunkCodec {
+  encode(table: TableDef, row: unknown[]): string;
+  insert(table: TableDef, encoded: string[]): Promise<void>;
+  /** Runs once after the last insert (engine housekeeping). */
+  end?(): Promise<void>;
+}
+
+/** Portable path: the chunk travels as one JSON parameter turned into rows by `store.jsonRows` (both engines). */
+function jsonRowsCodec(store: Store, workspaceId: string): ChunkCodec {
+  return {
+    encode(table, row) {
       const o: Record<string, unknown> = {};
-      for (let i = 0; i < names.length; i++) o[names[i]] = r[i];
-      return o;
-    });
-    const cols = names.map((n) => `"${n}"`).join(', ');
-    await store.exec(
-      `INSERT INTO ${table.name} (workspace_id, ${cols}) SELECT $1, ${names.map((n) => `r."${n}"`).join(', ')} FROM ${store.jsonRows(2, table.columns, 'r')}`,
-      [workspaceId, JSON.stringify(objects)],
-    );
+      for (let i = 0; i < table.columns.length; i++) o[table.columns[i].name] = row[i];
+      return JSON.stringify(o);
+    },
+    async insert(table, encoded) {
+      const names = table.columns.map((c) => `"${c.name}"`);
+      await store.exec(
+        `INSERT INTO ${table.name} (workspace_id, ${names.join(', ')}) SELECT $1, ${names.map((n) => `r.${n}`).join(', ')} FROM ${store.jsonRows(2, table.columns, 'r')}`,
+        [workspaceId, '[' + encoded.join(',') + ']'],
+      );
+    },
   };
 }
 
@@ -35,7 +42,10 @@ const DUCK_TYPES: Record<JsonColumn['type'], string> = {
 function csvField(v: unknown, type: JsonColumn['type']): string {
   if (v === null || v === undefined) return '';
   if (type === 'json') return '"' + JSON.stringify(v).replaceAll('"', '""') + '"';
-  if (type === 'text') return '"' + String(v).replaceAll('"', '""') + '"';
+  if (type === 'text') {
+    const t = String(v);
+    return t.includes('"') ? '"' + t.replaceAll('"', '""') + '"' : '"' + t + '"';
+  }
   return String(v);
 }
 
@@ -45,36 +55,45 @@ function csvField(v: unknown, type: JsonColumn['type']): string {
  * which is what keeps a full demo load within a couple of minutes. Only used when the store is an embedded
  * DuckDB, which reads files of this very process; PostgreSQL (perhaps on another host) takes the JSON path.
  */
-function duckCsvInserter(store: Store, workspaceId: string, dir: string): ChunkInserter {
+function duckCsvCodec(store: Store, workspaceId: string, dir: string): ChunkCodec {
   let seq = 0;
-  return async (table, rows) => {
-    const file = join(dir, `${table.name}-${seq++}.csv`);
-    const types = table.columns.map((c) => c.type);
-    const lines = new Array<string>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i];
-      let line = csvField(r[0], types[0]);
-      for (let j = 1; j < types.length; j++) line += ',' + csvField(r[j], types[j]);
-      lines[i] = line;
-    }
-    writeFileSync(file, lines.join('\n') + '\n');
-    const spec = table.columns.map((c) => `'${c.name}': '${DUCK_TYPES[c.type]}'`).join(', ');
-    const cols = table.columns.map((c) => `"${c.name}"`).join(', ');
-    try {
-      await store.exec(
-        `INSERT INTO ${table.name} (workspace_id, ${cols})
-         SELECT $1, ${cols} FROM read_csv('${file.replaceAll("'", "''")}', header = false, delim = ',', quote = '"', escape = '"',
-                                          auto_detect = false, columns = {${spec}})`,
-        [workspaceId],
-      );
-    } finally {
-      rmSync(file, { force: true });
-    }
+  // A WAL checkpoint every 16 MB (the default) rewrites the growing tables and indexes over and over during a bulk
+  // load; one checkpoint at the end costs about 30% less CPU in total.
+  let tuned: Promise<void> | null = null;
+  return {
+    async end() {
+      if (!tuned) return;
+      await store.exec('RESET checkpoint_threshold');
+      await store.exec('CHECKPOINT');
+    },
+    encode(table, row) {
+      const cols = table.columns;
+      const fields = new Array<string>(cols.length);
+      for (let j = 0; j < cols.length; j++) fields[j] = csvField(row[j], cols[j].type);
+      return fields.join(','); // a flat string: concatenation would keep a tree of pieces alive until the flush
+    },
+    async insert(table, encoded) {
+      await (tuned ??= store.exec("SET checkpoint_threshold = '1GB'"));
+      const file = join(dir, `${table.name}-${seq++}.csv`);
+      writeFileSync(file, encoded.join('\n') + '\n');
+      const spec = table.columns.map((c) => `'${c.name}': '${DUCK_TYPES[c.type]}'`).join(', ');
+      const cols = table.columns.map((c) => `"${c.name}"`).join(', ');
+      try {
+        await store.exec(
+          `INSERT INTO ${table.name} (workspace_id, ${cols})
+           SELECT $1, ${cols} FROM read_csv('${file.replaceAll("'", "''")}', header = false, delim = ',', quote = '"', escape = '"',
+                                            auto_detect = false, columns = {${spec}})`,
+          [workspaceId],
+        );
+      } finally {
+        rmSync(file, { force: true });
+      }
+    },
   };
 }
 
 export interface BulkWriterOptions {
-  /** Rows per statement (default 50,000 on DuckDB, 20,000 on PostgreSQL). */
+  /** Rows per statement (default 100,000 on DuckDB, 20,000 on PostgreSQL). */
   chunkRows?: number;
   /** Force the portable JSON path even on DuckDB (tests compare both). */
   portable?: boolean;
@@ -85,7 +104,7 @@ export interface BulkWriterOptions {
  * @example const w = createBulkWriter(store, 'ws_1'); w.push(T.members, [...]); await w.tick(); … await w.finish();
  */
 export class BulkWriter {
-  private readonly buffers = new Map<TableDef, unknown[][]>();
+  private readonly buffers = new Map<TableDef, string[]>();
   private readonly inFlight = new Map<TableDef, Promise<void>>();
   private failure: unknown = null;
   /** Rows written per table name. */
@@ -93,14 +112,14 @@ export class BulkWriter {
   /** Rows handed to the writer so far (written or still buffered). */
   pushed = 0;
 
-  constructor(private readonly insert: ChunkInserter, private readonly chunkRows: number, private readonly cleanup: () => void) {}
+  constructor(private readonly codec: ChunkCodec, private readonly chunkRows: number, private readonly cleanup: () => void) {}
 
   /** Buffers one row. */
   push(table: TableDef, row: unknown[]): void {
     this.pushed++;
     let buf = this.buffers.get(table);
     if (!buf) this.buffers.set(table, (buf = []));
-    buf.push(row);
+    buf.push(this.codec.encode(table, row));
   }
 
   /** Starts inserting every full buffer; waits only for a table whose previous chunk is still being written. */
@@ -117,6 +136,7 @@ export class BulkWriter {
       for (const [table, buf] of this.buffers) if (buf.length > 0) await this.startChunk(table, buf);
       await Promise.all(this.inFlight.values());
       if (this.failure) throw this.failure;
+      await this.codec.end?.();
     } finally {
       this.cleanup();
     }
@@ -125,14 +145,15 @@ export class BulkWriter {
   /** Gives up: waits for running inserts, removes temporary files. */
   async abort(): Promise<void> {
     await Promise.allSettled(this.inFlight.values());
+    await this.codec.end?.().catch(() => undefined);
     this.cleanup();
   }
 
-  private async startChunk(table: TableDef, buf: unknown[][]): Promise<void> {
+  private async startChunk(table: TableDef, buf: string[]): Promise<void> {
     await this.inFlight.get(table);
     if (this.failure) throw this.failure;
     const rows = buf.splice(0, buf.length);
-    const p = this.insert(table, rows).then(
+    const p = this.codec.insert(table, rows).then(
       () => void this.written.set(table.name, (this.written.get(table.name) ?? 0) + rows.length),
       (e) => void (this.failure ??= e),
     );
@@ -140,12 +161,12 @@ export class BulkWriter {
   }
 }
 
-/** The fastest writer the store supports (see {@link duckCsvInserter}), or the portable one. */
+/** The fastest writer the store supports (see {@link duckCsvCodec}), or the portable one. */
 export function createBulkWriter(store: Store, workspaceId: string, opts: BulkWriterOptions = {}): BulkWriter {
   // The one engine-specific choice of the demo: a file-reading bulk path exists only for an embedded store.
   if (store.engine === 'duckdb' && !opts.portable) {
     const dir = mkdtempSync(join(tmpdir(), 'siyu-demo-'));
-    return new BulkWriter(duckCsvInserter(store, workspaceId, dir), opts.chunkRows ?? 50_000, () => rmSync(dir, { recursive: true, force: true }));
+    return new BulkWriter(duckCsvCodec(store, workspaceId, dir), opts.chunkRows ?? 100_000, () => rmSync(dir, { recursive: true, force: true }));
   }
-  return new BulkWriter(jsonRowsInserter(store, workspaceId), opts.chunkRows ?? 20_000, () => undefined);
+  return new BulkWriter(jsonRowsCodec(store, workspaceId), opts.chunkRows ?? 20_000, () => undefined);
 }

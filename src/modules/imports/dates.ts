@@ -132,6 +132,23 @@ const AUTO_ORDER = ['YYYY-MM-DD HH:MM:SS', 'YYYY-MM-DD', 'YYYYMMDD', 'YYYY/MM/DD
  * @example parseDateTime('2010-12-01 08:34:00', 'YYYY-MM-DD HH:MM:SS', 'Europe/London') // '2010-12-01T08:34:00.000Z'
  */
 export function parseDateTime(value: unknown, format: DateFormat = 'auto', tz = 'UTC'): string | null {
+  // Files repeat timestamps a lot (every line of an invoice, every event of a second): remember recent answers.
+  if (typeof value === 'string') {
+    const key = `${format}|${tz}|${value}`;
+    let hit = recent.get(key);
+    if (hit === undefined) {
+      hit = parseDateTimeUncached(value, format, tz);
+      if (recent.size >= 20_000) recent.clear();
+      recent.set(key, hit);
+    }
+    return hit;
+  }
+  return parseDateTimeUncached(value, format, tz);
+}
+
+const recent = new Map<string, string | null>();
+
+function parseDateTimeUncached(value: unknown, format: DateFormat, tz: string): string | null {
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) return null;
     const w: Wall = {
@@ -149,7 +166,7 @@ export function parseDateTime(value: unknown, format: DateFormat = 'auto', tz = 
   if (!s) return null;
   if (format === 'epoch_s' || format === 'epoch_ms') {
     if (!/^-?\d+(\.\d+)?$/.test(s)) return null;
-    return parseDateTime(Number(s), format, tz);
+    return parseDateTimeUncached(Number(s), format, tz);
   }
   if (format === 'iso' || format === 'auto') {
     if (ISO_WITH_ZONE.test(s)) {

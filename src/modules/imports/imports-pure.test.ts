@@ -163,6 +163,13 @@ describe('readers', () => {
     expect(r.rows[1].cells).toEqual(['u2', '李四', '1992-07-04', 2]);
   });
 
+  it('a corrupt .gz fails the read instead of hanging', async () => {
+    const file = join(tmp, 'broken.csv.gz');
+    const gz = gzipSync('a,b\n' + Array.from({ length: 5000 }, (_, i) => `${i},${i * 7}`).join('\n'));
+    writeFileSync(file, gz.subarray(0, gz.length - 100)); // cut mid-stream
+    await expect(readAll(file)).rejects.toThrow(/end of file/);
+  });
+
   it('rejects unknown file types', async () => {
     await expect(openSource(join(FIX, 'nope.json'))).rejects.toThrow(/csv/);
   });

@@ -1,5 +1,5 @@
 // Imports and exports through the HTTP API on both stores: templates, reports, atomic batches, re-runs, xlsx, export.
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import ExcelJS from 'exceljs';
@@ -10,6 +10,7 @@ import { apiOf } from '../../../test/support/import-api.ts';
 import { runImport, type ImportApi } from './run-import.ts';
 import { exportMembers, EXPORT_COLUMNS } from './export.ts';
 import { importCommand } from '../../cli/commands/import.ts';
+import { connectApi } from '../../cli/api-client.ts';
 
 const FIX = join(import.meta.dirname, '../../../test/fixtures/imports');
 
@@ -51,6 +52,35 @@ forEachStore('imports', (ctx) => {
     expect((await t.app.inject({ method: 'DELETE', url: '/api/mappings/pos-members', headers: t.admin })).statusCode).toBe(204);
     expect((await t.app.inject({ url: '/api/mappings/pos-members', headers: t.admin })).statusCode).toBe(404);
     expect((await t.app.inject({ url: '/api/mappings', headers: t.write })).statusCode).toBe(403);
+  });
+
+  it('imports with a saved template (--mapping NAME) or a mapping .json file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'siyu-imp-tpl-'));
+    const file = join(dir, 'pos.csv');
+    writeFileSync(file, '单号,会员卡,下单时间,商品,数量,单价,门店\nP-1,C001,2024/05/01 09:30:00,拿铁,2,28,SH01\nP-1,C001,2024/05/01 09:30:00,可颂,1,15,SH01\nP-2,C002,2024/05/01 10:00:00,美式,1,22,BJ02\n');
+    const template = {
+      kind: 'orders',
+      timezone: 'Asia/Shanghai',
+      fields: {
+        order_id: '单号', member_card: '会员卡', product_name: '商品', quantity: '数量', unit_price: '单价', store_id: '门店',
+        paid_at: { column: '下单时间', transform: [{ date: 'YYYY/MM/DD HH:MM:SS' }] },
+        channel: { value: 'store' }, currency: { value: 'CNY' },
+      },
+    };
+    expect((await t.app.inject({ method: 'PUT', url: '/api/mappings/pos-orders', headers: t.admin, payload: template })).statusCode).toBe(200);
+    const s = await runImport({ api, kind: 'orders', file, mapping: 'pos-orders' });
+    expect(s).toMatchObject({ rowsRead: 3, imported: 3, rejected: 0, orders: 2, membersCreated: 2 });
+    const p1 = (await t.app.inject({ url: '/api/orders/P-1', headers: t.admin })).json();
+    expect(p1).toMatchObject({ amount: 71, item_count: 2, store_id: 'SH01', channel: 'store', paid_at: '2024-05-01T01:30:00.000Z' });
+    expect((await t.app.inject({ url: '/api/members/member_card:C002', headers: t.admin })).statusCode).toBe(200);
+
+    const json = join(dir, 'pos-mapping.json');
+    writeFileSync(json, JSON.stringify({ ...template, timezone: 'UTC' }));
+    const again = await runImport({ api, kind: 'orders', file, mapping: json });
+    expect(again).toMatchObject({ imported: 3, orders: 2, membersCreated: 0 });
+    expect((await t.app.inject({ url: '/api/orders/P-1', headers: t.admin })).json().paid_at).toBe('2024-05-01T09:30:00.000Z');
+    await expect(runImport({ api, kind: 'members', file, mapping: 'pos-orders' })).rejects.toThrow(/for orders, not members/);
+    await expect(runImport({ api, kind: 'orders', file, mapping: 'no-such-template' })).rejects.toThrow(/No mapping template/);
   });
 
   it('members: valid rows imported, rejected rows in the report next to the file, exit code 2', async () => {
@@ -112,7 +142,6 @@ forEachStore('imports', (ctx) => {
 
     // Through the client: the server's refusal becomes a report line and the rest of the batch is written.
     const file = join(mkdtempSync(join(tmpdir(), 'siyu-imp-')), 'blocked.csv');
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(file, 'order_id,user_id,paid_at,amount\natomic-o3,atomic-3,2024-01-01,7\natomic-o4,null,2024-01-01,8\n');
     const s = await runImport({ api, kind: 'orders', file });
     expect(s).toMatchObject({ imported: 1, rejected: 1, orders: 1 });
@@ -177,6 +206,20 @@ forEachStore('imports', (ctx) => {
     await wb.xlsx.load(xlsx.rawPayload as any);
     expect(wb.worksheets[0].rowCount).toBe(3);
     expect((await t.app.inject({ url: '/api/members/export?tag=nope', headers: t.admin })).statusCode).toBe(404);
+  });
+
+  it('over real HTTP (a running server): the CLI client imports with small batches', async () => {
+    const server = await createTestApp(ctx.store);
+    const url = await server.app.listen({ port: 0, host: '127.0.0.1' });
+    const http = await connectApi({ url, key: server.adminKey });
+    try {
+      const s = await runImport({ api: http, kind: 'orders', file: fixture('orders.csv'), batchSize: 1 });
+      expect(s).toMatchObject({ rowsRead: 8, imported: 5, rejected: 3, orders: 3 });
+      expect((await server.app.inject({ url: '/api/orders/o1', headers: server.admin })).json().item_count).toBe(2);
+    } finally {
+      await http.close();
+      await server.app.close();
+    }
   });
 
   it('dry run validates and writes the report without writing data', async () => {

@@ -25,6 +25,10 @@ const cents = (x: number) => Math.round(x * 100 + (x >= 0 ? 1e-9 : -1e-9));
 export class OrderGrouper {
   private readonly open = new Map<string, Group>();
   private readonly closed = new Set<string>();
+  // Open groups oldest first. A queue, because iterating a Map from the start after many deletes walks over the
+  // deleted slots each time (quadratic on files with one row per order).
+  private queue: Group[] = [];
+  private head = 0;
   private seen = 0;
 
   constructor(private readonly mapping: CompiledMapping, private readonly window = 20_000) {}
@@ -46,6 +50,7 @@ export class OrderGrouper {
     if (!g) {
       g = { orderId, lines: [], lastSeen: this.seen };
       this.open.set(orderId, g);
+      this.queue.push(g);
     }
     g.lines.push(line);
     g.lastSeen = this.seen;
@@ -54,17 +59,25 @@ export class OrderGrouper {
 
   /** Closes every open group (end of file). */
   flush(): GroupResult[] {
-    const out = [...this.open.values()].map((g) => this.finish(g));
+    const out = this.queue.slice(this.head).map((g) => this.finish(g));
     this.open.clear();
+    this.queue = [];
+    this.head = 0;
     return out;
   }
 
   private expire(): GroupResult[] {
     const out: GroupResult[] = [];
-    for (const g of this.open.values()) {
+    while (this.head < this.queue.length) {
+      const g = this.queue[this.head];
       if (this.seen - g.lastSeen < this.window) break; // oldest first: later groups were seen more recently or wait their turn
+      this.head++;
       this.open.delete(g.orderId);
       out.push(this.finish(g));
+    }
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
     }
     return out;
   }

@@ -1,6 +1,5 @@
 // Streaming file readers for imports: .csv, .csv.gz, .xlsx and whitespace-separated .txt, as rows of cells.
 import { createReadStream, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
@@ -67,10 +66,14 @@ function cellValue(v: unknown): unknown {
 
 const isBlank = (cells: unknown[]) => cells.every((c) => c === undefined || c === null || (typeof c === 'string' && c.trim() === ''));
 
+/** Pipes `from` into `to` and fails `to` when `from` fails (plain pipe() would leave the reader waiting). */
+function pipeWithErrors<T extends NodeJS.WritableStream & Readable>(from: Readable, to: T): T {
+  from.on('error', (e) => to.destroy(e));
+  return from.pipe(to);
+}
+
 async function* csvRows(stream: Readable, delimiter: string): AsyncGenerator<SourceRow> {
-  const parser = stream.pipe(
-    parse({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, info: true, trim: false }),
-  );
+  const parser = pipeWithErrors(stream, parse({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, info: true, trim: false }));
   for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
     // info.lines is the line the record ends on; quoted newlines inside it move its start up.
     let inner = 0;
@@ -81,14 +84,22 @@ async function* csvRows(stream: Readable, delimiter: string): AsyncGenerator<Sou
 }
 
 async function* textRows(stream: Readable): AsyncGenerator<SourceRow> {
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  // Iterating the stream itself (rather than readline) makes read and gunzip errors reach the caller.
   let line = 0;
-  for await (const text of rl) {
+  let rest = '';
+  const decoder = new TextDecoder('utf-8');
+  const emit = function* (text: string) {
     line++;
     const t = text.trim();
-    if (!t) continue;
-    yield { row: line, cells: t.split(/\s+/) };
+    if (t) yield { row: line, cells: t.split(/\s+/) };
+  };
+  for await (const chunk of stream) {
+    const lines = (rest + decoder.decode(chunk as Buffer, { stream: true })).split('\n');
+    rest = lines.pop()!;
+    for (const l of lines) yield* emit(l);
   }
+  rest += decoder.decode();
+  if (rest) yield* emit(rest);
 }
 
 async function* xlsxRows(stream: Readable, sheet: string | undefined): AsyncGenerator<SourceRow> {
@@ -125,8 +136,7 @@ export async function openSource(file: string, format: SourceFormat = {}): Promi
   const type = fileTypeOf(file);
   const totalBytes = statSync(file).size;
   const { stream, bytes } = countingStream(file);
-  const input: Readable = file.toLowerCase().endsWith('.gz') ? stream.pipe(createGunzip()) : stream;
-  input.on('error', (e) => stream.destroy(e));
+  const input: Readable = file.toLowerCase().endsWith('.gz') ? pipeWithErrors(stream, createGunzip()) : stream;
   let gen: AsyncGenerator<SourceRow>;
   if (type === 'xlsx') gen = xlsxRows(input, format.sheet);
   else if (type === 'txt' && (!format.delimiter || format.delimiter === 'whitespace')) gen = textRows(input);

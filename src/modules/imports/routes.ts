@@ -37,6 +37,7 @@ const ExportQuery = z
   })
   .strict();
 const CONTENT_TYPES = { csv: 'text/csv; charset=utf-8', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' };
+const ValidateBody = BatchBodySchema.omit({ run_id: true });
 const RunsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }).strict();
 
 export function importRoutes(s: Services): FastifyPluginAsync {
@@ -110,6 +111,15 @@ export function importRoutes(s: Services): FastifyPluginAsync {
         const name = `members${tag ? '-' + tag.replace(/[^\w.-]+/g, '_') : ''}.${format}`;
         return reply.header('content-type', CONTENT_TYPES[format]).header('content-disposition', `attachment; filename="${name}"`).send(body);
       },
+    );
+
+    app.post(
+      '/api/imports/:kind/validate',
+      {
+        bodyLimit: BATCH_BODY_LIMIT,
+        schema: { tags, summary: 'Check mapped records as /batch would, writing nothing (dry runs): { invalid: [{ index, row, field, reason }] }', params: KindParams, body: ValidateBody },
+      },
+      async (req) => ({ invalid: s.imports.checkBatch(req.params.kind, req.body.rows) }),
     );
 
     app.post(

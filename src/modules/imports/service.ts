@@ -7,13 +7,16 @@ import { BUILTIN_MAPPINGS } from './builtin-mappings.ts';
 import type { ImportKind } from './fields.ts';
 import { parseMapping, type Mapping } from './mapping.ts';
 import { importsRepo, type ImportRunRow } from './repo.ts';
-import { validateBatch, type EventRecord, type MemberRecord, type OrderRecord, type RefundRecord } from './schema.ts';
+import { orderIssues, toOrdersInputs, type Buyer, type OrdersInput } from './order-inputs.ts';
+import { validateBatch, type ImportRecord, type RecordIssue, type EventRecord, type MemberRecord, type OrderRecord, type RefundRecord } from './schema.ts';
 
 /** The part of the orders service imports write through (structural, so either side can evolve). */
 export interface OrdersWriter {
-  upsertOrders(tx: SqlExecutor, ws: string, inputs: unknown[], opts?: { memberIds?: (string | null)[] }): Promise<{ accepted: number }>;
-  addRefunds(tx: SqlExecutor, ws: string, inputs: unknown[], opts?: { memberIds?: (string | null)[] }): Promise<{ accepted: number }>;
+  upsertOrders(tx: SqlExecutor, ws: string, inputs: unknown[], opts?: WriteOpts): Promise<{ accepted: number; members: string[] }>;
+  addRefunds(tx: SqlExecutor, ws: string, inputs: unknown[], opts?: WriteOpts): Promise<{ accepted: number; members: string[] }>;
+  recomputeTraits(tx: SqlExecutor, ws: string, memberIds: string[]): Promise<void>;
 }
+type WriteOpts = { memberIds?: (string | null)[]; recomputeTraits?: boolean };
 
 /** What one committed batch wrote. */
 export interface BatchResult {
@@ -34,6 +37,7 @@ export interface MappingTemplate {
   created_at: string | null;
 }
 
+const BATCH_RETRIES = 3;
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const TRAIT_FIELDS = ['phone', 'email', 'name', 'gender', 'birthday', 'city', 'region'] as const;
 
@@ -50,7 +54,7 @@ function identitiesOf(r: Partial<Record<string, unknown>>): IdentityKey[] {
 const hasIdentifier = (r: Partial<Record<string, unknown>>) => typeof r.user_id === 'string' || typeof r.anonymous_id === 'string' || identitiesOf(r).length > 0;
 
 /** A batch error naming every bad record, so the client can report them and resend the rest. */
-function recordErrors(code: string, message: string, list: { index: number; row?: number; field: string; reason: string }[]): SiyuError {
+function recordErrors(code: string, message: string, list: RecordIssue[]): SiyuError {
   return invalid(code, message, list.length ? `rows.${list[0].index}` : 'rows', { invalid: list });
 }
 
@@ -117,6 +121,18 @@ export class ImportService {
     return this.getRun(ws, id);
   }
 
+  /** Every problem the server would refuse a batch for, without writing anything (dry runs). */
+  checkBatch(kind: ImportKind, rows: Record<string, unknown>[]): RecordIssue[] {
+    let records: ImportRecord[];
+    try {
+      records = validateBatch(kind, rows);
+    } catch (e) {
+      if (e instanceof SiyuError && (e.details as { invalid?: RecordIssue[] })?.invalid) return (e.details as { invalid: RecordIssue[] }).invalid;
+      throw e;
+    }
+    return kind === 'orders' ? orderIssues(records as (OrderRecord | RefundRecord)[]) : [];
+  }
+
   /**
    * Validates a batch of mapped records and writes all of it in ONE transaction, or nothing. Bad records fail the
    * batch with `import.invalid_record` and `details.invalid` listing each (index, row, field, reason).
@@ -126,15 +142,28 @@ export class ImportService {
     if (run.kind !== kind) throw invalid('import.kind_mismatch', `Import run ${run.id} imports ${run.kind}, not ${kind}`, 'run_id');
     if (run.status !== 'running') throw new SiyuError('conflict', 'import.run_finished', `Import run ${run.id} is already ${run.status}`, { field: 'run_id' });
     const records = validateBatch(kind, body.rows);
-    return this.store.transaction(async (tx) => {
-      const result: BatchResult = { records: records.length, rows: 0, members_created: 0, orders: 0, refunds: 0, events_inserted: 0 };
-      if (kind === 'members') await this.writeMembers(tx, ws, records as MemberRecord[], result);
-      else if (kind === 'orders') await this.writeOrders(tx, ws, records as (OrderRecord | RefundRecord)[], result);
-      else await this.writeEvents(tx, ws, records as EventRecord[], result);
-      for (const r of records) result.rows += (r as { row_count?: number }).row_count ?? 1;
-      await this.repo.addImported(tx, ws, run.id, result.rows);
-      return result;
-    });
+    if (kind === 'orders') {
+      const issues = orderIssues(records as (OrderRecord | RefundRecord)[]);
+      if (issues.length) throw recordErrors('import.invalid_record', `${issues.length} order(s) or refund(s) refused: ${issues[0].reason}`, issues);
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.store.transaction(async (tx) => {
+          const result: BatchResult = { records: records.length, rows: 0, members_created: 0, orders: 0, refunds: 0, events_inserted: 0 };
+          if (kind === 'members') await this.writeMembers(tx, ws, records as MemberRecord[], result);
+          else if (kind === 'orders') await this.writeOrders(tx, ws, records as (OrderRecord | RefundRecord)[], result);
+          else await this.writeEvents(tx, ws, records as EventRecord[], result);
+          for (const r of records) result.rows += (r as { row_count?: number }).row_count ?? 1;
+          await this.repo.addImported(tx, ws, run.id, result.rows);
+          return result;
+        });
+      } catch (e) {
+        // A concurrent writer (ingest, another import) claimed an identifier or stored a refund first: the
+        // transaction rolled back, and running it again sees the winner's rows.
+        if ((e as { retryable?: boolean })?.retryable && attempt < BATCH_RETRIES) continue;
+        throw e;
+      }
+    }
   }
 
   private template(name: string, mapping: Mapping, builtin: boolean, createdAt: string | null): MappingTemplate {
@@ -183,34 +212,18 @@ export class ImportService {
     }));
     const ids = await this.resolve(tx, ws, inputs, named.map(({ r, index }) => ({ index, row: r.row })), result);
     const memberOf = new Map(named.map(({ index }, i) => [index, ids[i]]));
-    const buyer = (index: number) => (memberOf.has(index) ? { member_id: memberOf.get(index)! } : { guest: true });
+    const buyer = (index: number): Buyer => (memberOf.has(index) ? { member_id: memberOf.get(index)! } : { guest: true });
 
-    const orders: { input: Record<string, unknown>; index: number }[] = [];
-    const refunds: { input: Record<string, unknown>; index: number }[] = [];
-    records.forEach((r, index) => {
-      if (r.type === 'order') {
-        const { type: _t, row: _r, row_count: _c, member: _m, attributes, user_id: _u, anonymous_id: _a, phone: _p, email: _e, unionid: _un, openid: _o, app_id: _ap, wecom_external_userid: _w, member_card: _mc, device_id: _d, ...order } = r;
-        orders.push({ index, input: { ...order, ...buyer(index), ...(attributes ? { properties: attributes } : {}) } });
-      } else {
-        refunds.push({
-          index,
-          input: {
-            refund_id: r.refund_id,
-            order_id: r.order_id ?? null,
-            ...buyer(index),
-            amount: r.amount,
-            ...(r.items?.length ? { items: r.items } : {}),
-            ...(r.reason ? { reason: r.reason } : {}),
-            refunded_at: r.refunded_at,
-            ...(r.channel ? { channel: r.channel } : {}),
-          },
-        });
-      }
-    });
-    const write = async (list: typeof orders, fn: OrdersWriter['upsertOrders']) => {
+    const { orders, refunds } = toOrdersInputs(records, buyer);
+    // Orders and refunds skip their own trait recomputation; the batch's members are recomputed once at the end,
+    // still inside the transaction, so traits are current the moment the batch commits.
+    const touched = new Set<string>();
+    const write = async (list: OrdersInput[], fn: OrdersWriter['upsertOrders']) => {
       if (!list.length) return 0;
       try {
-        const res = await fn.call(this.deps.orders, tx, ws, list.map((o) => o.input), { memberIds: list.map((o) => (memberOf.get(o.index) ?? null)) });
+        const memberIds = list.map((o) => memberOf.get(o.index) ?? null);
+        const res = await fn.call(this.deps.orders, tx, ws, list.map((o) => o.input), { memberIds, recomputeTraits: false });
+        for (const m of res.members) touched.add(m);
         return res.accepted;
       } catch (e) {
         const at = (e as SiyuError)?.details as { index?: number } | undefined;
@@ -223,6 +236,7 @@ export class ImportService {
     };
     result.orders += await write(orders, this.deps.orders.upsertOrders);
     result.refunds += await write(refunds, this.deps.orders.addRefunds);
+    if (touched.size) await this.deps.orders.recomputeTraits(tx, ws, [...touched]);
   }
 
   private async writeEvents(tx: SqlExecutor, ws: string, records: EventRecord[], result: BatchResult) {

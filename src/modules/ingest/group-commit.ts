@@ -12,22 +12,26 @@ export interface GroupEntry<T> {
 export interface GroupCommitOptions<T> {
   /** Most items one commit may hold (a single larger request still goes alone). */
   maxBatch: number;
-  /** How long to wait for more items when the writer is idle. */
+  /** How long an idle writer waits for more items before committing. */
   maxDelayMs: number;
+  /** Items allowed to wait at once (default 5 × maxBatch); beyond, requests are refused with 429 to shed load. */
+  maxQueued?: number;
   /** Commits the entries in one transaction; resolves after COMMIT. */
   commit(entries: GroupEntry<T>[]): Promise<void>;
 }
 
 /**
- * Serialises commits: while one group commits, the next one gathers. When a group fails, each of its requests is
- * retried alone so one bad request cannot fail (or forever block) the others.
+ * One commit at a time (concurrent transactions on the same members would only conflict): while a group commits,
+ * the next one gathers. When a group fails, each of its requests is retried alone so one bad request cannot fail
+ * (or forever block) the others.
  * @example const w = new GroupCommitWriter({ maxBatch: 1000, maxDelayMs: 5, commit }); await w.submit([msg]);
  */
 export class GroupCommitWriter<T> {
   private queue: GroupEntry<T>[] = [];
   private queued = 0;
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private committing = false;
+  private drained: Array<() => void> = [];
   private closed = false;
 
   constructor(private readonly opts: GroupCommitOptions<T>) {}
@@ -41,6 +45,9 @@ export class GroupCommitWriter<T> {
   submit(items: T[]): Promise<void> {
     if (this.closed) return Promise.reject(new SiyuError('unavailable', 'ingest.closing', 'The server is shutting down; retry shortly'));
     if (items.length === 0) return Promise.resolve();
+    if (this.queued > 0 && this.queued + items.length > (this.opts.maxQueued ?? this.opts.maxBatch * 5)) {
+      return Promise.reject(new SiyuError('rate_limited', 'ingest.overloaded', 'Too many messages are waiting to be stored; retry after a second'));
+    }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ items, resolve, reject });
       this.queued += items.length;
@@ -49,31 +56,28 @@ export class GroupCommitWriter<T> {
   }
 
   private schedule() {
-    if (this.running) return; // the loop picks new entries up when the current commit ends
-    if (this.queued >= this.opts.maxBatch || this.opts.maxDelayMs === 0) {
-      this.start();
+    if (this.queue.length === 0 || this.committing) return; // the running commit schedules the next group
+    // Full or closing: go now. Idle: wait briefly so a group can form.
+    if (this.queued >= this.opts.maxBatch || this.opts.maxDelayMs === 0 || this.closed) {
+      this.launch();
     } else if (!this.timer) {
-      this.timer = setTimeout(() => this.start(), this.opts.maxDelayMs);
+      this.timer = setTimeout(() => this.launch(), this.opts.maxDelayMs);
     }
   }
 
-  private start() {
+  private launch() {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.running || this.queue.length === 0) return;
-    this.running = this.loop().finally(() => {
-      this.running = null;
-      if (this.queue.length > 0) this.schedule();
+    if (this.queue.length === 0 || this.committing) return;
+    this.committing = true;
+    void this.commitGroup(this.take()).finally(() => {
+      this.committing = false;
+      // Whatever arrived during the commit goes right away: the commit itself was the wait.
+      if (this.queue.length > 0) this.launch();
+      else for (const done of this.drained.splice(0)) done();
     });
-  }
-
-  private async loop() {
-    while (this.queue.length > 0) {
-      const group = this.take();
-      await this.commitGroup(group);
-    }
   }
 
   /** Whole requests, oldest first, up to maxBatch items (at least one request). */
@@ -113,7 +117,8 @@ export class GroupCommitWriter<T> {
   /** Commits everything already queued, then refuses new items. */
   async close(): Promise<void> {
     this.closed = true;
-    this.start();
-    while (this.running) await this.running;
+    this.launch();
+    if (!this.committing) return;
+    await new Promise<void>((resolve) => this.drained.push(resolve));
   }
 }

@@ -169,6 +169,16 @@ forEachStore('ingest routes', (ctx) => {
     expect(bomb.length).toBeLessThan(32 * 1024);
     const rb = await t.app.inject({ method: 'POST', url: '/v1/track', headers: { ...t.write, 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: bomb });
     expect(rb.statusCode).toBe(400);
+    // A 50 MB bomb is cut off early, and the server carries on.
+    const huge = gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20));
+    const rh = await t.app.inject({ method: 'POST', url: '/v1/batch', headers: { ...t.write, 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: huge });
+    expect(rh.statusCode).toBe(400);
+    const corrupt = await t.app.inject({ method: 'POST', url: '/v1/track', headers: { ...t.write, 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: Buffer.from('not gzip at all') });
+    expect(corrupt.statusCode).toBe(400);
+    expect(corrupt.json()).toMatchObject({ success: false, code: 'ingest.invalid_gzip', field: 'body' });
+    const brotli = await t.app.inject({ method: 'POST', url: '/v1/track', headers: { ...t.write, 'content-type': 'application/json', 'content-encoding': 'br' }, payload: '{}' });
+    expect(brotli.statusCode).toBe(400);
+    expect(brotli.json()).toMatchObject({ success: false, code: 'ingest.unsupported_encoding', field: 'content-encoding' });
     const plain = await t.app.inject({ method: 'POST', url: '/v1/track', headers: { ...t.write, 'content-type': 'text/plain' }, payload: JSON.stringify({ userId: 'gz-u', event: 'Beacon' }) });
     expect(plain.statusCode, plain.body).toBe(200);
     expect(await count("AND name IN ('Bomb', 'Beacon')")).toBe(1);
@@ -236,6 +246,40 @@ forEachStore('ingest routes', (ctx) => {
     for (const r of oks) expect(r.statusCode).toBe(200);
     expect(await count("AND name IN ('Test Invalid', 'Test Crash')")).toBe(0);
     expect(await count("AND name = 'Fine'")).toBe(8);
+  });
+
+  it('sheds load with 429 and Retry-After when the queue is full', async () => {
+    const small = await createTestApp(ctx.store, { ingestMaxBatch: 2 }); // at most 10 messages may wait
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    small.services.ingest.onTrack('Test Slow', async () => gate);
+    try {
+      const send = (payload: unknown) => small.app.inject({ method: 'POST', url: '/v1/batch', headers: small.write, payload: payload as any });
+      const slow = send({ batch: [{ type: 'track', userId: 'slow', event: 'Test Slow' }] });
+      await new Promise((r) => setTimeout(r, 50)); // the slow commit is running now
+      const queued = send({ batch: Array.from({ length: 10 }, () => ({ type: 'track', userId: 'slow', event: 'Queued' })) });
+      await new Promise((r) => setTimeout(r, 20));
+      const refused = await send({ batch: [{ type: 'track', userId: 'slow', event: 'Refused' }] });
+      expect(refused.statusCode).toBe(429);
+      expect(refused.headers['retry-after']).toBe('1');
+      expect(refused.json()).toMatchObject({ success: false, code: 'ingest.overloaded' });
+      release();
+      expect((await slow).statusCode).toBe(200);
+      expect((await queued).statusCode).toBe(200);
+      const n = await ctx.store.query("SELECT count(*) AS n FROM events WHERE workspace_id = $1 AND user_id = 'slow'", [small.workspaceId]);
+      expect(n[0].n).toBe(11);
+    } finally {
+      release();
+      await small.app.close();
+    }
+  });
+
+  it('documents the Segment routes in OpenAPI', async () => {
+    const doc = (await t.app.inject({ url: '/openapi.json' })).json();
+    for (const p of ['/v1/identify', '/v1/track', '/v1/page', '/v1/screen', '/v1/group', '/v1/alias', '/v1/batch', '/v1/import']) {
+      expect(doc.paths[p]?.post, p).toBeDefined();
+    }
+    expect(doc.paths['/v1/batch'].post.security).toEqual([{ writeKey: [] }]);
   });
 
   it('counts stored, duplicate and rejected messages in the metrics', async () => {

@@ -42,6 +42,9 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
+/** The name of field `f` of the message at `prefix` (built only when an error needs it). */
+const at = (prefix: string, f: string) => (prefix ? `${prefix}.${f}` : f);
+
 /** An id as text: numbers become strings, blank strings count as absent. */
 function idText(v: unknown): string | null {
   if (v === null || v === undefined) return null;
@@ -49,18 +52,20 @@ function idText(v: unknown): string | null {
   return s.trim() === '' ? null : s;
 }
 
-function parseTime(v: string | null | undefined, field: string): number | null {
+function parseTime(v: string | null | undefined, prefix: string, f: string): number | null {
   if (v === null || v === undefined || v === '') return null;
   const ms = Date.parse(v);
   if (!(ms >= MIN_TS && ms < MAX_TS)) {
+    const field = at(prefix, f);
     throw new SiyuError('invalid_data', 'ingest.invalid_timestamp', `${field} is not an ISO-8601 time between 1900 and 2200`, { field });
   }
   return ms;
 }
 
 // PostgreSQL text cannot hold NUL; reject it in the fields that become columns instead of failing the commit.
-function assertNoNul(value: string | null, field: string) {
+function assertNoNul(value: string | null, prefix: string, f: string) {
   if (value !== null && value.includes('\u0000')) {
+    const field = at(prefix, f);
     throw new SiyuError('invalid_data', 'ingest.invalid_field', `${field} contains a NUL character`, { field });
   }
 }
@@ -82,7 +87,6 @@ export function normaliseMessage(type: MessageType, raw: unknown, prefix: string
   const parsed = MESSAGE_SCHEMAS[type].safeParse(raw);
   if (!parsed.success) throw zodFailure(prefix, parsed.error, raw);
   const m = parsed.data as RawMessage;
-  const at = (f: string) => (prefix ? `${prefix}.${f}` : f);
 
   const userId = idText(m.userId);
   const anonymousId = idText(m.anonymousId);
@@ -90,25 +94,25 @@ export function normaliseMessage(type: MessageType, raw: unknown, prefix: string
   let groupId: string | null = null;
   if (type === 'alias') {
     previousId = idText(m.previousId);
-    if (!previousId) throw new SiyuError('invalid_data', 'ingest.missing_field', `${at('previousId')} is required`, { field: at('previousId') });
-    if (!userId) throw new SiyuError('invalid_data', 'ingest.missing_field', `${at('userId')} is required for alias`, { field: at('userId') });
+    if (!previousId) throw new SiyuError('invalid_data', 'ingest.missing_field', `${at(prefix, 'previousId')} is required`, { field: at(prefix, 'previousId') });
+    if (!userId) throw new SiyuError('invalid_data', 'ingest.missing_field', `${at(prefix, 'userId')} is required for alias`, { field: at(prefix, 'userId') });
   } else if (!userId && !anonymousId) {
-    throw new SiyuError('invalid_data', 'ingest.missing_identity', `${at('userId')} or ${at('anonymousId')} is required`, { field: at('userId') });
+    throw new SiyuError('invalid_data', 'ingest.missing_identity', `${at(prefix, 'userId')} or ${at(prefix, 'anonymousId')} is required`, { field: at(prefix, 'userId') });
   }
   if (type === 'group') {
     groupId = idText(m.groupId);
-    if (!groupId) throw new SiyuError('invalid_data', 'ingest.missing_field', `${at('groupId')} is required`, { field: at('groupId') });
+    if (!groupId) throw new SiyuError('invalid_data', 'ingest.missing_field', `${at(prefix, 'groupId')} is required`, { field: at(prefix, 'groupId') });
   }
 
   const messageId = idText(m.messageId) ?? `api-${randomUUID()}`;
-  assertNoNul(messageId, at('messageId'));
-  assertNoNul(userId, at('userId'));
-  assertNoNul(anonymousId, at('anonymousId'));
+  assertNoNul(messageId, prefix, 'messageId');
+  assertNoNul(userId, prefix, 'userId');
+  assertNoNul(anonymousId, prefix, 'anonymousId');
 
   // Segment's clock-skew correction: the client's own clock dates both `timestamp` and `sentAt`, so their
   // difference is trustworthy even when the clock is not; anchor it on our receive time.
-  const original = parseTime(m.originalTimestamp ?? m.timestamp, at(m.originalTimestamp ? 'originalTimestamp' : 'timestamp'));
-  const sentAt = parseTime(m.sentAt ?? rc.batchSentAt, at('sentAt'));
+  const original = parseTime(m.originalTimestamp ?? m.timestamp, prefix, m.originalTimestamp ? 'originalTimestamp' : 'timestamp');
+  const sentAt = parseTime(m.sentAt ?? rc.batchSentAt, prefix, 'sentAt');
   let ts = original ?? rc.receivedAt;
   if (sentAt !== null) ts = original === null ? rc.receivedAt : rc.receivedAt - (sentAt - original);
   if (!(ts >= MIN_TS && ts < MAX_TS)) ts = rc.receivedAt;
@@ -149,10 +153,10 @@ export function normaliseMessage(type: MessageType, raw: unknown, prefix: string
       properties = { previousId };
       break;
   }
-  assertNoNul(name, at(type === 'track' ? 'event' : type === 'group' ? 'groupId' : 'name'));
+  assertNoNul(name, prefix, type === 'track' ? 'event' : type === 'group' ? 'groupId' : 'name');
 
   const channel = textOrNull(properties?.channel) ?? textOrNull(context?.channel) ?? rc.keyChannel ?? null;
-  assertNoNul(channel, at('channel'));
+  assertNoNul(channel, prefix, 'channel');
   return {
     type,
     messageId,

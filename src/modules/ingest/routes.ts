@@ -1,10 +1,10 @@
 // Segment-compatible HTTP Tracking API: /v1/identify|track|page|screen|group|alias, /v1/batch and /v1/import.
-import { pipeline, type Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { SiyuError } from '../../core/errors.ts';
+import { SiyuError, isSiyuError } from '../../core/errors.ts';
 import type { Services } from '../../server/services.ts';
 import { workspaceOf } from '../../server/auth.ts';
 import { isMessageType, normaliseMessage, zodFailure, type RequestContext } from './normalise.ts';
@@ -62,6 +62,16 @@ export function parseBatch(body: unknown, rc: RequestContext): IngestMessage[] {
   return out;
 }
 
+/** Stores messages; on overload tells the SDK when to retry (analytics-node honours Retry-After on 429). */
+async function store(s: Services, req: FastifyRequest, reply: FastifyReply, messages: IngestMessage[]) {
+  try {
+    await s.ingest.ingest(workspaceOf(req), messages);
+  } catch (e) {
+    if (isSiyuError(e) && (e.type === 'rate_limited' || e.type === 'unavailable')) reply.header('retry-after', '1');
+    throw e;
+  }
+}
+
 /** The Fastify plugin with the Segment routes. */
 export function ingestRoutes(s: Services): FastifyPluginAsync {
   return async (root) => {
@@ -81,16 +91,30 @@ export function ingestRoutes(s: Services): FastifyPluginAsync {
       const enc = req.headers['content-encoding']?.trim().toLowerCase();
       if (!enc || enc === 'identity') return payload;
       if (enc !== 'gzip' && enc !== 'x-gzip') {
-        throw new SiyuError('invalid_data', 'request.unsupported_encoding', `Content-Encoding ${enc} is not supported; use gzip`, { field: 'content-encoding' });
+        throw new SiyuError('invalid_data', 'ingest.unsupported_encoding', `Content-Encoding ${enc} is not supported; send gzip or nothing`, { field: 'content-encoding' });
       }
-      const gunzip = createGunzip() as ReturnType<typeof createGunzip> & { receivedEncodedLength?: number };
+      const gunzip = createGunzip();
+      const body = new PassThrough() as PassThrough & { receivedEncodedLength?: number };
       let encoded = 0;
       payload.on('data', (chunk: Buffer) => {
         encoded += chunk.length;
-        gunzip.receivedEncodedLength = encoded; // lets Fastify check Content-Length against the compressed bytes
+        body.receivedEncodedLength = encoded; // lets Fastify check Content-Length against the compressed bytes
       });
-      pipeline(payload as Readable, gunzip, () => undefined);
-      return gunzip;
+      gunzip.on('error', (e) => body.destroy(new SiyuError('invalid_data', 'ingest.invalid_gzip', `The body is not valid gzip: ${e.message}`, { field: 'body' })));
+      body.on('error', () => undefined); // Fastify may have stopped listening (limit hit) before a late error
+      // Fastify refuses the body once it passes the limit; stop inflating the rest instead of burning CPU on it.
+      const limit = req.routeOptions.bodyLimit ?? MAX_BATCH_BYTES;
+      let inflated = 0;
+      gunzip.on('data', (chunk: Buffer) => {
+        inflated += chunk.length;
+        if (inflated > limit + 64 * 1024) {
+          payload.unpipe(gunzip);
+          payload.resume();
+          gunzip.destroy();
+        }
+      });
+      payload.pipe(gunzip).pipe(body);
+      return body;
     });
 
     const single = (type: MessageType) =>
@@ -108,7 +132,7 @@ export function ingestRoutes(s: Services): FastifyPluginAsync {
             response: { 200: SuccessSchema },
           },
         },
-        async (req) => {
+        async (req, reply) => {
           let message: IngestMessage;
           try {
             requireObjectBody(req.body);
@@ -118,7 +142,7 @@ export function ingestRoutes(s: Services): FastifyPluginAsync {
             s.ingest.countRejected(type, 1);
             throw e;
           }
-          await s.ingest.ingest(workspaceOf(req), [message]);
+          await store(s, req, reply, [message]);
           return { success: true as const };
         },
       );
@@ -133,7 +157,7 @@ export function ingestRoutes(s: Services): FastifyPluginAsync {
           validatorCompiler: documentOnly,
           schema: { tags: ['ingest'], summary, security: [{ writeKey: [] }], body: BatchDocSchema, response: { 200: SuccessSchema } },
         },
-        async (req) => {
+        async (req, reply) => {
           const bytes = (req as SizedRequest)[BODY_BYTES];
           let messages: IngestMessage[];
           try {
@@ -144,7 +168,7 @@ export function ingestRoutes(s: Services): FastifyPluginAsync {
             s.ingest.countRejected('batch', n);
             throw e;
           }
-          await s.ingest.ingest(workspaceOf(req), messages);
+          await store(s, req, reply, messages);
           return { success: true as const };
         },
       );

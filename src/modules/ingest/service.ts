@@ -47,17 +47,17 @@ class FreshInsertFailed extends Error {
 
 /** What identity resolution learns from each call type (see the identity contract). */
 export function toIdentityInput(m: IngestMessage): IdentityInput {
-  const base = { channel: m.channel, ts: m.timestamp };
+  // Object literals rather than spreads: this runs once per distinct identity of every group.
   switch (m.type) {
     case 'identify':
-      return { ...base, userId: m.userId, anonymousId: m.anonymousId, traits: m.traits, applyTraits: true };
+      return { userId: m.userId, anonymousId: m.anonymousId, traits: m.traits, applyTraits: true, channel: m.channel, ts: m.timestamp };
     case 'alias':
-      return { ...base, userId: m.userId, previousId: m.previousId };
+      return { userId: m.userId, previousId: m.previousId, channel: m.channel, ts: m.timestamp };
     default: {
       // group traits describe the group, not the person; context.traits may carry the person's identifiers.
       const t = m.context?.traits;
       const traits = typeof t === 'object' && t !== null && !Array.isArray(t) ? (t as Record<string, unknown>) : null;
-      return { ...base, userId: m.userId, anonymousId: m.anonymousId, traits };
+      return { userId: m.userId, anonymousId: m.anonymousId, traits, channel: m.channel, ts: m.timestamp };
     }
   }
 }
@@ -101,7 +101,7 @@ export class IngestService {
     private readonly metrics: Metrics,
     private readonly opts: IngestOptions,
   ) {
-    this.writer = new GroupCommitWriter<Work>({ maxBatch: opts.maxBatch, maxDelayMs: opts.maxDelayMs, commit: (g) => this.commit(g) });
+    this.writer = new GroupCommitWriter<Work>({ ...opts, commit: (g) => this.commit(g) });
   }
 
   /**
