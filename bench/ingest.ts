@@ -25,6 +25,7 @@ export interface IngestResult {
   failedRequests: number;
   connections: number;
   batch: number;
+  users: number;
   seconds: number;
 }
 
@@ -67,7 +68,7 @@ async function countEvents(t: IngestTarget): Promise<number> {
 }
 
 /** Serves `t` in a child process, drives it with the load generator, stops it, and counts the stored events. */
-export async function runIngest(t: IngestTarget, load: { seconds: number; warmup: number; connections: number; batch: number }): Promise<IngestResult> {
+export async function runIngest(t: IngestTarget, load: { seconds: number; warmup: number; connections: number; batch: number; users: number }): Promise<IngestResult> {
   const dbArgs = t.databaseUrl ? ['--database-url', t.databaseUrl] : ['--db', t.dbPath!];
   const server = spawn(process.execPath, ['bin/siyu.mjs', 'serve', '--port', '0', ...dbArgs], {
     cwd: ROOT,
@@ -79,7 +80,7 @@ export async function runIngest(t: IngestTarget, load: { seconds: number; warmup
     const gen = spawn(
       process.execPath,
       ['--import', 'tsx', 'bench/load-generator.ts', '--url', url, '--key', BENCH_WRITE_KEY, '--seconds', String(load.seconds), '--warmup', String(load.warmup),
-        '--connections', String(load.connections), '--batch', String(load.batch), '--run', t.label.replace(/\W/g, '').toLowerCase()],
+        '--connections', String(load.connections), '--batch', String(load.batch), '--users', String(load.users), '--run', t.label.replace(/\W/g, '').toLowerCase()],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
@@ -92,7 +93,7 @@ export async function runIngest(t: IngestTarget, load: { seconds: number; warmup
     const stored = await countEvents(t);
     return {
       label: t.label, eventsPerSecond: r.eventsPerSecond, p50: r.p50, p99: r.p99, acked: r.acked, stored,
-      failedRequests: r.failedRequests, connections: r.connections, batch: r.batch, seconds: r.seconds,
+      failedRequests: r.failedRequests, connections: r.connections, batch: r.batch, users: load.users, seconds: r.seconds,
     };
   } finally {
     if (server.exitCode === null) {

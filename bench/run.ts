@@ -1,5 +1,5 @@
 // `npm run bench`: ingest over HTTP on DuckDB and PostgreSQL, import of the online-retail file, demo generation;
-// prints one table with the comparisons. Options: --seconds 25 --connections 16 --batch 400 --demo-members 100000
+// prints one table with the comparisons. Options: --seconds 25 --connections 16 --batch 400 --users 100000 --demo-members 100000
 // --only ingest,import,demo --engines duckdb,postgres
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ const { values: a } = parseArgs({
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '16' },
     batch: { type: 'string', default: '400' },
+    users: { type: 'string', default: '100000' },
     'demo-members': { type: 'string', default: '100000' },
     only: { type: 'string', default: 'ingest,import,demo' },
     engines: { type: 'string', default: 'duckdb,postgres' },
@@ -56,7 +57,7 @@ async function withTmp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
 function ingestRow(r: IngestResult) {
   const verified = r.stored === r.acked ? `all ${fmt(r.acked)} acknowledged events stored` : `MISMATCH: ${fmt(r.acked)} acknowledged, ${fmt(r.stored)} stored`;
   rows.push({
-    what: `ingest POST /v1/batch (${r.connections} conns × ${r.batch} events, ${r.seconds} s)`,
+    what: `ingest POST /v1/batch (${r.connections} conns × ${r.batch} events, ${fmt(r.users)} users, ${r.seconds} s)`,
     store: r.label,
     result: `${fmt(r.eventsPerSecond)} events/s`,
     p50: `${fmt(r.p50, 1)} ms`,
@@ -66,7 +67,7 @@ function ingestRow(r: IngestResult) {
 }
 
 async function benchIngest(pgServer: BenchPostgres | null) {
-  const load = { seconds: Number(a.seconds), warmup: Number(a.warmup), connections: Number(a.connections), batch: Number(a.batch) };
+  const load = { seconds: Number(a.seconds), warmup: Number(a.warmup), connections: Number(a.connections), batch: Number(a.batch), users: Number(a.users) };
   if (engines.has('duckdb')) {
     log(`ingest on DuckDB: ${load.connections} connections × ${load.batch} events for ${load.seconds} s …`);
     await withTmp(async (dir) => ingestRow(await runIngest({ label: 'DuckDB file', dbPath: join(dir, 'bench.duckdb') }, load)));

@@ -1,11 +1,11 @@
 // Imports of the real data sets in ../shared/data: the CDNOW sample (both stores) and online-retail (a slice).
-import { createReadStream, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip, gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parse } from 'csv-parse/sync';
-import { beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { forEachStore } from './support/stores.ts';
 import { createTestApp, type TestApp } from './support/app.ts';
 import { apiOf } from './support/import-api.ts';
@@ -15,6 +15,8 @@ import { parseOrder } from '../src/modules/orders/index.ts';
 const DATA = resolve(import.meta.dirname, '../../shared/data');
 const CDNOW_SAMPLE = join(DATA, 'cdnow/CDNOW_sample.txt');
 const RETAIL = join(DATA, 'online-retail/online_retail.csv.gz');
+const TMP = mkdtempSync(join(tmpdir(), 'siyu-imp-data-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 function missing(path: string): boolean {
   if (existsSync(path)) return false;
@@ -98,7 +100,7 @@ forEachStore('CDNOW sample import', (ctx) => {
   });
 
   it.skipIf(missing(CDNOW_SAMPLE))('2,357 members (sample ids 1..2357), 6,919 orders, $244,091.94; a re-run adds nothing', async () => {
-    const report = join(mkdtempSync(join(tmpdir(), 'siyu-cdnow-')), 'cdnow.report.csv');
+    const report = join(mkdtempSync(join(TMP, 'siyu-cdnow-')), 'cdnow.report.csv');
     const s = await runImport({ api: apiOf(t), kind: 'orders', file: CDNOW_SAMPLE, mapping: 'cdnow', reportPath: report });
     expect(s).toMatchObject({ rowsRead: 6919, imported: 6919, rejected: 0, orders: 6919, membersCreated: 2357 });
     const q = async (sql: string) => (await ctx.store.query(sql, [t.workspaceId]))[0];
@@ -130,7 +132,7 @@ forEachStore('online-retail slice import', (ctx) => {
   it.skipIf(missing(RETAIL) || !RETAIL_ENGINES.includes(ctx.engine))(`${title}: orders, guest orders, refunds and rejects match the raw file`, { timeout: 600_000 }, async () => {
     const t = await createTestApp(ctx.store);
     const { csv, rows } = await retailSlice(invoices);
-    const file = join(mkdtempSync(join(tmpdir(), 'siyu-retail-')), 'retail-slice.csv.gz');
+    const file = join(mkdtempSync(join(TMP, 'siyu-retail-')), 'retail-slice.csv.gz');
     writeFileSync(file, gzipSync(csv));
     const e = expectedRetail(rows);
     expect(e.guestOrders).toBeGreaterThan(0);

@@ -1,10 +1,10 @@
 // Pure tests of the import pipeline: dates, field types, mappings, readers, order grouping and the report.
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import ExcelJS from 'exceljs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseDate, parseDateTime } from './dates.ts';
 import { coerce, selfMappedField } from './fields.ts';
 import { autoMapping, compileMapping, parseMapping, type Mapping } from './mapping.ts';
@@ -16,6 +16,7 @@ import { reportCsv } from './report.ts';
 
 const FIX = join(import.meta.dirname, '../../../test/fixtures/imports');
 const tmp = mkdtempSync(join(tmpdir(), 'siyu-imp-pure-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function readAll(file: string, format = {}) {
   const src = await openSource(file, format);

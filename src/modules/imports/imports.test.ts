@@ -1,9 +1,10 @@
 // Imports and exports through the HTTP API on both stores: templates, reports, atomic batches, re-runs, xlsx, export.
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import ExcelJS from 'exceljs';
-import { beforeAll, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { forEachStore } from '../../../test/support/stores.ts';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { apiOf } from '../../../test/support/import-api.ts';
@@ -13,10 +14,13 @@ import { importCommand } from '../../cli/commands/import.ts';
 import { connectApi } from '../../cli/api-client.ts';
 
 const FIX = join(import.meta.dirname, '../../../test/fixtures/imports');
+const TMP = mkdtempSync(join(tmpdir(), 'siyu-imp-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+const tempDir = () => mkdtempSync(join(TMP, 'd-'));
 
 /** A private copy of a fixture, so reports land in a temp folder. */
 function fixture(name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'siyu-imp-'));
+  const dir = tempDir();
   copyFileSync(join(FIX, name), join(dir, name));
   return join(dir, name);
 }
@@ -55,7 +59,7 @@ forEachStore('imports', (ctx) => {
   });
 
   it('imports with a saved template (--mapping NAME) or a mapping .json file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'siyu-imp-tpl-'));
+    const dir = tempDir();
     const file = join(dir, 'pos.csv');
     writeFileSync(file, '单号,会员卡,下单时间,商品,数量,单价,门店\nP-1,C001,2024/05/01 09:30:00,拿铁,2,28,SH01\nP-1,C001,2024/05/01 09:30:00,可颂,1,15,SH01\nP-2,C002,2024/05/01 10:00:00,美式,1,22,BJ02\n');
     const template = {
@@ -141,7 +145,7 @@ forEachStore('imports', (ctx) => {
     expect((await t.app.inject({ url: `/api/import-runs/${run.id}`, headers: t.admin })).json().rows_imported).toBe(0);
 
     // Through the client: the server's refusal becomes a report line and the rest of the batch is written.
-    const file = join(mkdtempSync(join(tmpdir(), 'siyu-imp-')), 'blocked.csv');
+    const file = join(tempDir(), 'blocked.csv');
     writeFileSync(file, 'order_id,user_id,paid_at,amount\natomic-o3,atomic-3,2024-01-01,7\natomic-o4,null,2024-01-01,8\n');
     const s = await runImport({ api, kind: 'orders', file });
     expect(s).toMatchObject({ imported: 1, rejected: 1, orders: 1 });
@@ -150,7 +154,7 @@ forEachStore('imports', (ctx) => {
   });
 
   it('xlsx round trip: import members from Excel, tag some, export csv and xlsx with --tag', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'siyu-imp-xlsx-'));
+    const dir = tempDir();
     const input = join(dir, 'members.xlsx');
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('会员');
@@ -206,6 +210,18 @@ forEachStore('imports', (ctx) => {
     await wb.xlsx.load(xlsx.rawPayload as any);
     expect(wb.worksheets[0].rowCount).toBe(3);
     expect((await t.app.inject({ url: '/api/members/export?tag=nope', headers: t.admin })).statusCode).toBe(404);
+
+    // More members than one page of GET /api/members (1000): the download pages through all of them.
+    const file = join(tempDir(), 'many.csv');
+    writeFileSync(file, 'user_id,name\n' + Array.from({ length: 1005 }, (_, i) => `bulk-${i},会员${i}`).join('\n') + '\n');
+    expect(await runImport({ api, kind: 'members', file })).toMatchObject({ imported: 1005, membersCreated: 1005 });
+    const total = (await counts()).members;
+    const all = await t.app.inject({ url: '/api/members/export', headers: t.admin });
+    const ids = (parse(all.body, { bom: true, from_line: 2 }) as string[][]).map((r) => r[0]);
+    expect(ids).toHaveLength(total);
+    expect(new Set(ids).size).toBe(total);
+    const paged = join(tempDir(), 'vip.csv');
+    expect((await exportMembers({ api, out: paged, tag: 'xlsx-vip', pageSize: 1 })).rows).toBe(2);
   });
 
   it('over real HTTP (a running server): the CLI client imports with small batches', async () => {

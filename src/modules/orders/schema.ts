@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { SiyuError } from '../../core/errors.ts';
 import { toCents, fromCents } from './money.ts';
 
+/** Lines per order or refund: wholesale invoices (e.g. the online-retail data) reach about a thousand. */
+export const MAX_LINES = 5000;
+
 /** Most orders or refunds one request or service call may carry. */
 export const MAX_BATCH = 1000;
 
@@ -49,7 +52,7 @@ export const OrderSchema = z
     order_id: text(128),
     ...identifierFields,
     guest: z.boolean().optional(),
-    items: z.array(OrderItemSchema).max(500).default([]),
+    items: z.array(OrderItemSchema).max(MAX_LINES).default([]),
     amount: money.optional(),
     discount: money.default(0),
     coupon_code: optText(128),
@@ -72,7 +75,7 @@ export const RefundSchema = z
     ...identifierFields,
     guest: z.boolean().optional(),
     amount: z.number().finite().positive().max(1e11).optional(),
-    items: z.array(RefundItemSchema).max(500).optional(),
+    items: z.array(RefundItemSchema).max(MAX_LINES).optional(),
     reason: optText(1000),
     refunded_at: isoTime,
     channel: optText(64),
