@@ -1,5 +1,5 @@
 // `npm run bench`: ingest over HTTP on DuckDB and PostgreSQL, import of the online-retail file, demo generation;
-// prints one table with the comparisons. Options: --seconds 25 --connections 16 --batch 400 --users 100000 --demo-members 100000
+// prints one table with the comparisons. Options: --seconds 25 --connections 16 --batch 400 --users 10000 --demo-members 100000
 // --only ingest,import,demo --engines duckdb,postgres
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ const { values: a } = parseArgs({
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '16' },
     batch: { type: 'string', default: '400' },
-    users: { type: 'string', default: '100000' },
+    users: { type: 'string', default: '10000' },
     'demo-members': { type: 'string', default: '100000' },
     only: { type: 'string', default: 'ingest,import,demo' },
     engines: { type: 'string', default: 'duckdb,postgres' },

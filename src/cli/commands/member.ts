@@ -21,7 +21,7 @@ export function registerMember(program: Command) {
         }
         process.stdout.write(JSON.stringify(m, null, 2) + '\n');
         process.stdout.write(`\nTimeline (newest first):\n`);
-        for (const e of tl.data) process.stdout.write(`  ${e.ts}  ${e.kind}\t${e.name ?? ''}\t${e.amount ?? ''}\n`);
+        for (const e of tl.data) process.stdout.write(`  ${e.ts}  ${e.kind}\t${e.name ?? e.type ?? ""}\t${e.amount ?? ""}\n`);
       } finally {
         await api.close();
       }

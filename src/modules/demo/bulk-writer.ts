@@ -7,8 +7,9 @@ import type { JsonColumn, Store } from '../../store/port.ts';
 import type { TableDef } from './tables.ts';
 
 /**
- * How one load path encodes rows and writes a chunk of them. Rows are encoded as they are pushed, so the buffers
- * hold compact strings rather than millions of short-lived arrays (which made garbage collection the main cost).
+ * How one load path encodes rows and writes a chunk of them. Rows are encoded to flat strings as they are pushed:
+ * buffering the row arrays (or concatenated strings, which V8 keeps as trees of pieces) until a chunk is full
+ * promoted millions of small objects to the old generation, and garbage collection became the main cost.
  */
 interface ChunkCodec {
   encode(table: TableDef, row: unknown[]): string;

@@ -1,6 +1,6 @@
 // Turns one generated member (profile, orders, events, tags) into rows of the core tables.
 import { PRODUCTS, TAGS, type Category, type ChannelId } from './catalog.ts';
-import type { Calendar } from './calendar.ts';
+import { DAY_MS, type Calendar } from './calendar.ts';
 import type { MemberPlan } from './lifecycle.ts';
 import type { GenOrder } from './order-gen.ts';
 import { demoId, identitiesOf, type Profile } from './people.ts';
@@ -8,7 +8,6 @@ import type { Prng } from './prng.ts';
 import { T } from './tables.ts';
 import type { BulkWriter } from './bulk-writer.ts';
 
-const DAY_MS = 86_400_000;
 export const iso = (ms: number) => new Date(ms).toISOString();
 const yuan = (fen: number) => fen / 100;
 
