@@ -30,12 +30,13 @@ export interface ResolutionPlan {
 /**
  * Plans resolution. `owners` maps keyId(type,value) → current owner for every key the batch mentions (alias
  * candidates included). `newMemberId` mints ids; ids sort by creation time, so the smallest id is the oldest member
- * and survives merges (deterministic).
+ * and survives merges (deterministic). `keyLists` are the inputs' extracted keys when the caller has them.
  */
 export function planResolution(
   inputs: IdentityInput[],
   owners: Map<string, KnownOwner>,
   newMemberId: () => string,
+  keyLists: IdentityKey[][] = inputs.map(extractKeys),
 ): ResolutionPlan {
   const parent = new Map<string, string>();
   const find = (m: string): string => {
@@ -70,7 +71,7 @@ export function planResolution(
   const memberIds: (string | null)[] = [];
 
   inputs.forEach((input, i) => {
-    const keys = extractKeys(input);
+    const keys = keyLists[i];
     const strongKeys = keys.filter((k) => STRONG_TYPES.has(k.type));
     const weakKeys = keys.filter((k) => !STRONG_TYPES.has(k.type));
     const prev = input.previousId ? aliasCandidates(input.previousId) : [];

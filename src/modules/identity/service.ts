@@ -38,9 +38,11 @@ export class IdentityService implements IdentityPort {
   }
 
   async resolve(tx: SqlExecutor, ws: string, inputs: IdentityInput[]): Promise<ResolveResult> {
+    const keyLists = inputs.map(extractKeys);
     const keys = new Map<string, IdentityKey>();
-    for (const input of inputs) {
-      for (const k of extractKeys(input)) keys.set(keyId(k), k);
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i];
+      for (const k of keyLists[i]) keys.set(keyId(k), k);
       if (input.previousId) for (const k of aliasCandidates(input.previousId)) keys.set(keyId(k), k);
     }
     const ownerRows = await this.repo.owners(tx, ws, [...keys.values()]);
@@ -50,7 +52,7 @@ export class IdentityService implements IdentityPort {
     const owners = new Map<string, KnownOwner>();
     for (const r of ownerRows) owners.set(keyId(r), { memberId: r.member_id, ownerIsStrong: strongOwners.has(r.member_id) });
 
-    const plan = planResolution(inputs, owners, () => this.nextMemberId());
+    const plan = planResolution(inputs, owners, () => this.nextMemberId(), keyLists);
 
     await this.repo.insertMembers(
       tx,
@@ -70,7 +72,7 @@ export class IdentityService implements IdentityPort {
 
     for (const m of plan.merges) await this.mergeMembers(tx, ws, m.from, m.into, m.reason, m.identity);
 
-    await this.touchSeen(tx, ws, inputs, plan.memberIds, ownerRows);
+    await this.touchSeen(tx, ws, inputs, keyLists, plan.memberIds, ownerRows);
     await this.applyTraits(tx, ws, inputs, plan.memberIds);
     return { memberIds: plan.memberIds, created: plan.created.map((c) => c.id), merges: plan.merges.map(({ from, into, reason }) => ({ from, into, reason })) };
   }
@@ -108,11 +110,11 @@ export class IdentityService implements IdentityPort {
     });
   }
 
-  private async touchSeen(tx: SqlExecutor, ws: string, inputs: IdentityInput[], memberIds: (string | null)[], owners: { type: string; value: string; last_seen_at: string }[]) {
+  private async touchSeen(tx: SqlExecutor, ws: string, inputs: IdentityInput[], keyLists: IdentityKey[][], memberIds: (string | null)[], owners: { type: string; value: string; last_seen_at: string }[]) {
     const seen = new Map<string, string>();
     inputs.forEach((input, i) => {
       if (memberIds[i] === null) return;
-      for (const k of extractKeys(input)) {
+      for (const k of keyLists[i]) {
         const id = keyId(k);
         if (!seen.has(id) || seen.get(id)! < input.ts) seen.set(id, input.ts);
       }

@@ -68,7 +68,9 @@ export class DuckDbStore implements Store {
   /** Opens (creating if needed) the database file; `:memory:` gives a throwaway in-memory database. */
   static async open(path: string, opts: { connections?: number } = {}): Promise<DuckDbStore> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const instance = await DuckDBInstance.create(path);
+    // A larger WAL before automatic checkpoints: ingest commits every few milliseconds, and checkpointing a 16 MB
+    // WAL (the default) that often costs a third of DuckDB's CPU time under load. Recovery replays at most this much.
+    const instance = await DuckDBInstance.create(path, { checkpoint_threshold: '256MB' });
     const size = opts.connections ?? 4;
     const conns: DuckDBConnection[] = [];
     for (let i = 0; i < size; i++) {
@@ -110,8 +112,10 @@ export class DuckDbStore implements Store {
 
   jsonRows(paramIndex: number, columns: JsonColumn[], alias: string): string {
     const struct = '{' + columns.map((c) => `"${c.name}":"${DUCK_TYPES[c.type]}"`).join(',') + '}';
-    const cols = columns.map((c) => `"${c.name}"`).join(', ');
-    return `(SELECT ${cols} FROM (SELECT unnest(from_json($${paramIndex}::JSON, '[${struct}]'), recursive := true))) AS ${alias}`;
+    const cols = columns.map((c) => `_u._row."${c.name}" AS "${c.name}"`).join(', ');
+    // A plain unnest to one struct column, then field access: about 7x faster than `unnest(…, recursive := true)`
+    // and a VARCHAR parameter skips a JSON validation pass before parsing.
+    return `(SELECT ${cols} FROM (SELECT unnest(from_json($${paramIndex}::VARCHAR, '[${struct}]')) AS _row) AS _u) AS ${alias}`;
   }
 
   describe(): string {

@@ -57,9 +57,12 @@ export class PostgresStore implements Store {
     this.direct = new PgExecutor(pool);
   }
 
-  static async open(url: string, opts: { max?: number } = {}): Promise<PostgresStore> {
+  static async open(url: string, opts: { max?: number; onIdleError?: (err: Error) => void } = {}): Promise<PostgresStore> {
     // The session time zone travels in the startup packet, so no connection ever runs a query before it is set.
     const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, options: '-c TimeZone=UTC' });
+    // An idle pooled connection the server ends (restart, admin termination) must not crash the process; the pool
+    // drops it and the next query opens a fresh one.
+    pool.on('error', (err) => opts.onIdleError?.(err));
     const client = await pool.connect(); // fail fast on a bad URL
     client.release();
     return new PostgresStore(pool, url);
