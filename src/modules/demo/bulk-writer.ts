@@ -58,13 +58,13 @@ function csvField(v: unknown, type: JsonColumn['type']): string {
  */
 function duckCsvCodec(store: Store, workspaceId: string, dir: string): ChunkCodec {
   let seq = 0;
-  // A WAL checkpoint every 16 MB (the default) rewrites the growing tables and indexes over and over during a bulk
-  // load; one checkpoint at the end costs about 30% less CPU in total.
-  let tuned: Promise<void> | null = null;
+  // Frequent WAL checkpoints rewrite the growing tables and indexes over and over during a bulk load; one
+  // checkpoint at the end cost about 30% less CPU in total (measured against DuckDB's 16 MB default).
+  let tuned: Promise<string> | null = null;
   return {
     async end() {
       if (!tuned) return;
-      await store.exec('RESET checkpoint_threshold');
+      await store.exec(`SET checkpoint_threshold = '${await tuned}'`);
       await store.exec('CHECKPOINT');
     },
     encode(table, row) {
@@ -74,7 +74,11 @@ function duckCsvCodec(store: Store, workspaceId: string, dir: string): ChunkCode
       return fields.join(','); // a flat string: concatenation would keep a tree of pieces alive until the flush
     },
     async insert(table, encoded) {
-      await (tuned ??= store.exec("SET checkpoint_threshold = '1GB'"));
+      await (tuned ??= (async () => {
+        const [{ v }] = await store.query<{ v: string }>("SELECT current_setting('checkpoint_threshold') AS v");
+        await store.exec("SET checkpoint_threshold = '1GB'");
+        return v.replaceAll("'", '');
+      })());
       const file = join(dir, `${table.name}-${seq++}.csv`);
       writeFileSync(file, encoded.join('\n') + '\n');
       const spec = table.columns.map((c) => `'${c.name}': '${DUCK_TYPES[c.type]}'`).join(', ');

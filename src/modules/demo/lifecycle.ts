@@ -54,8 +54,9 @@ export function planMembers(seed: string, cal: Calendar, opts: LifecycleOptions)
       : cal.days[signupDay].startMs + (8 + r.int(14)) * 3_600_000 + r.int(3_600_000);
     const persona = PERSONAS[r.pickCumulative(PERSONA_CUM)];
     const buyer = r.chance(legacy ? 0.97 : 0.9);
-    // Log-normal heterogeneity: a minority of regulars carries most of the orders (Pareto-like).
-    const rate = buyer ? r.logNormal(0, 1.05) * PERSONA_RATE[persona] : 0;
+    // Log-normal heterogeneity: a minority of regulars carries most of the orders (Pareto-like). The cap keeps the
+    // far tail human: the most loyal regulars buy about every other day, not three times a day.
+    const rate = buyer ? Math.min(12, r.logNormal(0, 1.05)) * PERSONA_RATE[persona] : 0;
     const start = legacy ? 0 : signupDay;
     const periods: Period[] = [];
     // One in four new members buys once or twice and disappears; the others churn with a monthly hazard.
