@@ -13,6 +13,8 @@ export const ConfigSchema = z.object({
   ingestMaxDelayMs: z.coerce.number().int().min(0).max(1000).default(5),
   /** Group commit: the most messages one commit may hold. */
   ingestMaxBatch: z.coerce.number().int().min(1).max(100_000).default(20_000),
+  /** Group commits in flight at once: two overlap request parsing with committing. */
+  ingestConcurrency: z.coerce.number().int().min(1).max(8).default(2),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -29,6 +31,7 @@ export function loadConfig(overrides: Partial<Record<keyof Config, unknown>> = {
     logLevel: env.SIYU_LOG_LEVEL,
     ingestMaxDelayMs: env.SIYU_INGEST_MAX_DELAY_MS,
     ingestMaxBatch: env.SIYU_INGEST_MAX_BATCH,
+    ingestConcurrency: env.SIYU_INGEST_CONCURRENCY,
   };
   const merged: Record<string, unknown> = {};
   for (const [k, v] of Object.entries({ ...fromEnv, ...overrides })) if (v !== undefined) merged[k] = v;

@@ -37,7 +37,7 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   const workspaces = new WorkspaceService(store);
   const identity = new IdentityService(store);
   const closers: Array<() => Promise<void>> = [];
-  const ingest = new IngestService(store, identity, metrics, { maxBatch: config.ingestMaxBatch, maxDelayMs: config.ingestMaxDelayMs });
+  const ingest = new IngestService(store, identity, metrics, { maxBatch: config.ingestMaxBatch, maxDelayMs: config.ingestMaxDelayMs, maxConcurrent: config.ingestConcurrency });
   closers.push(() => ingest.close());
   const orders = new OrdersService(store, identity);
   registerOrderTrackHandlers(ingest, orders);

@@ -15,6 +15,29 @@ export interface SqlExecutor {
   exec(sql: string, params?: SqlParam[]): Promise<void>;
 }
 
+/** The executor a transaction hands to its callback: SQL plus a hook for when the transaction ends. */
+export interface TxExecutor extends SqlExecutor {
+  /**
+   * Runs `cb(committed)` once the transaction has committed (true) or rolled back (false): for in-process caches
+   * that may only learn what the database durably holds.
+   */
+  afterEnd(cb: (committed: boolean) => void): void;
+}
+
+/** True when `db` is a transaction executor (as opposed to the store itself). */
+export const isTx = (db: SqlExecutor): db is TxExecutor => typeof (db as TxExecutor).afterEnd === 'function';
+
+/** Runs the end-of-transaction callbacks; a failing callback must not turn a commit into an error. */
+export function runEndCallbacks(cbs: Array<(committed: boolean) => void>, committed: boolean): void {
+  for (const cb of cbs) {
+    try {
+      cb(committed);
+    } catch {
+      // callbacks only maintain caches; the transaction's outcome stands
+    }
+  }
+}
+
 /** Column description for {@link Store.jsonRows}. */
 export interface JsonColumn {
   name: string;
@@ -39,7 +62,7 @@ export interface Store extends SqlExecutor {
    * (DuckDB "Conflict on update", PostgreSQL serialization failures) and errors carrying `retryable: true` (a
    * concurrent writer claimed the same key first) are retried a few times, so `fn` must be safe to re-run.
    */
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: TxExecutor) => Promise<T>): Promise<T>;
   /**
    * A FROM-clause fragment that turns one JSON-array parameter into rows with typed columns, so a whole batch
    * is sent as a single parameter. `alias` names the derived table. Values of `json` columns are nested as they

@@ -103,3 +103,29 @@ forEachStore('identity', (ctx) => {
     expect(again.memberIds).toEqual(r.memberIds);
   });
 });
+
+forEachStore('identity owner cache', (ctx) => {
+  it('never serves an owner that a merge or a rollback made stale', async () => {
+    const ids = new IdentityService(ctx.store);
+    const ws = (await new WorkspaceService(ctx.store).create({ name: 'cache' })).id;
+    const ts = '2024-05-01T10:00:00.000Z';
+    const resolve = (inputs: IdentityInput[]) => ctx.store.transaction((tx) => ids.resolve(tx, ws, inputs));
+    const a = (await resolve([{ userId: 'c-a', ts }])).memberIds[0]!;
+    const b = (await resolve([{ userId: 'c-b', traits: { phone: '13700000009' }, ts }])).memberIds[0]!;
+    expect((await resolve([{ userId: 'c-b', ts }])).memberIds[0]).toBe(b); // now cached where the store allows
+    await resolve([{ userId: 'c-a', traits: { phone: '13700000009' }, ts }]); // merges b into a
+    expect((await resolve([{ userId: 'c-b', ts }])).memberIds[0]).toBe(a);
+    // A transaction that resolves a new person and then fails leaves nothing behind, in the store or the cache.
+    await expect(
+      ctx.store.transaction(async (tx) => {
+        await ids.resolve(tx, ws, [{ userId: 'c-ghost', ts }]);
+        await ids.resolve(tx, ws, [{ userId: 'c-ghost', ts }]);
+        throw new Error('rollback');
+      }),
+    ).rejects.toThrow('rollback');
+    const again = await resolve([{ userId: 'c-ghost', ts }]);
+    expect(again.created).toHaveLength(1);
+    const [row] = await ctx.store.query('SELECT count(*) AS n FROM members WHERE workspace_id = $1 AND id = $2', [ws, again.memberIds[0]]);
+    expect(row.n).toBe(1);
+  });
+});

@@ -1,10 +1,11 @@
 // Identity resolution on the store: one member per person across channels, deterministic merges with history.
 import { newId } from '../../core/ids.ts';
 import { invalid } from '../../core/errors.ts';
-import type { SqlExecutor, Store } from '../../store/port.ts';
+import { isTx, type SqlExecutor, type Store } from '../../store/port.ts';
 import { extractKeys, keyId, parseRef } from './identity-keys.ts';
 import { aliasCandidates, planResolution, type KnownOwner } from './resolution-plan.ts';
-import { identityRepo, type MemberAttrRow } from './repo.ts';
+import { identityRepo, type MemberAttrRow, type OwnerRow } from './repo.ts';
+import { OwnerCache } from './owner-cache.ts';
 import { mergeExtra, traitsToPatch, type AttributePatch } from './traits.ts';
 import { STRONG_TYPES, type IdentityInput, type IdentityKey, type IdentityPort, type MergeHook, type ResolveResult } from './types.ts';
 
@@ -22,9 +23,17 @@ export class IdentityService implements IdentityPort {
   private readonly repo;
   private readonly hooks = new Map<string, MergeHook>();
   private lastMs = 0;
+  /** Owners of strong identifiers, cached only where this process is the database's only writer. */
+  private readonly cache: OwnerCache;
 
   constructor(store: Store) {
     this.repo = identityRepo(store);
+    this.cache = new OwnerCache(!store.capabilities.multiProcess);
+  }
+
+  /** Drops cached identifier owners (after identities were deleted or rewritten outside this service). */
+  invalidateCache(): void {
+    this.cache.clear();
   }
 
   onMerge(name: string, hook: MergeHook): void {
@@ -45,7 +54,21 @@ export class IdentityService implements IdentityPort {
       for (const k of keyLists[i]) keys.set(keyId(k), k);
       if (input.previousId) for (const k of aliasCandidates(input.previousId)) keys.set(keyId(k), k);
     }
-    const ownerRows = await this.repo.owners(tx, ws, [...keys.values()]);
+    const ownerRows: OwnerRow[] = [];
+    const misses: IdentityKey[] = [];
+    for (const k of keys.values()) {
+      const hit = STRONG_TYPES.has(k.type) ? this.cache.get(ws, k.type, k.value) : undefined;
+      if (hit) ownerRows.push({ type: k.type, value: k.value, member_id: hit.memberId, last_seen_at: hit.lastSeenAt });
+      else misses.push(k);
+    }
+    const snapshot = isTx(tx) ? this.cache.snapshot() : null;
+    const fetched = await this.repo.owners(tx, ws, misses);
+    ownerRows.push(...fetched);
+    if (snapshot !== null && isTx(tx)) {
+      // Only once committed: the read may include this transaction's own, not yet durable, identities.
+      const strongRows = fetched.filter((r) => STRONG_TYPES.has(r.type as any));
+      tx.afterEnd((committed) => committed && this.cache.fill(snapshot, ws, strongRows));
+    }
     const strongOwners = new Set(ownerRows.filter((r) => STRONG_TYPES.has(r.type as any)).map((r) => r.member_id));
     const unknown = [...new Set(ownerRows.map((r) => r.member_id).filter((m) => !strongOwners.has(m)))];
     for (const m of await this.repo.strongMembers(tx, ws, unknown)) strongOwners.add(m);
@@ -70,7 +93,15 @@ export class IdentityService implements IdentityPort {
     const inserted = await this.repo.insertIdentities(tx, ws, toAttach);
     if (inserted.size !== new Set(toAttach.map(keyId)).size) throw new ConcurrentClaim();
 
-    for (const m of plan.merges) await this.mergeMembers(tx, ws, m.from, m.into, m.reason, m.identity);
+    if (plan.merges.length > 0) {
+      const mergeEnded = this.cache.mergeStarted();
+      if (isTx(tx)) tx.afterEnd(mergeEnded);
+      try {
+        for (const m of plan.merges) await this.mergeMembers(tx, ws, m.from, m.into, m.reason, m.identity);
+      } finally {
+        if (!isTx(tx)) mergeEnded(true);
+      }
+    }
 
     await this.touchSeen(tx, ws, inputs, keyLists, plan.memberIds, ownerRows);
     await this.applyTraits(tx, ws, inputs, plan.memberIds);
@@ -126,6 +157,7 @@ export class IdentityService implements IdentityPort {
       })
       .map((o) => ({ type: o.type, value: o.value, ts: seen.get(keyId(o))! }));
     await this.repo.touchIdentities(tx, ws, stale);
+    if (stale.length > 0 && isTx(tx)) tx.afterEnd((committed) => committed && this.cache.touched(ws, stale));
   }
 
   private async applyTraits(tx: SqlExecutor, ws: string, inputs: IdentityInput[], memberIds: (string | null)[]) {

@@ -68,4 +68,27 @@ describe('GroupCommitWriter', () => {
     expect(commits).toEqual([[1, 2]]);
     await expect(writer.submit([3])).rejects.toMatchObject({ type: 'unavailable', code: 'ingest.closing' });
   });
+
+  it('runs up to maxConcurrent groups at once and never more', async () => {
+    let active = 0;
+    let peak = 0;
+    const groups: number[][] = [];
+    const writer = new GroupCommitWriter<number>({
+      maxBatch: 2,
+      maxDelayMs: 1,
+      maxConcurrent: 2,
+      async commit(entries) {
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise((r) => setTimeout(r, 20));
+        groups.push(entries.flatMap((e) => e.items));
+        active--;
+      },
+    });
+    await Promise.all([1, 2, 3, 4, 5, 6].map((n) => writer.submit([n])));
+    expect(peak).toBe(2);
+    expect(groups.flat().sort()).toEqual([1, 2, 3, 4, 5, 6]);
+    await writer.close();
+    expect(active).toBe(0);
+  });
 });

@@ -16,13 +16,18 @@ export interface GroupCommitOptions<T> {
   maxDelayMs: number;
   /** Items allowed to wait at once (default 5 × maxBatch); beyond, requests are refused with 429 to shed load. */
   maxQueued?: number;
+  /**
+   * Groups committing at once (default 2). With one, parsing the next requests and committing the current group
+   * take turns and each core idles half the time; two overlap them. Conflicts between the groups (the same new
+   * person in both) are retried by the store.
+   */
+  maxConcurrent?: number;
   /** Commits the entries in one transaction; resolves after COMMIT. */
   commit(entries: GroupEntry<T>[]): Promise<void>;
 }
 
 /**
- * One commit at a time (concurrent transactions on the same members would only conflict): while a group commits,
- * the next one gathers. When a group fails, each of its requests is retried alone so one bad request cannot fail
+ * Up to `maxConcurrent` commits at a time: while groups commit, the next one gathers. When a group fails, each of its requests is retried alone so one bad request cannot fail
  * (or forever block) the others.
  * @example const w = new GroupCommitWriter({ maxBatch: 1000, maxDelayMs: 5, commit }); await w.submit([msg]);
  */
@@ -30,7 +35,7 @@ export class GroupCommitWriter<T> {
   private queue: GroupEntry<T>[] = [];
   private queued = 0;
   private timer: NodeJS.Timeout | null = null;
-  private committing = false;
+  private active = 0;
   private drained: Array<() => void> = [];
   private closed = false;
 
@@ -55,9 +60,13 @@ export class GroupCommitWriter<T> {
     });
   }
 
+  private get maxConcurrent(): number {
+    return this.opts.maxConcurrent ?? 1;
+  }
+
   private schedule() {
-    if (this.queue.length === 0 || this.committing) return; // the running commit schedules the next group
-    // Full or closing: go now. Idle: wait briefly so a group can form.
+    if (this.queue.length === 0 || this.active >= this.maxConcurrent) return; // a finishing commit schedules the next group
+    // Full or closing: go now. Otherwise wait briefly so a group can form.
     if (this.queued >= this.opts.maxBatch || this.opts.maxDelayMs === 0 || this.closed) {
       this.launch();
     } else if (!this.timer) {
@@ -70,14 +79,16 @@ export class GroupCommitWriter<T> {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.queue.length === 0 || this.committing) return;
-    this.committing = true;
+    if (this.queue.length === 0 || this.active >= this.maxConcurrent) return;
+    this.active++;
     void this.commitGroup(this.take()).finally(() => {
-      this.committing = false;
+      this.active--;
       // Whatever arrived during the commit goes right away: the commit itself was the wait.
       if (this.queue.length > 0) this.launch();
-      else for (const done of this.drained.splice(0)) done();
+      else if (this.active === 0) for (const done of this.drained.splice(0)) done();
     });
+    // Another slot free: let the next group start gathering now rather than when this one ends.
+    if (this.queue.length > 0) this.schedule();
   }
 
   /** Whole requests, oldest first, up to maxBatch items (at least one request). */
@@ -118,7 +129,7 @@ export class GroupCommitWriter<T> {
   async close(): Promise<void> {
     this.closed = true;
     this.launch();
-    if (!this.committing) return;
+    if (this.active === 0 && this.queue.length === 0) return;
     await new Promise<void>((resolve) => this.drained.push(resolve));
   }
 }

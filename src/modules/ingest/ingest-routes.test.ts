@@ -249,7 +249,7 @@ forEachStore('ingest routes', (ctx) => {
   });
 
   it('sheds load with 429 and Retry-After when the queue is full', async () => {
-    const small = await createTestApp(ctx.store, { ingestMaxBatch: 2 }); // at most 10 messages may wait
+    const small = await createTestApp(ctx.store, { ingestMaxBatch: 2, ingestConcurrency: 1 }); // one commit slot; at most 10 messages may wait
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     small.services.ingest.onTrack('Test Slow', async () => gate);

@@ -29,6 +29,8 @@ interface Work {
 export interface IngestOptions {
   maxBatch: number;
   maxDelayMs: number;
+  /** Group commits in flight at once (see GroupCommitWriter). */
+  maxConcurrent?: number;
 }
 
 /** Logs a failed commit once per group (each waiting request gets a 503 without the details). */

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import type { JsonColumn, Row, SqlExecutor, SqlParam, Store, StoreCapabilities } from '../port.ts';
+import { runEndCallbacks, type JsonColumn, type Row, type SqlExecutor, type SqlParam, type Store, type StoreCapabilities, type TxExecutor } from '../port.ts';
 import { fromDuckValue } from './duckdb-values.ts';
 import { ConnectionPool } from './connection-pool.ts';
 
@@ -22,6 +22,10 @@ const MAX_CONFLICT_RETRIES = 8;
 function isConflict(e: unknown): boolean {
   if ((e as { retryable?: boolean })?.retryable === true) return true;
   const m = String((e as Error)?.message ?? e);
+  // A concurrent transaction committed the same key first: DuckDB reports it only at COMMIT. Re-running sees it.
+  if (m.includes('Failed to commit') && m.includes('constraint violation')) return true;
+  // …or, when it committed after this transaction began, at the insert itself (ON CONFLICT cannot see that row).
+  if (m.includes('Duplicate key') && m.includes('violates')) return true;
   return m.includes('Conflict on') || m.includes('write-write conflict') || m.includes('TransactionContext Error: Catalog write-write');
 }
 
@@ -45,8 +49,12 @@ async function runQuery(conn: DuckDBConnection, sql: string, params?: SqlParam[]
   return out;
 }
 
-class DuckExecutor implements SqlExecutor {
+class DuckExecutor implements TxExecutor {
+  readonly ended: Array<(committed: boolean) => void> = [];
   constructor(private readonly conn: DuckDBConnection) {}
+  afterEnd(cb: (committed: boolean) => void): void {
+    this.ended.push(cb);
+  }
   async query<T extends Row = Row>(sql: string, params?: SqlParam[]): Promise<T[]> {
     return (await runQuery(this.conn, sql, params)) as T[];
   }
@@ -89,17 +97,20 @@ export class DuckDbStore implements Store {
     await this.pool.use((c) => c.run(sql, toParams(params)));
   }
 
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: TxExecutor) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.pool.use(async (conn) => {
           await conn.run('BEGIN TRANSACTION');
+          const tx = new DuckExecutor(conn);
           try {
-            const result = await fn(new DuckExecutor(conn));
+            const result = await fn(tx);
             await conn.run('COMMIT');
+            runEndCallbacks(tx.ended, true);
             return result;
           } catch (e) {
             await conn.run('ROLLBACK').catch(() => undefined);
+            runEndCallbacks(tx.ended, false);
             throw e;
           }
         });

@@ -1,6 +1,6 @@
 // PostgreSQL adapter: a pg.Pool shared by many API and worker processes.
 import pg from 'pg';
-import type { JsonColumn, Row, SqlExecutor, SqlParam, Store, StoreCapabilities } from '../port.ts';
+import { runEndCallbacks, type JsonColumn, type Row, type SqlExecutor, type SqlParam, type Store, type StoreCapabilities, type TxExecutor } from '../port.ts';
 import { bigintToJs } from '../normalise.ts';
 
 const PG_TYPES: Record<JsonColumn['type'], string> = {
@@ -37,8 +37,12 @@ const types = {
 
 const RETRYABLE = new Set(['40001', '40P01']);
 
-class PgExecutor implements SqlExecutor {
+class PgExecutor implements TxExecutor {
+  readonly ended: Array<(committed: boolean) => void> = [];
   constructor(private readonly client: pg.PoolClient | pg.Pool) {}
+  afterEnd(cb: (committed: boolean) => void): void {
+    this.ended.push(cb);
+  }
   async query<T extends Row = Row>(sql: string, params?: SqlParam[]): Promise<T[]> {
     const r = await this.client.query({ text: sql, values: params as any[], types } as any);
     return r.rows as T[];
@@ -76,16 +80,19 @@ export class PostgresStore implements Store {
     return this.direct.exec(sql, params);
   }
 
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: TxExecutor) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const client = await this.pool.connect();
+      const tx = new PgExecutor(client);
       try {
         await client.query('BEGIN');
-        const result = await fn(new PgExecutor(client));
+        const result = await fn(tx);
         await client.query('COMMIT');
+        runEndCallbacks(tx.ended, true);
         return result;
       } catch (e) {
         await client.query('ROLLBACK').catch(() => undefined);
+        runEndCallbacks(tx.ended, false);
         if (!(RETRYABLE.has((e as any)?.code) || (e as any)?.retryable === true) || attempt >= 8) throw e;
         await new Promise((r) => setTimeout(r, 2 + Math.random() * 10 * (attempt + 1)));
       } finally {
