@@ -1,5 +1,6 @@
 // `npm run bench`: ingest over HTTP on DuckDB and PostgreSQL, import of the online-retail file, demo generation;
-// prints one table with the comparisons. Options: --seconds 25 --connections 16 --batch 400 --users 10000 --demo-members 100000
+// prints one table with the comparisons. Options: --seconds 25 --connections 16 --batch 400 --connections-many 32 --batch-many 500
+// --users 10000 --demo-members 100000
 // --only ingest,import,demo --engines duckdb,postgres
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -20,6 +21,8 @@ const { values: a } = parseArgs({
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '16' },
     batch: { type: 'string', default: '400' },
+    'connections-many': { type: 'string', default: '32' },
+    'batch-many': { type: 'string', default: '500' },
     users: { type: 'string', default: '10000' },
     'demo-members': { type: 'string', default: '100000' },
     only: { type: 'string', default: 'ingest,import,demo' },
@@ -67,14 +70,18 @@ function ingestRow(r: IngestResult) {
 }
 
 async function benchIngest(pgServer: BenchPostgres | null) {
-  const load = { seconds: Number(a.seconds), warmup: Number(a.warmup), connections: Number(a.connections), batch: Number(a.batch), users: Number(a.users) };
-  if (engines.has('duckdb')) {
-    log(`ingest on DuckDB: ${load.connections} connections × ${load.batch} events for ${load.seconds} s …`);
-    await withTmp(async (dir) => ingestRow(await runIngest({ label: 'DuckDB file', dbPath: join(dir, 'bench.duckdb') }, load)));
-  }
-  if (pgServer) {
-    log(`ingest on PostgreSQL ${pgServer.version}: ${load.connections} connections × ${load.batch} events for ${load.seconds} s …`);
-    ingestRow(await runIngest({ label: `PostgreSQL ${pgServer.version.split(' ')[0]} (fsync on)`, databaseUrl: await pgServer.createDatabase() }, load));
+  const base = { seconds: Number(a.seconds), warmup: Number(a.warmup), connections: Number(a.connections), batch: Number(a.batch), users: Number(a.users) };
+  // Two load shapes: the default, and twice the clients with larger batches (more in flight, larger group commits).
+  const shapes = [base, { ...base, connections: Number(a['connections-many']), batch: Number(a['batch-many']) }];
+  for (const load of shapes) {
+    if (engines.has('duckdb')) {
+      log(`ingest on DuckDB: ${load.connections} connections × ${load.batch} events for ${load.seconds} s …`);
+      await withTmp(async (dir) => ingestRow(await runIngest({ label: 'DuckDB file', dbPath: join(dir, 'bench.duckdb') }, load)));
+    }
+    if (pgServer) {
+      log(`ingest on PostgreSQL ${pgServer.version}: ${load.connections} connections × ${load.batch} events for ${load.seconds} s …`);
+      ingestRow(await runIngest({ label: `PostgreSQL ${pgServer.version.split(' ')[0]} (fsync on)`, databaseUrl: await pgServer.createDatabase() }, load));
+    }
   }
 }
 
@@ -129,12 +136,15 @@ async function benchDemo() {
 }
 
 function printTable() {
-  const duck = rows.find((r) => r.what.startsWith('ingest') && r.store.startsWith('DuckDB'));
-  const duckRate = duck ? Number(duck.result.replace(/[^\d.]/g, '')) : NaN;
+  const rate = (r: Row) => Number(r.result.replace(/[^\d.]/g, ''));
+  const duckRows = rows.filter((r) => r.what.startsWith('ingest') && r.store.startsWith('DuckDB'));
+  const best = duckRows.sort((x, y) => rate(y) - rate(x))[0];
+  const duckRate = best ? rate(best) : NaN;
+  const shape = best ? (/\(([^,]+),/.exec(best.what)?.[1] ?? '') : '';
   rows.push({ what: 'for scale: Segment public tracking API limit', store: 'Segment cloud', result: `${fmt(SEGMENT_LIMIT)} events/s`, p50: '', p99: '', notes: 'per source (documented rate limit)' });
   rows.push({
     what: 'goal on this machine (embedded store, durable)', store: 'DuckDB file', result: `${fmt(GOAL)} events/s`, p50: '', p99: '',
-    notes: Number.isFinite(duckRate) ? `${duckRate >= GOAL ? 'met' : 'NOT met'}: measured ${fmt(duckRate)} events/s = ${fmt(duckRate / SEGMENT_LIMIT, 0)}× Segment's per-source limit` : 'not measured',
+    notes: Number.isFinite(duckRate) ? `${duckRate >= GOAL ? 'met' : 'NOT met'}: best ${fmt(duckRate)} events/s (${shape}) = ${fmt(duckRate / SEGMENT_LIMIT, 0)}× Segment's per-source limit` : 'not measured',
   });
   const head: Row = { what: 'benchmark', store: 'store', result: 'result', p50: 'p50', p99: 'p99', notes: 'notes' };
   const cols = Object.keys(head) as (keyof Row)[];
