@@ -168,8 +168,7 @@ export class BulkWriter {
 
 /** The fastest writer the store supports (see {@link duckCsvCodec}), or the portable one. */
 export function createBulkWriter(store: Store, workspaceId: string, opts: BulkWriterOptions = {}): BulkWriter {
-  // The one engine-specific choice of the demo: a file-reading bulk path exists only for an embedded store.
-  if (store.engine === 'duckdb' && !opts.portable) {
+  if (store.capabilities.localCsvLoad && !opts.portable) {
     const dir = mkdtempSync(join(tmpdir(), 'siyu-demo-'));
     return new BulkWriter(duckCsvCodec(store, workspaceId, dir), opts.chunkRows ?? 100_000, () => rmSync(dir, { recursive: true, force: true }));
   }

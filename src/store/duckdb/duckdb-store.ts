@@ -65,7 +65,7 @@ class DuckExecutor implements TxExecutor {
 
 export class DuckDbStore implements Store {
   readonly engine = 'duckdb' as const;
-  readonly capabilities: StoreCapabilities = { multiProcess: false, skipLocked: false, fastAnalytics: true };
+  readonly capabilities: StoreCapabilities = { multiProcess: false, skipLocked: false, fastAnalytics: true, localCsvLoad: true };
 
   private constructor(
     private readonly instance: DuckDBInstance,

@@ -54,7 +54,7 @@ class PgExecutor implements TxExecutor {
 
 export class PostgresStore implements Store {
   readonly engine = 'postgres' as const;
-  readonly capabilities: StoreCapabilities = { multiProcess: true, skipLocked: true, fastAnalytics: false };
+  readonly capabilities: StoreCapabilities = { multiProcess: true, skipLocked: true, fastAnalytics: false, localCsvLoad: false };
   private readonly direct: PgExecutor;
 
   private constructor(private readonly pool: pg.Pool, private readonly url: string) {
