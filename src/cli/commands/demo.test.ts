@@ -1,27 +1,13 @@
 // `siyu demo` end to end on both stores: generate once, skip when present, regenerate on --reset, serve with known keys.
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
 import { openStore } from '../../store/open-store.ts';
 import { DEFAULT_WORKSPACE } from '../../modules/workspaces/service.ts';
 import { demoMarker } from '../../modules/demo/generator.ts';
-import { buildProgram } from '../main.ts';
+import { runCli } from '../../../test/support/cli.ts';
 
-async function run(args: string[]): Promise<{ out: string; error?: any }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await buildProgram().exitOverride().parseAsync(['node', 'siyu', ...args]);
-    return { out };
-  } catch (error) {
-    return { out, error };
-  } finally {
-    spy.mockRestore();
-  }
-}
+const run = runCli;
 
 /** Starts `siyu demo` as a real process and resolves with the banner once it serves. */
 function serveDemo(args: string[]): Promise<{ stop: () => Promise<number | null>; out: () => string }> {

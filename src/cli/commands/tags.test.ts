@@ -3,30 +3,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
 import { openStore } from '../../store/open-store.ts';
 import { buildApp } from '../../server/app.ts';
 import { loadConfig } from '../../core/config.ts';
 import { DEFAULT_WORKSPACE } from '../../modules/workspaces/service.ts';
-import { buildProgram } from '../main.ts';
+import { runCli } from '../../../test/support/cli.ts';
 
-/** Runs one CLI command in-process; returns stdout and the error it ended with, if any. */
-async function run(args: string[]): Promise<{ out: string; error?: any }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await buildProgram().exitOverride().parseAsync(['node', 'siyu', ...args]);
-    return { out };
-  } catch (error) {
-    return { out, error };
-  } finally {
-    spy.mockRestore();
-  }
-}
+const run = runCli;
 
 describe.each(ENGINES)('siyu tags [%s]', (engine) => {
   let db: TestDb;
