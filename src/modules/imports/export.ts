@@ -6,6 +6,7 @@ import ExcelJS from 'exceljs';
 import { SiyuError, invalid } from '../../core/errors.ts';
 import { csvField } from './report.ts';
 import type { ImportApi } from './run-import.ts';
+import type { MemberListItem } from '../members/service.ts';
 
 /** Export columns, in order. */
 export const EXPORT_COLUMNS = [
@@ -15,22 +16,11 @@ export const EXPORT_COLUMNS = [
 
 export type ExportFormat = 'csv' | 'xlsx';
 
-/** A member as GET /api/members lists it (the fields the export reads). */
-export interface ListedMember {
-  id: string;
-  user_id: string | null;
-  name: string | null;
-  phone: string | null;
-  email: string | null;
-  gender: string | null;
-  birthday: string | null;
-  city: string | null;
-  region: string | null;
-  source_channel: string | null;
-  created_at: string;
-  traits?: { order_count?: number; total_spend?: number; last_order_at?: string | null };
-  tags?: string[];
-}
+/**
+ * A member as GET /api/members lists it (the members module's shape); traits and tags may be absent in older or
+ * trimmed responses, so the export tolerates their absence.
+ */
+export type ListedMember = Omit<MemberListItem, 'traits' | 'tags'> & { traits?: Partial<MemberListItem['traits']>; tags?: string[] };
 
 /** One export row in EXPORT_COLUMNS order; tags joined with `;`. */
 export function memberRow(m: ListedMember): (string | number | null)[] {
