@@ -1,0 +1,123 @@
+// BG/NBD model (Fader, Hardie & Lee 2005): likelihood, maximum-likelihood fit and per-customer predictions.
+import { invalid } from '../errors.ts';
+import { nelderMead } from './nelder-mead.ts';
+import { betaln, hyp2f1, lgamma, logAddExp } from './special.ts';
+import { checkSummary, type CustomerSummary } from './summary.ts';
+
+/** BG/NBD parameters: purchase rate ~ Gamma(r, α), dropout probability ~ Beta(a, b). */
+export interface BgNbdParams {
+  r: number;
+  alpha: number;
+  a: number;
+  b: number;
+}
+
+/** Result of {@link fitBgNbd}. */
+export interface BgNbdFit {
+  params: BgNbdParams;
+  /** Total log-likelihood at the fitted parameters (sum over customers). */
+  logLikelihood: number;
+  iterations: number;
+  evaluations: number;
+  /** Number of customers the model was fitted on. */
+  n: number;
+}
+
+/** Log-likelihood of one customer's (x, t_x, T) under the BG/NBD (FHL 2005, eq. 6). */
+export function bgnbdCustomerLogLikelihood(p: BgNbdParams, x: number, tx: number, T: number): number {
+  const { r, alpha, a, b } = p;
+  const a1 = lgamma(r + x) - lgamma(r) + r * Math.log(alpha);
+  const a2 = lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x);
+  const a3 = -(r + x) * Math.log(alpha + T);
+  // The second term exists only for repeaters: they may have dropped out right after their last purchase.
+  const a4 = x > 0 ? Math.log(a) - Math.log(b + x - 1) - (r + x) * Math.log(alpha + tx) : -Infinity;
+  return a1 + a2 + logAddExp(a3, a4);
+}
+
+/** Total BG/NBD log-likelihood over customers. */
+export function bgnbdLogLikelihood(p: BgNbdParams, customers: readonly CustomerSummary[]): number {
+  let sum = 0;
+  for (const c of customers) sum += bgnbdCustomerLogLikelihood(p, c.x, c.tx, c.T);
+  return sum;
+}
+
+/** Options of {@link fitBgNbd}. */
+export interface BgNbdFitOptions {
+  /** Starting point; defaults to r = α = a = b = 1. */
+  initial?: BgNbdParams;
+  maxIterations?: number;
+}
+
+/**
+ * Maximum-likelihood fit of the BG/NBD by Nelder–Mead over log-parameters (keeps all four positive).
+ * Throws `clv.invalid_summary` for a bad customer and `clv.no_customers` for an empty input.
+ */
+export function fitBgNbd(customers: readonly CustomerSummary[], opts: BgNbdFitOptions = {}): BgNbdFit {
+  if (customers.length === 0) throw invalid('clv.no_customers', 'BG/NBD needs at least one customer', 'customers');
+  customers.forEach(checkSummary);
+  // Customers sharing (x, t_x, T) contribute identical terms: weight them once (many one-time buyers share T).
+  const groups = new Map<string, { x: number; tx: number; T: number; w: number }>();
+  for (const c of customers) {
+    const tx = c.x > 0 ? c.tx : 0;
+    const key = `${c.x}|${tx}|${c.T}`;
+    const g = groups.get(key);
+    if (g) g.w++;
+    else groups.set(key, { x: c.x, tx, T: c.T, w: 1 });
+  }
+  const rows = [...groups.values()];
+  const n = customers.length;
+  const toParams = (v: number[]): BgNbdParams => ({ r: Math.exp(v[0]), alpha: Math.exp(v[1]), a: Math.exp(v[2]), b: Math.exp(v[3]) });
+  const negMeanLL = (v: number[]): number => {
+    const p = toParams(v);
+    let s = 0;
+    for (const g of rows) s += g.w * bgnbdCustomerLogLikelihood(p, g.x, g.tx, g.T);
+    return -s / n;
+  };
+  const init = opts.initial ?? { r: 1, alpha: 1, a: 1, b: 1 };
+  const start = [init.r, init.alpha, init.a, init.b].map(Math.log);
+  const res = nelderMead(negMeanLL, start, { fTol: 1e-12, xTol: 1e-9, maxIterations: opts.maxIterations ?? 20_000 });
+  const params = toParams(res.x);
+  return { params, logLikelihood: bgnbdLogLikelihood(params, customers), iterations: res.iterations, evaluations: res.evaluations, n };
+}
+
+/** P(customer still alive at T | x, t_x, T) (FHL 2005 note; 1 for customers without repeat purchases). */
+export function bgnbdProbabilityAlive(p: BgNbdParams, x: number, tx: number, T: number): number {
+  if (x === 0) return 1;
+  const logRatio = Math.log(p.a / (p.b + x - 1)) + (p.r + x) * Math.log((p.alpha + T) / (p.alpha + tx));
+  return 1 / (1 + Math.exp(logRatio));
+}
+
+/**
+ * E[X(T, T + t) | x, t_x, T]: expected purchases in the next t time units given the history (FHL 2005, eq. 10).
+ * Uses Euler's transformation 2F1(A,B;C;z) = (1−z)^(C−A−B) 2F1(C−A, C−B; C; z), whose factor cancels the
+ * ((α+T)/(α+T+t))^(r+x) term: no overflow for large x.
+ */
+export function bgnbdConditionalExpectedPurchases(p: BgNbdParams, t: number, x: number, tx: number, T: number): number {
+  if (t <= 0) return 0;
+  const { r, alpha, a, b } = p;
+  const z = t / (alpha + T + t);
+  const f = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z);
+  const numerator = ((a + b + x - 1) / (a - 1)) * (1 - Math.pow(1 - z, a - 1) * f);
+  if (x === 0) return numerator;
+  const logRatio = Math.log(a / (b + x - 1)) + (r + x) * Math.log((alpha + T) / (alpha + tx));
+  return numerator / (1 + Math.exp(logRatio));
+}
+
+/** E[X(t)]: expected purchases of a new customer in (0, t] (FHL 2005, eq. 9). */
+export function bgnbdExpectedPurchases(p: BgNbdParams, t: number): number {
+  // Same formula as the conditional one with an empty history at T = 0.
+  return bgnbdConditionalExpectedPurchases(p, t, 0, 0, 0);
+}
+
+/** P(X(t) = n): probability that a new customer makes exactly n purchases in (0, t] (FHL 2005, eq. 8). */
+export function bgnbdProbabilityOfPurchases(p: BgNbdParams, t: number, n: number): number {
+  const { r, alpha, a, b } = p;
+  const logQ = Math.log(alpha / (alpha + t));
+  const logZ = Math.log(t / (alpha + t));
+  const term1 = Math.exp(betaln(a, b + n) - betaln(a, b) + lgamma(r + n) - lgamma(r) - lgamma(n + 1) + r * logQ + n * logZ);
+  if (n === 0) return term1;
+  let partial = 0;
+  for (let j = 0; j < n; j++) partial += Math.exp(lgamma(r + j) - lgamma(r) - lgamma(j + 1) + j * logZ);
+  const term2 = Math.exp(betaln(a + 1, b + n - 1) - betaln(a, b)) * (1 - Math.exp(r * logQ) * partial);
+  return term1 + term2;
+}
