@@ -11,11 +11,14 @@ import { MemberRefs } from '../modules/members/member-refs.ts';
 import { MembersService } from '../modules/members/service.ts';
 import { TagsService } from '../modules/tags/service.ts';
 import { ImportService } from '../modules/imports/service.ts';
+import { ChangeFeed } from '../core/change-feed.ts';
 
 export interface Services {
   store: Store;
   config: Config;
   metrics: Metrics;
+  /** Committed data changes (ingest, orders, members, tags) for derived state that follows the data. */
+  changes: ChangeFeed;
   workspaces: WorkspaceService;
   identity: IdentityService;
   channels: ChannelService;
@@ -37,7 +40,8 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   const workspaces = new WorkspaceService(store);
   const identity = new IdentityService(store);
   const closers: Array<() => Promise<void>> = [];
-  const ingest = new IngestService(store, identity, metrics, { maxBatch: config.ingestMaxBatch, maxDelayMs: config.ingestMaxDelayMs, maxConcurrent: config.ingestConcurrency });
+  const changes = new ChangeFeed();
+  const ingest = new IngestService(store, identity, metrics, { maxBatch: config.ingestMaxBatch, maxDelayMs: config.ingestMaxDelayMs, maxConcurrent: config.ingestConcurrency }, changes);
   closers.push(() => ingest.close());
   const orders = new OrdersService(store, identity);
   registerOrderTrackHandlers(ingest, orders);
@@ -48,6 +52,7 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
     store,
     config,
     metrics,
+    changes,
     workspaces,
     identity,
     channels: new ChannelService(store),

@@ -8,6 +8,7 @@ import type { IdentityInput, IdentityPort } from '../identity/types.ts';
 import { GroupCommitWriter, type GroupEntry } from './group-commit.ts';
 import { eventKey, ingestRepo, toEventRow } from './repo.ts';
 import type { IngestMessage } from './schema.ts';
+import type { ChangeFeed, DataChange } from '../../core/change-feed.ts';
 
 /** A message handed to a track handler, with the member it resolved to. */
 export interface TrackItem {
@@ -102,6 +103,7 @@ export class IngestService {
     private readonly identity: IdentityPort,
     private readonly metrics: Metrics,
     private readonly opts: IngestOptions,
+    private readonly changes?: ChangeFeed,
   ) {
     this.writer = new GroupCommitWriter<Work>({ ...opts, commit: (g) => this.commit(g) });
   }
@@ -164,9 +166,10 @@ export class IngestService {
     }
 
     let inserted: Inserted;
+    let changed: DataChange[];
     for (let attempt = 1; ; attempt++) {
       try {
-        inserted = await this.transaction(byWorkspace, Date.now() >= this.carefulUntil);
+        ({ inserted, changed } = await this.transaction(byWorkspace, Date.now() >= this.carefulUntil));
         break;
       } catch (err) {
         if (isSiyuError(err)) throw err;
@@ -182,6 +185,8 @@ export class IngestService {
       }
     }
 
+    const committedAt = Date.now();
+    for (const c of changed) this.changes?.publish({ ...c, committedAt });
     this.metrics.ingestCommitSeconds.observe((performance.now() - started) / 1000);
     this.metrics.ingestBatchSize.observe(total);
     this.countOutcomes(byWorkspace, inserted, counts);
@@ -191,7 +196,7 @@ export class IngestService {
    * One transaction: per workspace, resolve members and insert its events; then run handlers for the new ones.
    * `optimistic` inserts without conflict handling and throws FreshInsertFailed when a messageId was stored before.
    */
-  private transaction(byWorkspace: Map<string, IngestMessage[]>, optimistic: boolean): Promise<Inserted> {
+  private transaction(byWorkspace: Map<string, IngestMessage[]>, optimistic: boolean): Promise<{ inserted: Inserted; changed: DataChange[] }> {
     return this.store.transaction(async (tx) => {
       const inserted: Inserted = new Map();
       const resolved: { workspaceId: string; messages: IngestMessage[]; memberIds: (string | null)[] }[] = [];
@@ -215,7 +220,8 @@ export class IngestService {
       if (this.handlers.size > 0) {
         for (const r of resolved) await this.runHandlers(tx, r.workspaceId, r.messages, r.memberIds, inserted.get(r.workspaceId)!);
       }
-      return inserted;
+      const changed = resolved.map((r) => changeOf(r.workspaceId, r.messages, r.memberIds, inserted.get(r.workspaceId)!));
+      return { inserted, changed };
     });
   }
 
@@ -243,6 +249,23 @@ export class IngestService {
       this.metrics.ingestMessages.inc({ type, outcome }, n);
     }
   }
+}
+
+/** The members and event names a commit touched in one workspace (duplicates excluded); committedAt is set later. */
+function changeOf(workspaceId: string, messages: IngestMessage[], memberIds: (string | null)[], fresh: Set<string> | 'all'): DataChange {
+  const members = new Set<string>();
+  const events = new Set<string>();
+  let attributes = false;
+  let identities = false;
+  messages.forEach((m, i) => {
+    const id = memberIds[i];
+    if (!id || !isNew(fresh, m.messageId)) return;
+    members.add(id);
+    if (m.type === 'track' && m.name) events.add(m.name);
+    if (m.type === 'identify') attributes = identities = true;
+    if (m.type === 'alias') identities = true;
+  });
+  return { workspaceId, memberIds: [...members], events: [...events], attributes, identities, committedAt: 0 };
 }
 
 /** Per workspace: the message ids newly stored by a commit, or 'all' when every one was. */

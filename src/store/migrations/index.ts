@@ -1,6 +1,9 @@
 // Versioned migrations, applied in order on start; the same list serves both engines via DialectTypes.
 import type { DialectTypes, Store } from '../port.ts';
 import * as m001 from './001-core.ts';
+import * as m002 from './002-segments.ts';
+import * as m003 from './003-scores.ts';
+import * as m004 from './004-clv.ts';
 
 export interface Migration {
   version: number;
@@ -9,7 +12,7 @@ export interface Migration {
 }
 
 /** Every migration, oldest first. Append new ones; never edit one that has shipped. */
-export const MIGRATIONS: Migration[] = [m001];
+export const MIGRATIONS: Migration[] = [m001, m002, m003, m004];
 
 const TYPES: Record<Store['engine'], DialectTypes> = {
   duckdb: { json: 'JSON', double: 'DOUBLE', secondaryIndexes: false },
