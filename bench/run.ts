@@ -2,6 +2,8 @@
 // prints one table with the comparisons. Options: --seconds 25 --connections 16 --batch 400 --connections-many 32 --batch-many 500
 // --users 10000 --demo-members 100000
 // --only ingest,import,demo --engines duckdb,postgres
+// segmentation (issue 3; datasets cached in data/bench/): --big-members 1000000 --seg-sizes demo,big --seg-runs 5
+// --seg-pg-runs 3 --latency-samples 200 --regenerate (rebuild the cached brands); the demo size is --demo-members
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ import { DEFAULT_WORKSPACE } from '../src/modules/workspaces/service.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { runIngest, type IngestResult } from './ingest.ts';
 import { startPostgres, type BenchPostgres } from './pg-server.ts';
+import { formatSegmentationTable, ISSUE_REFERENCE, runSegmentationBench, type SegRow } from './segmentation.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -25,7 +28,13 @@ const { values: a } = parseArgs({
     'batch-many': { type: 'string', default: '500' },
     users: { type: 'string', default: '10000' },
     'demo-members': { type: 'string', default: '100000' },
-    only: { type: 'string', default: 'ingest,import,demo' },
+    only: { type: 'string', default: 'ingest,import,demo,segmentation' },
+    'big-members': { type: 'string', default: '1000000' },
+    'seg-sizes': { type: 'string', default: 'demo,big' },
+    'seg-runs': { type: 'string', default: '5' },
+    'seg-pg-runs': { type: 'string', default: '3' },
+    'latency-samples': { type: 'string', default: '200' },
+    regenerate: { type: 'boolean', default: false },
     engines: { type: 'string', default: 'duckdb,postgres' },
   },
 });
@@ -155,6 +164,36 @@ function printTable() {
   for (const r of rows) process.stdout.write(line(r) + '\n');
 }
 
+async function benchSegmentation() {
+  const t = performance.now();
+  const r = await runSegmentationBench({
+    sizes: a['seg-sizes']!.split(',') as ('demo' | 'big')[],
+    demoMembers: Number(a['demo-members']),
+    bigMembers: Number(a['big-members']),
+    engines,
+    runs: Number(a['seg-runs']),
+    pgRuns: Number(a['seg-pg-runs']),
+    latencySamples: Number(a['latency-samples']),
+    regenerate: a.regenerate!,
+    root: fileURLToPath(new URL('../data/bench', import.meta.url)),
+    log,
+  });
+  segRows = r.rows;
+  segPg = r.pgVersion;
+  segNotes = r.datasets.map((d) => {
+    const rows = d.manifest.rows;
+    const pg = d.manifest.postgres;
+    return `${d.label}: ${fmt(d.members)} members, ${fmt(rows.orders ?? 0)} orders, ${fmt(rows.order_items ?? 0)} lines, ${fmt(rows.events ?? 0)} events, data up to ${d.manifest.endDate}; ` +
+      `generated in ${fmt(d.manifest.generateSeconds, 0)} s` + (pg ? `, PostgreSQL load ${fmt(pg.loadSeconds + pg.indexSeconds + pg.vacuumSeconds, 0)} s (rows ${fmt(pg.loadSeconds, 0)} s, keys/indexes ${fmt(pg.indexSeconds, 0)} s, vacuum/analyze ${fmt(pg.vacuumSeconds, 0)} s)` : '') +
+      (d.built.length ? ` — built in this run` : ' — from the cache');
+  });
+  segNotes.push(`for calibration: ${ISSUE_REFERENCE}`);
+  segNotes.push(`segmentation bench wall time ${fmt((performance.now() - t) / 1000, 0)} s`);
+}
+let segRows: SegRow[] = [];
+let segPg: string | null = null;
+let segNotes: string[] = [];
+
 const t0 = performance.now();
 let pgServer: BenchPostgres | null = null;
 try {
@@ -168,5 +207,10 @@ try {
 } finally {
   await pgServer?.stop();
 }
-printTable();
+if (only.has('segmentation')) await benchSegmentation();
+if (rows.length > 0) printTable();
+if (segRows.length > 0) {
+  process.stdout.write(`\nSegmentation, scores, analytics, CLV (issue 3) — ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n\n`);
+  process.stdout.write(formatSegmentationTable(segRows, segPg) + '\n\n' + segNotes.map((n) => `- ${n}`).join('\n') + '\n');
+}
 process.stdout.write(`\nTotal bench time ${fmt((performance.now() - t0) / 1000, 0)} s.\n`);

@@ -9,9 +9,15 @@ import { registerTags } from './commands/tags.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerImport } from './commands/import.ts';
 import { registerExport } from './commands/export.ts';
+import { registerSegment } from './commands/segment.ts';
+import { registerRfm } from './commands/rfm.ts';
+import { registerLifecycle } from './commands/lifecycle.ts';
+import { registerValueTiers } from './commands/value-tiers.ts';
+import { registerReport } from './commands/report.ts';
+import { registerClv } from './commands/clv.ts';
 
 /** Commands contributed by modules; each adds itself to the program. */
-const registrars: Array<(program: Command) => void> = [registerServe, registerMigrate, registerKeys, registerMember, registerTags, registerDemo, registerImport, registerExport];
+const registrars: Array<(program: Command) => void> = [registerServe, registerMigrate, registerKeys, registerMember, registerTags, registerDemo, registerImport, registerExport, registerReport, registerRfm, registerLifecycle, registerValueTiers, registerSegment, registerClv];
 
 export function buildProgram(): Command {
   const program = new Command('siyu')

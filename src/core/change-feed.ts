@@ -8,6 +8,8 @@ export interface DataChange {
   memberIds: string[];
   /** Track event names newly stored for these members (empty when none). */
   events: string[];
+  /** Members created by this write (a rule may hold for a member with no data yet, e.g. "lacks tag VIP"). */
+  created?: string[];
   /** Which kinds of member data changed besides events. */
   orders?: boolean;
   attributes?: boolean;

@@ -15,6 +15,8 @@ export const ConfigSchema = z.object({
   ingestMaxBatch: z.coerce.number().int().min(1).max(100_000).default(20_000),
   /** Group commits in flight at once: two overlap request parsing with committing. */
   ingestConcurrency: z.coerce.number().int().min(1).max(8).default(2),
+  /** Cron of scheduled segment recomputes for time-relative rules without their own schedule (server only). */
+  segmentSchedule: z.string().min(1).default('*/15 * * * *'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -32,6 +34,7 @@ export function loadConfig(overrides: Partial<Record<keyof Config, unknown>> = {
     ingestMaxDelayMs: env.SIYU_INGEST_MAX_DELAY_MS,
     ingestMaxBatch: env.SIYU_INGEST_MAX_BATCH,
     ingestConcurrency: env.SIYU_INGEST_CONCURRENCY,
+    segmentSchedule: env.SIYU_SEGMENT_SCHEDULE,
   };
   const merged: Record<string, unknown> = {};
   for (const [k, v] of Object.entries({ ...fromEnv, ...overrides })) if (v !== undefined) merged[k] = v;

@@ -16,6 +16,10 @@ import { channelRoutes } from '../modules/channels/routes.ts';
 import { ingestRoutes } from '../modules/ingest/routes.ts';
 import { orderRoutes } from '../modules/orders/routes.ts';
 import { importRoutes } from '../modules/imports/routes.ts';
+import { segmentRoutes } from '../modules/segments/routes.ts';
+import { analyticsRoutes } from '../modules/analytics/routes.ts';
+import { scoreRoutes } from '../modules/scores/routes.ts';
+import { clvRoutes } from '../modules/clv/routes.ts';
 
 export interface AppOptions {
   store: Store;
@@ -31,7 +35,7 @@ export type App = FastifyInstance;
 const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
 
 /** Each domain module contributes one Fastify plugin factory; add new modules here. */
-const routeModules: Array<(s: Services) => FastifyPluginAsync> = [channelRoutes, ingestRoutes, orderRoutes, memberRoutes, tagRoutes, importRoutes];
+const routeModules: Array<(s: Services) => FastifyPluginAsync> = [channelRoutes, ingestRoutes, orderRoutes, memberRoutes, tagRoutes, importRoutes, analyticsRoutes, scoreRoutes, segmentRoutes, clvRoutes];
 
 /**
  * Builds the app and its services. Call `app.ready()` (or `listen`) before use, `app.close()` to flush.

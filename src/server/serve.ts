@@ -30,6 +30,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const token = await services.workspaces.createKey(DEFAULT_WORKSPACE, 'admin', { name: LOCAL_TOKEN_NAME, secret: 'sk_local_' + randomBytes(24).toString('base64url') });
     writeServerFile(config.dbPath, { pid: process.pid, url, token: token.secret, startedAt: new Date().toISOString() });
   }
+  // Scheduled segment recomputes belong to the long-running server only; app.close() stops them.
+  services.segments.startScheduler();
   app.log.info({ url, store: store.describe() }, 'siyu listening');
 
   let stopping: Promise<void> | undefined;

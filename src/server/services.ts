@@ -12,6 +12,10 @@ import { MembersService } from '../modules/members/service.ts';
 import { TagsService } from '../modules/tags/service.ts';
 import { ImportService } from '../modules/imports/service.ts';
 import { ChangeFeed } from '../core/change-feed.ts';
+import { SegmentsService } from '../modules/segments/service.ts';
+import { AnalyticsService } from '../modules/analytics/service.ts';
+import { ScoresService } from '../modules/scores/service.ts';
+import { ClvService } from '../modules/clv/service.ts';
 
 export interface Services {
   store: Store;
@@ -32,6 +36,14 @@ export interface Services {
   tags: TagsService;
   /** Bulk import: mapping templates, import runs, all-or-nothing batches of members, orders and events. */
   imports: ImportService;
+  /** KPIs, GMV decomposition, cohorts, funnels, channel comparison and trends. */
+  analytics: AnalyticsService;
+  /** RFM, lifecycle stages and value tiers computed in the store, per member with history. */
+  scores: ScoresService;
+  /** Segments: rules and static lists, recomputes (on demand, scheduled, realtime from `changes`), history. */
+  segments: SegmentsService;
+  /** CLV: BG/NBD + Gamma-Gamma fits on the orders, per-member P(alive), expected purchases, value and CLV. */
+  clv: ClvService;
   /** Flushes pending work (ingest buffers) and stops background loops. */
   close(): Promise<void>;
 }
@@ -43,11 +55,18 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   const changes = new ChangeFeed();
   const ingest = new IngestService(store, identity, metrics, { maxBatch: config.ingestMaxBatch, maxDelayMs: config.ingestMaxDelayMs, maxConcurrent: config.ingestConcurrency }, changes);
   closers.push(() => ingest.close());
-  const orders = new OrdersService(store, identity);
+  const orders = new OrdersService(store, identity, changes);
   registerOrderTrackHandlers(ingest, orders);
   const memberRefs = new MemberRefs(store, identity);
-  const tags = new TagsService(store, identity, memberRefs);
-  const members = new MembersService(store, identity, memberRefs, tags);
+  const tags = new TagsService(store, identity, memberRefs, changes);
+  const members = new MembersService(store, identity, memberRefs, tags, changes);
+  const segments = new SegmentsService({
+    store, identity, refs: memberRefs, members, changes, metrics,
+    timezoneOf: async (ws) => (await workspaces.get(ws)).timezone,
+    defaultSchedule: config.segmentSchedule,
+  });
+  // Closed after ingest (closers run in reverse): ingest's last commits still reach realtime segments.
+  closers.unshift(() => segments.close());
   return {
     store,
     config,
@@ -60,7 +79,11 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
     orders,
     members,
     tags,
-    imports: new ImportService(store, { identity, orders }),
+    imports: new ImportService(store, { identity, orders, changes }),
+    analytics: new AnalyticsService(store, workspaces),
+    scores: new ScoresService(store, workspaces, members),
+    segments,
+    clv: new ClvService(store, workspaces, memberRefs, identity),
     async close() {
       for (const c of closers.reverse()) await c();
     },

@@ -75,6 +75,15 @@ export interface Store extends SqlExecutor {
    * @example `INSERT INTO t (a, b) SELECT a, b FROM ${store.jsonRows(1, cols, 'r')}` with params [JSON.stringify(rows)]
    */
   jsonRows(paramIndex: number, columns: JsonColumn[], alias: string): string;
+  /**
+   * SQL for the text of top-level key `key` of the JSON value `json` (both SQL expressions; the key is usually a
+   * bound parameter, so any key — dots, quotes, `$` — is data). NULL when the key is missing or JSON null; numbers
+   * and booleans come back as their JSON text (`'12.5'`, `'true'`), nested values as JSON text.
+   * @example `${store.jsonText('m.attributes', '$3')} = $4` with params […, 'level', 'gold']
+   */
+  jsonText(json: string, key: string): string;
+  /** SQL converting the text expression `text` to DOUBLE PRECISION, or NULL (not an error) when it is no number. */
+  tryDouble(text: string): string;
   /** Human description for logs, without secrets. */
   describe(): string;
   close(): Promise<void>;

@@ -1,6 +1,6 @@
 // BG/NBD model (Fader, Hardie & Lee 2005): likelihood, maximum-likelihood fit and per-customer predictions.
 import { invalid } from '../errors.ts';
-import { nelderMead } from './nelder-mead.ts';
+import { fitBgNbdGrouped, groupSummaries, type BgNbdFitOptions } from './bgnbd-fit.ts';
 import { betaln, hyp2f1, lgamma, logAddExp } from './special.ts';
 import { checkSummary, type CustomerSummary } from './summary.ts';
 
@@ -41,43 +41,15 @@ export function bgnbdLogLikelihood(p: BgNbdParams, customers: readonly CustomerS
   return sum;
 }
 
-/** Options of {@link fitBgNbd}. */
-export interface BgNbdFitOptions {
-  /** Starting point; defaults to r = α = a = b = 1. */
-  initial?: BgNbdParams;
-  maxIterations?: number;
-}
-
 /**
- * Maximum-likelihood fit of the BG/NBD by Nelder–Mead over log-parameters (keeps all four positive).
+ * Maximum-likelihood fit of the BG/NBD (BFGS with the analytic gradient over log-parameters, see
+ * {@link fitBgNbdGrouped}); customers sharing (x, t_x, T) are weighted once.
  * Throws `clv.invalid_summary` for a bad customer and `clv.no_customers` for an empty input.
  */
 export function fitBgNbd(customers: readonly CustomerSummary[], opts: BgNbdFitOptions = {}): BgNbdFit {
   if (customers.length === 0) throw invalid('clv.no_customers', 'BG/NBD needs at least one customer', 'customers');
   customers.forEach(checkSummary);
-  // Customers sharing (x, t_x, T) contribute identical terms: weight them once (many one-time buyers share T).
-  const groups = new Map<string, { x: number; tx: number; T: number; w: number }>();
-  for (const c of customers) {
-    const tx = c.x > 0 ? c.tx : 0;
-    const key = `${c.x}|${tx}|${c.T}`;
-    const g = groups.get(key);
-    if (g) g.w++;
-    else groups.set(key, { x: c.x, tx, T: c.T, w: 1 });
-  }
-  const rows = [...groups.values()];
-  const n = customers.length;
-  const toParams = (v: number[]): BgNbdParams => ({ r: Math.exp(v[0]), alpha: Math.exp(v[1]), a: Math.exp(v[2]), b: Math.exp(v[3]) });
-  const negMeanLL = (v: number[]): number => {
-    const p = toParams(v);
-    let s = 0;
-    for (const g of rows) s += g.w * bgnbdCustomerLogLikelihood(p, g.x, g.tx, g.T);
-    return -s / n;
-  };
-  const init = opts.initial ?? { r: 1, alpha: 1, a: 1, b: 1 };
-  const start = [init.r, init.alpha, init.a, init.b].map(Math.log);
-  const res = nelderMead(negMeanLL, start, { fTol: 1e-12, xTol: 1e-9, maxIterations: opts.maxIterations ?? 20_000 });
-  const params = toParams(res.x);
-  return { params, logLikelihood: bgnbdLogLikelihood(params, customers), iterations: res.iterations, evaluations: res.evaluations, n };
+  return fitBgNbdGrouped(groupSummaries(customers), opts);
 }
 
 /** P(customer still alive at T | x, t_x, T) (FHL 2005 note; 1 for customers without repeat purchases). */
@@ -88,19 +60,35 @@ export function bgnbdProbabilityAlive(p: BgNbdParams, x: number, tx: number, T: 
 }
 
 /**
- * E[X(T, T + t) | x, t_x, T]: expected purchases in the next t time units given the history (FHL 2005, eq. 10).
- * Uses Euler's transformation 2F1(A,B;C;z) = (1−z)^(C−A−B) 2F1(C−A, C−B; C; z), whose factor cancels the
- * ((α+T)/(α+T+t))^(r+x) term: no overflow for large x.
+ * E[X(T, T + t) | x, T, alive at T]: expected purchases in the next t time units of a customer who is still alive
+ * (FHL 2005 eq. 10 without its P(alive) factor; depends on x and T only). Uses Euler's transformation
+ * 2F1(A,B;C;z) = (1−z)^(C−A−B) 2F1(C−A, C−B; C; z), whose factor cancels the ((α+T)/(α+T+t))^(r+x) term: no
+ * overflow for large x.
  */
-export function bgnbdConditionalExpectedPurchases(p: BgNbdParams, t: number, x: number, tx: number, T: number): number {
+export function bgnbdExpectedPurchasesIfAlive(p: BgNbdParams, t: number, x: number, T: number): number {
   if (t <= 0) return 0;
   const { r, alpha, a, b } = p;
   const z = t / (alpha + T + t);
   const f = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z);
-  const numerator = ((a + b + x - 1) / (a - 1)) * (1 - Math.pow(1 - z, a - 1) * f);
-  if (x === 0) return numerator;
-  const logRatio = Math.log(a / (b + x - 1)) + (r + x) * Math.log((alpha + T) / (alpha + tx));
-  return numerator / (1 + Math.exp(logRatio));
+  const v = ((a + b + x - 1) / (a - 1)) * (1 - Math.pow(1 - z, a - 1) * f);
+  // Dropping out only removes purchases: the NBD (no dropout) expectation (r+x)·t/(α+T) bounds the result.
+  const noDropout = ((r + x) * t) / (alpha + T);
+  if (Number.isFinite(v) && v >= 0 && v <= noDropout * (1 + 1e-9)) return v;
+  // Fits on data without visible dropout drive a → 0 or b → ∞, where the series loses all precision. There the
+  // dropout probability p ~ Beta(a, b + x) is ~0 and E = E_p[(1 − (1 + p·t/(α+T))^−(r+x)) / p] is the NBD value
+  // minus a relative correction of about E[p]·(r+x+1)·t/(2(α+T)): use the limit when that is negligible.
+  const meanP = a / (a + b + x);
+  if (meanP * (r + x + 1) * (t / (alpha + T)) < 1e-6) return noDropout * (1 - (meanP * (r + x + 1) * t) / (2 * (alpha + T)));
+  return NaN;
+}
+
+/**
+ * E[X(T, T + t) | x, t_x, T]: expected purchases in the next t time units given the history (FHL 2005, eq. 10):
+ * P(alive) × {@link bgnbdExpectedPurchasesIfAlive}.
+ */
+export function bgnbdConditionalExpectedPurchases(p: BgNbdParams, t: number, x: number, tx: number, T: number): number {
+  if (t <= 0) return 0;
+  return bgnbdExpectedPurchasesIfAlive(p, t, x, T) * bgnbdProbabilityAlive(p, x, tx, T);
 }
 
 /** E[X(t)]: expected purchases of a new customer in (0, t] (FHL 2005, eq. 9). */

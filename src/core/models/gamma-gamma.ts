@@ -1,6 +1,6 @@
 // Gamma-Gamma model of monetary value (Fader & Hardie 2013): likelihood, ML fit, expected average order value.
 import { invalid } from '../errors.ts';
-import { nelderMead } from './nelder-mead.ts';
+import { fitGammaGammaGrouped } from './gamma-gamma-fit.ts';
 import { lgamma } from './special.ts';
 
 /** Gamma-Gamma parameters: transaction value ~ Gamma(p, ν), ν ~ Gamma(q, γ). */
@@ -44,23 +44,13 @@ export function gammaGammaLogLikelihood(g: GammaGammaParams, repeaters: readonly
 }
 
 /**
- * Maximum-likelihood fit over log-parameters. Only repeaters carry information about value (the first purchase is
- * excluded by convention), so customers with x = 0 must be filtered out by the caller; a bad row throws
- * `clv.invalid_value` naming it.
+ * Maximum-likelihood fit (BFGS with the analytic gradient over log-parameters, see {@link fitGammaGammaGrouped}).
+ * Only repeaters carry information about value (the first purchase is excluded by convention), so customers with
+ * x = 0 must be filtered out by the caller; a bad row throws `clv.invalid_value` naming it.
  */
 export function fitGammaGamma(repeaters: readonly RepeaterValue[], opts: { initial?: GammaGammaParams } = {}): GammaGammaFit {
   if (repeaters.length === 0) throw invalid('clv.no_repeaters', 'Gamma-Gamma needs at least one repeat customer', 'customers');
-  repeaters.forEach((c, i) => {
-    if (!Number.isInteger(c.x) || c.x <= 0) throw invalid('clv.invalid_value', `repeaters[${i}].x must be a positive integer`, `repeaters[${i}].x`);
-    if (!Number.isFinite(c.zbar) || c.zbar <= 0) throw invalid('clv.invalid_value', `repeaters[${i}].zbar must be > 0`, `repeaters[${i}].zbar`);
-  });
-  const n = repeaters.length;
-  const toParams = (v: number[]): GammaGammaParams => ({ p: Math.exp(v[0]), q: Math.exp(v[1]), gamma: Math.exp(v[2]) });
-  const f = (v: number[]): number => -gammaGammaLogLikelihood(toParams(v), repeaters) / n;
-  const init = opts.initial ?? { p: 1, q: 1, gamma: 1 };
-  const res = nelderMead(f, [init.p, init.q, init.gamma].map(Math.log), { fTol: 1e-12, xTol: 1e-9 });
-  const params = toParams(res.x);
-  return { params, logLikelihood: gammaGammaLogLikelihood(params, repeaters), iterations: res.iterations, evaluations: res.evaluations, n };
+  return fitGammaGammaGrouped(repeaters.map((c) => ({ x: c.x, zbar: c.zbar, n: 1 })), opts);
 }
 
 /**

@@ -16,7 +16,7 @@ export interface CustomerSummary {
 export function checkSummary(c: CustomerSummary, index: number): void {
   const at = `customers[${index}]`;
   if (!Number.isInteger(c.x) || c.x < 0) throw invalid('clv.invalid_summary', `${at}.x must be a non-negative integer`, `${at}.x`);
-  if (!Number.isFinite(c.T) || c.T <= 0) throw invalid('clv.invalid_summary', `${at}.T must be > 0`, `${at}.T`);
+  if (!Number.isFinite(c.T) || c.T < 0) throw invalid('clv.invalid_summary', `${at}.T must be >= 0`, `${at}.T`);
   if (!Number.isFinite(c.tx) || c.tx < 0 || c.tx > c.T) {
     throw invalid('clv.invalid_summary', `${at}.tx must be within [0, T]`, `${at}.tx`);
   }

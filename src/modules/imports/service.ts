@@ -2,6 +2,7 @@
 import { SiyuError, invalid, notFound } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { SqlExecutor, Store } from '../../store/port.ts';
+import type { ChangeFeed, DataChange } from '../../core/change-feed.ts';
 import type { IdentityInput, IdentityKey, IdentityPort } from '../identity/types.ts';
 import { BUILTIN_MAPPINGS } from './builtin-mappings.ts';
 import type { ImportKind } from './fields.ts';
@@ -61,7 +62,7 @@ function recordErrors(code: string, message: string, list: RecordIssue[]): SiyuE
 export class ImportService {
   private readonly repo;
 
-  constructor(private readonly store: Store, private readonly deps: { identity: IdentityPort; orders: OrdersWriter }) {
+  constructor(private readonly store: Store, private readonly deps: { identity: IdentityPort; orders: OrdersWriter; changes?: ChangeFeed }) {
     this.repo = importsRepo(store);
   }
 
@@ -148,15 +149,25 @@ export class ImportService {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.store.transaction(async (tx) => {
+        // What changed, published once the batch commits (orders publish their own change through the orders service).
+        let change: Omit<DataChange, 'committedAt'> | null = null;
+        const batch = await this.store.transaction(async (tx) => {
           const result: BatchResult = { records: records.length, rows: 0, members_created: 0, orders: 0, refunds: 0, events_inserted: 0 };
-          if (kind === 'members') await this.writeMembers(tx, ws, records as MemberRecord[], result);
-          else if (kind === 'orders') await this.writeOrders(tx, ws, records as (OrderRecord | RefundRecord)[], result);
-          else await this.writeEvents(tx, ws, records as EventRecord[], result);
+          if (kind === 'members') {
+            const ids = await this.writeMembers(tx, ws, records as MemberRecord[], result);
+            change = { workspaceId: ws, memberIds: [...new Set(ids)], events: [], attributes: true, identities: true };
+          } else if (kind === 'orders') await this.writeOrders(tx, ws, records as (OrderRecord | RefundRecord)[], result);
+          else {
+            const ids = await this.writeEvents(tx, ws, records as EventRecord[], result);
+            const events = [...new Set((records as EventRecord[]).flatMap((r) => ((r.type ?? 'track') === 'track' && r.event ? [r.event] : [])))];
+            change = { workspaceId: ws, memberIds: [...new Set(ids)], events, identities: true };
+          }
           for (const r of records) result.rows += (r as { row_count?: number }).row_count ?? 1;
           await this.repo.addImported(tx, ws, run.id, result.rows);
           return result;
         });
+        if (change) this.deps.changes?.publish({ ...(change as Omit<DataChange, 'committedAt'>), committedAt: Date.now() });
+        return batch;
       } catch (e) {
         // A concurrent writer (ingest, another import) claimed an identifier or stored a refund first: the
         // transaction rolled back, and running it again sees the winner's rows.
@@ -179,7 +190,7 @@ export class ImportService {
     return res.memberIds as string[];
   }
 
-  private async writeMembers(tx: SqlExecutor, ws: string, records: MemberRecord[], result: BatchResult) {
+  private async writeMembers(tx: SqlExecutor, ws: string, records: MemberRecord[], result: BatchResult): Promise<string[]> {
     const now = new Date().toISOString();
     const inputs = records.map((r): IdentityInput => {
       const traits: Record<string, unknown> = { ...(r.attributes ?? {}) };
@@ -194,7 +205,7 @@ export class ImportService {
         applyTraits: true,
       };
     });
-    await this.resolve(tx, ws, inputs, records.map((r, index) => ({ index, row: r.row })), result);
+    return this.resolve(tx, ws, inputs, records.map((r, index) => ({ index, row: r.row })), result);
   }
 
   private async writeOrders(tx: SqlExecutor, ws: string, records: (OrderRecord | RefundRecord)[], result: BatchResult) {
@@ -239,7 +250,7 @@ export class ImportService {
     if (touched.size) await this.deps.orders.recomputeTraits(tx, ws, [...touched]);
   }
 
-  private async writeEvents(tx: SqlExecutor, ws: string, records: EventRecord[], result: BatchResult) {
+  private async writeEvents(tx: SqlExecutor, ws: string, records: EventRecord[], result: BatchResult): Promise<string[]> {
     const seen = new Set<string>();
     const unique = records.map((r, index) => ({ r, index })).filter(({ r }) => !seen.has(r.message_id) && !!seen.add(r.message_id));
     const inputs = unique.map(({ r }): IdentityInput => ({ userId: r.user_id ?? null, anonymousId: r.anonymous_id ?? null, channel: r.channel ?? null, ts: r.timestamp }));
@@ -257,5 +268,6 @@ export class ImportService {
       ts: r.timestamp,
     }));
     result.events_inserted += await this.repo.insertEvents(tx, ws, rows, new Date().toISOString());
+    return ids;
   }
 }

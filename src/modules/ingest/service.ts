@@ -199,10 +199,11 @@ export class IngestService {
   private transaction(byWorkspace: Map<string, IngestMessage[]>, optimistic: boolean): Promise<{ inserted: Inserted; changed: DataChange[] }> {
     return this.store.transaction(async (tx) => {
       const inserted: Inserted = new Map();
-      const resolved: { workspaceId: string; messages: IngestMessage[]; memberIds: (string | null)[] }[] = [];
+      const resolved: { workspaceId: string; messages: IngestMessage[]; memberIds: (string | null)[]; created: string[] }[] = [];
       for (const [workspaceId, messages] of byWorkspace) {
         const { inputs, slot } = identityInputs(messages);
-        const resolvedIds = (await this.identity.resolve(tx, workspaceId, inputs)).memberIds;
+        const resolution = await this.identity.resolve(tx, workspaceId, inputs);
+        const resolvedIds = resolution.memberIds;
         const memberIds = Array.from(slot, (j) => resolvedIds[j] ?? null);
         const rows = messages.map((m, i) => toEventRow(memberIds[i], m));
         if (optimistic) {
@@ -215,12 +216,12 @@ export class IngestService {
         } else {
           inserted.set(workspaceId, await ingestRepo.insertEventsIdempotent(this.store, tx, workspaceId, rows));
         }
-        resolved.push({ workspaceId, messages, memberIds });
+        resolved.push({ workspaceId, messages, memberIds, created: resolution.created });
       }
       if (this.handlers.size > 0) {
         for (const r of resolved) await this.runHandlers(tx, r.workspaceId, r.messages, r.memberIds, inserted.get(r.workspaceId)!);
       }
-      const changed = resolved.map((r) => changeOf(r.workspaceId, r.messages, r.memberIds, inserted.get(r.workspaceId)!));
+      const changed = resolved.map((r) => ({ ...changeOf(r.workspaceId, r.messages, r.memberIds, inserted.get(r.workspaceId)!), created: r.created }));
       return { inserted, changed };
     });
   }

@@ -119,6 +119,12 @@ export function membersRepo(store: Store) {
       return new Map(rows.map(({ member_id, ...r }) => [member_id, r]));
     },
 
+    /** Member rows of these ids (merged-away ones too), in no particular order. */
+    async byIds(db: SqlExecutor, ws: string, memberIds: string[]): Promise<MemberRow[]> {
+      if (memberIds.length === 0) return [];
+      return db.query<MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM members m JOIN ${ids(2)} ON m.id = p.id WHERE m.workspace_id = $1`, [ws, idsParam(memberIds)]);
+    },
+
     /** Surviving members matching the filter, newest id first, at most `limit + 1` rows (the extra one means "more"). */
     async search(db: SqlExecutor, ws: string, f: SearchFilter): Promise<MemberRow[]> {
       const params: SqlParam[] = [ws];

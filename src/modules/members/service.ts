@@ -7,11 +7,12 @@ import type { TagsService } from '../tags/service.ts';
 import type { MemberTag } from '../tags/repo.ts';
 import { decodeIdCursor, decodeTimelineCursor, encodeIdCursor, encodeTimelineCursor } from './cursor.ts';
 import { MemberRefs, parseMemberRef } from './member-refs.ts';
-import { shapeAttributes, shapeTraits, type MemberTraits } from './profile.ts';
+import { shapeAttributes, shapeTraits, type MemberRow, type MemberTraits } from './profile.ts';
 import { escapeLike, membersRepo } from './repo.ts';
 import { timelineRepo, type TimelineRow } from './timeline-repo.ts';
 import { toIdentityInputs, upsertList } from './upsert.ts';
 import type { UpsertBody } from './schema.ts';
+import type { ChangeFeed } from '../../core/change-feed.ts';
 
 const DAY_MS = 86_400_000;
 /** Days of recent activity: active_days_30, and the first window a timeline page looks at. */
@@ -65,6 +66,8 @@ export class MembersService {
     private readonly identity: IdentityPort,
     private readonly refs: MemberRefs,
     private readonly tags: TagsService,
+    /** Committed member upserts are published here (attributes and identities changed), for segments. */
+    private readonly changes?: ChangeFeed,
   ) {
     this.repo = membersRepo(store);
   }
@@ -156,6 +159,22 @@ export class MembersService {
     const tagId = opts.tag ? await this.tags.tagId(ws, opts.tag) : undefined;
     const rows = await this.repo.search(this.store, ws, { exact: [...exact], namePattern, tagId, before, limit: opts.limit });
     const page = rows.slice(0, opts.limit);
+    const data = await this.shape(ws, page, now);
+    const last = page[page.length - 1];
+    return { data, next_cursor: rows.length > opts.limit && last ? encodeIdCursor(last.id) : null };
+  }
+
+  /**
+   * List items (the shape of GET /api/members) of these member ids, in the order given; ids without a member row
+   * are left out. For lists other modules keep (segment members).
+   */
+  async summaries(ws: string, memberIds: string[], now = new Date()): Promise<MemberListItem[]> {
+    const rows = new Map((await this.repo.byIds(this.store, ws, memberIds)).map((r) => [r.id, r]));
+    return this.shape(ws, memberIds.flatMap((id) => rows.get(id) ?? []), now);
+  }
+
+  /** Identifiers, traits, recent activity and tags of a page of member rows, shaped as list items. */
+  private async shape(ws: string, page: MemberRow[], now: Date): Promise<MemberListItem[]> {
     const ids = page.map((r) => r.id);
     const since = new Date(now.getTime() - RECENT_DAYS * DAY_MS).toISOString();
     const [idents, traits, activity, tags] = await Promise.all([
@@ -164,7 +183,7 @@ export class MembersService {
       this.repo.activityMany(this.store, ws, ids, since),
       this.tags.tagsOf(this.store, ws, ids),
     ]);
-    const data = page.map((m) => {
+    return page.map((m) => {
       const a = activity.get(m.id);
       const i = idents.get(m.id);
       return {
@@ -183,8 +202,6 @@ export class MembersService {
         tags: (tags.get(m.id) ?? []).map((t) => t.name),
       };
     });
-    const last = page[page.length - 1];
-    return { data, next_cursor: rows.length > opts.limit && last ? encodeIdCursor(last.id) : null };
   }
 
   /**
@@ -201,6 +218,7 @@ export class MembersService {
       if (bad >= 0) throw invalid('member.no_identifier', 'This member has no usable identifier (placeholder values such as "0" or "null" never identify anyone)', batch ? `members.${bad}` : 'body');
       return r;
     });
+    this.changes?.publish({ workspaceId: ws, memberIds: [...new Set(result.memberIds as string[])], events: [], created: result.created, attributes: true, identities: true, committedAt: Date.now() });
     const created = new Set(result.created);
     const out = result.memberIds.map((id) => ({ id: id!, created: created.has(id!) }));
     return batch

@@ -1,6 +1,7 @@
 // Orders, refunds, products and the order traits of members: writes are set-based and keep traits current.
 import { SiyuError, notFound } from '../../core/errors.ts';
-import type { SqlExecutor, Store } from '../../store/port.ts';
+import { isTx, type SqlExecutor, type Store } from '../../store/port.ts';
+import type { ChangeFeed } from '../../core/change-feed.ts';
 import type { IdentityInput, IdentityKey, IdentityPort } from '../identity/types.ts';
 import { ordersRepo, type ItemRow, type OrderRow, type ProductRow } from './repo.ts';
 import { planRefunds, refundIdOf } from './refund-plan.ts';
@@ -49,7 +50,12 @@ const skip = (index: number, e: unknown) => {
 export class OrdersService {
   private readonly repo;
 
-  constructor(private readonly store: Store, private readonly identity: IdentityPort) {
+  constructor(
+    private readonly store: Store,
+    private readonly identity: IdentityPort,
+    /** Members whose orders or refunds changed are published here once the caller's transaction commits. */
+    private readonly changes?: ChangeFeed,
+  ) {
     this.repo = ordersRepo(store);
     identity.onMerge('orders', (tx, ws, fromId, intoId) => this.mergeMember(tx, ws, fromId, intoId));
   }
@@ -119,6 +125,7 @@ export class OrdersService {
 
     const members = [...new Set([...memberIds, ...previous.values()].filter((m): m is string => !!m))];
     if (opts.recomputeTraits !== false) await recomputeTraitsFor(tx, ws, members);
+    this.publishOnCommit(tx, ws, members);
     return { accepted: batch.length, members, skipped };
   }
 
@@ -166,7 +173,16 @@ export class OrdersService {
     }
     const members = [...new Set(plan.rows.map((r) => r.member_id).filter((m): m is string => !!m))];
     if (opts.recomputeTraits !== false) await recomputeTraitsFor(tx, ws, members);
+    this.publishOnCommit(tx, ws, members);
     return { accepted: plan.rows.length + plan.duplicates, members, skipped };
+  }
+
+  /** Publishes `orders: true` for these members when `tx` commits (REST, imports and ingest all write through here). */
+  private publishOnCommit(tx: SqlExecutor, ws: string, memberIds: string[]) {
+    if (!this.changes || memberIds.length === 0 || !isTx(tx)) return;
+    tx.afterEnd((committed) => {
+      if (committed) this.changes!.publish({ workspaceId: ws, memberIds, events: [], orders: true, committedAt: Date.now() });
+    });
   }
 
   /** Recomputes the order traits of some members inside `tx`. */

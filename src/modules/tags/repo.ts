@@ -140,10 +140,11 @@ export function tagsRepo(store: Store) {
       await db.exec('UPDATE tags SET group_id = $3, description = $4 WHERE workspace_id = $1 AND id = $2', [ws, t.id, t.group_id, t.description]);
     },
 
-    async deleteTag(db: SqlExecutor, ws: string, id: string): Promise<number> {
-      const removed = await db.query('DELETE FROM member_tags WHERE workspace_id = $1 AND tag_id = $2 RETURNING member_id', [ws, id]);
+    /** Deletes a tag; returns the members that lost it. */
+    async deleteTag(db: SqlExecutor, ws: string, id: string): Promise<string[]> {
+      const removed = await db.query<{ member_id: string }>('DELETE FROM member_tags WHERE workspace_id = $1 AND tag_id = $2 RETURNING member_id', [ws, id]);
       await db.exec('DELETE FROM tags WHERE workspace_id = $1 AND id = $2', [ws, id]);
-      return removed.length;
+      return removed.map((r) => r.member_id);
     },
 
     /** Removes the members' other tags of an exclusive group; returns how many memberships went. */

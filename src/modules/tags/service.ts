@@ -4,6 +4,7 @@ import { invalid, notFound, SiyuError } from '../../core/errors.ts';
 import type { SqlExecutor, Store } from '../../store/port.ts';
 import type { IdentityPort } from '../identity/types.ts';
 import type { MemberRefs } from '../members/member-refs.ts';
+import type { ChangeFeed } from '../../core/change-feed.ts';
 import { tagsRepo, type GroupRow, type MemberTag, type TagRow } from './repo.ts';
 
 /** A tag as the API shows it. */
@@ -53,6 +54,8 @@ export class TagsService {
     private readonly store: Store,
     identity: IdentityPort,
     private readonly refs: MemberRefs,
+    /** Committed tag changes are published here (tags: true), for segments. */
+    private readonly changes?: ChangeFeed,
   ) {
     this.repo = tagsRepo(store);
     identity.onMerge('tags', (tx, ws, from, into) => this.repo.moveOnMerge(tx, ws, from, into));
@@ -177,7 +180,9 @@ export class TagsService {
 
   /** Deletes a tag and every membership of it; returns how many members lost it. */
   async deleteTag(ws: string, ref: string): Promise<number> {
-    return this.store.transaction(async (tx) => this.repo.deleteTag(tx, ws, (await this.getTag(ws, ref, tx)).id));
+    const removed = await this.store.transaction(async (tx) => this.repo.deleteTag(tx, ws, (await this.getTag(ws, ref, tx)).id));
+    this.published(ws, removed);
+    return removed.length;
   }
 
   // ---- membership ----
@@ -187,7 +192,8 @@ export class TagsService {
    * For a tag of an exclusive group, the members' other tags of that group are removed.
    */
   async addMembers(ws: string, tagRef: string, body: { members: string[]; source?: string; create_missing_tag?: boolean }): Promise<BulkTagResult> {
-    return this.store.transaction(async (tx) => {
+    let changed: string[] = [];
+    const result = await this.store.transaction(async (tx) => {
       let created = false;
       let tag = await this.repo.tag(tx, ws, tagRef);
       if (!tag && body.create_missing_tag) {
@@ -199,6 +205,7 @@ export class TagsService {
       const { memberIds, notFound: missing } = await this.resolve(tx, ws, body.members);
       const removedFromGroup = tag.exclusive && tag.group_id ? await this.repo.clearGroup(tx, ws, tag.group_id, tag.id, memberIds) : 0;
       const added = await this.repo.addMembers(tx, ws, tag.id, memberIds, body.source ?? 'manual', new Date().toISOString());
+      changed = memberIds;
       return {
         tag: await this.getTag(ws, tag.id, tx),
         created_tag: created,
@@ -210,14 +217,18 @@ export class TagsService {
         not_found: missing,
       };
     });
+    this.published(ws, changed);
+    return result;
   }
 
   /** Untags many members at once; refs that match nobody come back in `not_found`. */
   async removeMembers(ws: string, tagRef: string, body: { members: string[] }): Promise<BulkTagResult> {
-    return this.store.transaction(async (tx) => {
+    let changed: string[] = [];
+    const result = await this.store.transaction(async (tx) => {
       const tag = await this.getTag(ws, tagRef, tx);
       const { memberIds, notFound: missing } = await this.resolve(tx, ws, body.members);
       const removed = await this.repo.removeMembers(tx, ws, tag.id, memberIds);
+      changed = memberIds;
       return {
         tag: await this.getTag(ws, tag.id, tx),
         created_tag: false,
@@ -228,12 +239,16 @@ export class TagsService {
         not_found: missing,
       };
     });
+    this.published(ws, changed);
+    return result;
   }
 
   /** Adds tags to one member (all or nothing); two tags of one exclusive group in one call are refused. */
   async addToMember(ws: string, ref: string, body: { tags: string[]; source?: string; create_missing_tag?: boolean }): Promise<MemberTag[]> {
-    return this.store.transaction(async (tx) => {
+    let changed: string[] = [];
+    const result = await this.store.transaction(async (tx) => {
       const memberId = await this.refs.resolveOne(tx, ws, ref);
+      changed = [memberId];
       const tags: TagRow[] = [];
       for (const name of [...new Set(body.tags)]) {
         let t = await this.repo.tag(tx, ws, name);
@@ -255,20 +270,31 @@ export class TagsService {
       }
       return (await this.repo.tagsOf(tx, ws, [memberId])).get(memberId) ?? [];
     });
+    this.published(ws, changed);
+    return result;
   }
 
   /** Removes tags from one member; unknown tag names are a 404. */
   async removeFromMember(ws: string, ref: string, body: { tags: string[] }): Promise<MemberTag[]> {
-    return this.store.transaction(async (tx) => {
+    let changed: string[] = [];
+    const result = await this.store.transaction(async (tx) => {
       const memberId = await this.refs.resolveOne(tx, ws, ref);
+      changed = [memberId];
       for (const name of [...new Set(body.tags)]) await this.repo.removeMembers(tx, ws, (await this.getTag(ws, name, tx)).id, [memberId]);
       return (await this.repo.tagsOf(tx, ws, [memberId])).get(memberId) ?? [];
     });
+    this.published(ws, changed);
+    return result;
   }
 
   /** Tags of each member (for the 360 view and member lists). */
   tagsOf(db: SqlExecutor, ws: string, memberIds: string[]): Promise<Map<string, MemberTag[]>> {
     return this.repo.tagsOf(db, ws, memberIds);
+  }
+
+  /** Tells the change feed (after commit) which members' tags changed. */
+  private published(ws: string, memberIds: string[]) {
+    this.changes?.publish({ workspaceId: ws, memberIds, events: [], tags: true, committedAt: Date.now() });
   }
 
   private async resolve(tx: SqlExecutor, ws: string, refs: string[]) {

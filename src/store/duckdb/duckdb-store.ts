@@ -129,6 +129,15 @@ export class DuckDbStore implements Store {
     return `(SELECT ${cols} FROM (SELECT unnest(from_json($${paramIndex}::VARCHAR, '[${struct}]')) AS _row) AS _u) AS ${alias}`;
   }
 
+  jsonText(json: string, key: string): string {
+    // `->> key` would read a key starting with `$` or `/` as a path; a quoted JSONPath member takes any key.
+    return `json_extract_string(${json}, '$.' || json_quote(${key}))`;
+  }
+
+  tryDouble(text: string): string {
+    return `TRY_CAST(${text} AS DOUBLE)`;
+  }
+
   describe(): string {
     return `duckdb:${this.path}`;
   }

@@ -4,6 +4,11 @@ import type { DialectTypes } from '../port.ts';
 export const version = 4;
 export const name = 'clv';
 
+/**
+ * clv_fits keeps every fit (history); member_clv holds the predictions of the latest fit only (a fit replaces
+ * the workspace's rows), so segment rules read p_alive, expected_purchases, expected_avg_value and clv directly.
+ * frequency / recency / t are x, t_x and T in the fit's time unit; monetary_value is zbar (mean repeat value).
+ */
 export function up(t: DialectTypes): string[] {
   return [
     `CREATE TABLE clv_fits (
@@ -11,12 +16,17 @@ export function up(t: DialectTypes): string[] {
       id VARCHAR NOT NULL,
       calibration_end DATE NOT NULL,
       time_unit VARCHAR NOT NULL,
+      timezone VARCHAR NOT NULL,
       horizon ${t.double} NOT NULL,
-      discount_rate ${t.double},
+      discount_rate ${t.double} NOT NULL,
+      period_length ${t.double} NOT NULL,
+      margin ${t.double} NOT NULL,
       bgnbd ${t.json} NOT NULL,
       gamma_gamma ${t.json},
       members BIGINT NOT NULL,
+      repeaters BIGINT NOT NULL,
       fit_ms ${t.double},
+      timings ${t.json},
       created_at TIMESTAMPTZ NOT NULL,
       PRIMARY KEY (workspace_id, id)
     )`,
@@ -27,11 +37,19 @@ export function up(t: DialectTypes): string[] {
       frequency ${t.double} NOT NULL,
       recency ${t.double} NOT NULL,
       t ${t.double} NOT NULL,
+      monetary_value ${t.double} NOT NULL,
       p_alive ${t.double} NOT NULL,
       expected_purchases ${t.double} NOT NULL,
       expected_avg_value ${t.double},
       clv ${t.double},
       PRIMARY KEY (workspace_id, member_id)
     )`,
+    ...(t.secondaryIndexes
+      ? [
+          'CREATE INDEX clv_fits_created ON clv_fits (workspace_id, created_at)',
+          'CREATE INDEX member_clv_clv ON member_clv (workspace_id, clv, member_id)',
+          'CREATE INDEX member_clv_p_alive ON member_clv (workspace_id, p_alive, member_id)',
+        ]
+      : []),
   ];
 }

@@ -106,6 +106,15 @@ export class PostgresStore implements Store {
     return `json_to_recordset($${paramIndex}::json) AS ${alias}(${defs})`;
   }
 
+  jsonText(json: string, key: string): string {
+    return `(${json} ->> ${key})`;
+  }
+
+  tryDouble(text: string): string {
+    // pg_input_is_valid (PostgreSQL 16+) tests the cast without raising on text such as 'abc'.
+    return `(CASE WHEN pg_input_is_valid(${text}, 'double precision') THEN CAST(${text} AS DOUBLE PRECISION) END)`;
+  }
+
   describe(): string {
     return 'postgres:' + this.url.replace(/\/\/[^@]*@/, '//***@');
   }

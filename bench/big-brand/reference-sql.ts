@@ -1,0 +1,63 @@
+// Hand-written SQL for the benchmark's questions, the reference column next to the product's services (issue 3
+// quotes such figures for calibration). Each statement runs unchanged on DuckDB and PostgreSQL.
+import type { SqlParam } from '../../src/store/port.ts';
+
+const COUNTED = `status IN ('paid', 'partially_refunded')`;
+
+export interface ReferenceParams {
+  /** [workspace, 30 days before end, end, 90 days before end] (ISO instants). */
+  segment: SqlParam[];
+  /** [workspace, end]. */
+  rfm: SqlParam[];
+  /** [workspace, time zone, start of the first cohort month, end]. */
+  cohort: SqlParam[];
+}
+
+export const REFERENCE_SQL = {
+  /** Female members with ≥ 2 product views in 30 days, ≥ ¥100 net order sum in 90 days and the coffee-lover tag. */
+  segment: `
+    SELECT COUNT(*) AS n FROM members m
+    WHERE m.workspace_id = $1 AND m.merged_into IS NULL AND m.gender = 'female'
+      AND m.id IN (SELECT member_id FROM events WHERE workspace_id = $1 AND name = 'product_view' AND ts >= $2::TIMESTAMPTZ AND ts <= $3::TIMESTAMPTZ
+                   GROUP BY member_id HAVING COUNT(*) >= 2)
+      AND m.id IN (SELECT member_id FROM orders WHERE workspace_id = $1 AND ${COUNTED} AND paid_at >= $4::TIMESTAMPTZ AND paid_at <= $3::TIMESTAMPTZ
+                   GROUP BY member_id HAVING SUM(amount - refunded_amount) >= 100)
+      AND m.id IN (SELECT member_id FROM member_tags WHERE workspace_id = $1 AND tag_id = 'tag_coffee_lover')`,
+
+  /** Recency, frequency and monetary quintiles of every buying member, counted per (r, f, m) cell. */
+  rfm: `
+    WITH o AS (
+      SELECT member_id, MAX(paid_at) AS last_at, COUNT(*) AS f, SUM(amount - refunded_amount) AS m
+      FROM orders WHERE workspace_id = $1 AND member_id IS NOT NULL AND ${COUNTED} AND paid_at < $2::TIMESTAMPTZ
+      GROUP BY member_id
+    ), s AS (
+      SELECT NTILE(5) OVER (ORDER BY last_at) AS r, NTILE(5) OVER (ORDER BY f) AS fs, NTILE(5) OVER (ORDER BY m) AS ms FROM o
+    )
+    SELECT r, fs, ms, COUNT(*) AS n FROM s GROUP BY r, fs, ms`,
+
+  /**
+   * Monthly first-order cohorts of the last 12 months × month offset: members active (any event or order) and
+   * repurchasing (2+ orders in the first month, any order later). Asia/Shanghai has no daylight saving, so the
+   * local month comes from a fixed +8 h shift.
+   */
+  cohort: `
+    WITH cohort AS (
+      SELECT member_id, CAST(EXTRACT(YEAR FROM first_at + INTERVAL '8 hours') * 12 + EXTRACT(MONTH FROM first_at + INTERVAL '8 hours') AS INTEGER) AS c
+      FROM (SELECT member_id, MIN(paid_at) AS first_at FROM orders
+            WHERE workspace_id = $1 AND member_id IS NOT NULL AND ${COUNTED} AND paid_at < $4::TIMESTAMPTZ GROUP BY member_id) f
+      WHERE first_at >= $3::TIMESTAMPTZ AND $2 = 'Asia/Shanghai'
+    ), act AS (
+      SELECT member_id, mon, SUM(o) AS orders FROM (
+        SELECT member_id, CAST(EXTRACT(YEAR FROM ts + INTERVAL '8 hours') * 12 + EXTRACT(MONTH FROM ts + INTERVAL '8 hours') AS INTEGER) AS mon, 0 AS o
+        FROM events WHERE workspace_id = $1 AND ts >= $3::TIMESTAMPTZ AND ts < $4::TIMESTAMPTZ AND member_id IN (SELECT member_id FROM cohort)
+        UNION ALL
+        SELECT member_id, CAST(EXTRACT(YEAR FROM paid_at + INTERVAL '8 hours') * 12 + EXTRACT(MONTH FROM paid_at + INTERVAL '8 hours') AS INTEGER),
+               CASE WHEN ${COUNTED} THEN 1 ELSE 0 END
+        FROM orders WHERE workspace_id = $1 AND paid_at >= $3::TIMESTAMPTZ AND paid_at < $4::TIMESTAMPTZ AND member_id IN (SELECT member_id FROM cohort)
+      ) x GROUP BY member_id, mon
+    )
+    SELECT c.c AS cohort, a.mon - c.c AS month_offset, COUNT(*) AS members,
+           SUM(CASE WHEN a.orders >= (CASE WHEN a.mon = c.c THEN 2 ELSE 1 END) THEN 1 ELSE 0 END) AS repurchasing
+    FROM cohort c JOIN act a ON a.member_id = c.member_id AND a.mon >= c.c
+    GROUP BY c.c, a.mon - c.c`,
+};

@@ -1,0 +1,117 @@
+// Calendar arithmetic on local dates (YYYY-MM-DD) and the UTC instants where a workspace's local days begin.
+
+const DAY_MS = 86_400_000;
+
+/** A calendar unit analytics groups by. */
+export type Unit = 'day' | 'week' | 'month' | 'quarter' | 'year';
+
+/** True when `s` is a real calendar date `YYYY-MM-DD`. */
+export function isIsoDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const ms = Date.parse(`${s}T00:00:00Z`);
+  return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === s;
+}
+
+const toMs = (d: string) => Date.parse(`${d}T00:00:00Z`);
+const fromMs = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** `d` plus `n` days. @example addDays('2024-02-28', 2) // '2024-03-01' */
+export const addDays = (d: string, n: number): string => fromMs(toMs(d) + n * DAY_MS);
+
+/** Days from `a` to `b` (negative when `b` is earlier). @example daysBetween('2024-03-01', '2024-03-31') // 30 */
+export const daysBetween = (a: string, b: string): number => Math.round((toMs(b) - toMs(a)) / DAY_MS);
+
+/** `d` plus `n` months, the day clamped to the month's length. @example addMonths('2024-01-31', 1) // '2024-02-29' */
+export function addMonths(d: string, n: number): string {
+  const [y, m, day] = d.split('-').map(Number);
+  const idx = y * 12 + (m - 1) + n;
+  const ny = Math.floor(idx / 12);
+  const nm = idx - ny * 12;
+  const dim = new Date(Date.UTC(ny, nm + 1, 0)).getUTCDate();
+  return fromMs(Date.UTC(ny, nm, Math.min(day, dim)));
+}
+
+/** First day of the unit holding `d`; weeks start on Monday (ISO, like SQL `date_trunc('week', …)`). */
+export function unitStart(d: string, unit: Unit): string {
+  const [y, m] = d.split('-').map(Number);
+  switch (unit) {
+    case 'day':
+      return d;
+    case 'week': {
+      const dow = (new Date(toMs(d)).getUTCDay() + 6) % 7; // Monday = 0
+      return addDays(d, -dow);
+    }
+    case 'month':
+      return fromMs(Date.UTC(y, m - 1, 1));
+    case 'quarter':
+      return fromMs(Date.UTC(y, Math.floor((m - 1) / 3) * 3, 1));
+    case 'year':
+      return fromMs(Date.UTC(y, 0, 1));
+  }
+}
+
+/** First day of the unit `n` units after the one starting at `start`. */
+export function addUnits(start: string, unit: Unit, n: number): string {
+  switch (unit) {
+    case 'day':
+      return addDays(start, n);
+    case 'week':
+      return addDays(start, 7 * n);
+    case 'month':
+      return addMonths(start, n);
+    case 'quarter':
+      return addMonths(start, 3 * n);
+    case 'year':
+      return addMonths(start, 12 * n);
+  }
+}
+
+/** Last day of the unit starting at `start`. */
+export const unitEnd = (start: string, unit: Unit): string => addDays(addUnits(start, unit, 1), -1);
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function partsIn(tz: string, ms: number): { y: number; m: number; d: number; hh: number; mi: number; ss: number } {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    formatters.set(tz, f);
+  }
+  const p: Record<string, number> = {};
+  for (const part of f.formatToParts(new Date(ms))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  return { y: p.year, m: p.month, d: p.day, hh: p.hour, mi: p.minute, ss: p.second };
+}
+
+/** Offset of `tz` from UTC at an instant, in ms. */
+function offsetAt(tz: string, ms: number): number {
+  const p = partsIn(tz, ms);
+  return Date.UTC(p.y, p.m - 1, p.d, p.hh, p.mi, p.ss) - Math.floor(ms / 1000) * 1000;
+}
+
+/**
+ * The UTC instant (ISO string) at which local date `d` begins in `tz` — the bound for `ts >= …` filters, so
+ * stored timestamps are compared as they are (zone maps and indexes stay usable). DST gaps are re-checked.
+ * @example localMidnightUtc('2024-03-01', 'Asia/Shanghai') // '2024-02-29T16:00:00.000Z'
+ */
+export function localMidnightUtc(d: string, tz: string): string {
+  const naive = toMs(d);
+  let utc = naive - offsetAt(tz, naive);
+  utc = naive - offsetAt(tz, utc);
+  return new Date(utc).toISOString();
+}
+
+/** Today's local date in `tz` (or the local date of `now`). */
+export function localToday(tz: string, now: Date = new Date()): string {
+  const p = partsIn(tz, now.getTime());
+  return fromMs(Date.UTC(p.y, p.m - 1, p.d));
+}
+
+/** True when this runtime knows the IANA zone `tz`. */
+export function isKnownTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

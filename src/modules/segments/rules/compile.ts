@@ -1,0 +1,77 @@
+// Compiles a rule into one parameterised SELECT of member ids that runs on both engines. Every condition on
+// another table is `m.id [NOT] IN (SELECT member_id … GROUP BY member_id HAVING …)`, which DuckDB runs as hash
+// (semi/anti/mark) joins over column scans and PostgreSQL as hashed subplans — never a per-member subquery.
+import type { Clock } from './compare.ts';
+import { attributePredicate, clvPredicate, identityPredicate, scorePredicate, segmentPredicate, tagPredicate, traitPredicate } from './nodes/profile.ts';
+import { eventPredicate, sequencePredicate } from './nodes/events.ts';
+import { ordersPredicate } from './nodes/orders.ts';
+import type { Rule } from './schema.ts';
+import { SqlBuilder, type Predicate, type RuleDialect } from './sql-builder.ts';
+import type { SqlParam } from '../../../store/port.ts';
+import { localDate } from './time.ts';
+
+export interface CompileOptions {
+  workspaceId: string;
+  /** ISO instant that "now", "last 30 days" etc. are relative to. */
+  now: string;
+  /** Workspace IANA zone for calendar dates (birthdays, "today", `between` dates). */
+  timezone: string;
+  /** Restrict evaluation to these members (realtime re-evaluation); pushed into every subquery. */
+  memberIds?: string[];
+  /** Maps a segment ref (id or name) from in_segment / not_in_segment to its id. */
+  segmentIds?: Record<string, string>;
+}
+
+/** A complete SELECT returning one column `member_id` (distinct, live members of the workspace), and its params. */
+export interface CompiledRule {
+  sql: string;
+  params: SqlParam[];
+}
+
+/**
+ * Compiles a validated rule (see parseRule). Count with `SELECT count(*) FROM (${sql}) q`.
+ * @example compileRule(store, { has_tag: 'VIP' }, { workspaceId: 'ws_1', now: new Date().toISOString(), timezone: 'Asia/Shanghai' })
+ */
+export function compileRule(dialect: RuleDialect, rule: Rule, opts: CompileOptions): CompiledRule {
+  localDate(opts.now, opts.timezone); // fails early with segment.timezone_invalid on an unknown zone
+  const b = new SqlBuilder(dialect, opts.workspaceId, opts.memberIds);
+  const clock: Clock = { now: opts.now, timezone: opts.timezone };
+  // Top-level conjuncts stay separate so the planner sees a flat AND (semi joins rather than mark joins).
+  const parts = 'and' in rule ? rule.and.map((r) => node(b, r, clock, opts)) : [node(b, rule, clock, opts)];
+  const where = parts.map((p) => ` AND ${p.sql}`).join('');
+  return {
+    sql: `SELECT m.id AS member_id FROM members m WHERE m.workspace_id = ${b.ws} AND m.merged_into IS NULL${b.scope('m.id')}${where}`,
+    params: b.params,
+  };
+}
+
+function node(b: SqlBuilder, rule: Rule, clock: Clock, opts: CompileOptions): Predicate {
+  const r = rule as any;
+  if ('and' in r || 'or' in r) {
+    const children: Predicate[] = (r.and ?? r.or).map((c: Rule) => node(b, c, clock, opts));
+    if (children.length === 1) return children[0];
+    return { sql: `(${children.map((c) => c.sql).join('and' in r ? ' AND ' : ' OR ')})`, nullable: children.some((c) => c.nullable) };
+  }
+  if ('not' in r) {
+    const c = node(b, r.not, clock, opts);
+    // a NULL leaf (no value) counts as false, so NOT of it is true: two-valued logic
+    return { sql: c.nullable ? `NOT COALESCE(${c.sql}, FALSE)` : `NOT (${c.sql})`, nullable: false };
+  }
+  if ('attribute' in r) return wrap(attributePredicate(b, r, clock));
+  if ('trait' in r) return traitPredicate(b, r, clock);
+  if ('has_tag' in r) return tagPredicate(b, r.has_tag, true);
+  if ('lacks_tag' in r) return tagPredicate(b, r.lacks_tag, false);
+  if ('event' in r) return eventPredicate(b, r.event, clock);
+  if ('sequence' in r) return sequencePredicate(b, r.sequence, clock);
+  if ('orders' in r) return ordersPredicate(b, r.orders, clock);
+  if ('in_segment' in r) return segmentPredicate(b, r.in_segment, opts.segmentIds, true);
+  if ('not_in_segment' in r) return segmentPredicate(b, r.not_in_segment, opts.segmentIds, false);
+  if ('has_identity' in r) return identityPredicate(b, r.has_identity);
+  if ('rfm_segment' in r) return scorePredicate(b, 'member_rfm', r.rfm_segment);
+  if ('lifecycle_stage' in r) return scorePredicate(b, 'member_lifecycle', r.lifecycle_stage);
+  if ('value_tier' in r) return scorePredicate(b, 'member_value_tier', r.value_tier);
+  if ('clv' in r) return clvPredicate(b, r.clv, clock);
+  throw new Error(`unknown rule node: ${Object.keys(r).join(', ')}`);
+}
+
+const wrap = (p: Predicate): Predicate => ({ ...p, sql: p.sql.startsWith('(') ? p.sql : `(${p.sql})` });
