@@ -3,6 +3,8 @@
 import type { SqlParam } from '../../src/store/port.ts';
 
 const COUNTED = `status IN ('paid', 'partially_refunded')`;
+/** The analytics module counts every order that was not cancelled as a purchase (refunded ones included). */
+const PURCHASE = `status <> 'cancelled'`;
 
 export interface ReferenceParams {
   /** [workspace, 30 days before end, end, 90 days before end] (ISO instants). */
@@ -44,7 +46,7 @@ export const REFERENCE_SQL = {
     WITH cohort AS (
       SELECT member_id, CAST(EXTRACT(YEAR FROM first_at + INTERVAL '8 hours') * 12 + EXTRACT(MONTH FROM first_at + INTERVAL '8 hours') AS INTEGER) AS c
       FROM (SELECT member_id, MIN(paid_at) AS first_at FROM orders
-            WHERE workspace_id = $1 AND member_id IS NOT NULL AND ${COUNTED} AND paid_at < $4::TIMESTAMPTZ GROUP BY member_id) f
+            WHERE workspace_id = $1 AND member_id IS NOT NULL AND ${PURCHASE} AND paid_at < $4::TIMESTAMPTZ GROUP BY member_id) f
       WHERE first_at >= $3::TIMESTAMPTZ AND $2 = 'Asia/Shanghai'
     ), act AS (
       SELECT member_id, mon, SUM(o) AS orders FROM (
@@ -52,7 +54,7 @@ export const REFERENCE_SQL = {
         FROM events WHERE workspace_id = $1 AND ts >= $3::TIMESTAMPTZ AND ts < $4::TIMESTAMPTZ AND member_id IN (SELECT member_id FROM cohort)
         UNION ALL
         SELECT member_id, CAST(EXTRACT(YEAR FROM paid_at + INTERVAL '8 hours') * 12 + EXTRACT(MONTH FROM paid_at + INTERVAL '8 hours') AS INTEGER),
-               CASE WHEN ${COUNTED} THEN 1 ELSE 0 END
+               CASE WHEN ${PURCHASE} THEN 1 ELSE 0 END
         FROM orders WHERE workspace_id = $1 AND paid_at >= $3::TIMESTAMPTZ AND paid_at < $4::TIMESTAMPTZ AND member_id IN (SELECT member_id FROM cohort)
       ) x GROUP BY member_id, mon
     )

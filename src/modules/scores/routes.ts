@@ -14,7 +14,7 @@ export function scoreRoutes(s: Services): FastifyPluginAsync {
 
     app.post(
       '/api/rfm/compute',
-      { schema: { tags: rfm, summary: 'Recompute RFM scores and segments of every buying member (in the store), as of a date', body: RfmComputeBody } },
+      { schema: { tags: rfm, summary: 'Recompute RFM scores and segments of every buying member (in the store), as of a date', body: RfmComputeBody.nullish() } },
       async (req) => s.scores.computeRfm(workspaceOf(req), req.body ?? {}),
     );
     app.get('/api/rfm/distribution', { schema: { tags: rfm, summary: 'Members, share, revenue share and average R/F/M per segment (zh/en names)' } }, async (req) =>
@@ -31,7 +31,7 @@ export function scoreRoutes(s: Services): FastifyPluginAsync {
 
     app.post(
       '/api/lifecycle/compute',
-      { schema: { tags: lifecycle, summary: 'Recompute the lifecycle stage of every live member as of a date', body: LifecycleComputeBody } },
+      { schema: { tags: lifecycle, summary: 'Recompute the lifecycle stage of every live member as of a date', body: LifecycleComputeBody.nullish() } },
       async (req) => s.scores.computeLifecycle(workspaceOf(req), req.body ?? {}),
     );
     app.get('/api/lifecycle/distribution', { schema: { tags: lifecycle, summary: 'Members per lifecycle stage (zh/en names)' } }, async (req) =>
@@ -45,7 +45,7 @@ export function scoreRoutes(s: Services): FastifyPluginAsync {
 
     app.post(
       '/api/value-tiers/compute',
-      { schema: { tags: tiers, summary: 'Recompute the value tier of every live member from spend and activity', body: ValueTierComputeBody } },
+      { schema: { tags: tiers, summary: 'Recompute the value tier of every live member from spend and activity', body: ValueTierComputeBody.nullish() } },
       async (req) => s.scores.computeValueTiers(workspaceOf(req), req.body ?? {}),
     );
     app.get('/api/value-tiers/distribution', { schema: { tags: tiers, summary: 'Members and spend per value tier (zh/en names)' } }, async (req) =>

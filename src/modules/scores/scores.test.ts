@@ -110,6 +110,31 @@ forEachStore('scores', (ctx) => {
       expect(new Set([seg.data[0].member_id, next.data[0].member_id])).toEqual(new Set([ids.u2, ids.u5]));
     });
 
+    it('handles an as-of date before any order (nobody buys) and concurrent recomputes', async () => {
+      const empty = await ok('POST', '/api/rfm/compute', { as_of: '2020-01-01' });
+      expect(empty.run).toMatchObject({ member_count: 0, summary: { cut_points: { r: null, f: null, m: null }, revenue: 0 } });
+      expect(empty.distribution.segments.every((x: any) => x.count === 0 && x.share === 0)).toBe(true);
+      expect((await ok('GET', '/api/members/user_id:u1/scores')).history[0]).toMatchObject({ kind: 'rfm_segment', value: null });
+      // Two at once: one runs after the other, and each member keeps exactly one current row.
+      const [a, b] = await Promise.all([ok('POST', '/api/rfm/compute', { as_of: '2024-03-31' }), ok('POST', '/api/rfm/compute', { as_of: '2024-02-29' })]);
+      expect(a.run.id).not.toBe(b.run.id);
+      const [dup] = await ctx.store.query<{ n: number; d: number }>(
+        'SELECT COUNT(*) AS n, COUNT(DISTINCT member_id) AS d FROM member_rfm WHERE workspace_id = $1',
+        [t.workspaceId],
+      );
+      expect(Number(dup.n)).toBe(Number(dup.d));
+      // Whichever ran second is current.
+      expect((await ok('GET', '/api/rfm/distribution')).run_id).toBe(a.run.id > b.run.id ? a.run.id : b.run.id);
+    });
+
+    it('defaults the as-of date to today in the workspace time zone, with or without a body', async () => {
+      const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+      const r = await t.app.inject({ method: 'POST', url: '/api/rfm/compute', headers: t.admin });
+      expect(r.statusCode, r.body).toBe(200);
+      expect([r.json().run.as_of, r.json().run.member_count]).toEqual([today, 5]);
+      expect((await ok('POST', '/api/lifecycle/compute', {})).run.as_of).toBe(today);
+    });
+
     it('refuses bad input with the field named', async () => {
       const cases: Array<[unknown, string, string]> = [
         [{ as_of: '2024-02-30' }, 'rfm.as_of_invalid', 'as_of'],
@@ -199,13 +224,20 @@ forEachStore('scores', (ctx) => {
     });
   });
 
+  it('documents every route in the OpenAPI spec', async () => {
+    const spec = (await t.app.inject({ url: '/openapi.json' })).json();
+    for (const path of ['/api/rfm/compute', '/api/rfm/distribution', '/api/rfm/grid', '/api/rfm/members', '/api/members/{ref}/scores', '/api/lifecycle/compute',
+      '/api/lifecycle/distribution', '/api/lifecycle/transitions', '/api/value-tiers/compute', '/api/value-tiers/distribution', '/api/score-runs'])
+      expect(spec.paths, path).toHaveProperty([path]);
+  });
+
   it('lists score runs newest first with their config and summary', async () => {
     const all = await ok('GET', '/api/score-runs?limit=2');
     expect(all.data).toHaveLength(2);
     expect(all.next_cursor).toBe(all.data[1].id);
     const rfm = await ok('GET', '/api/score-runs?kind=rfm&limit=200');
     expect(rfm.data.every((r: any) => r.kind === 'rfm')).toBe(true);
-    expect(rfm.data[0].config).toMatchObject({ asOf: '2024-03-31', scoring: 'quintile' });
+    expect(rfm.data[0].config).toMatchObject({ asOf: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), scoring: 'quintile', split: 'mean' });
     expect(rfm.data[0].id > rfm.data[1].id).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ import { newId } from '../../core/ids.ts';
 import type { SqlExecutor, Store } from '../../store/port.ts';
 import type { Metrics } from '../../server/metrics.ts';
 import { compileRule, parseRule, ruleDeps, type Rule, type RuleDeps } from './rules/index.ts';
-import { dependentsOf, readsOf, resolveRef, topoOrder, type SegmentNode } from './graph.ts';
+import { dependentsOf, levels, readsOf, resolveRef, topoOrder, type SegmentNode } from './graph.ts';
 import {
   addToRealtimeRun,
   applyChanges,
@@ -248,7 +248,7 @@ export class MembershipEngine {
     const results: { segmentId: string; entered: string[]; exited: string[] }[] = [];
     // Level by level (a segment after the realtime segments it reads): the rules of one level are evaluated side
     // by side on the store's connections, outside any transaction; then one short transaction records the level.
-    for (const level of levels(reads, live)) {
+    for (const level of levels(reads, live, (d) => d.row.id)) {
       const evaluated = await Promise.all(
         level.map(async (def) => {
           const hit = touches(def.deps!, pending) || (reads.get(def.row.id) ?? []).some((r) => changed.has(r));
@@ -325,23 +325,3 @@ export class MembershipEngine {
   }
 }
 
-/**
- * Groups segments into dependency levels: level 0 reads no other segment of the list, level n reads some of
- * level n-1 (and maybe lower). Segments of one level can be evaluated side by side.
- */
-export function levels(reads: Map<string, string[]>, defs: SegmentDef[]): SegmentDef[][] {
-  const ids = new Set(defs.map((d) => d.row.id));
-  const depth = new Map<string, number>();
-  const depthOf = (id: string, seen: Set<string>): number => {
-    const known = depth.get(id);
-    if (known !== undefined) return known;
-    if (seen.has(id)) return 0; // a cycle (refused on save): break it anywhere
-    seen.add(id);
-    const d = Math.max(-1, ...(reads.get(id) ?? []).filter((r) => ids.has(r) && r !== id).map((r) => depthOf(r, seen))) + 1;
-    depth.set(id, d);
-    return d;
-  };
-  const out: SegmentDef[][] = [];
-  for (const def of defs) (out[depthOf(def.row.id, new Set())] ??= []).push(def);
-  return out.filter(Boolean);
-}

@@ -99,3 +99,25 @@ export function refPaths(raw: unknown, ref: string, path = 'rule'): string[] {
   }
   return out;
 }
+
+/**
+ * Groups items into dependency levels: level 0 reads no other item of the list, level n reads some of level n-1
+ * (and maybe lower). Items of one level can be evaluated side by side.
+ * @example levels(reads, [b, a], (x) => x.id) // [[a], [b]] when b reads a
+ */
+export function levels<T>(reads: Map<string, string[]>, items: T[], idOf: (item: T) => string): T[][] {
+  const ids = new Set(items.map(idOf));
+  const depth = new Map<string, number>();
+  const depthOf = (id: string, seen: Set<string>): number => {
+    const known = depth.get(id);
+    if (known !== undefined) return known;
+    if (seen.has(id)) return 0; // a cycle (refused on save): break it anywhere
+    seen.add(id);
+    const d = Math.max(-1, ...(reads.get(id) ?? []).filter((r) => ids.has(r) && r !== id).map((r) => depthOf(r, seen))) + 1;
+    depth.set(id, d);
+    return d;
+  };
+  const out: T[][] = [];
+  for (const item of items) (out[depthOf(idOf(item), new Set())] ??= []).push(item);
+  return out.filter(Boolean);
+}

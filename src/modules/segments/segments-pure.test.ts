@@ -1,7 +1,7 @@
 // Pure parts of segments: the reference graph (cycles, order), node paths, change coalescing, dependency matching
 // and schedules.
 import { describe, expect, it } from 'vitest';
-import { dependentsOf, pathTo, readsOf, refPaths, resolveRef, topoOrder, type SegmentNode } from './graph.ts';
+import { dependentsOf, levels, pathTo, readsOf, refPaths, resolveRef, topoOrder, type SegmentNode } from './graph.ts';
 import { emptyPending, mergeChange, RealtimeQueue, touches, type PendingChange } from './realtime.ts';
 import { cronError, isDue } from './scheduler.ts';
 import type { RuleDeps } from './rules/index.ts';
@@ -35,6 +35,9 @@ describe('segment graph', () => {
     expect([...dependentsOf(reads, ['seg_c'])]).toEqual(['seg_d']);
     expect(topoOrder(reads, ['seg_d', 'seg_c', 'seg_b', 'seg_a'])).toEqual(['seg_a', 'seg_b', 'seg_c', 'seg_d']);
     expect(topoOrder(reads, ['seg_d', 'seg_e'])).toEqual(['seg_d', 'seg_e']);
+    const byLevel = levels(reads, [...nodes].reverse(), (n) => n.id).map((l) => l.map((n) => n.id));
+    expect(byLevel).toEqual([['seg_e', 'seg_a'], ['seg_b'], ['seg_c'], ['seg_d']]);
+    expect(levels(reads, nodes.filter((n) => n.id !== 'seg_b'), (n) => n.id).map((l) => l.map((n) => n.id))).toEqual([['seg_a', 'seg_c', 'seg_e'], ['seg_d']]);
   });
 
   it('points at the in_segment nodes naming a ref', () => {

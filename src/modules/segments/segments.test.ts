@@ -94,6 +94,9 @@ forEachStore('segments', (ctx) => {
       expect(r.json().sample).toHaveLength(3);
       expect(r.json().sample[0]).toMatchObject({ id: expect.stringMatching(/^mem_/), user_id: expect.stringMatching(/^s-/), tags: ['VIP'], city: '上海' });
       expect((await api('GET', '/api/segments')).json().data.length).toBe(before);
+      const none = await api('POST', '/api/segments/preview', {});
+      expect(none.statusCode).toBe(400);
+      expect(none.json().field).toBe('body.rule');
       const bad = await api('POST', '/api/segments/preview', { rule: { or: [] } });
       expect(bad.statusCode).toBe(400);
       expect(bad.json().field).toMatch(/^rule/);

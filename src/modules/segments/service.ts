@@ -1,40 +1,37 @@
 // Segments: dynamic (a rule, recomputed on demand, on schedule and in realtime) and static (uploaded lists);
 // CRUD with rule validation and in_segment checks, preview, member pages, uploads, history and the scheduler.
 import { newId } from '../../core/ids.ts';
-import { invalid, notFound, SiyuError } from '../../core/errors.ts';
+import { invalid, SiyuError } from '../../core/errors.ts';
 import type { ChangeFeed } from '../../core/change-feed.ts';
 import { isTx, type Store } from '../../store/port.ts';
 import type { Metrics } from '../../server/metrics.ts';
 import type { IdentityPort } from '../identity/types.ts';
 import type { MemberRefs } from '../members/member-refs.ts';
 import type { MemberListItem } from '../members/service.ts';
-import { parseRule, ruleDeps, type Rule, type RuleDeps } from './rules/index.ts';
-import { dependentsOf, pathTo, readsOf, refPaths, resolveRef } from './graph.ts';
+import { dependentsOf, readsOf } from './graph.ts';
 import { MembershipEngine, nodeOf, type ErrorLogger, type MembershipListener, type SegmentDef } from './engine.ts';
 import type { RunRecord } from './membership-sql.ts';
 import { RealtimeQueue } from './realtime.ts';
-import { segmentsRepo, type RunRow } from './repo.ts';
-import { cronError, isDue, SegmentScheduler } from './scheduler.ts';
+import { segmentsRepo } from './repo.ts';
+import { isDue, SegmentScheduler } from './scheduler.ts';
 import type { SegmentCreate, SegmentPatch, UploadBody } from './schema.ts';
+import {
+  checkDate,
+  checkRule,
+  checkSchedule,
+  decodeCursor,
+  DEFAULT_SCHEDULE,
+  duplicate,
+  effectiveSchedule,
+  encodeCursor,
+  inUse,
+  runView,
+  segmentNotFound,
+  segmentView,
+  type SegmentView,
+} from './definitions.ts';
 
-/** A segment as the API shows it. */
-export interface SegmentView {
-  id: string;
-  name: string;
-  description: string | null;
-  kind: 'dynamic' | 'static';
-  rule: unknown;
-  realtime: boolean;
-  schedule: string | null;
-  /** The cron scheduled recomputes follow (own schedule, or the default for time-relative rules), or null. */
-  effective_schedule: string | null;
-  time_relative: boolean;
-  member_count: number;
-  version: number;
-  last_computed_at: string | null;
-  created_at: string;
-  updated_at: string;
-}
+export type { SegmentView } from './definitions.ts';
 
 export interface SegmentsDeps {
   store: Store;
@@ -51,26 +48,8 @@ export interface SegmentsDeps {
   realtimeWindowMs?: number;
 }
 
-export const DEFAULT_SCHEDULE = '*/15 * * * *';
+/** Unknown refs an upload answer lists (the count is always complete). */
 const NOT_FOUND_SHOWN = 1000;
-
-const runView = (r: RunRecord | RunRow) =>
-  'segmentId' in r
-    ? { id: r.id, segment_id: r.segmentId, trigger: r.trigger, started_at: r.startedAt, finished_at: r.finishedAt, member_count: r.memberCount, entered: r.entered, exited: r.exited, duration_ms: r.durationMs }
-    : r;
-
-const encodeCursor = (id: string) => Buffer.from(JSON.stringify({ m: id }), 'utf8').toString('base64url');
-function decodeCursor(cursor: string): string {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (v && typeof v.m === 'string' && v.m.length > 0) return v.m;
-  } catch {
-    // fall through to the typed error
-  }
-  throw invalid('segment.invalid_cursor', 'cursor is not a segment member cursor returned by this API', 'cursor');
-}
-
-const segmentNotFound = (ref: string) => notFound('segment.not_found', `No segment ${ref} / 未找到分群`, 'ref');
 
 export class SegmentsService {
   private readonly store: Store;
@@ -111,11 +90,11 @@ export class SegmentsService {
   // ---- definitions ----
 
   async list(ws: string): Promise<SegmentView[]> {
-    return (await this.engine.defs(this.store, ws)).map((d) => this.view(d));
+    return (await this.engine.defs(this.store, ws)).map((d) => segmentView(d, this.defaultSchedule));
   }
 
   async get(ws: string, ref: string): Promise<SegmentView> {
-    return this.view(await this.def(ws, ref));
+    return segmentView(await this.def(ws, ref), this.defaultSchedule);
   }
 
   async create(ws: string, body: SegmentCreate): Promise<SegmentView & { not_found?: string[] }> {
@@ -123,11 +102,11 @@ export class SegmentsService {
     if (kind === 'dynamic' && body.rule === undefined) throw invalid('segment.rule_required', 'A dynamic segment needs a rule', 'rule');
     if (kind === 'static' && body.rule !== undefined) throw invalid('segment.rule_not_allowed', 'A static segment holds an uploaded member list, not a rule', 'rule');
     if (kind === 'dynamic' && body.members !== undefined) throw invalid('segment.members_not_allowed', 'Only static segments take a member list; a dynamic one follows its rule', 'members');
-    this.checkSchedule(body.schedule);
+    checkSchedule(body.schedule);
     return this.engine.exclusive(ws, async () => {
       const defs = await this.engine.defs(this.store, ws);
       if (defs.some((d) => d.row.name === body.name)) throw duplicate(body.name);
-      const checked = kind === 'dynamic' ? this.checkRule(body.rule, defs, { name: body.name }) : null;
+      const checked = kind === 'dynamic' ? checkRule(body.rule, defs, { name: body.name }) : null;
       const resolved = body.members ? await this.resolveRefs(ws, body.members) : null;
       const id = newId('seg');
       const row = { id, name: body.name, description: body.description ?? null, kind, rule: checked?.rule ?? null, realtime: kind === 'dynamic' && (body.realtime ?? true), schedule: body.schedule ?? null, now: new Date().toISOString() };
@@ -146,7 +125,7 @@ export class SegmentsService {
 
   /** Edits a segment; a new rule (or turning realtime on) recomputes it and then the segments that read it. */
   async update(ws: string, ref: string, patch: SegmentPatch): Promise<SegmentView> {
-    this.checkSchedule(patch.schedule);
+    checkSchedule(patch.schedule);
     return this.engine.exclusive(ws, async () => {
       const defs = await this.engine.defs(this.store, ws);
       const def = this.find(defs, ref);
@@ -160,7 +139,7 @@ export class SegmentsService {
         const byName = defs.filter((d) => d.row.id !== id && d.deps?.segments.includes(def.row.name));
         if (byName.length > 0) throw inUse(def.row.name, byName, 'by name; point them at the id first', 'name');
       }
-      const checked = patch.rule !== undefined ? this.checkRule(patch.rule, defs, { id, name }) : { rule: def.rule, deps: def.deps };
+      const checked = patch.rule !== undefined ? checkRule(patch.rule, defs, { id, name }) : { rule: def.rule, deps: def.deps };
       const realtime = def.row.kind === 'dynamic' && (patch.realtime ?? def.row.realtime);
       const recompute = def.row.kind === 'dynamic' && (patch.rule !== undefined || (realtime && !def.row.realtime));
       const done = await this.store.transaction(async (tx) => {
@@ -201,7 +180,7 @@ export class SegmentsService {
   async preview(ws: string, body: { rule: unknown; sample: number }) {
     const started = performance.now();
     const defs = await this.engine.defs(this.store, ws);
-    const { rule, deps } = this.checkRule(body.rule, defs, {});
+    const { rule, deps } = checkRule(body.rule, defs, {});
     const src = this.engine.compile(rule, deps, defs, { ws, now: new Date().toISOString(), tz: await this.engine.timezone(ws) });
     // One evaluation gives both: the window count rides along on the sample rows (none: the count is 0).
     const rows =
@@ -251,8 +230,7 @@ export class SegmentsService {
       const since = new Date(Date.now() - q.days * 86_400_000).toISOString();
       return { segment_id: def.row.id, days: q.days, trend: await segmentsRepo.trend(this.store, ws, def.row.id, tz, since) };
     }
-    const d = new Date(`${q.date}T00:00:00Z`);
-    if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== q.date) throw invalid('segment.date_invalid', `date ${q.date} is not a calendar date (YYYY-MM-DD)`, 'date');
+    checkDate(q.date);
     const before = q.cursor ? decodeCursor(q.cursor) : undefined;
     const [count, ids] = await Promise.all([
       segmentsRepo.countOn(this.store, ws, def.row.id, tz, q.date),
@@ -326,7 +304,7 @@ export class SegmentsService {
       try {
         const tz = await this.engine.timezone(ws);
         const due = (await this.engine.defs(this.store, ws)).filter((d) => {
-          const cron = this.effectiveSchedule(d);
+          const cron = effectiveSchedule(d, this.defaultSchedule);
           return cron !== null && isDue(cron, d.row.last_computed_at ?? d.row.created_at, now, tz);
         });
         if (due.length > 0) out.push(...(await this.engine.exclusive(ws, () => this.engine.recomputeLocked(ws, due.map((d) => d.row.id), 'schedule'))));
@@ -372,51 +350,6 @@ export class SegmentsService {
     return def;
   }
 
-  private view(d: SegmentDef): SegmentView {
-    const r = d.row;
-    return {
-      id: r.id, name: r.name, description: r.description, kind: r.kind, rule: r.rule, realtime: r.realtime, schedule: r.schedule,
-      effective_schedule: this.effectiveSchedule(d), time_relative: d.deps?.timeRelative ?? false,
-      member_count: r.member_count, version: r.version, last_computed_at: r.last_computed_at, created_at: r.created_at, updated_at: r.updated_at,
-    };
-  }
-
-  /** Own schedule, else the default for rules that drift with the clock or read scores, or that are not realtime. */
-  private effectiveSchedule(d: SegmentDef): string | null {
-    if (d.row.schedule) return d.row.schedule;
-    if (d.row.kind !== 'dynamic' || !d.deps) return null;
-    return d.deps.timeRelative || d.deps.scores || !d.row.realtime ? this.defaultSchedule : null;
-  }
-
-  private checkSchedule(schedule: string | null | undefined) {
-    if (!schedule) return;
-    const why = cronError(schedule);
-    if (why) throw invalid('segment.schedule_invalid', `schedule "${schedule}" is not a cron expression: ${why}`, 'schedule');
-  }
-
-  /**
-   * Parses a rule and checks its in_segment refs: each must name a segment, and none may lead back to the segment
-   * being saved (`self`). Errors point at the offending node.
-   */
-  private checkRule(raw: unknown, defs: SegmentDef[], self: { id?: string; name?: string }): { rule: Rule; deps: RuleDeps } {
-    const rule = parseRule(raw, 'rule');
-    const deps = ruleDeps(rule);
-    const reads = readsOf(defs.map(nodeOf));
-    const nameOf = (id: string) => defs.find((d) => d.row.id === id)?.row.name ?? id;
-    for (const ref of deps.segments) {
-      const at = refPaths(raw, ref)[0] ?? 'rule';
-      const target = resolveRef(defs.map((d) => d.row), ref);
-      const selfName = self.name ?? '';
-      if ((!target && ref === self.name) || (self.id && target?.id === self.id)) {
-        throw invalid('segment.rule_cycle', `Segment ${selfName} cannot contain itself (${at})`, at);
-      }
-      if (!target) throw invalid('segment.reference_not_found', `${at} names segment ${ref}, which does not exist`, at);
-      const loop = self.id ? pathTo(reads, target.id, self.id) : null;
-      if (loop) throw invalid('segment.rule_cycle', `${at} would make segments read each other: ${[selfName, ...loop.map(nameOf)].join(' → ')}`, at);
-    }
-    return { rule, deps };
-  }
-
   private async resolveRefs(ws: string, refs: string[]) {
     const ids = await this.deps.refs.resolveMany(this.store, ws, refs);
     const notFoundRefs = [...new Set(refs.filter((_, i) => ids[i] === null))];
@@ -431,11 +364,3 @@ export class SegmentsService {
     if (readers.size > 0) await this.engine.recomputeLocked(ws, [...readers], 'dependency');
   }
 }
-
-const duplicate = (name: string) => new SiyuError('duplicate', 'segment.duplicate', `A segment named ${name} already exists / 分群已存在`, { field: 'name' });
-
-const inUse = (name: string, readers: SegmentDef[], how: string, field: string) =>
-  new SiyuError('conflict', 'segment.in_use', `Segment ${name} is read by ${readers.map((d) => d.row.name).join(', ')} ${how}`, {
-    field,
-    details: { segments: readers.map((d) => ({ id: d.row.id, name: d.row.name })) },
-  });

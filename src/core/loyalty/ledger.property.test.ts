@@ -1,0 +1,154 @@
+// Property tests of the reference ledger (fast-check): random sequences of earn, redeem, refund, expire, adjust and
+// transfer — with retried and conflicting idempotency keys — keep balance = sum of entries = sum of lots, never go
+// negative, never edit an entry, and replays change nothing.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isSiyuError } from '../errors.ts';
+import { LedgerModel } from './ledger.ts';
+import type { LedgerOp } from './ledger-ops.ts';
+import { parseLotPolicy } from './lots.ts';
+import { parseRefundPolicy } from './refund-reversal.ts';
+
+const MEMBERS = ['m1', 'm2', 'm3'];
+const ORDERS = ['o1', 'o2', 'o3', 'o4', 'o5', 'o6'];
+const ORDER_CENTS = 10_000; // every order paid ¥100
+const owner = (o: string) => MEMBERS[ORDERS.indexOf(o) % MEMBERS.length];
+
+/** A step before it meets the state: refunds pick their amount from what is left of the order. */
+type Step =
+  | { t: 'earn'; member: string; points: number; order: string | null; pending: boolean }
+  | { t: 'redeem'; member: string; points: number; order: string | null }
+  | { t: 'refund'; order: string; fraction: number }
+  | { t: 'expire'; member: string | null }
+  | { t: 'adjust'; member: string; delta: number }
+  | { t: 'transfer'; from: string; to: string; points: number }
+  | { t: 'replay'; pick: number }
+  | { t: 'conflict'; pick: number };
+
+const member = fc.constantFrom(...MEMBERS);
+const order = fc.option(fc.constantFrom(...ORDERS), { nil: null });
+const step: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ t: fc.constant('earn' as const), member, points: fc.integer({ min: 1, max: 500 }), order, pending: fc.boolean() }) },
+  { weight: 4, arbitrary: fc.record({ t: fc.constant('redeem' as const), member, points: fc.integer({ min: 1, max: 600 }), order }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('refund' as const), order: fc.constantFrom(...ORDERS), fraction: fc.double({ min: 0.01, max: 1, noNaN: true }) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('expire' as const), member: fc.option(member, { nil: null }) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('adjust' as const), member, delta: fc.integer({ min: -300, max: 300 }).filter((d) => d !== 0) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('transfer' as const), from: member, to: member, points: fc.integer({ min: 1, max: 300 }) }).filter((s) => s.from !== s.to) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('replay' as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('conflict' as const), pick: fc.nat() }) },
+);
+const scenario = fc.record({
+  steps: fc.array(fc.record({ step, gapHours: fc.integer({ min: 0, max: 240 }) }), { minLength: 1, maxLength: 60 }),
+  shortfall: fc.constantFrom('debt' as const, 'forgive' as const),
+});
+
+const snapshot = (l: LedgerModel) => JSON.stringify({ e: l.entries(), lots: l.lots(), d: MEMBERS.map((m) => l.debt(m)) });
+
+describe('LedgerModel properties', () => {
+  it('keeps its invariants over random operation sequences, replays and conflicts included', () => {
+    fc.assert(
+      fc.property(scenario, ({ steps, shortfall }) => {
+        const l = new LedgerModel({
+          lotPolicy: parseLotPolicy({ expiry: { type: 'days', days: 20 }, pendingDays: 3, timezone: 'Asia/Shanghai' }),
+          refundPolicy: parseRefundPolicy({ shortfall }),
+        });
+        const done: LedgerOp[] = []; // operations that succeeded, for replays
+        const refunded = new Map<string, number>();
+        let t = Date.UTC(2024, 0, 1);
+        steps.forEach(({ step: s, gapHours }, i) => {
+          t += gapHours * 3_600_000;
+          const at = new Date(t).toISOString();
+          const before = snapshot(l);
+          const entriesBefore = l.entries();
+          const totalBefore = MEMBERS.reduce((sum, m) => sum + l.balance(m), 0);
+
+          if (s.t === 'replay' || s.t === 'conflict') {
+            if (done.length === 0) return;
+            const prior = done[s.pick % done.length];
+            if (s.t === 'replay') {
+              expect(l.apply(prior)).toMatchObject({ ok: true, replayed: true });
+            } else {
+              const other: LedgerOp = { kind: 'adjust', key: prior.key, member: 'm1', delta: 1, reason: 'conflict probe', operator: 'test', at };
+              expect(() => l.apply(other)).toThrow(expect.objectContaining({ code: 'ledger.idempotency_conflict' }));
+            }
+            expect(snapshot(l)).toBe(before);
+            return;
+          }
+
+          const key = `k${i}`;
+          let op: LedgerOp;
+          if (s.t === 'earn') op = { kind: 'earn', key, member: s.order ? owner(s.order) : s.member, points: s.points, orderId: s.order ?? undefined, at, ...(s.pending ? {} : { availableAt: null }) };
+          else if (s.t === 'redeem') op = { kind: 'redeem', key, member: s.order ? owner(s.order) : s.member, points: s.points, orderId: s.order ?? undefined, at };
+          else if (s.t === 'expire') op = { kind: 'expire', key, at, member: s.member ?? undefined };
+          else if (s.t === 'adjust') op = { kind: 'adjust', key, member: s.member, delta: s.delta, reason: 'property test', operator: 'fc', at };
+          else if (s.t === 'transfer') op = { kind: 'transfer', key, from: s.from, to: s.to, points: s.points, at };
+          else {
+            const left = ORDER_CENTS - (refunded.get(s.order) ?? 0);
+            const cents = left === 0 ? 1 : Math.max(1, Math.min(left, Math.round(left * s.fraction)));
+            op = { kind: 'refund', key, member: owner(s.order), orderId: s.order, orderAmount: ORDER_CENTS / 100, refundAmount: cents / 100, at };
+            if (left === 0) {
+              expect(() => l.apply(op)).toThrow(expect.objectContaining({ code: 'loyalty.refund_exceeds_order' }));
+              expect(snapshot(l)).toBe(before);
+              return;
+            }
+            refunded.set(s.order, ORDER_CENTS - left + cents);
+          }
+
+          const availableBefore = 'member' in op && op.member ? l.available(op.member, at) : 0;
+          let r;
+          try {
+            r = l.apply(op);
+          } catch (e) {
+            throw isSiyuError(e) ? new Error(`${e.code}: ${e.message} for ${JSON.stringify(op)}`) : e;
+          }
+          if (r.ok) done.push(op);
+          else {
+            // Rejected only when the member really lacked the points, and then nothing changed.
+            expect(r.code).toBe('points.insufficient');
+            const need = op.kind === 'adjust' ? -op.delta : op.kind === 'transfer' ? op.points : (op as { points: number }).points;
+            const have = op.kind === 'transfer' ? l.available(op.from, at) : availableBefore;
+            expect(need).toBeGreaterThan(have);
+            expect(snapshot(l)).toBe(before);
+          }
+
+          expect(l.checkInvariants()).toEqual([]);
+          for (const m of MEMBERS) {
+            expect(l.available(m, at)).toBeGreaterThanOrEqual(0);
+            expect(l.balance(m)).toBe(l.entries(m).reduce((sum, e) => sum + e.points, 0));
+          }
+          // Append-only: earlier entries are untouched.
+          expect(l.entries().slice(0, entriesBefore.length)).toEqual(entriesBefore);
+          // Transfers move points, never create or destroy them.
+          if (op.kind === 'transfer') expect(MEMBERS.reduce((sum, m) => sum + l.balance(m), 0)).toBe(totalBefore);
+        });
+        // Conservation: credits − debits over the whole log equal the total balance.
+        const credits = l.entries().reduce((s, e) => s + e.points, 0);
+        expect(credits).toBe(MEMBERS.reduce((s, m) => s + l.balance(m), 0));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('ends an order fully refunded with exactly its earned points clawed and its used points given back', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 5000 }), fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 6 }), (earned, used, weights) => {
+        const l = new LedgerModel();
+        const at = '2024-03-01T00:00:00Z';
+        l.apply({ kind: 'adjust', key: 'seed', member: 'm', delta: used, reason: 'seed', operator: 't', at });
+        l.apply({ kind: 'redeem', key: 'pay', member: 'm', points: used, orderId: 'o', at });
+        l.apply({ kind: 'earn', key: 'earn', member: 'm', points: earned, orderId: 'o', at });
+        const wsum = weights.reduce((s, w) => s + w, 0);
+        let left = 10_000;
+        weights.forEach((w, i) => {
+          const cents = i === weights.length - 1 ? left : Math.min(left, Math.max(1, Math.floor((10_000 * w) / wsum)));
+          if (cents <= 0) return;
+          left -= cents;
+          l.apply({ kind: 'refund', key: `rf${i}`, member: 'm', orderId: 'o', orderAmount: 100, refundAmount: cents / 100, at });
+        });
+        const sum = (kind: string) => l.entries().filter((e) => e.kind === kind).reduce((s, e) => s + e.points, 0);
+        expect([sum('reverse'), sum('return'), l.balance('m'), l.debt('m')]).toEqual([-earned, used, used, 0]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
