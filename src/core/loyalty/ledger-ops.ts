@@ -58,6 +58,15 @@ export function canonicalJson(v: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
 }
 
+/**
+ * What must match for a reused key to count as a retry: the whole operation except `at`, since a retried request
+ * may be stamped with a later time by the server yet asks for the same thing.
+ */
+export function opFingerprint(op: LedgerOp): string {
+  const { at: _at, ...rest } = op;
+  return canonicalJson(rest);
+}
+
 /** The 409 for a key reused with a different operation. */
 export const idempotencyConflict = (key: string) =>
   new SiyuError('conflict', 'ledger.idempotency_conflict', `key: "${key}" was already used for a different operation`, { field: 'key' });

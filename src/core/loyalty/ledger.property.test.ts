@@ -54,6 +54,7 @@ describe('LedgerModel properties', () => {
         });
         const done: LedgerOp[] = []; // operations that succeeded, for replays
         const refunded = new Map<string, number>();
+        let debtAdded = 0;
         let t = Date.UTC(2024, 0, 1);
         steps.forEach(({ step: s, gapHours }, i) => {
           t += gapHours * 3_600_000;
@@ -101,8 +102,10 @@ describe('LedgerModel properties', () => {
           } catch (e) {
             throw isSiyuError(e) ? new Error(`${e.code}: ${e.message} for ${JSON.stringify(op)}`) : e;
           }
-          if (r.ok) done.push(op);
-          else {
+          if (r.ok) {
+            done.push(op);
+            debtAdded += r.debtAdded;
+          } else {
             // Rejected only when the member really lacked the points, and then nothing changed.
             expect(r.code).toBe('points.insufficient');
             const need = op.kind === 'adjust' ? -op.delta : op.kind === 'transfer' ? op.points : (op as { points: number }).points;
@@ -116,10 +119,16 @@ describe('LedgerModel properties', () => {
             expect(l.available(m, at)).toBeGreaterThanOrEqual(0);
             expect(l.balance(m)).toBe(l.entries(m).reduce((sum, e) => sum + e.points, 0));
           }
+          // Debt is only created by refund shortfalls and only paid by debt_settle entries.
+          const settled = -l.entries().filter((e) => e.kind === 'debt_settle').reduce((sum, e) => sum + e.points, 0);
+          expect(MEMBERS.reduce((sum, m) => sum + l.debt(m), 0)).toBe(debtAdded - settled);
           // Append-only: earlier entries are untouched.
           expect(l.entries().slice(0, entriesBefore.length)).toEqual(entriesBefore);
-          // Transfers move points, never create or destroy them.
-          if (op.kind === 'transfer') expect(MEMBERS.reduce((sum, m) => sum + l.balance(m), 0)).toBe(totalBefore);
+          // Transfers move points, never create or destroy them (the receiver may pay old debt from them).
+          if (op.kind === 'transfer' && r.ok) {
+            const settledNow = r.entries.filter((e) => e.kind === 'debt_settle').reduce((sum, e) => sum + e.points, 0);
+            expect(MEMBERS.reduce((sum, m) => sum + l.balance(m), 0) - settledNow).toBe(totalBefore);
+          }
         });
         // Conservation: credits − debits over the whole log equal the total balance.
         const credits = l.entries().reduce((s, e) => s + e.points, 0);

@@ -72,6 +72,7 @@ describe('LedgerModel', () => {
     const op = { kind: 'earn', key: 'k', member: 'm', points: 10, at: day(0) } as const;
     const first = l.apply(op);
     expect(l.apply({ ...op })).toEqual({ ...first, replayed: true });
+    expect(l.apply({ ...op, at: day(1) })).toEqual({ ...first, replayed: true }); // a retry stamped later
     expect(l.entries()).toHaveLength(1);
     expect(() => l.apply({ ...op, points: 11 })).toThrow(expect.objectContaining({ type: 'conflict', code: 'ledger.idempotency_conflict' }));
     expect(canonicalJson({ b: 1, a: [1, { d: undefined, c: 2 }] })).toBe('{"a":[1,{"c":2}],"b":1}');

@@ -3,7 +3,7 @@
 import { type Deduction, type Lot, type LotPolicy, lotDates, parseLotPolicy, planConsumption, takeFrom, spendableLots, expiringLots } from './lots.ts';
 import { type RefundHistory, type RefundPolicy, parseRefundPolicy, planRefundReversal } from './refund-reversal.ts';
 import {
-  type ApplyResult, type EntryKind, type LedgerEntry, type LedgerOp, canonicalJson, idempotencyConflict, validateOp,
+  type ApplyResult, type EntryKind, type LedgerEntry, type LedgerOp, idempotencyConflict, opFingerprint, validateOp,
 } from './ledger-ops.ts';
 
 /** A lot with its owner, original size and the order whose earning created it. */
@@ -25,7 +25,8 @@ interface OrderFacts {
  * - debits take spendable lots first-to-expire and never overdraw (`points.insufficient`, nothing written);
  * - refunds plan with `planRefundReversal`; a shortfall becomes debt, settled from the next credit (`debt_settle`);
  * - returned points are a new lot available at once with the lot policy's expiry;
- * - a key used again with the same operation returns the first result (`replayed`), with another → 409 conflict;
+ * - a key used again with the same operation (`opFingerprint`: all but `at`) returns the first result (`replayed`),
+ *   with another → 409 conflict;
  *   a rejected operation (insufficient points) records nothing, so its key can be retried later.
  * @example const l = new LedgerModel(); l.apply({ kind: 'earn', key: 'o1', member: 'm1', points: 100, at })
  */
@@ -49,7 +50,7 @@ export class LedgerModel {
   /** Applies one operation (see the class comment for the rules). */
   apply(op: LedgerOp): ApplyResult {
     validateOp(op);
-    const fingerprint = canonicalJson(op);
+    const fingerprint = opFingerprint(op);
     const seen = this.keys.get(op.key);
     if (seen) {
       if (seen.fingerprint !== fingerprint) throw idempotencyConflict(op.key);

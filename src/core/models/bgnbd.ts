@@ -68,18 +68,21 @@ export function bgnbdProbabilityAlive(p: BgNbdParams, x: number, tx: number, T: 
 export function bgnbdExpectedPurchasesIfAlive(p: BgNbdParams, t: number, x: number, T: number): number {
   if (t <= 0) return 0;
   const { r, alpha, a, b } = p;
+  // Without dropout (NBD) the expectation is (r+x)·c with c = t/(α+T); dropping out only removes purchases. Fits
+  // on data without visible dropout drive a → 0 or b → ∞, where the series below loses all precision (and sums
+  // ~1e5 terms). There E = E_p[(1 − (1 + p·c)^−(r+x)) / p] with p ~ Beta(a, b + x) expands to
+  // (r+x)·c·(1 − E[p]·(r+x+1)·c/2 + O(E[p²]·((r+x+2)·c)²/6)): use it when that remainder is below 1e-8.
+  const c = t / (alpha + T);
+  const noDropout = (r + x) * c;
+  const b1 = b + x;
+  const meanP = a / (a + b1);
+  const meanP2 = (meanP * (a + 1)) / (a + b1 + 1);
+  const k = (r + x + 2) * c;
+  if (meanP * k < 1e-3 && meanP2 * k * k < 6e-8) return noDropout * (1 - (meanP * (r + x + 1) * c) / 2);
   const z = t / (alpha + T + t);
   const f = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z);
   const v = ((a + b + x - 1) / (a - 1)) * (1 - Math.pow(1 - z, a - 1) * f);
-  // Dropping out only removes purchases: the NBD (no dropout) expectation (r+x)·t/(α+T) bounds the result.
-  const noDropout = ((r + x) * t) / (alpha + T);
-  if (Number.isFinite(v) && v >= 0 && v <= noDropout * (1 + 1e-9)) return v;
-  // Fits on data without visible dropout drive a → 0 or b → ∞, where the series loses all precision. There the
-  // dropout probability p ~ Beta(a, b + x) is ~0 and E = E_p[(1 − (1 + p·t/(α+T))^−(r+x)) / p] is the NBD value
-  // minus a relative correction of about E[p]·(r+x+1)·t/(2(α+T)): use the limit when that is negligible.
-  const meanP = a / (a + b + x);
-  if (meanP * (r + x + 1) * (t / (alpha + T)) < 1e-6) return noDropout * (1 - (meanP * (r + x + 1) * t) / (2 * (alpha + T)));
-  return NaN;
+  return Number.isFinite(v) && v >= 0 && v <= noDropout * (1 + 1e-9) ? v : NaN;
 }
 
 /**

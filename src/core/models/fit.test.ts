@@ -6,7 +6,7 @@ import { fitBgNbdGrouped, groupSummaries } from './bgnbd-fit.ts';
 import { fitGammaGammaGrouped } from './gamma-gamma-fit.ts';
 import { fitGammaGamma, gammaGammaLogLikelihood } from './gamma-gamma.ts';
 import { simulateCustomers } from './simulate.ts';
-import { digamma, lgamma } from './special.ts';
+import { digamma, hyp2f1, lgamma } from './special.ts';
 
 const relErr = (got: number, want: number) => Math.abs(got / want - 1);
 
@@ -87,6 +87,13 @@ describe('expected purchases when the fit sees no dropout', () => {
     const p = { r: 1.52378, alpha: 6.725, a: 2.2911e-6, b: 46487.04 };
     const e = bgnbdExpectedPurchasesIfAlive(p, 52, 2, 5);
     expect(e).toBeCloseTo(((p.r + 2) * 52) / (p.alpha + 5), 6);
+    // Where both are accurate (small but not vanishing dropout), the limit and the closed form agree.
+    const s = { r: 1.5, alpha: 6.7, a: 1e-3, b: 2e3 };
+    for (const [x, T] of [[0, 10], [3, 12], [10, 5]]) {
+      const z = 52 / (s.alpha + T + 52);
+      const closed = ((s.a + s.b + x - 1) / (s.a - 1)) * (1 - Math.pow(1 - z, s.a - 1) * hyp2f1(s.a + s.b - 1 - s.r, s.a - 1, s.a + s.b + x - 1, z));
+      expect(relErr(bgnbdExpectedPurchasesIfAlive(s, 52, x, T), closed)).toBeLessThan(1e-8);
+    }
     // Ordinary parameters keep the closed form, which is below the no-dropout bound.
     const q = { r: 0.2426, alpha: 4.4135, a: 0.7929, b: 2.4258 };
     expect(bgnbdExpectedPurchasesIfAlive(q, 39, 2, 38.86)).toBeLessThan(((q.r + 2) * 39) / (q.alpha + 38.86));

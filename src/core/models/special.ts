@@ -101,5 +101,9 @@ export function hyp2f1(a: number, b: number, c: number, z: number): number {
   const t2 = Number.isFinite(t2Log) || t2Log === -Infinity ? t2Sign * Math.exp(t2Log) : 0;
   const f1 = t1 === 0 || Number.isNaN(t1) ? 0 : t1 * series2f1(a, b, 1 - d, w);
   const f2 = t2 === 0 || Number.isNaN(t2) ? 0 : t2 * series2f1(c - a, c - b, 1 + d, w);
-  return f1 + f2;
+  const sum = f1 + f2;
+  // With large parameters the two terms can be huge and cancel (e.g. BG/NBD fits with b in the thousands): then
+  // the direct series, which still converges for z < 1, is the accurate one.
+  if (Number.isFinite(sum) && Math.max(Math.abs(f1), Math.abs(f2)) <= 1e6 * Math.abs(sum)) return sum;
+  return series2f1(a, b, c, z);
 }

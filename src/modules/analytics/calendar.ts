@@ -115,3 +115,12 @@ export function isKnownTimezone(tz: string): boolean {
     return false;
   }
 }
+
+/**
+ * The UTC instants where `n` consecutive units starting at local date `base` begin, and where the last one ends
+ * (n + 1 instants): the bounds for bucketing timestamps by local day, week or month in SQL.
+ * @example unitBoundsUtc('2024-03-01', 'month', 2, 'Asia/Shanghai') // ['2024-02-29T16:00:00.000Z', '2024-03-31T16:00:00.000Z', '2024-04-30T16:00:00.000Z']
+ */
+export function unitBoundsUtc(base: string, unit: Unit, n: number, tz: string): string[] {
+  return Array.from({ length: n + 1 }, (_, i) => localMidnightUtc(addUnits(base, unit, i), tz));
+}

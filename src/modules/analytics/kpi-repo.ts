@@ -1,8 +1,8 @@
 // SQL for the period KPIs: per consecutive period, members, activity and order figures in three set-based scans.
 import type { Store } from '../../store/port.ts';
-import { addDays } from './calendar.ts';
+import { addDays, daysBetween, unitBoundsUtc } from './calendar.ts';
 import type { Bounded } from './periods.ts';
-import { bucketOf, COUNTED_ORDER, localDate, num, Params } from './sql.ts';
+import { bucketOf, COUNTED_ORDER, num, Params } from './sql.ts';
 
 /** Raw figures of one period, straight from the store (see kpis.ts for what each KPI is made of). */
 export interface PeriodFigures {
@@ -101,27 +101,30 @@ async function orderFigures(store: Store, ws: string, periods: Bounded[]) {
 /**
  * Activity per period: members active in it (and how many had bought before it), member-days, and the distinct
  * actives of the 7 and 30 days ending on its last day (WAU/MAU windows may reach back before the period).
+ * Timestamps are bucketed into local days of the scanned span; windows are ranges of those day numbers.
  */
 async function activityFigures(store: Store, ws: string, tz: string, periods: Bounded[]) {
   const p = new Params();
   const w = p.text(ws);
-  const zone = p.text(tz);
+  const lastDay = periods[periods.length - 1].to;
+  const firstDay = [periods[0].from, addDays(periods[0].to, -29)].sort()[0];
+  const days = daysBetween(firstDay, lastDay) + 1;
+  const bounds = unitBoundsUtc(firstDay, 'day', days, tz).map(p.ts);
+  const dayNo = (d: string) => daysBetween(firstDay, d);
   const windows = periods.flatMap((per, pi) => [
-    { pi, kind: 'period', lo: per.from, hi: per.to, start: per.start },
-    { pi, kind: 'wau', lo: addDays(per.to, -6), hi: per.to, start: per.start },
-    { pi, kind: 'mau', lo: addDays(per.to, -29), hi: per.to, start: per.start },
+    { pi, kind: 'period', lo: dayNo(per.from), hi: dayNo(per.to), start: per.start },
+    { pi, kind: 'wau', lo: dayNo(addDays(per.to, -6)), hi: dayNo(per.to), start: per.start },
+    { pi, kind: 'mau', lo: dayNo(addDays(per.to, -29)), hi: dayNo(per.to), start: per.start },
   ]);
-  const scanFrom = windows.reduce((m, x) => (x.lo < m ? x.lo : m), windows[0].lo);
-  // Local dates are compared, but the scan is cut by instants first: a day before and after covers any offset.
-  const lo = p.ts(`${addDays(scanFrom, -1)}T00:00:00Z`);
-  const hi = p.ts(periods[periods.length - 1].end);
   const win = p.rows(store, windows, [
-    { name: 'pi', type: 'bigint' }, { name: 'kind', type: 'text' }, { name: 'lo', type: 'date' }, { name: 'hi', type: 'date' }, { name: 'start', type: 'timestamptz' },
+    { name: 'pi', type: 'bigint' }, { name: 'kind', type: 'text' }, { name: 'lo', type: 'bigint' }, { name: 'hi', type: 'bigint' }, { name: 'start', type: 'timestamptz' },
   ], 'win');
-  const rows = await store.query(
+  const lo = bounds[0];
+  const hi = bounds[bounds.length - 1];
+  return store.query(
     `WITH act AS (
-       SELECT DISTINCT member_id, ${localDate('ts', zone)} AS d FROM (
-         SELECT member_id, ts FROM events WHERE workspace_id = ${w} AND member_id IS NOT NULL AND ts >= ${lo} AND ts < ${hi}
+       SELECT DISTINCT member_id, ${bucketOf('t', bounds)} AS d FROM (
+         SELECT member_id, ts AS t FROM events WHERE workspace_id = ${w} AND member_id IS NOT NULL AND ts >= ${lo} AND ts < ${hi}
          UNION ALL
          SELECT member_id, paid_at FROM orders WHERE workspace_id = ${w} AND member_id IS NOT NULL AND paid_at >= ${lo} AND paid_at < ${hi}
        ) x
@@ -137,7 +140,6 @@ async function activityFigures(store: Store, ws: string, tz: string, periods: Bo
      GROUP BY win.pi, win.kind`,
     p.values,
   );
-  return rows;
 }
 
 /**

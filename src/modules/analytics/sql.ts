@@ -33,27 +33,23 @@ export class Params {
   }
 }
 
-/** The local calendar date of a timestamp column in the workspace zone (`tz` is a placeholder from Params). */
-export const localDate = (col: string, tz: string) => `CAST((${col} AT TIME ZONE ${tz}) AS DATE)`;
-
 /**
- * SQL for the index of the day/week/month holding the local date `date`, counted from the unit starting at `base`
- * (a Monday for weeks, the 1st for months): 0 for base's unit, negative before it.
- */
-export function unitIndex(date: string, unit: 'day' | 'week' | 'month', base: string, p: Params): string {
-  if (unit === 'day') return `(${date} - ${p.date(base)})`;
-  if (unit === 'week') return `CAST(FLOOR((${date} - ${p.date(base)}) / 7.0) AS INTEGER)`;
-  const [y, m] = base.split('-').map(Number);
-  return `CAST(EXTRACT(YEAR FROM ${date}) * 12 + EXTRACT(MONTH FROM ${date}) - ${p.int(y * 12 + m)} AS INTEGER)`;
-}
-
-/**
- * Which of consecutive periods an instant falls in: -1 before the first bound, i for [bounds[i], bounds[i+1]),
- * NULL from the last bound on. `bounds` are placeholders of UTC instants, ascending.
+ * Which of consecutive periods an instant falls in: -1 before `bounds[0]`, i for [bounds[i], bounds[i+1]), NULL from
+ * the last bound on. `bounds` are placeholders of ascending UTC instants — the local midnights, week or month starts
+ * of the workspace zone computed in JavaScript — so no per-row time-zone conversion runs in the store (DuckDB's ICU
+ * `AT TIME ZONE` costs more than the whole scan) and daylight-saving days come out right. The CASE is a balanced
+ * binary search: log2(n) comparisons per row.
+ * @example bucketOf('ts', [p.ts(mar1), p.ts(apr1), p.ts(may1)]) // 0 for March, 1 for April
  */
 export function bucketOf(col: string, bounds: string[]): string {
-  const whens = bounds.map((b, i) => `WHEN ${col} < ${b} THEN ${i - 1}`).join(' ');
-  return `CASE ${whens} END`;
+  const last = bounds.length - 1;
+  const tree = (l: number, r: number): string => {
+    if (r - l === 1) return String(l);
+    const mid = (l + r) >> 1;
+    return `CASE WHEN ${col} < ${bounds[mid]} THEN ${tree(l, mid)} ELSE ${tree(mid, r)} END`;
+  };
+  if (last < 1) return `CASE WHEN ${col} < ${bounds[0]} THEN -1 END`;
+  return `CASE WHEN ${col} < ${bounds[0]} THEN -1 WHEN ${col} >= ${bounds[last]} THEN NULL ELSE ${tree(0, last)} END`;
 }
 
 /** Orders that count in analytics: everything paid, including later refunds (net figures subtract them); not cancelled. */

@@ -1,18 +1,13 @@
-// SQL for trend series: per day, week or month, new members, active members, buyers, orders and GMV.
+// SQL for trend series: per day, week or month bucket, new members, active members, buyers, orders and GMV.
 import type { Store } from '../../store/port.ts';
-import { COUNTED_ORDER, localDate, num, Params, unitIndex } from './sql.ts';
+import { bucketOf, COUNTED_ORDER, num, Params } from './sql.ts';
 
 export type Granularity = 'day' | 'week' | 'month';
 
 export interface TrendQuery {
   ws: string;
-  tz: string;
-  granularity: Granularity;
-  /** First day of the first bucket. */
-  base: string;
-  /** UTC instants of the first bucket's start and the last bucket's end. */
-  start: string;
-  end: string;
+  /** UTC instants where the buckets begin, and where the last one ends. */
+  bounds: string[];
 }
 
 /** Raw figures per bucket index; `membersBefore` counts members created before the first bucket. */
@@ -28,8 +23,8 @@ export async function trendCounts(store: Store, q: TrendQuery): Promise<TrendCou
   const build = () => {
     const p = new Params();
     const w = p.text(q.ws);
-    const zone = p.text(q.tz);
-    return { p, w, s: p.ts(q.start), e: p.ts(q.end), idx: (col: string) => unitIndex(localDate(col, zone), q.granularity, q.base, p) };
+    const bounds = q.bounds.map(p.ts);
+    return { p, w, s: bounds[0], e: bounds[bounds.length - 1], idx: (col: string) => bucketOf(col, bounds) };
   };
   const m = build();
   const a = build();
@@ -44,9 +39,11 @@ export async function trendCounts(store: Store, q: TrendQuery): Promise<TrendCou
     ),
     store.query(
       `SELECT b, COUNT(DISTINCT member_id) AS n FROM (
-         SELECT member_id, ${a.idx('ts')} AS b FROM events WHERE workspace_id = ${a.w} AND member_id IS NOT NULL AND ts >= ${a.s} AND ts < ${a.e}
-         UNION ALL
-         SELECT member_id, ${a.idx('paid_at')} FROM orders WHERE workspace_id = ${a.w} AND member_id IS NOT NULL AND paid_at >= ${a.s} AND paid_at < ${a.e}
+         SELECT member_id, ${a.idx('t')} AS b FROM (
+           SELECT member_id, ts AS t FROM events WHERE workspace_id = ${a.w} AND member_id IS NOT NULL AND ts >= ${a.s} AND ts < ${a.e}
+           UNION ALL
+           SELECT member_id, paid_at FROM orders WHERE workspace_id = ${a.w} AND member_id IS NOT NULL AND paid_at >= ${a.s} AND paid_at < ${a.e}
+         ) y
        ) x GROUP BY b`,
       a.p.values,
     ),

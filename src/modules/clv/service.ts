@@ -8,7 +8,7 @@ import type { MemberRefs } from '../members/member-refs.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { dayDate, dayNumber, offsetSegments, startOfLocalDay } from './local-days.ts';
 import { defaultHorizon, monthIn, purchaseFactors, UNIT_DAYS, type TimeUnit } from './predict.ts';
-import { clvRepo, type FitRow } from './repo.ts';
+import { clvRepo, type FitRow, type SummaryGroupRow, type ValueGroupRow } from './repo.ts';
 import { decodeCursor, encodeCursor, FitBody, type FitInput, type MembersQueryInput } from './schema.ts';
 import type { SummaryWindow } from './summary-sql.ts';
 
@@ -138,58 +138,50 @@ export class ClvService {
     const first = await this.repo.firstPurchaseAt(this.store, ws, endBeforeIso);
     if (!first) throw invalid('clv.no_customers', `No member has a paid order on or before calibration_end ${calibrationEnd}`, 'calibration_end');
     const window: SummaryWindow = { endBefore: endBeforeIso, endDay, segments: offsetSegments(timezone, Date.parse(first), endBefore) };
-
-    let t = performance.now();
-    const inputs = await this.repo.fitInputs(this.store, ws, window);
-    const summaryMs = ms(t);
     const days = UNIT_DAYS[unit];
-
-    t = performance.now();
-    const bg = fitBgNbdGrouped(inputs.summary.map((g) => ({ x: g.x, tx: g.tx_days / days, T: g.t_days / days, n: g.n })));
-    const { r, alpha, a, b } = bg.params;
-    if (![r, alpha, a, b, bg.logLikelihood].every(Number.isFinite)) {
-      throw invalid('clv.fit_failed', 'The BG/NBD fit did not converge (too few repeat purchases before calibration_end?)', 'calibration_end');
-    }
-    const repeaters = inputs.values.filter((v) => v.repeat_value > 0);
-    let gg: GammaGammaFit | null = null;
-    if (repeaters.length > 0) {
-      const fit = fitGammaGammaGrouped(repeaters.map((v) => ({ x: v.x, zbar: v.repeat_value / v.x, n: v.n })));
-      if ([fit.params.p, fit.params.q, fit.params.gamma, fit.logLikelihood].every(Number.isFinite)) gg = fit;
-    }
-    const fitMs = ms(t);
-
-    t = performance.now();
-    const factors = purchaseFactors(bg.params, inputs.summary, days, horizon, periodLength, input.discount_rate);
-    if (!factors.every((f) => Number.isFinite(f.expected) && Number.isFinite(f.discounted))) {
-      throw invalid('clv.fit_failed', `The fitted BG/NBD (r ${r}, alpha ${alpha}, a ${a}, b ${b}) gives no finite expected purchases; try another calibration_end or time_unit`, 'calibration_end');
-    }
-    const predictMs = ms(t);
-
     const id = newId('clvfit');
-    const row: FitRow = {
-      id,
-      calibration_end: dayDate(endDay),
-      time_unit: unit,
-      timezone,
-      horizon,
-      discount_rate: input.discount_rate,
-      period_length: periodLength,
-      margin: input.margin,
-      bgnbd: bgnbdJson(bg),
-      gamma_gamma: gg ? gammaGammaJson(gg) : null,
-      members: 0,
-      repeaters: inputs.values.reduce((s, v) => s + v.n, 0),
-      fit_ms: fitMs,
-      timings: {},
-      created_at: new Date().toISOString(),
-    };
-    t = performance.now();
-    await this.store.transaction(async (tx) => {
-      row.members = await this.repo.writePredictions(tx, ws, window, {
-        fitId: id, unitDays: days, margin: input.margin, bgnbd: bg.params, gammaGamma: gg?.params ?? null, factors,
-      });
-      row.timings = { summary_ms: summaryMs, fit_ms: fitMs, predict_ms: predictMs, write_ms: ms(t), total_ms: ms(started) };
-      await this.repo.insertFit(tx, ws, row);
+
+    // One transaction: stage the summary in member_clv, fit on its groups, fill the predictions in place. Readers
+    // see the previous fit until it commits, and the summary is computed once.
+    const row = await this.store.transaction(async (tx) => {
+      let t = performance.now();
+      const members = await this.repo.stageSummary(tx, ws, window, id);
+      const inputs = await this.repo.stagedInputs(tx, ws);
+      const summaryMs = ms(t);
+
+      t = performance.now();
+      const { bg, gg } = fitModels(inputs.summary, inputs.values, days);
+      const fitMs = ms(t);
+
+      t = performance.now();
+      const factors = purchaseFactors(bg.params, inputs.summary, days, horizon, periodLength, input.discount_rate);
+      if (!factors.every((f) => Number.isFinite(f.expected) && Number.isFinite(f.discounted))) {
+        const { r, alpha, a, b } = bg.params;
+        throw invalid('clv.fit_failed', `The fitted BG/NBD (r ${r}, alpha ${alpha}, a ${a}, b ${b}) gives no finite expected purchases; try another calibration_end or time_unit`, 'calibration_end');
+      }
+      const predictMs = ms(t);
+
+      t = performance.now();
+      await this.repo.applyPredictions(tx, ws, { fitId: id, unitDays: days, margin: input.margin, bgnbd: bg.params, gammaGamma: gg?.params ?? null, factors });
+      const fit: FitRow = {
+        id,
+        calibration_end: dayDate(endDay),
+        time_unit: unit,
+        timezone,
+        horizon,
+        discount_rate: input.discount_rate,
+        period_length: periodLength,
+        margin: input.margin,
+        bgnbd: bgnbdJson(bg),
+        gamma_gamma: gg ? gammaGammaJson(gg) : null,
+        members,
+        repeaters: inputs.values.reduce((s, v) => s + v.n, 0),
+        fit_ms: fitMs,
+        timings: { summary_ms: summaryMs, fit_ms: fitMs, predict_ms: predictMs, write_ms: ms(t), total_ms: ms(started) },
+        created_at: new Date().toISOString(),
+      };
+      await this.repo.insertFit(tx, ws, fit);
+      return fit;
     });
     for (const fn of this.listeners) {
       try {
@@ -270,6 +262,22 @@ export class ClvService {
       expected_purchases_total: s?.total_expected_purchases ?? null,
     };
   }
+}
+
+/**
+ * Fits BG/NBD on the summary groups (days converted to the time unit) and Gamma-Gamma on the repeaters with a
+ * positive repeat value. Throws `clv.fit_failed` when the BG/NBD optimum is not finite; Gamma-Gamma is left out
+ * (null) when there are no such repeaters or its fit is not finite.
+ */
+export function fitModels(summary: SummaryGroupRow[], values: ValueGroupRow[], unitDays: number): { bg: BgNbdFit; gg: GammaGammaFit | null } {
+  const bg = fitBgNbdGrouped(summary.map((g) => ({ x: g.x, tx: g.tx_days / unitDays, T: g.t_days / unitDays, n: g.n })));
+  if (![bg.params.r, bg.params.alpha, bg.params.a, bg.params.b, bg.logLikelihood].every(Number.isFinite)) {
+    throw invalid('clv.fit_failed', 'The BG/NBD fit did not converge (too few repeat purchases before calibration_end?)', 'calibration_end');
+  }
+  const repeaters = values.filter((v) => v.repeat_value > 0);
+  if (repeaters.length === 0) return { bg, gg: null };
+  const gg = fitGammaGammaGrouped(repeaters.map((v) => ({ x: v.x, zbar: v.repeat_value / v.x, n: v.n })));
+  return { bg, gg: [gg.params.p, gg.params.q, gg.params.gamma, gg.logLikelihood].every(Number.isFinite) ? gg : null };
 }
 
 function bgnbdJson(f: BgNbdFit) {

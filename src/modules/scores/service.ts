@@ -1,6 +1,5 @@
 // Scores: RFM, lifecycle stages and value tiers computed inside the store, stored per member with change history.
-import { newId } from '../../core/ids.ts';
-import { SiyuError, invalid } from '../../core/errors.ts';
+import { invalid } from '../../core/errors.ts';
 import {
   LIFECYCLE_STAGE_NAMES,
   RFM_SEGMENTS,
@@ -13,12 +12,14 @@ import {
   type RfmConfig,
   type ValueTier,
 } from '../../core/segmentation/index.ts';
-import type { Store, TxExecutor } from '../../store/port.ts';
+import type { Store } from '../../store/port.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { checkDate, localMidnights, runBounds, addDays, todayIn } from './as-of.ts';
 import { lifecycleInsertSql, transitionCountsSql } from './lifecycle-sql.ts';
 import { labelDistribution, rfmDistribution, rfmGridCells, transitionsFromCounts } from './report.ts';
-import { scoresRepo as repo, type ScoreKind, type ScoreRunRow } from './repo.ts';
+import { scoresRepo as repo, type ScoreKind } from './repo.ts';
+import { RunRecorder } from './run-recorder.ts';
+import { checkConfigKeys, parseConfig } from './config-input.ts';
 import { rfmInsertSql, rfmThresholdsSql } from './rfm-sql.ts';
 import type { LifecycleComputeBody, RfmComputeBody, RfmMembersQuery, ValueTierComputeBody } from './schema.ts';
 import { derivedSpendSql, valueTierInsertSql } from './value-tier-sql.ts';
@@ -28,42 +29,18 @@ export interface MemberResolver {
   resolve(ws: string, ref: string): Promise<string>;
 }
 
-/** A run as the API shows it. */
-export type ScoreRunView = ScoreRunRow;
-
 const SEGMENT_INFO = new Map(RFM_SEGMENTS.map((s) => [s.id, s]));
 
-/**
- * Re-throws a pure config error with the request's field names: asOf → as_of, windowDays → window_days, anything
- * else under config (e.g. `config.scoring.r.2`).
- */
-function parseConfig<T>(parse: (raw: unknown) => T, raw: unknown): T {
-  try {
-    return parse(raw);
-  } catch (e) {
-    if (!(e instanceof SiyuError) || !e.field) throw e;
-    const field = e.field === 'asOf' ? 'as_of' : e.field === 'windowDays' ? 'window_days' : `config.${e.field}`;
-    const message = e.message.startsWith(`${e.field}:`) ? `${field}${e.message.slice(e.field.length)}` : e.message;
-    throw new SiyuError(e.type, e.code, message, { field, details: e.details });
-  }
-}
-
-/** Refuses the run-level keys inside `config`: they are top-level request fields. */
-function checkConfigKeys(prefix: string, config: Record<string, unknown> | undefined, keys: Record<string, string>) {
-  for (const [k, top] of Object.entries(keys)) {
-    if (config && k in config) throw invalid(`${prefix}.invalid_config`, `config.${k}: give it as ${top} at the top level of the request`, `config.${k}`);
-  }
-}
-
 export class ScoresService {
-  /** Recomputes of one workspace and kind run one after another in this process (DuckDB would fail the second). */
-  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly runner: RunRecorder;
 
   constructor(
     private readonly store: Store,
     private readonly workspaces: Pick<WorkspaceService, 'get'>,
     private readonly members: MemberResolver,
-  ) {}
+  ) {
+    this.runner = new RunRecorder(store);
+  }
 
   private async zone(ws: string): Promise<string> {
     return (await this.workspaces.get(ws)).timezone;
@@ -71,56 +48,6 @@ export class ScoresService {
 
   private asOf(value: string | undefined, timezone: string, prefix: string): string {
     return value === undefined ? todayIn(timezone) : checkDate(value, `${prefix}.as_of_invalid`, 'as_of');
-  }
-
-  private serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.chains.get(key) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const tail = next.catch(() => undefined);
-    this.chains.set(key, tail);
-    void tail.then(() => {
-      if (this.chains.get(key) === tail) this.chains.delete(key);
-    });
-    return next;
-  }
-
-  /**
-   * One recompute: takes the kind's lock, writes the new rows with `insert`, records changes in history, drops the
-   * previous rows and stores the run with the summary `summarise` builds — all in one transaction.
-   */
-  private runKind(
-    ws: string,
-    kind: ScoreKind,
-    asOf: string,
-    config: unknown,
-    insert: (tx: TxExecutor, runId: string) => Promise<void>,
-    summarise: (tx: TxExecutor) => Promise<{ summary: Record<string, unknown>; members: number }>,
-  ): Promise<ScoreRunView> {
-    return this.serial(`${ws}|${kind}`, () => {
-      const runId = newId('srun');
-      return this.store.transaction(async (tx) => {
-        const t0 = performance.now();
-        const startedAt = new Date().toISOString();
-        await repo.lock(tx, ws, kind, runId, asOf, startedAt);
-        await insert(tx, runId);
-        const changed = await repo.swapIn(tx, ws, kind, runId, asOf);
-        const { summary, members } = await summarise(tx);
-        const run = {
-          id: runId,
-          kind,
-          as_of: asOf,
-          config,
-          summary,
-          member_count: members,
-          changed_count: changed,
-          duration_ms: Math.round((performance.now() - t0) * 10) / 10,
-          started_at: startedAt,
-          finished_at: new Date().toISOString(),
-        };
-        await repo.insertRun(tx, ws, run);
-        return run;
-      });
-    });
   }
 
   // ---- RFM ----
@@ -133,7 +60,7 @@ export class ScoresService {
     const config: RfmConfig = parseConfig(parseRfmConfig, { ...body.config, asOf, ...(body.window_days ? { windowDays: body.window_days } : {}) });
     const { start, end } = await runBounds(this.store, timezone, asOf, config.windowDays);
     let distribution: ReturnType<typeof rfmDistribution> | undefined;
-    const run = await this.runKind(
+    const run = await this.runner.run(
       ws,
       'rfm',
       asOf,
@@ -220,7 +147,7 @@ export class ScoresService {
     const config = parseConfig(parseLifecycleConfig, body.config ?? {});
     const { end } = await runBounds(this.store, timezone, asOf);
     let distribution: ReturnType<typeof labelDistribution> | undefined;
-    const run = await this.runKind(
+    const run = await this.runner.run(
       ws,
       'lifecycle',
       asOf,
@@ -278,7 +205,7 @@ export class ScoresService {
     const { start, end } = await runBounds(this.store, timezone, asOf, body.window_days);
     let distribution: ReturnType<typeof labelDistribution> | undefined;
     const runConfig = { ...config, windowDays: body.window_days ?? null, deriveSpend: derive ?? null };
-    const run = await this.runKind(
+    const run = await this.runner.run(
       ws,
       'value_tier',
       asOf,

@@ -90,6 +90,7 @@ export function up(t: DialectTypes): string[] {
     'CREATE INDEX member_lifecycle_member ON member_lifecycle (workspace_id, member_id)',
     'CREATE INDEX member_value_tier_member ON member_value_tier (workspace_id, member_id)',
     'CREATE INDEX member_score_history_member ON member_score_history (workspace_id, member_id, kind, as_of)',
+    'CREATE INDEX member_score_history_run ON member_score_history (workspace_id, run_id)',
     'CREATE INDEX score_runs_kind ON score_runs (workspace_id, kind, started_at)',
   ];
   return [...tables, ...(t.secondaryIndexes ? indexes : [])];

@@ -36,13 +36,35 @@ export function compileRule(dialect: RuleDialect, rule: Rule, opts: CompileOptio
   localDate(opts.now, opts.timezone); // fails early with segment.timezone_invalid on an unknown zone
   const b = new SqlBuilder(dialect, opts.workspaceId, opts.memberIds);
   const clock: Clock = { now: opts.now, timezone: opts.timezone };
-  // Top-level conjuncts stay separate so the planner sees a flat AND (semi joins rather than mark joins).
-  const parts = 'and' in rule ? rule.and.map((r) => node(b, r, clock, opts)) : [node(b, rule, clock, opts)];
-  const where = parts.map((p) => ` AND ${p.sql}`).join('');
+  const live = `m.workspace_id = ${b.ws} AND m.merged_into IS NULL`;
+  const conjuncts = 'and' in rule ? rule.and : [rule];
+  const cheap = conjuncts.filter(isCheap);
+  const costly = conjuncts.filter((c) => !isCheap(c));
+  const and = (parts: Predicate[]) => parts.map((p) => ` AND ${p.sql}`).join('');
+  if (cheap.length === 0 || costly.length === 0) {
+    // Top-level conjuncts stay separate so the planner sees a flat AND (semi joins rather than mark joins).
+    const where = and(conjuncts.map((r) => node(b, r, clock, opts)));
+    return { sql: `SELECT m.id AS member_id FROM members m WHERE ${live}${b.scope('m.id')}${where}`, params: b.params };
+  }
+  // Candidates first: the member-column and small-table conditions (a city, a tag) usually leave few members, and
+  // the costly event/order subqueries then aggregate only their rows instead of every member's (hashing 10⁵–10⁶
+  // member ids is most of the time of a segment count). Sound because every condition is ANDed with them.
+  const candidates = `SELECT m.id FROM members m WHERE ${live}${b.scope('m.id')}${and(cheap.map((r) => node(b, r, clock, opts)))}`;
+  b.restrictTo('SELECT _cand.id FROM _cand');
+  const where = and(costly.map((r) => node(b, r, clock, opts)));
   return {
-    sql: `SELECT m.id AS member_id FROM members m WHERE m.workspace_id = ${b.ws} AND m.merged_into IS NULL${b.scope('m.id')}${where}`,
+    sql: `WITH _cand AS MATERIALIZED (${candidates}) SELECT m.id AS member_id FROM members m WHERE ${live}${b.scope('m.id')}${where}`,
     params: b.params,
   };
+}
+
+const CHEAP_KINDS = ['attribute', 'trait', 'has_tag', 'lacks_tag', 'has_identity', 'in_segment', 'not_in_segment', 'rfm_segment', 'lifecycle_stage', 'value_tier', 'clv'];
+/** A condition on the member row or a table with at most one row per member (or a few, as tags): cheap to test. */
+function isCheap(rule: Rule): boolean {
+  if ('and' in rule) return rule.and.every(isCheap);
+  if ('or' in rule) return rule.or.every(isCheap);
+  if ('not' in rule) return isCheap(rule.not);
+  return CHEAP_KINDS.some((k) => k in rule);
 }
 
 function node(b: SqlBuilder, rule: Rule, clock: Clock, opts: CompileOptions): Predicate {

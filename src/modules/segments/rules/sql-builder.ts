@@ -51,6 +51,14 @@ export class SqlBuilder {
     return values.map((v) => this.bind(v, type)).join(', ');
   }
 
+  /**
+   * Restricts every later subquery to the members `sql` selects (one column `id`): the candidates the cheap
+   * conditions of a top-level AND leave, so the costly subqueries aggregate only their rows.
+   */
+  restrictTo(sql: string): void {
+    this.scopeSql = sql;
+  }
+
   /** ` AND <col> IN (<the member ids>)` when evaluation is restricted to some members, else ''. */
   scope(column: string): string {
     return this.scopeSql ? ` AND ${column} IN (${this.scopeSql})` : '';
