@@ -32,6 +32,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   // Scheduled segment recomputes belong to the long-running server only; app.close() stops them.
   services.segments.startScheduler();
+  // Loyalty jobs (release pending, expire lots, earn-orders sweep; daily birthdays, member day, tier review).
+  services.loyalty.startScheduler();
+  // Coupon jobs each minute: redeem codes of changed orders, release coupons of refunded orders, expire coupons.
+  services.coupons.startJobs();
   app.log.info({ url, store: store.describe() }, 'siyu listening');
 
   let stopping: Promise<void> | undefined;

@@ -16,6 +16,8 @@ import { SegmentsService } from '../modules/segments/service.ts';
 import { AnalyticsService } from '../modules/analytics/service.ts';
 import { ScoresService } from '../modules/scores/service.ts';
 import { ClvService } from '../modules/clv/service.ts';
+import { LoyaltyService } from '../modules/loyalty/service.ts';
+import { CouponsService } from '../modules/coupons/service.ts';
 
 export interface Services {
   store: Store;
@@ -44,6 +46,10 @@ export interface Services {
   segments: SegmentsService;
   /** CLV: BG/NBD + Gamma-Gamma fits on the orders, per-member P(alive), expected purchases, value and CLV. */
   clv: ClvService;
+  /** Loyalty: program and tiers, the points ledger (group commit), rewards, orders → points, member day, birthday. */
+  loyalty: LoyaltyService;
+  /** Coupons: templates, codes, issue/claim within limits, redemption (API and orders' coupon_code), refunds, funnel. */
+  coupons: CouponsService;
   /** Flushes pending work (ingest buffers) and stops background loops. */
   close(): Promise<void>;
 }
@@ -67,6 +73,13 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   });
   // Closed after ingest (closers run in reverse): ingest's last commits still reach realtime segments.
   closers.unshift(() => segments.close());
+  const loyalty = new LoyaltyService({ store, refs: memberRefs, changes, timezoneOf: async (ws) => (await workspaces.get(ws)).timezone });
+  closers.unshift(() => loyalty.close());
+  members.extendProfile('loyalty', (ws, id, now) => loyalty.profile(ws, id, now));
+  const coupons = new CouponsService({ store, identity, refs: memberRefs, changes, segmentIdOf: async (ws, ref) => (await segments.get(ws, ref)).id });
+  // Closed last: redemptions of orders from ingest's final commits still run.
+  closers.unshift(() => coupons.close());
+  members.extendProfile('coupons', (ws, id) => coupons.profileSection(ws, id));
   return {
     store,
     config,
@@ -84,6 +97,8 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
     scores: new ScoresService(store, workspaces, members),
     segments,
     clv: new ClvService(store, workspaces, memberRefs, identity),
+    loyalty,
+    coupons,
     async close() {
       for (const c of closers.reverse()) await c();
     },

@@ -231,6 +231,29 @@ forEachStore('analytics', (ctx) => {
     byEngine[ctx.engine] = { ...byEngine[ctx.engine], trends: m.body };
   });
 
+  it("buckets by the workspace's own time zone, across a daylight-saving change", async () => {
+    const ny = await createTestApp(ctx.store);
+    try {
+      await ctx.store.exec('UPDATE workspaces SET timezone = $2 WHERE id = $1', [ny.workspaceId, 'America/New_York']);
+      // 10 March 2024 has 23 hours in New York (EST −5 until 02:00, then EDT −4).
+      await insertRows(ctx.store, ny.workspaceId, {
+        events: [
+          { id: 'n1', member_id: 'x1', name: 'view', ts: '2024-03-10T04:59:00Z' }, // 9 Mar 23:59 EST
+          { id: 'n2', member_id: 'x2', name: 'view', ts: '2024-03-10T05:30:00Z' }, // 10 Mar 00:30 EST
+          { id: 'n3', member_id: 'x3', name: 'view', ts: '2024-03-11T03:30:00Z' }, // 10 Mar 23:30 EDT
+          { id: 'n4', member_id: 'x4', name: 'view', ts: '2024-03-11T04:30:00Z' }, // 11 Mar 00:30 EDT
+        ],
+      });
+      const r = await get('/api/analytics/trends?granularity=day&from=2024-03-09&to=2024-03-11', ny);
+      expect(r.body.timezone).toBe('America/New_York');
+      expect(r.body.series.map((p: any) => [p.date, p.active_members])).toEqual([['2024-03-09', 1], ['2024-03-10', 2], ['2024-03-11', 1]]);
+      const k = kpiMap((await get('/api/analytics/kpis?period=day&date=2024-03-10', ny)).body);
+      expect([k.active_members.value, k.active_members.previous, k.wau.value]).toEqual([2, 1, 3]);
+    } finally {
+      await ny.app.close();
+    }
+  });
+
   it('validation errors are 400 with the field', async () => {
     const cases: Array<[string, string, string]> = [
       ['/api/analytics/kpis?from=2024-03-10&to=2024-03-01', 'analytics.range_invalid', 'from'],

@@ -116,11 +116,40 @@ export function isKnownTimezone(tz: string): boolean {
   }
 }
 
+/** Days since 1970-01-01 of a local date. @example dayNumber('1970-01-02') // 1 */
+export const dayNumber = (d: string): number => Math.round(toMs(d) / DAY_MS);
+
 /**
- * The UTC instants where `n` consecutive units starting at local date `base` begin, and where the last one ends
- * (n + 1 instants): the bounds for bucketing timestamps by local day, week or month in SQL.
- * @example unitBoundsUtc('2024-03-01', 'month', 2, 'Asia/Shanghai') // ['2024-02-29T16:00:00.000Z', '2024-03-31T16:00:00.000Z', '2024-04-30T16:00:00.000Z']
+ * The UTC offsets (in seconds) of `tz` between two instants: the offset at `fromUtc`, then each change as
+ * `{ at, offset }` (at = the instant it takes effect). Days are sampled and each change is narrowed to the second.
+ * @example offsetChanges('America/New_York', '2024-03-01T00:00:00Z', '2024-04-01T00:00:00Z')
+ * // { initial: -18000, changes: [{ at: '2024-03-10T07:00:00.000Z', offset: -14400 }] }
  */
-export function unitBoundsUtc(base: string, unit: Unit, n: number, tz: string): string[] {
-  return Array.from({ length: n + 1 }, (_, i) => localMidnightUtc(addUnits(base, unit, i), tz));
+export function offsetChanges(tz: string, fromUtc: string, toUtc: string): { initial: number; changes: Array<{ at: string; offset: number }> } {
+  const from = Date.parse(fromUtc);
+  const to = Date.parse(toUtc);
+  const off = (ms: number) => offsetAt(tz, ms) / 1000;
+  const initial = off(from);
+  const changes: Array<{ at: string; offset: number }> = [];
+  let prevMs = from;
+  let prev = initial;
+  for (let ms = from + DAY_MS; ; ms += DAY_MS) {
+    const t = Math.min(ms, to);
+    const o = off(t);
+    if (o !== prev) {
+      // The change lies in (prevMs, t]: bisect to the second.
+      let lo = prevMs;
+      let hi = t;
+      while (hi - lo > 1000) {
+        const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+        if (off(mid) === prev) lo = mid;
+        else hi = mid;
+      }
+      changes.push({ at: new Date(hi).toISOString(), offset: o });
+      prev = o;
+    }
+    prevMs = t;
+    if (t >= to) break;
+  }
+  return { initial, changes };
 }

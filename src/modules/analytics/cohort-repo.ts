@@ -1,22 +1,23 @@
 // SQL for acquisition cohorts: members by first-order or signup month/week × offset, active and repurchasing counts.
 import type { Store } from '../../store/port.ts';
-import { bucketOf, COUNTED_ORDER, num, Params } from './sql.ts';
+import { COUNTED_ORDER, localDay, num, Params, unitOfDay } from './sql.ts';
 
 export type CohortUnit = 'month' | 'week';
 export type CohortBy = 'first_order' | 'signup';
 
 export interface CohortQuery {
   ws: string;
+  tz: string;
+  unit: CohortUnit;
   by: CohortBy;
+  /** First day of the first cohort's unit (a Monday for weeks, the 1st for months). */
+  base: string;
   /** Number of cohorts. */
   cohorts: number;
   /** Highest offset counted. */
   maxOffset: number;
-  /**
-   * UTC instants where the units begin (unit 0 = the first cohort's), cohorts + maxOffset + 1 of them; activity
-   * is read up to `activityEnd` (at most the last bound) and cohort members joined before `cohortEnd`.
-   */
-  bounds: string[];
+  /** UTC instants: cohort members joined in [start, cohortEnd); activity is read in [start, activityEnd). */
+  start: string;
   cohortEnd: string;
   activityEnd: string;
 }
@@ -41,18 +42,18 @@ const BITS = 62;
 export async function cohortCounts(store: Store, q: CohortQuery): Promise<CohortCounts> {
   const p = new Params();
   const w = p.text(q.ws);
-  const bounds = q.bounds.map(p.ts);
-  const cohortBounds = bounds.slice(0, q.cohorts + 1);
-  const start = bounds[0];
+  const start = p.ts(q.start);
   const cohortEnd = p.ts(q.cohortEnd);
   const actEnd = p.ts(q.activityEnd);
+  // Unit index (0 = the first cohort's unit) of a timestamp column, from its local day number.
+  const unitOf = (col: string) => unitOfDay(localDay(col, q.tz, q.start, q.activityEnd, p), q.unit, q.base, p);
   const units = q.cohorts + q.maxOffset;
   const masks = Math.ceil(units / BITS);
   const cohort =
     q.by === 'signup'
-      ? `SELECT id AS member_id, ${bucketOf('created_at', cohortBounds)} AS c FROM members
+      ? `SELECT id AS member_id, ${unitOf('created_at')} AS c FROM members
          WHERE workspace_id = ${w} AND merged_into IS NULL AND created_at >= ${start} AND created_at < ${cohortEnd}`
-      : `SELECT member_id, ${bucketOf('first_at', cohortBounds)} AS c FROM (
+      : `SELECT member_id, ${unitOf('first_at')} AS c FROM (
            SELECT member_id, MIN(paid_at) AS first_at FROM orders
            WHERE workspace_id = ${w} AND member_id IS NOT NULL AND ${COUNTED_ORDER} AND paid_at < ${cohortEnd} GROUP BY member_id
          ) f WHERE first_at >= ${start}`;
@@ -76,7 +77,7 @@ export async function cohortCounts(store: Store, q: CohortQuery): Promise<Cohort
      ev AS MATERIALIZED (
        SELECT member_id, ${range.map((j) => `${maskAgg('u', 'TRUE', j)} AS m${j}`).join(', ')}
        FROM (
-         SELECT member_id, ${bucketOf('ts', bounds)} AS u FROM events
+         SELECT member_id, ${unitOf('ts')} AS u FROM events
          WHERE workspace_id = ${w} AND ts >= ${start} AND ts < ${actEnd} AND member_id IN (SELECT member_id FROM cohort)
        ) x GROUP BY member_id
      ),
@@ -84,7 +85,7 @@ export async function cohortCounts(store: Store, q: CohortQuery): Promise<Cohort
        SELECT o.member_id, ${range.map((j) => `${maskAgg('o.u', 'TRUE', j)} AS any${j}, ${maskAgg('o.u', 'o.counted', j)} AS buy${j}`).join(', ')},
               SUM(CASE WHEN o.counted AND o.u = c.c THEN 1 ELSE 0 END) AS n0
        FROM (
-         SELECT member_id, ${bucketOf('paid_at', bounds)} AS u, CASE WHEN ${COUNTED_ORDER} THEN TRUE ELSE FALSE END AS counted FROM orders
+         SELECT member_id, ${unitOf('paid_at')} AS u, CASE WHEN ${COUNTED_ORDER} THEN TRUE ELSE FALSE END AS counted FROM orders
          WHERE workspace_id = ${w} AND paid_at >= ${start} AND paid_at < ${actEnd}
        ) o JOIN cohort c ON c.member_id = o.member_id
        GROUP BY o.member_id

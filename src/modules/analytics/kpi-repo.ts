@@ -1,8 +1,8 @@
 // SQL for the period KPIs: per consecutive period, members, activity and order figures in three set-based scans.
 import type { Store } from '../../store/port.ts';
-import { addDays, daysBetween, unitBoundsUtc } from './calendar.ts';
+import { addDays, daysBetween, localMidnightUtc } from './calendar.ts';
 import type { Bounded } from './periods.ts';
-import { bucketOf, COUNTED_ORDER, num, Params } from './sql.ts';
+import { bucketOf, COUNTED_ORDER, localDay, num, Params, unitOfDay } from './sql.ts';
 
 /** Raw figures of one period, straight from the store (see kpis.ts for what each KPI is made of). */
 export interface PeriodFigures {
@@ -42,7 +42,7 @@ const ZERO: PeriodFigures = {
 const boundsOf = (periods: Bounded[]) => [...periods.map((p) => p.start), periods[periods.length - 1].end];
 
 /** Members created per period (bucket -1: before the first), not counting members merged into others. */
-async function memberCounts(store: Store, ws: string, periods: Bounded[]): Promise<Map<number, number>> {
+export async function memberCounts(store: Store, ws: string, periods: Bounded[]): Promise<Map<number, number>> {
   const p = new Params();
   const bounds = boundsOf(periods).map(p.ts);
   const rows = await store.query(
@@ -56,7 +56,7 @@ async function memberCounts(store: Store, ws: string, periods: Bounded[]): Promi
 }
 
 /** Buyers, orders, GMV, repeat and new buyers per period, and buyers who bought in the period before too. */
-async function orderFigures(store: Store, ws: string, periods: Bounded[]) {
+export async function orderFigures(store: Store, ws: string, periods: Bounded[]) {
   const p = new Params();
   const bounds = boundsOf(periods).map(p.ts);
   const w = p.text(ws);
@@ -101,15 +101,12 @@ async function orderFigures(store: Store, ws: string, periods: Bounded[]) {
 /**
  * Activity per period: members active in it (and how many had bought before it), member-days, and the distinct
  * actives of the 7 and 30 days ending on its last day (WAU/MAU windows may reach back before the period).
- * Timestamps are bucketed into local days of the scanned span; windows are ranges of those day numbers.
+ * Timestamps become local day numbers (0 = the first day scanned); windows are ranges of those numbers.
  */
-async function activityFigures(store: Store, ws: string, tz: string, periods: Bounded[]) {
+export async function activityFigures(store: Store, ws: string, tz: string, periods: Bounded[]) {
   const p = new Params();
   const w = p.text(ws);
-  const lastDay = periods[periods.length - 1].to;
   const firstDay = [periods[0].from, addDays(periods[0].to, -29)].sort()[0];
-  const days = daysBetween(firstDay, lastDay) + 1;
-  const bounds = unitBoundsUtc(firstDay, 'day', days, tz).map(p.ts);
   const dayNo = (d: string) => daysBetween(firstDay, d);
   const windows = periods.flatMap((per, pi) => [
     { pi, kind: 'period', lo: dayNo(per.from), hi: dayNo(per.to), start: per.start },
@@ -119,11 +116,14 @@ async function activityFigures(store: Store, ws: string, tz: string, periods: Bo
   const win = p.rows(store, windows, [
     { name: 'pi', type: 'bigint' }, { name: 'kind', type: 'text' }, { name: 'lo', type: 'bigint' }, { name: 'hi', type: 'bigint' }, { name: 'start', type: 'timestamptz' },
   ], 'win');
-  const lo = bounds[0];
-  const hi = bounds[bounds.length - 1];
+  const loUtc = localMidnightUtc(firstDay, tz);
+  const hiUtc = periods[periods.length - 1].end;
+  const lo = p.ts(loUtc);
+  const hi = p.ts(hiUtc);
+  const day = unitOfDay(localDay('t', tz, loUtc, hiUtc, p), 'day', firstDay, p);
   return store.query(
     `WITH act AS (
-       SELECT DISTINCT member_id, ${bucketOf('t', bounds)} AS d FROM (
+       SELECT DISTINCT member_id, ${day} AS d FROM (
          SELECT member_id, ts AS t FROM events WHERE workspace_id = ${w} AND member_id IS NOT NULL AND ts >= ${lo} AND ts < ${hi}
          UNION ALL
          SELECT member_id, paid_at FROM orders WHERE workspace_id = ${w} AND member_id IS NOT NULL AND paid_at >= ${lo} AND paid_at < ${hi}
@@ -132,12 +132,16 @@ async function activityFigures(store: Store, ws: string, tz: string, periods: Bo
      firsts AS (
        SELECT member_id, MIN(paid_at) AS first_at FROM orders
        WHERE workspace_id = ${w} AND member_id IS NOT NULL AND ${COUNTED_ORDER} AND paid_at < ${hi} GROUP BY member_id
+     ),
+     mw AS (
+       SELECT win.pi, win.kind, win.start, a.member_id, COUNT(*) AS days
+       FROM act a JOIN ${win} ON a.d >= win.lo AND a.d <= win.hi
+       GROUP BY win.pi, win.kind, win.start, a.member_id
      )
-     SELECT win.pi, win.kind, COUNT(DISTINCT a.member_id) AS members, COUNT(*) AS member_days,
-            COUNT(DISTINCT CASE WHEN f.first_at < win.start THEN a.member_id END) AS bought_before
-     FROM act a JOIN ${win} ON a.d >= win.lo AND a.d <= win.hi
-     LEFT JOIN firsts f ON f.member_id = a.member_id
-     GROUP BY win.pi, win.kind`,
+     SELECT mw.pi, mw.kind, COUNT(*) AS members, SUM(mw.days) AS member_days,
+            SUM(CASE WHEN f.first_at < mw.start THEN 1 ELSE 0 END) AS bought_before
+     FROM mw LEFT JOIN firsts f ON f.member_id = mw.member_id
+     GROUP BY mw.pi, mw.kind`,
     p.values,
   );
 }

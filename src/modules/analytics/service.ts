@@ -2,7 +2,7 @@
 import { invalid } from '../../core/errors.ts';
 import type { Store } from '../../store/port.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
-import { addDays, addUnits, localMidnightUtc, localToday, unitBoundsUtc, unitStart } from './calendar.ts';
+import { addDays, addUnits, localMidnightUtc, localToday, unitStart } from './calendar.ts';
 import { byOrderChannel, bySourceChannel } from './channel-repo.ts';
 import { cohortCounts } from './cohort-repo.ts';
 import { funnelCounts } from './funnel-repo.ts';
@@ -113,12 +113,12 @@ export class AnalyticsService {
     if (cohorts > MAX_COHORTS) throw invalid('analytics.too_many_cohorts', `at most ${MAX_COHORTS} cohorts per table, got ${cohorts}`, 'from');
     const maxOffset = q.offsets ?? cohorts - 1;
     const asOfEnd = localMidnightUtc(addDays(asOf, 1), tz);
-    const bounds = unitBoundsUtc(base, unit, cohorts + maxOffset, tz);
     const minInstant = (a: string, b: string) => (Date.parse(a) < Date.parse(b) ? a : b);
     const counts = await cohortCounts(this.store, {
-      ws, by: q.cohort_by, cohorts, maxOffset, bounds,
-      cohortEnd: minInstant(bounds[cohorts], asOfEnd),
-      activityEnd: minInstant(bounds[bounds.length - 1], asOfEnd),
+      ws, tz, unit, by: q.cohort_by, base, cohorts, maxOffset,
+      start: localMidnightUtc(base, tz),
+      cohortEnd: minInstant(localMidnightUtc(addUnits(base, unit, cohorts), tz), asOfEnd),
+      activityEnd: minInstant(localMidnightUtc(addUnits(base, unit, cohorts + maxOffset), tz), asOfEnd),
     });
     return cohortTable({ timezone: tz, unit, cohort_by: q.cohort_by, base, cohorts, maxOffset, asOf, from, to }, counts);
   }
@@ -150,7 +150,7 @@ export class AnalyticsService {
     checkedRange(from, to);
     const base = unitStart(from, g);
     const buckets = unitsBetween(base, unitStart(to, g), g) + 1;
-    const counts = await trendCounts(this.store, { ws, bounds: unitBoundsUtc(base, g, buckets, tz) });
+    const counts = await trendCounts(this.store, { ws, tz, granularity: g, base, start: localMidnightUtc(base, tz), end: localMidnightUtc(addUnits(base, g, buckets), tz) });
     return { timezone: tz, granularity: g, from: base, to: addDays(addUnits(base, g, buckets), -1), series: trendSeries(base, g, buckets, counts) };
   }
 }

@@ -1,5 +1,6 @@
 // SQL building blocks shared by the analytics queries: numbered parameters, local dates, period buckets.
 import type { JsonColumn, SqlParam, Store } from '../../store/port.ts';
+import { dayNumber, offsetChanges } from './calendar.ts';
 
 /**
  * Collects positional parameters while a query is written, so values never enter the SQL text.
@@ -31,6 +32,32 @@ export class Params {
     this.values.push(JSON.stringify(rows));
     return store.jsonRows(this.values.length, columns, alias);
   }
+}
+
+/**
+ * SQL for the local day number (days since 1970-01-01 in the workspace zone) of timestamps between two instants:
+ * epoch seconds plus the zone's offset, floored to days. The offset is a constant, or a CASE over the few
+ * daylight-saving changes in the range. Arithmetic instead of `AT TIME ZONE`: DuckDB's ICU conversion costs more
+ * than the scan itself, and a CASE over every day boundary is several times slower than this.
+ * @example localDay('ts', 'Asia/Shanghai', from, to, p) // CAST(FLOOR((CAST(EXTRACT(EPOCH FROM ts) …) + $2) / 86400) AS INTEGER)
+ */
+export function localDay(col: string, tz: string, fromUtc: string, toUtc: string, p: Params): string {
+  const { initial, changes } = offsetChanges(tz, fromUtc, toUtc);
+  const whens = changes.map((c, i) => `WHEN ${col} < ${p.ts(c.at)} THEN ${p.double(i === 0 ? initial : changes[i - 1].offset)}`);
+  const off = changes.length === 0 ? p.double(initial) : `CASE ${whens.join(' ')} ELSE ${p.double(changes[changes.length - 1].offset)} END`;
+  return `CAST(FLOOR((CAST(EXTRACT(EPOCH FROM ${col}) AS DOUBLE PRECISION) + ${off}) / 86400) AS INTEGER)`;
+}
+
+/**
+ * SQL for the index of the day, week or month holding a local day number (`day`, from {@link localDay}), counted
+ * from the unit that starts on local date `base` (a Monday for weeks, the 1st for months).
+ */
+export function unitOfDay(day: string, unit: 'day' | 'week' | 'month', base: string, p: Params): string {
+  if (unit === 'day') return `(${day} - ${p.int(dayNumber(base))})`;
+  if (unit === 'week') return `CAST(FLOOR((${day} - ${p.int(dayNumber(base))}) / 7.0) AS INTEGER)`;
+  const [y, m] = base.split('-').map(Number);
+  const date = `(DATE '1970-01-01' + ${day})`;
+  return `CAST(EXTRACT(YEAR FROM ${date}) * 12 + EXTRACT(MONTH FROM ${date}) - ${p.int(y * 12 + m)} AS INTEGER)`;
 }
 
 /**

@@ -1,13 +1,18 @@
 // SQL for trend series: per day, week or month bucket, new members, active members, buyers, orders and GMV.
 import type { Store } from '../../store/port.ts';
-import { bucketOf, COUNTED_ORDER, num, Params } from './sql.ts';
+import { COUNTED_ORDER, localDay, num, Params, unitOfDay } from './sql.ts';
 
 export type Granularity = 'day' | 'week' | 'month';
 
 export interface TrendQuery {
   ws: string;
-  /** UTC instants where the buckets begin, and where the last one ends. */
-  bounds: string[];
+  tz: string;
+  granularity: Granularity;
+  /** First day of the first bucket. */
+  base: string;
+  /** UTC instants of the first bucket's start and the last bucket's end. */
+  start: string;
+  end: string;
 }
 
 /** Raw figures per bucket index; `membersBefore` counts members created before the first bucket. */
@@ -23,8 +28,7 @@ export async function trendCounts(store: Store, q: TrendQuery): Promise<TrendCou
   const build = () => {
     const p = new Params();
     const w = p.text(q.ws);
-    const bounds = q.bounds.map(p.ts);
-    return { p, w, s: bounds[0], e: bounds[bounds.length - 1], idx: (col: string) => bucketOf(col, bounds) };
+    return { p, w, s: p.ts(q.start), e: p.ts(q.end), idx: (col: string) => unitOfDay(localDay(col, q.tz, q.start, q.end, p), q.granularity, q.base, p) };
   };
   const m = build();
   const a = build();

@@ -112,3 +112,26 @@ export function shapeTraits(
     last_seen_at: latest(t?.last_seen_at, t?.last_order_at, ...activity.seen),
   };
 }
+
+/**
+ * The loyalty part of the member 360 view: tier, points balance (and debt from refunds) and the points expiring in
+ * the next 30 days. Filled by the loyalty module through `MembersService.extendProfile`; absent without it.
+ */
+export interface LoyaltyProfile {
+  tier: { code: string; name: { zh: string; en: string } } | null;
+  points_balance: number;
+  points_debt: number;
+  points_expiring: { days: number; until: string; points: number };
+}
+
+/**
+ * The coupons part of the member 360 view: how many coupons the member can still use (issued or claimed, not past
+ * their window) and the newest of them. Filled by the coupons module through `MembersService.extendProfile`.
+ */
+export interface CouponsProfile {
+  unused_count: number;
+  unused: { id: string; code: string; template: { id: string; name: string | null }; status: string; valid_from: string | null; valid_to: string | null }[];
+}
+
+/** A section another module adds to the member 360 view (e.g. `loyalty`). */
+export type ProfileSection = (ws: string, memberId: string, now: Date) => Promise<unknown>;

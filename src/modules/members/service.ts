@@ -7,7 +7,7 @@ import type { TagsService } from '../tags/service.ts';
 import type { MemberTag } from '../tags/repo.ts';
 import { decodeIdCursor, decodeTimelineCursor, encodeIdCursor, encodeTimelineCursor } from './cursor.ts';
 import { MemberRefs, parseMemberRef } from './member-refs.ts';
-import { shapeAttributes, shapeTraits, type MemberRow, type MemberTraits } from './profile.ts';
+import { shapeAttributes, shapeTraits, type CouponsProfile, type LoyaltyProfile, type MemberRow, type MemberTraits, type ProfileSection } from './profile.ts';
 import { escapeLike, membersRepo } from './repo.ts';
 import { timelineRepo, type TimelineRow } from './timeline-repo.ts';
 import { toIdentityInputs, upsertList } from './upsert.ts';
@@ -27,6 +27,10 @@ export interface Member360 {
   traits: MemberTraits;
   tags: MemberTag[];
   merged_from: string[];
+  /** Tier, points balance and expiring points, when the loyalty module is present. */
+  loyalty?: LoyaltyProfile;
+  /** Unused coupons (count and the newest), when the coupons module is present. */
+  coupons?: CouponsProfile;
 }
 
 export interface TimelineEntry {
@@ -72,6 +76,19 @@ export class MembersService {
     this.repo = membersRepo(store);
   }
 
+  private readonly sections = new Map<string, ProfileSection>();
+
+  /** Adds a section (`name` → its value) to the member 360 view; other modules own what they add. */
+  extendProfile(name: 'loyalty' | 'coupons', section: ProfileSection): void {
+    this.sections.set(name, section);
+  }
+
+  /** The sections of other modules for one member, read alongside the member's own rows. */
+  private async sectionsOf(ws: string, id: string, now: Date): Promise<Record<string, unknown>> {
+    const entries = await Promise.all([...this.sections].map(async ([name, fn]) => [name, await fn(ws, id, now)] as const));
+    return Object.fromEntries(entries);
+  }
+
   /** The surviving member id of a ref (400 `member.invalid_ref`, 404 `member.not_found`). */
   resolve(ws: string, ref: string): Promise<string> {
     return this.refs.resolveOne(this.store, ws, ref);
@@ -82,6 +99,8 @@ export class MembersService {
     const id = await this.resolve(ws, ref);
     const since = new Date(now.getTime() - RECENT_DAYS * DAY_MS).toISOString();
     // Independent point lookups: run them side by side on the pool.
+    const sections = this.sectionsOf(ws, id, now);
+    sections.catch(() => undefined); // awaited below; a member merged away meanwhile retries without it
     const [row, identities, traits, activity, tags, mergedFrom] = await Promise.all([
       this.repo.member(this.store, ws, id),
       this.repo.identities(this.store, ws, id),
@@ -104,6 +123,7 @@ export class MembersService {
       traits: shapeTraits(traits.get(id), { activeDays30: activity.active_days, seen: [activity.last_ts, ...identities.map((i) => i.last_seen_at)] }, now),
       tags: tags.get(id) ?? [],
       merged_from: mergedFrom,
+      ...(await sections),
     };
   }
 

@@ -47,6 +47,7 @@ forEachStore('RFM on the CDNOW sample', (ctx) => {
     expect(res.statusCode, res.body).toBe(200);
     const { run, distribution } = res.json();
     expect(run.member_count).toBe(2357);
+    expect(run.summary.facts_source).toBe('member_traits'); // the import keeps order traits current
     expect(Math.round(distribution.revenue * 100)).toBe(24_409_194);
 
     const expected = computeRfm(rawFacts(), { asOf: AS_OF });

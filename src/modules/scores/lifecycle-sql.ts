@@ -1,6 +1,7 @@
 // Lifecycle stages as of a date in SQL: the pure classifyLifecycle rules as one CASE over per-member order facts.
 import type { LifecycleConfig } from '../../core/segmentation/index.ts';
 import { COUNTED_STATUSES, Params, daysSince, idLiteral } from './sql-parts.ts';
+import type { FactsSource } from './facts-source.ts';
 
 export interface StagesAsOf {
   /** Placeholder of the workspace id. */
@@ -11,6 +12,8 @@ export interface StagesAsOf {
   /** Placeholder of the workspace time zone. */
   tz: string;
   config: LifecycleConfig;
+  /** member_traits only when factsSource() said it holds exactly the orders up to `end`. */
+  source?: FactsSource;
 }
 
 /**
@@ -24,6 +27,14 @@ export function lifecycleStagesSql(p: Params, a: StagesAsOf): string {
   const end = p.cast(a.end, 'TIMESTAMPTZ');
   const c = a.config;
   const int = (v: number) => p.cast(v, 'INTEGER');
+  const orderFacts =
+    a.source === 'member_traits'
+      ? `SELECT member_id, order_count AS n, first_order_at AS first_at, last_order_at AS last_at
+         FROM member_traits WHERE workspace_id = ${a.ws} AND order_count > 0`
+      : `SELECT member_id, COUNT(*) AS n, MIN(paid_at) AS first_at, MAX(paid_at) AS last_at
+         FROM orders
+         WHERE workspace_id = ${a.ws} AND member_id IS NOT NULL AND status IN ${COUNTED_STATUSES} AND paid_at < ${end}
+         GROUP BY member_id`;
   const stage = `CASE
       WHEN f.order_count = 0 THEN ${idLiteral('prospect')}
       WHEN f.days_since_last_order > ${int(c.churnDays)} THEN ${idLiteral('churned')}
@@ -39,24 +50,19 @@ export function lifecycleStagesSql(p: Params, a: StagesAsOf): string {
              ${daysSince('o.first_at', asOf, a.tz)} AS days_since_first_order,
              ${daysSince('o.last_at', asOf, a.tz)} AS days_since_last_order
       FROM members m
-      LEFT JOIN (
-        SELECT member_id, COUNT(*) AS n, MIN(paid_at) AS first_at, MAX(paid_at) AS last_at
-        FROM orders
-        WHERE workspace_id = ${a.ws} AND member_id IS NOT NULL AND status IN ${COUNTED_STATUSES} AND paid_at < ${end}
-        GROUP BY member_id
-      ) o ON o.member_id = m.id
+      LEFT JOIN (${orderFacts}) o ON o.member_id = m.id
       WHERE m.workspace_id = ${a.ws} AND m.merged_into IS NULL AND (m.created_at < ${end} OR o.n IS NOT NULL)
     ) f`;
 }
 
 /** The statement writing one lifecycle run into member_lifecycle (rows tagged with the run id). */
-export function lifecycleInsertSql(input: { workspaceId: string; runId: string; timezone: string; asOf: string; end: string; config: LifecycleConfig }) {
+export function lifecycleInsertSql(input: { workspaceId: string; runId: string; timezone: string; asOf: string; end: string; config: LifecycleConfig; source?: FactsSource }) {
   const p = new Params();
   const ws = p.add(input.workspaceId);
   const run = p.add(input.runId);
   const asOfOut = p.cast(input.asOf, 'DATE');
   const tz = p.add(input.timezone);
-  const select = lifecycleStagesSql(p, { ws, tz, asOf: input.asOf, end: input.end, config: input.config });
+  const select = lifecycleStagesSql(p, { ws, tz, asOf: input.asOf, end: input.end, config: input.config, source: input.source });
   const sql = `
     INSERT INTO member_lifecycle (workspace_id, member_id, as_of, stage, order_count, days_since_first_order, days_since_last_order, run_id)
     SELECT ${ws}, s.member_id, ${asOfOut}, s.stage, s.order_count, s.days_since_first_order, s.days_since_last_order, ${run}

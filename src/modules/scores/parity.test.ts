@@ -143,6 +143,30 @@ forEachStore('scores sql parity', (ctx) => {
     expect(res.run.summary.split.m).toBeCloseTo(expected.thresholds!.split.m, 9);
   });
 
+  it('reads member_traits when it covers the run, with the same result as grouping the orders', async () => {
+    const rows = async () => (await ctx.store.query<Record<string, unknown>>(
+      'SELECT member_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment FROM member_rfm WHERE workspace_id = $1 ORDER BY member_id',
+      [t.workspaceId],
+    ));
+    const fast = await post('POST', '/api/rfm/compute', { as_of: '2024-12-31' }, t.admin);
+    expect(fast.run.summary.facts_source).toBe('member_traits');
+    const fastRows = await rows();
+    // A window longer than the data forces the aggregate over orders.
+    const slow = await post('POST', '/api/rfm/compute', { as_of: '2024-12-31', window_days: 36500 }, t.admin);
+    expect(slow.run.summary.facts_source).toBe('orders');
+    expect(await rows()).toEqual(fastRows);
+    expect(slow.run.summary.cut_points).toEqual(fast.run.summary.cut_points);
+    expect(slow.run.changed_count).toBe(0);
+    const expected = computeRfm(rfmFacts(brand, '2024-12-31'), { asOf: '2024-12-31' });
+    expect(fastRows.length).toBe(expected.scores.size);
+
+    const lc = await post('POST', '/api/lifecycle/compute', { as_of: '2024-12-31' }, t.admin);
+    expect(lc.run.summary.facts_source).toBe('member_traits');
+    const got = await ctx.store.query<{ member_id: string; stage: string }>('SELECT member_id, stage FROM member_lifecycle WHERE workspace_id = $1', [t.workspaceId]);
+    const want = Object.fromEntries([...brand.created.keys()].flatMap((u) => { const st = lifecycleOf(brand, u, '2024-12-31'); return st ? [[u, st]] : []; }));
+    expect(Object.fromEntries(got.map((r) => [userOf.get(r.member_id), r.stage]))).toEqual(want);
+  });
+
   it('lifecycle stages and the transition matrix match the pure classifier', async () => {
     const config = { newDays: 45, activeDays: 100, atRiskDays: 200, churnDays: 400, repeatMinOrders: 3 };
     await post('POST', '/api/lifecycle/compute', { as_of: '2024-02-29', config }, t.admin);

@@ -1,6 +1,7 @@
 // The RFM recompute as one INSERT … SELECT: facts per buying member, quintile (or custom) scores, split line, segment.
 import { RFM_SEGMENTS, type RfmConfig } from '../../core/segmentation/index.ts';
 import { COUNTED_STATUSES, Params, daysSince, idLiteral } from './sql-parts.ts';
+import type { FactsSource } from './facts-source.ts';
 
 export interface RfmRunSql {
   workspaceId: string;
@@ -10,6 +11,8 @@ export interface RfmRunSql {
   /** Orders count when start ≤ paid_at < end (instants of local midnights, see as-of.ts); start null = all history. */
   start: string | null;
   end: string;
+  /** member_traits only when factsSource() said it holds exactly these facts. */
+  source?: FactsSource;
 }
 
 /** The quintile fractions as an array literal (code constants, the same in both dialects). */
@@ -27,7 +30,18 @@ const DIMS = [
  * monetary = Σ(amount − refunded_amount) − refunds not linked to an order in the window, never below 0 — the
  * same netting as member_traits.total_spend. Refunds count as known now, even when made after the as-of date.
  */
-export function rfmFactsCtes(p: Params, ws: string, asOf: string, tz: string, start: string | null, end: string): string {
+export function rfmFactsCtes(p: Params, ws: string, asOf: string, tz: string, start: string | null, end: string, source: FactsSource = 'orders'): string {
+  const live = `NOT IN (SELECT id FROM members WHERE workspace_id = ${ws} AND merged_into IS NOT NULL)`;
+  if (source === 'member_traits') {
+    // All history, and member_traits holds exactly it (see facts-source.ts): the same facts without the GROUP BY.
+    return `
+    facts AS MATERIALIZED (
+      SELECT t.member_id, ${daysSince('t.last_order_at', asOf, tz)} AS recency_days, CAST(t.order_count AS INTEGER) AS frequency,
+             CAST(t.total_spend AS DECIMAL(14,2)) AS monetary
+      FROM member_traits t
+      WHERE t.workspace_id = ${ws} AND t.order_count > 0 AND t.member_id ${live}
+    )`;
+  }
   const endAt = p.cast(end, 'TIMESTAMPTZ');
   const startAt = start ? p.cast(start, 'TIMESTAMPTZ') : null;
   return `
@@ -49,7 +63,7 @@ export function rfmFactsCtes(p: Params, ws: string, asOf: string, tz: string, st
       SELECT o.member_id, ${daysSince('o.last_at', asOf, tz)} AS recency_days, CAST(o.frequency AS INTEGER) AS frequency,
              CAST(GREATEST(o.gross - COALESCE(u.refunded, 0), 0) AS DECIMAL(14,2)) AS monetary
       FROM ord o LEFT JOIN unlinked u ON u.member_id = o.member_id
-      WHERE o.member_id NOT IN (SELECT id FROM members WHERE workspace_id = ${ws} AND merged_into IS NOT NULL)
+      WHERE o.member_id ${live}
     )`;
 }
 
@@ -100,7 +114,7 @@ export function rfmInsertSql(input: RfmRunSql): { sql: string; params: Params['v
   const run = p.add(input.runId);
   const tz = p.add(input.timezone);
   const ctes = [
-    rfmFactsCtes(p, ws, asOf, tz, input.start, input.end),
+    rfmFactsCtes(p, ws, asOf, tz, input.start, input.end, input.source),
     cutsCte(p, input.config),
     `scored AS MATERIALIZED (
       SELECT f.member_id, f.recency_days, f.frequency, f.monetary,

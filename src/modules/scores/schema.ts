@@ -50,7 +50,7 @@ export const RfmMembersQuery = z
     r_score: score.optional(),
     f_score: score.optional(),
     m_score: score.optional(),
-    limit: z.coerce.number().int().min(1).max(5000).default(100),
+    limit: z.coerce.number().int().min(1).max(50_000).default(100),
     cursor: z.string().min(1).max(200).optional().describe('next_cursor of the previous page'),
   })
   .strict();

@@ -34,6 +34,7 @@ forEachStore('scores', (ctx) => {
         cut_points: { r: [0, 0, 1, 90], f: [1, 1, 1, 2], m: [10, 50, 60, 1000] },
         split: { method: 'mean', on: 'score', r: 3.2, f: 2.4, m: 3 },
         revenue: 3620,
+        facts_source: 'orders', // o9 is paid after the as-of day, so member_traits does not match it
       });
       const page = await ok('GET', '/api/rfm/members?limit=100');
       const rows = byUser(page.data);

@@ -23,6 +23,7 @@ import { checkConfigKeys, parseConfig } from './config-input.ts';
 import { rfmInsertSql, rfmThresholdsSql } from './rfm-sql.ts';
 import type { LifecycleComputeBody, RfmComputeBody, RfmMembersQuery, ValueTierComputeBody } from './schema.ts';
 import { derivedSpendSql, valueTierInsertSql } from './value-tier-sql.ts';
+import { factsSource, type FactsSource } from './facts-source.ts';
 
 /** Resolves a member ref to the surviving member id (MembersService.resolve). */
 export interface MemberResolver {
@@ -59,6 +60,7 @@ export class ScoresService {
     checkConfigKeys('rfm', body.config, { asOf: 'as_of', windowDays: 'window_days' });
     const config: RfmConfig = parseConfig(parseRfmConfig, { ...body.config, asOf, ...(body.window_days ? { windowDays: body.window_days } : {}) });
     const { start, end } = await runBounds(this.store, timezone, asOf, config.windowDays);
+    let source: FactsSource = 'orders';
     let distribution: ReturnType<typeof rfmDistribution> | undefined;
     const run = await this.runner.run(
       ws,
@@ -66,7 +68,8 @@ export class ScoresService {
       asOf,
       config,
       async (tx, runId) => {
-        const { sql, params } = rfmInsertSql({ workspaceId: ws, runId, timezone, config, start, end });
+        source = await factsSource(tx, ws, end, config.windowDays);
+        const { sql, params } = rfmInsertSql({ workspaceId: ws, runId, timezone, config, start, end, source });
         await tx.exec(sql, params);
       },
       async (tx) => {
@@ -83,6 +86,7 @@ export class ScoresService {
             window_days: config.windowDays ?? null,
             orders_from: start,
             orders_before: end,
+            facts_source: source,
             scoring: config.scoring === 'quintile' ? 'quintile' : 'custom',
             cut_points: { r: cuts('r'), f: cuts('f'), m: cuts('m') },
             split: { method: config.split, on: config.splitOn, r: centre('r'), f: centre('f'), m: centre('m') },
@@ -146,6 +150,7 @@ export class ScoresService {
     const asOf = this.asOf(body.as_of, timezone, 'lifecycle');
     const config = parseConfig(parseLifecycleConfig, body.config ?? {});
     const { end } = await runBounds(this.store, timezone, asOf);
+    let source: FactsSource = 'orders';
     let distribution: ReturnType<typeof labelDistribution> | undefined;
     const run = await this.runner.run(
       ws,
@@ -153,12 +158,13 @@ export class ScoresService {
       asOf,
       config,
       async (tx, runId) => {
-        const { sql, params } = lifecycleInsertSql({ workspaceId: ws, runId, timezone, asOf, end, config });
+        source = await factsSource(tx, ws, end);
+        const { sql, params } = lifecycleInsertSql({ workspaceId: ws, runId, timezone, asOf, end, config, source });
         await tx.exec(sql, params);
       },
       async (tx) => {
         distribution = labelDistribution('lifecycle', await repo.labelCounts(tx, ws, 'lifecycle'));
-        return { members: distribution.members, summary: { timezone, distribution: distribution.labels.map(({ stage, count, share }) => ({ stage, count, share })) } };
+        return { members: distribution.members, summary: { timezone, facts_source: source, distribution: distribution.labels.map(({ stage, count, share }) => ({ stage, count, share })) } };
       },
     );
     return { run, distribution: distribution! };

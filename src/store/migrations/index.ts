@@ -4,6 +4,8 @@ import * as m001 from './001-core.ts';
 import * as m002 from './002-segments.ts';
 import * as m003 from './003-scores.ts';
 import * as m004 from './004-clv.ts';
+import * as m005 from './005-loyalty.ts';
+import * as m006 from './006-coupons.ts';
 
 export interface Migration {
   version: number;
@@ -12,7 +14,7 @@ export interface Migration {
 }
 
 /** Every migration, oldest first. Append new ones; never edit one that has shipped. */
-export const MIGRATIONS: Migration[] = [m001, m002, m003, m004];
+export const MIGRATIONS: Migration[] = [m001, m002, m003, m004, m005, m006];
 
 const TYPES: Record<Store['engine'], DialectTypes> = {
   duckdb: { json: 'JSON', double: 'DOUBLE', secondaryIndexes: false },

@@ -51,11 +51,20 @@ export function compileRule(dialect: RuleDialect, rule: Rule, opts: CompileOptio
   // member ids is most of the time of a segment count). Sound because every condition is ANDed with them.
   const candidates = `SELECT m.id FROM members m WHERE ${live}${b.scope('m.id')}${and(cheap.map((r) => node(b, r, clock, opts)))}`;
   b.restrictTo('SELECT _cand.id FROM _cand');
-  const where = and(costly.map((r) => node(b, r, clock, opts)));
-  return {
-    sql: `WITH _cand AS MATERIALIZED (${candidates}) SELECT m.id AS member_id FROM members m WHERE ${live}${b.scope('m.id')}${where}`,
-    params: b.params,
-  };
+  const rest = costly.map((r) => node(b, r, clock, opts));
+  // When the remaining conditions only test m.id (subqueries), the candidates are the outer rows themselves.
+  const outer = costly.some(readsMemberRow)
+    ? `SELECT m.id AS member_id FROM members m WHERE ${live}${b.scope('m.id')}${and(rest)}`
+    : `SELECT m.id AS member_id FROM _cand m WHERE ${rest.map((p) => p.sql).join(' AND ')}`;
+  return { sql: `WITH _cand AS MATERIALIZED (${candidates}) ${outer}`, params: b.params };
+}
+
+/** True when the rule reads a column of the member row (an `attribute` node), not only its id. */
+function readsMemberRow(rule: Rule): boolean {
+  if ('and' in rule) return rule.and.some(readsMemberRow);
+  if ('or' in rule) return rule.or.some(readsMemberRow);
+  if ('not' in rule) return readsMemberRow(rule.not);
+  return 'attribute' in rule;
 }
 
 const CHEAP_KINDS = ['attribute', 'trait', 'has_tag', 'lacks_tag', 'has_identity', 'in_segment', 'not_in_segment', 'rfm_segment', 'lifecycle_stage', 'value_tier', 'clv'];

@@ -211,6 +211,18 @@ forEachStore('segment rules', (ctx) => {
     expect(await members(deep)).toEqual(['m1', 'm3']);
   });
 
+  it('narrows costly conditions to the candidates of cheap ones without changing results', async () => {
+    const pv3 = { event: { name: 'Product Viewed', within_days: 30, count: { op: '>=', value: 3 } } };
+    expect(await members({ and: [{ lacks_tag: 'VIP' }, { or: [attr('city', '=', '北京'), pv3] }] })).toEqual(['m2', 'm8']);
+    expect(await members({ and: [attr('city', '=', '上海'), { event: { name: 'Product Viewed', within_days: 30, count: { op: '=', value: 0 } } }] })).toEqual(['m3']);
+    expect(await members({ and: [{ trait: 'order_count', op: '>=', value: 1 }, { orders: { measure: 'count', op: '=', value: 0, within_days: 90 } }] })).toEqual(['m2']);
+    expect(await members({ and: [attr('city', '=', '上海'), { not: pv3 }] })).toEqual(['m3']);
+    const sh60 = { and: [attr('city', '=', '上海'), { orders: { measure: 'sum', op: '>=', value: 60, within_days: 90 } }] };
+    expect(await members(sh60)).toEqual(['m1', 'm3']);
+    expect(await members(sh60, { memberIds: ['m1', 'm3', 'm5'] })).toEqual(['m1', 'm3']);
+    expect(await members(sh60, { memberIds: ['m3'] })).toEqual(['m3']);
+  });
+
   it('answers the four-condition audience', async () => {
     expect(await members({ and: [
       attr('city', '=', '上海'),

@@ -21,20 +21,25 @@ export function ordersPredicate(b: SqlBuilder, node: OrdersRule['orders'], clock
     // a product is named by its id (sku) or by its name as sold
     itemFilters.push(`(i.product_id IN (${b.bindList(node.products, 'text')}) OR i.name IN (${b.bindList(node.products, 'text')}))`);
   }
-  let from = 'orders o';
-  let value = '(o.amount - o.refunded_amount)';
-  if (itemFilters.length) {
-    from = `orders o JOIN (SELECT i.order_id, SUM(i.amount) AS amt FROM order_items i WHERE i.workspace_id = ${b.ws}`
-      + ` AND ${itemFilters.join(' AND ')}${b.scope('i.member_id')} GROUP BY i.order_id) li ON li.order_id = o.id`;
-    value = 'li.amt';
-  }
   const channels = node.channels ? ` AND o.channel IN (${b.bindList(node.channels, 'text')})` : '';
   const where = `o.workspace_id = ${b.ws} AND o.member_id IS NOT NULL AND ${COUNTED}`
     + windowSql(b, 'o.paid_at', node, clock) + channels + b.scope('o.member_id');
-  const agg = node.measure === 'count' ? 'COUNT(*)' : node.measure === 'sum' ? `SUM(${value})` : `AVG(${value})`;
   const zeroOk = node.measure !== 'avg' && countHolds(0, node.op, node.value);
-  const op = zeroOk ? INVERSE[node.op] : node.op;
+  const op = sqlOp(zeroOk ? INVERSE[node.op] : node.op);
   const bound = b.bind(node.value, node.measure === 'count' ? 'bigint' : 'double');
-  const sub = `SELECT o.member_id FROM ${from} WHERE ${where} GROUP BY o.member_id HAVING ${agg} ${sqlOp(op)} ${bound}`;
+  let sub: string;
+  if (itemFilters.length === 0) {
+    const value = '(o.amount - o.refunded_amount)';
+    const agg = node.measure === 'count' ? 'COUNT(*)' : node.measure === 'sum' ? `SUM(${value})` : `AVG(${value})`;
+    sub = `SELECT o.member_id FROM orders o WHERE ${where} GROUP BY o.member_id HAVING ${agg} ${op} ${bound}`;
+  } else {
+    // Matching lines per order first (join, then one group per order), then per member: cheaper than grouping
+    // every matching line of all time by order before the window applies.
+    const agg = node.measure === 'count' ? 'COUNT(*)' : node.measure === 'sum' ? 'SUM(x.amt)' : 'AVG(x.amt)';
+    sub = `SELECT x.member_id FROM (SELECT o.member_id, o.id, SUM(i.amount) AS amt FROM orders o`
+      + ` JOIN order_items i ON i.workspace_id = ${b.ws} AND i.order_id = o.id`
+      + ` WHERE ${where} AND ${itemFilters.join(' AND ')} GROUP BY o.member_id, o.id) x`
+      + ` GROUP BY x.member_id HAVING ${agg} ${op} ${bound}`;
+  }
   return zeroOk ? notInSub(sub) : inSub(sub);
 }

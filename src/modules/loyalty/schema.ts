@@ -1,0 +1,64 @@
+// Request validation of the loyalty API (snake_case like the rest of the API; config bodies keep the pure schemas'
+// camelCase since the pure parsers validate them).
+import { z } from 'zod';
+
+const Key = z.string().min(1).max(200);
+const Ref = z.string().trim().min(1).max(300);
+const Instant = z.iso.datetime({ offset: true });
+const PositivePoints = z.number().int().min(1).max(1e12);
+
+export const RefParam = z.object({ ref: Ref }).strict();
+export const IdParam = z.object({ id: z.string().min(1).max(128) }).strict();
+
+export const PointsQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: z.string().max(200).optional(),
+    expiring_days: z.coerce.number().int().min(1).max(3660).default(30),
+  })
+  .strict();
+
+/** Points (plain) or an event name (event rules with caps). `idempotency_key` may come as the Idempotency-Key header. */
+export const EarnBody = z
+  .object({
+    member: Ref,
+    idempotency_key: Key.optional(),
+    points: PositivePoints.optional(),
+    event: z.string().min(1).max(64).optional(),
+    order_id: z.string().min(1).max(128).optional(),
+    reason: z.string().min(1).max(500).optional(),
+    expires_at: Instant.nullable().optional(),
+  })
+  .strict();
+
+export const RedeemBody = z
+  .object({ member: Ref, idempotency_key: Key.optional(), points: PositivePoints, order_id: z.string().min(1).max(128).optional(), reason: z.string().min(1).max(500).optional() })
+  .strict();
+
+export const AdjustBody = z
+  .object({
+    member: Ref,
+    idempotency_key: Key.optional(),
+    delta: z.number().int().min(-1e12).max(1e12).refine((d) => d !== 0, 'must not be 0'),
+    reason: z.string().trim().min(1).max(500),
+    operator: z.string().trim().min(1).max(128),
+    expires_at: Instant.nullable().optional(),
+  })
+  .strict();
+
+export const TransferBody = z
+  .object({ from: Ref, to: Ref, idempotency_key: Key.optional(), points: PositivePoints, reason: z.string().min(1).max(500).optional() })
+  .strict();
+
+export const ExpireBody = z.object({ at: Instant.optional(), idempotency_key: Key.optional(), member: Ref.optional() }).strict();
+export const AtBody = z.object({ at: Instant.optional() }).strict();
+
+export const TierAssignBody = z
+  .object({ tier: z.string().min(1).max(64), reason: z.string().trim().min(1).max(500), operator: z.string().trim().min(1).max(128), expires_at: Instant.nullable().optional() })
+  .strict();
+export const TierRemoveQuery = z.object({ operator: z.string().trim().min(1).max(128) }).strict();
+
+export const RewardRedeemBody = z.object({ member: Ref, idempotency_key: Key.optional(), quantity: z.number().int().min(1).max(1000).default(1) }).strict();
+export const RewardListQuery = z.object({ available: z.enum(['true', 'false']).optional() }).strict();
+export const RedemptionsQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
+export const ConfigBody = z.record(z.string(), z.unknown());

@@ -1,0 +1,276 @@
+// The loyalty module's service: configuration (program, earn rules, member day, birthday), the points ledger's
+// API operations, tiers, rewards, orders integration, gifts and the scheduled jobs, for routes and the CLI.
+import type { ChangeFeed } from '../../core/change-feed.ts';
+import { SiyuError, invalid } from '../../core/errors.ts';
+import { isMemberDay, parseEarnRules, parseLotPolicy, parseProgram, parseRefundPolicy, parseWith, tierByCode } from '../../core/loyalty/index.ts';
+import type { Store } from '../../store/port.ts';
+import type { MemberRefs } from '../members/member-refs.ts';
+import { type LoyaltyConfig, type ProgramBody, TransferPolicySchema, parseBirthday, parseMemberDay, parseStoredConfig, withZone } from './config.ts';
+import { configRepo } from './config-repo.ts';
+import { type CouponIssuer, Gifts } from './gifts.ts';
+import { LedgerService } from './ledger-service.ts';
+import type { AppliedOp, StoreOp } from './ops.ts';
+import { OrderEarning } from './order-earning.ts';
+import { RewardsService } from './rewards.ts';
+import { LoyaltyScheduler } from './scheduler.ts';
+import { TierService, requireProgram } from './tiers.ts';
+
+export interface LoyaltyDeps {
+  store: Store;
+  refs: MemberRefs;
+  timezoneOf(ws: string): Promise<string>;
+  changes?: ChangeFeed;
+  /** The coupons service when it can issue to a member; null otherwise (gifts then give points only). */
+  coupons?: () => CouponIssuer | null;
+  /** Group commit of the ledger (defaults: 2 ms, 2000 operations; 1 commit in flight on DuckDB, 4 on PostgreSQL). */
+  ledger?: { maxDelayMs?: number; maxBatch?: number; maxConcurrent?: number; newLotId?: (ws: string) => string };
+}
+
+type ErrorLogger = (err: unknown, msg: string) => void;
+
+/** Keys the module writes itself; API callers may not use them, or they could pre-empt an order's points. */
+const RESERVED = /^(order|refund|birthday|expire|member_day):/;
+const CONFIG_TTL_MS = 5_000;
+
+export interface EarnInput { member: string; idempotency_key: string; points?: number; event?: string; order_id?: string; reason?: string; expires_at?: string | null; at?: string }
+export interface RedeemInput { member: string; idempotency_key: string; points: number; order_id?: string; reason?: string; at?: string }
+export interface AdjustInput { member: string; idempotency_key: string; delta: number; reason: string; operator: string; expires_at?: string | null; at?: string }
+export interface TransferInput { from: string; to: string; idempotency_key: string; points: number; reason?: string; at?: string }
+
+export class LoyaltyService {
+  readonly ledger: LedgerService;
+  readonly tiers: TierService;
+  readonly rewards: RewardsService;
+  readonly orders: OrderEarning;
+  readonly gifts: Gifts;
+  private readonly scheduler: LoyaltyScheduler;
+  private readonly cache = new Map<string, { at: number; config: LoyaltyConfig }>();
+  private readonly store: Store;
+  private log: ErrorLogger = () => undefined;
+
+  constructor(private readonly deps: LoyaltyDeps) {
+    this.store = deps.store;
+    const config = (ws: string) => this.config(ws);
+    const multi = deps.store.capabilities.multiProcess;
+    this.ledger = new LedgerService(deps.store, config, {
+      maxDelayMs: deps.ledger?.maxDelayMs ?? 2, maxBatch: deps.ledger?.maxBatch ?? 2000, maxConcurrent: deps.ledger?.maxConcurrent ?? (multi ? 4 : 1),
+      newLotId: deps.ledger?.newLotId,
+    });
+    this.tiers = new TierService(deps.store, config, deps.changes);
+    this.rewards = new RewardsService(deps.store, async (ws) => (await this.config(ws)).program?.tiers.map((t) => t.code) ?? null);
+    this.orders = new OrderEarning(deps.store, this.ledger, this.tiers, config);
+    this.gifts = new Gifts(deps.store, this.ledger, this.tiers, config, () => this.couponSource());
+    if (deps.changes) this.orders.follow(deps.changes);
+    this.scheduler = new LoyaltyScheduler({
+      workspaces: () => configRepo.workspaces(deps.store),
+      timezoneOf: async (ws) => (await this.config(ws)).timezone,
+      frequent: async (ws, now) => {
+        const at = now.toISOString();
+        await this.ledger.releaseAll(ws, at);
+        await this.ledger.expireAll(ws, at);
+        await this.orders.sweep(ws);
+      },
+      daily: async (ws, now) => {
+        await this.gifts.birthdays(ws, now.toISOString());
+        await this.gifts.memberDay(ws, now.toISOString());
+        await this.tiers.review(ws, now.toISOString());
+      },
+    }, (e, m) => this.log(e, m));
+  }
+
+  /**
+   * Where birthday and member-day coupons come from: any object with `issueToMember(ws, templateId, memberId,
+   * { idempotencyKey, source })` (the coupons service). Looked up at each use, so wiring order does not matter.
+   */
+  linkCoupons(get: () => unknown): void {
+    this.couponGetter = get;
+  }
+
+  private couponGetter: () => unknown = () => null;
+
+  private couponSource(): CouponIssuer | null {
+    const c = (this.deps.coupons?.() ?? this.couponGetter()) as Partial<CouponIssuer> | null | undefined;
+    return c && typeof c.issueToMember === 'function' ? (c as CouponIssuer) : null;
+  }
+
+  setLogger(log: ErrorLogger): void {
+    this.log = log;
+    this.orders.setLogger(log);
+  }
+
+  /** Starts the scheduled jobs (the server process only). */
+  startScheduler(): void {
+    this.scheduler.start();
+  }
+
+  /** Runs the scheduled jobs once now (tests). */
+  runJobs(now = new Date()): Promise<void> {
+    return this.scheduler.tick(now);
+  }
+
+  async close(): Promise<void> {
+    this.scheduler.stop();
+    await this.orders.close();
+    await this.ledger.close();
+    await this.tiers.close();
+  }
+
+  // ── configuration ─────────────────────────────────────────────────────────────────────────────
+
+  /** The workspace's parsed configuration (cached for a few seconds; other processes' changes show within that). */
+  async config(ws: string): Promise<LoyaltyConfig> {
+    const hit = this.cache.get(ws);
+    if (hit && Date.now() - hit.at < CONFIG_TTL_MS) return hit.config;
+    const config = parseStoredConfig(await configRepo.get(this.store, ws), await this.deps.timezoneOf(ws));
+    this.cache.set(ws, { at: Date.now(), config });
+    return config;
+  }
+
+  /** The program with earn rules, lot, refund and transfer policies as they apply (defaults filled in). */
+  async program(ws: string) {
+    const c = await this.config(ws);
+    const program = requireProgram(c);
+    return { program, earn: c.earn, lots: c.lots, refunds: c.refunds, transfers: c.transfers, earn_since: c.earnSince, member_day: c.memberDay, birthday: c.birthday };
+  }
+
+  /** Sets the program and any of earn rules, lot, refund and transfer policies; every part is validated first. */
+  async setProgram(ws: string, body: ProgramBody) {
+    const tz = await this.deps.timezoneOf(ws);
+    const program = parseProgram(withZone(body.program, tz));
+    if (body.earn) parseEarnRules(withZone(body.earn, program.timezone));
+    if (body.lots) parseLotPolicy(withZone(body.lots, program.timezone));
+    if (body.refunds) parseRefundPolicy(body.refunds);
+    if (body.transfers) parseWith(TransferPolicySchema, 'loyalty', body.transfers);
+    const parts: Parameters<typeof configRepo.set>[2] = { program: body.program };
+    for (const k of ['earn', 'lots', 'refunds', 'transfers'] as const) if (body[k] !== undefined) parts[k] = body[k];
+    if (body.earn_since !== undefined) parts.earn_since = body.earn_since;
+    await configRepo.set(this.store, ws, parts);
+    this.cache.delete(ws);
+    return this.program(ws);
+  }
+
+  async memberDay(ws: string) {
+    return { member_day: (await this.config(ws)).memberDay };
+  }
+
+  async setMemberDay(ws: string, raw: unknown) {
+    const c = await this.config(ws);
+    if (raw !== null) parseMemberDay(raw, c.timezone);
+    await configRepo.set(this.store, ws, { member_day: raw });
+    this.cache.delete(ws);
+    return this.memberDay(ws);
+  }
+
+  async birthday(ws: string) {
+    return { birthday: (await this.config(ws)).birthday };
+  }
+
+  async setBirthday(ws: string, raw: unknown) {
+    const c = await this.config(ws);
+    if (raw !== null) parseBirthday(raw, c.timezone);
+    await configRepo.set(this.store, ws, { birthday: raw });
+    this.cache.delete(ws);
+    return this.birthday(ws);
+  }
+
+  // ── ledger operations (API) ───────────────────────────────────────────────────────────────────
+
+  /** Plain points (`points`) or an event rule (`event`: caps and multipliers apply); tiers follow at once. */
+  async earn(ws: string, input: EarnInput): Promise<AppliedOp> {
+    const member = await this.member(ws, input.member);
+    const at = input.at ?? new Date().toISOString();
+    const key = checkKey(input.idempotency_key);
+    let op: StoreOp;
+    if (input.event !== undefined) {
+      if (input.points !== undefined) throw invalid('ledger.invalid_op', 'points: give either points or event, not both', 'points');
+      op = { kind: 'event', key, member, event: input.event, at, ctx: await this.earnContext(ws, member, at) };
+    } else {
+      if (input.points === undefined) throw invalid('ledger.invalid_op', 'points: points or event is required', 'points');
+      op = {
+        kind: 'earn', key, member, points: input.points, at, ...(input.order_id ? { orderId: input.order_id } : {}), ...(input.reason ? { reason: input.reason } : {}),
+        ...(input.expires_at !== undefined ? { expiresAt: input.expires_at } : {}),
+      };
+    }
+    const r = await this.ledger.apply(ws, op);
+    if (!r.replayed) await this.tiers.refresh(ws, [member]);
+    return r;
+  }
+
+  async redeem(ws: string, input: RedeemInput): Promise<AppliedOp> {
+    const member = await this.member(ws, input.member);
+    return this.ledger.apply(ws, {
+      kind: 'redeem', key: checkKey(input.idempotency_key), member, points: input.points, at: input.at ?? new Date().toISOString(),
+      ...(input.order_id ? { orderId: input.order_id } : {}), ...(input.reason ? { reference: input.reason } : {}),
+    });
+  }
+
+  async adjust(ws: string, input: AdjustInput): Promise<AppliedOp> {
+    const member = await this.member(ws, input.member);
+    return this.ledger.apply(ws, {
+      kind: 'adjust', key: checkKey(input.idempotency_key), member, delta: input.delta, reason: input.reason, operator: input.operator,
+      at: input.at ?? new Date().toISOString(), ...(input.expires_at !== undefined ? { expiresAt: input.expires_at } : {}),
+    });
+  }
+
+  async transfer(ws: string, input: TransferInput): Promise<AppliedOp> {
+    const [from, to] = [await this.member(ws, input.from), await this.member(ws, input.to)];
+    return this.ledger.apply(ws, {
+      kind: 'transfer', key: checkKey(input.idempotency_key), from, to, points: input.points, at: input.at ?? new Date().toISOString(),
+      ...(input.reason ? { reason: input.reason } : {}),
+    });
+  }
+
+  async redeemReward(ws: string, rewardId: string, input: { member: string; idempotency_key: string; quantity: number; at?: string }): Promise<AppliedOp> {
+    const member = await this.member(ws, input.member);
+    return this.ledger.apply(ws, { kind: 'reward', key: checkKey(input.idempotency_key), member, rewardId, quantity: input.quantity, at: input.at ?? new Date().toISOString() });
+  }
+
+  /** Expires due lots: of every member (set-based job) or of one member (a ledger operation). */
+  async expire(ws: string, input: { at?: string; idempotency_key?: string; member?: string }) {
+    const at = input.at ?? new Date().toISOString();
+    if (input.member) {
+      const member = await this.member(ws, input.member);
+      return this.ledger.apply(ws, { kind: 'expire', key: input.idempotency_key ?? `expire:${at}:${member}`, member, at });
+    }
+    return this.ledger.expireAll(ws, at, input.idempotency_key ?? `expire:${at}`);
+  }
+
+  async points(ws: string, ref: string, q: { limit: number; cursor?: string; expiring_days: number }) {
+    const member = await this.member(ws, ref);
+    return this.ledger.points(ws, member, { limit: q.limit, cursor: q.cursor, expiringDays: q.expiring_days });
+  }
+
+  /** The loyalty part of the member 360 view: tier, points balance and points expiring in the next 30 days. */
+  async profile(ws: string, member: string, now = new Date()) {
+    const c = await this.config(ws);
+    const until = new Date(now.getTime() + 30 * 86_400_000);
+    const [balances, tierCode] = await Promise.all([
+      this.ledger.balances(ws, [member], now, until),
+      c.program ? this.tiers.codesOf(this.store, ws, c.program, [member]).then((m) => m.get(member) ?? null) : Promise.resolve(null),
+    ]);
+    const b = balances.get(member);
+    const tier = c.program && tierCode ? tierByCode(c.program, tierCode) : null;
+    return {
+      tier: tier ? { code: tier.code, name: tier.name } : null,
+      points_balance: b?.balance ?? 0,
+      points_debt: b?.debt ?? 0,
+      points_expiring: { days: 30, until: until.toISOString(), points: b?.expiring ?? 0 },
+    };
+  }
+
+  member(ws: string, ref: string): Promise<string> {
+    return this.deps.refs.resolveOne(this.store, ws, ref);
+  }
+
+  /** Member day and tier multiplier at `at` for event earning. */
+  private async earnContext(ws: string, member: string, at: string) {
+    const c = await this.config(ws);
+    const tier = c.program ? tierByCode(c.program, (await this.tiers.codesOf(this.store, ws, c.program, [member])).get(member)!) : null;
+    return { isMemberDay: c.memberDay ? isMemberDay(c.memberDay.schedule, at) : false, tierMultiplier: tier?.benefits.pointsMultiplier ?? 1 };
+  }
+}
+
+function checkKey(key: string): string {
+  if (RESERVED.test(key)) throw new SiyuError('invalid_data', 'ledger.reserved_key', `idempotency_key: keys starting with order:, refund:, birthday:, expire: or member_day: are the module's own`, { field: 'idempotency_key' });
+  return key;
+}
