@@ -2,7 +2,7 @@
 // generator), each as a DuckDB file plus a database on the persistent PostgreSQL bench cluster. A directory is keyed
 // by generator version and size; its manifest.json is written last, so a half-built cache is rebuilt.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { generateDemo } from '../../src/modules/demo/generator.ts';
 import { cstDate } from '../../src/modules/demo/calendar.ts';
 import { openStore } from '../../src/store/open-store.ts';
@@ -26,6 +26,8 @@ export interface Manifest {
   generateSeconds: number;
   rows: Record<string, number>;
   postgres?: { database: string; loadedAt: string } & CopyResult;
+  /** Fingerprint of the derived-state migrations (segments, scores, CLV …) each engine's copy was last built with. */
+  schema?: Partial<Record<'duckdb' | 'postgres', string>>;
 }
 
 export interface Dataset {
@@ -48,6 +50,11 @@ export interface EnsureOptions {
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** Saves the dataset's manifest (after recording a schema fingerprint). */
+export function saveManifest(d: Dataset): void {
+  writeManifest(dirname(d.duckPath), d.manifest);
+}
 
 function writeManifest(dir: string, m: Manifest) {
   const tmp = join(dir, 'manifest.json.tmp');

@@ -15,9 +15,11 @@ import { registerLifecycle } from './commands/lifecycle.ts';
 import { registerValueTiers } from './commands/value-tiers.ts';
 import { registerReport } from './commands/report.ts';
 import { registerClv } from './commands/clv.ts';
+import { registerLoyalty } from './commands/loyalty.ts';
+import { registerCoupons } from './commands/coupons.ts';
 
 /** Commands contributed by modules; each adds itself to the program. */
-const registrars: Array<(program: Command) => void> = [registerServe, registerMigrate, registerKeys, registerMember, registerTags, registerDemo, registerImport, registerExport, registerReport, registerRfm, registerLifecycle, registerValueTiers, registerSegment, registerClv];
+const registrars: Array<(program: Command) => void> = [registerServe, registerMigrate, registerKeys, registerMember, registerTags, registerDemo, registerImport, registerExport, registerReport, registerRfm, registerLifecycle, registerValueTiers, registerSegment, registerClv, registerLoyalty, registerCoupons];
 
 export function buildProgram(): Command {
   const program = new Command('siyu')

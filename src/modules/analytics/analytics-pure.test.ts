@@ -1,6 +1,6 @@
 // Pure parts of analytics: calendar arithmetic, periods, the CLI step syntax, windows and CSV tables.
 import { describe, expect, it } from 'vitest';
-import { addMonths, localMidnightUtc, localToday, unitStart } from './calendar.ts';
+import { addMonths, localMidnightUtc, localToday, offsetChanges, unitStart } from './calendar.ts';
 import { bounded, periodChain, resolvePeriod } from './periods.ts';
 import { parseStep } from './step-syntax.ts';
 import { unitsBetween, windowSeconds } from './reports.ts';
@@ -32,6 +32,14 @@ describe('calendar', () => {
     expect(localMidnightUtc('2024-03-10', 'America/New_York')).toBe('2024-03-10T05:00:00.000Z'); // EST, DST starts 02:00
     expect(localMidnightUtc('2024-03-11', 'America/New_York')).toBe('2024-03-11T04:00:00.000Z'); // EDT
     expect(localToday('Asia/Shanghai', new Date('2024-02-29T16:30:00Z'))).toBe('2024-03-01');
+  });
+
+  it('finds the offset changes of a zone to the second', () => {
+    expect(offsetChanges('Asia/Shanghai', '2023-01-01T00:00:00Z', '2025-01-01T00:00:00Z')).toEqual({ initial: 28800, changes: [] });
+    expect(offsetChanges('America/New_York', '2024-01-01T00:00:00Z', '2025-01-01T00:00:00Z')).toEqual({
+      initial: -18000,
+      changes: [{ at: '2024-03-10T07:00:00.000Z', offset: -14400 }, { at: '2024-11-03T06:00:00.000Z', offset: -18000 }],
+    });
   });
 });
 

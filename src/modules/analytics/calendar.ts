@@ -106,16 +106,6 @@ export function localToday(tz: string, now: Date = new Date()): string {
   return fromMs(Date.UTC(p.y, p.m - 1, p.d));
 }
 
-/** True when this runtime knows the IANA zone `tz`. */
-export function isKnownTimezone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Days since 1970-01-01 of a local date. @example dayNumber('1970-01-02') // 1 */
 export const dayNumber = (d: string): number => Math.round(toMs(d) / DAY_MS);
 
@@ -125,7 +115,25 @@ export const dayNumber = (d: string): number => Math.round(toMs(d) / DAY_MS);
  * @example offsetChanges('America/New_York', '2024-03-01T00:00:00Z', '2024-04-01T00:00:00Z')
  * // { initial: -18000, changes: [{ at: '2024-03-10T07:00:00.000Z', offset: -14400 }] }
  */
-export function offsetChanges(tz: string, fromUtc: string, toUtc: string): { initial: number; changes: Array<{ at: string; offset: number }> } {
+export function offsetChanges(tz: string, fromUtc: string, toUtc: string): OffsetChanges {
+  const key = `${tz}|${fromUtc}|${toUtc}`;
+  const hit = changeCache.get(key);
+  if (hit) return hit;
+  if (changeCache.size > 500) changeCache.clear();
+  const found = scanOffsets(tz, fromUtc, toUtc);
+  changeCache.set(key, found);
+  return found;
+}
+
+export interface OffsetChanges {
+  initial: number;
+  changes: Array<{ at: string; offset: number }>;
+}
+
+// One query asks for the same range several times (one expression per timestamp column): sample each range once.
+const changeCache = new Map<string, OffsetChanges>();
+
+function scanOffsets(tz: string, fromUtc: string, toUtc: string): OffsetChanges {
   const from = Date.parse(fromUtc);
   const to = Date.parse(toUtc);
   const off = (ms: number) => offsetAt(tz, ms) / 1000;

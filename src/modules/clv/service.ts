@@ -141,12 +141,12 @@ export class ClvService {
     const days = UNIT_DAYS[unit];
     const id = newId('clvfit');
 
-    // One transaction: stage the summary in member_clv, fit on its groups, fill the predictions in place. Readers
-    // see the previous fit until it commits, and the summary is computed once.
+    // One transaction: the summary is computed once into a temporary table, the models are fitted on its groups,
+    // and member_clv is replaced from it; readers see the previous fit until this one commits.
     const row = await this.store.transaction(async (tx) => {
       let t = performance.now();
-      const members = await this.repo.stageSummary(tx, ws, window, id);
-      const inputs = await this.repo.stagedInputs(tx, ws);
+      const members = await this.repo.stageSummary(tx, ws, window);
+      const inputs = await this.repo.stagedInputs(tx);
       const summaryMs = ms(t);
 
       t = performance.now();
@@ -162,7 +162,8 @@ export class ClvService {
       const predictMs = ms(t);
 
       t = performance.now();
-      await this.repo.applyPredictions(tx, ws, { fitId: id, unitDays: days, margin: input.margin, bgnbd: bg.params, gammaGamma: gg?.params ?? null, factors });
+      const written = await this.repo.writePredictions(tx, ws, { fitId: id, unitDays: days, margin: input.margin, bgnbd: bg.params, gammaGamma: gg?.params ?? null, factors });
+      if (written !== members) throw new Error(`clv: wrote ${written} predictions for ${members} summarised members`);
       const fit: FitRow = {
         id,
         calibration_end: dayDate(endDay),
@@ -174,7 +175,7 @@ export class ClvService {
         margin: input.margin,
         bgnbd: bgnbdJson(bg),
         gamma_gamma: gg ? gammaGammaJson(gg) : null,
-        members,
+        members: written,
         repeaters: inputs.values.reduce((s, v) => s + v.n, 0),
         fit_ms: fitMs,
         timings: { summary_ms: summaryMs, fit_ms: fitMs, predict_ms: predictMs, write_ms: ms(t), total_ms: ms(started) },

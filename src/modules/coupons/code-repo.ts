@@ -26,7 +26,7 @@ export interface CodeRow {
 }
 
 const CODE_COLS: JsonColumn[] = [{ name: 'code', type: 'text' }];
-const BATCH_COLUMNS = 'id, template_id, name, kind, shared, format, code_count, created_at';
+const BATCH_COLUMNS = 'id, template_id, name, kind, shared, code_format AS format, code_count, created_at';
 
 const batchOf = (r: BatchRow): BatchRow => ({
   ...r,
@@ -40,7 +40,7 @@ export function codeRepo(store: Store) {
   return {
     async insertBatch(tx: SqlExecutor, ws: string, b: Omit<BatchRow, 'created_at'>, now: string) {
       await tx.exec(
-        `INSERT INTO coupon_batches (workspace_id, id, template_id, name, kind, shared, format, code_count, created_at)
+        `INSERT INTO coupon_batches (workspace_id, id, template_id, name, kind, shared, code_format, code_count, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, CAST($7 AS JSON), $8, CAST($9 AS TIMESTAMPTZ))`,
         [ws, b.id, b.template_id, b.name, b.kind, b.shared, b.format === null ? null : JSON.stringify(b.format), b.code_count, now],
       );
@@ -55,7 +55,7 @@ export function codeRepo(store: Store) {
       if (codes.length === 0) return new Set();
       const rows = await tx.query<{ code: string }>(
         `INSERT INTO coupon_codes (workspace_id, code, template_id, batch_id, kind, status, claimed_at, created_at)
-         SELECT $1, r.code, $3, $4, $5, $6, CASE WHEN $6 = 'claimed' THEN CAST($7 AS TIMESTAMPTZ) END, CAST($7 AS TIMESTAMPTZ)
+         SELECT $1, r.code, $3, $4, $5, CAST($6 AS VARCHAR), CASE WHEN CAST($6 AS VARCHAR) = 'claimed' THEN CAST($7 AS TIMESTAMPTZ) END, CAST($7 AS TIMESTAMPTZ)
          FROM ${store.jsonRows(2, CODE_COLS, 'r')}
          ON CONFLICT DO NOTHING RETURNING code`,
         [ws, JSON.stringify(codes.map((code) => ({ code }))), c.template_id, c.batch_id, c.kind, c.status, c.now],
@@ -74,7 +74,7 @@ export function codeRepo(store: Store) {
 
     async batches(db: SqlExecutor, ws: string, templateId: string): Promise<BatchRow[]> {
       const rows = await db.query<BatchRow>(
-        `SELECT ${BATCH_COLUMNS.split(', ').map((c) => 'b.' + c).join(', ')}, COALESCE(c.claimed, 0) AS claimed
+        `SELECT b.id, b.template_id, b.name, b.kind, b.shared, b.code_format AS format, b.code_count, b.created_at, COALESCE(c.claimed, 0) AS claimed
          FROM coupon_batches b
          LEFT JOIN (SELECT batch_id, count(*) AS claimed FROM coupon_codes WHERE workspace_id = $1 AND template_id = $2 AND status = 'claimed' GROUP BY batch_id) c
            ON c.batch_id = b.id

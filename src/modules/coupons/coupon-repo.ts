@@ -141,9 +141,9 @@ export function couponRepo(store: Store) {
       const rows = await db.query<MemberCouponRow>(
         `SELECT ${COLUMNS} FROM ${FROM}
          WHERE mc.workspace_id = $1 AND mc.member_id = $2 AND ($3::VARCHAR IS NULL OR mc.template_id = $3)
-           AND (CASE WHEN $4 = 'all' THEN true
-                     WHEN $4 = 'unused' THEN mc.status IN ('issued', 'claimed') AND (mc.valid_to IS NULL OR mc.valid_to > CAST($5 AS TIMESTAMPTZ))
-                     ELSE mc.status = $4 END)
+           AND (CASE WHEN CAST($4 AS VARCHAR) = 'all' THEN true
+                     WHEN CAST($4 AS VARCHAR) = 'unused' THEN mc.status IN ('issued', 'claimed') AND (mc.valid_to IS NULL OR mc.valid_to > CAST($5 AS TIMESTAMPTZ))
+                     ELSE mc.status = CAST($4 AS VARCHAR) END)
          ORDER BY mc.issued_at DESC, mc.id DESC LIMIT $6`,
         [ws, memberId, q.templateId ?? null, q.status, q.now, q.limit],
       );
@@ -194,13 +194,13 @@ export function couponRepo(store: Store) {
     async release(tx: SqlExecutor, ws: string, id: string, r: { from: CouponStatus[]; to: 'claimed' | 'voided'; reason: string | null; now: string }): Promise<boolean> {
       const from = r.from.map((_, i) => `$${i + 6}`).join(', ');
       const rows = await tx.query(
-        `UPDATE member_coupons SET status = $3,
-           used_at = CASE WHEN $3 = 'claimed' THEN NULL ELSE used_at END,
-           order_id = CASE WHEN $3 = 'claimed' THEN NULL ELSE order_id END,
-           discount = CASE WHEN $3 = 'claimed' THEN NULL ELSE discount END,
-           redemption = CASE WHEN $3 = 'claimed' THEN NULL ELSE redemption END,
-           voided_at = CASE WHEN $3 = 'voided' THEN CAST($5 AS TIMESTAMPTZ) ELSE voided_at END,
-           void_reason = CASE WHEN $3 = 'voided' THEN $4 ELSE void_reason END,
+        `UPDATE member_coupons SET status = CAST($3 AS VARCHAR),
+           used_at = CASE WHEN CAST($3 AS VARCHAR) = 'claimed' THEN NULL ELSE used_at END,
+           order_id = CASE WHEN CAST($3 AS VARCHAR) = 'claimed' THEN NULL ELSE order_id END,
+           discount = CASE WHEN CAST($3 AS VARCHAR) = 'claimed' THEN NULL ELSE discount END,
+           redemption = CASE WHEN CAST($3 AS VARCHAR) = 'claimed' THEN NULL ELSE redemption END,
+           voided_at = CASE WHEN CAST($3 AS VARCHAR) = 'voided' THEN CAST($5 AS TIMESTAMPTZ) ELSE voided_at END,
+           void_reason = CASE WHEN CAST($3 AS VARCHAR) = 'voided' THEN CAST($4 AS VARCHAR) ELSE void_reason END,
            updated_at = CAST($5 AS TIMESTAMPTZ)
          WHERE workspace_id = $1 AND id = $2 AND status IN (${from}) RETURNING id`,
         [ws, id, r.to, r.reason, r.now, ...r.from],

@@ -6,7 +6,7 @@ const name = z.string().trim().min(1).max(100);
 const description = z.string().trim().max(1000);
 const ref = z.string().trim().min(1).max(200);
 const memberRef = z.string().trim().min(1).max(600);
-const limit = z.number().int().min(1).max(1e12);
+const limit = z.number().int().min(0).max(1e12);
 /** Where an issue came from (api, journey, birthday, member_day, import…); kept on each coupon. */
 const source = z.string().trim().min(1).max(64);
 const idempotencyKey = z.string().trim().min(1).max(200);

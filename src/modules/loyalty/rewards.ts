@@ -79,9 +79,9 @@ export class RewardsService {
     checkWindow(next.starts_at, next.ends_at);
     if (patch.tiers) await this.checkTiers(ws, patch.tiers);
     const updated = await this.store.query(
-      `UPDATE loyalty_rewards SET name = $3, description = $4, points_cost = $5, stock = $6, per_member_limit = $7, tiers = CAST($8 AS JSON),
+      `UPDATE loyalty_rewards SET name = $3, description = $4, points_cost = $5, stock = CAST($6 AS BIGINT), per_member_limit = $7, tiers = CAST($8 AS JSON),
          starts_at = CAST($9 AS TIMESTAMPTZ), ends_at = CAST($10 AS TIMESTAMPTZ), active = $11, updated_at = now()
-       WHERE workspace_id = $1 AND id = $2 AND ($6 IS NULL OR redeemed <= $6) RETURNING id`,
+       WHERE workspace_id = $1 AND id = $2 AND (CAST($6 AS BIGINT) IS NULL OR redeemed <= CAST($6 AS BIGINT)) RETURNING id`,
       [ws, id, next.name, next.description ?? null, next.points_cost, next.stock ?? null, next.per_member_limit ?? null, JSON.stringify(next.tiers ?? []),
         next.starts_at ?? null, next.ends_at ?? null, next.active ?? true],
     );

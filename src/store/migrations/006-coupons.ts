@@ -33,7 +33,7 @@ export function up(t: DialectTypes): string[] {
       name VARCHAR,
       kind VARCHAR NOT NULL,
       shared BOOLEAN NOT NULL DEFAULT false,
-      format ${t.json},
+      code_format ${t.json},
       code_count BIGINT NOT NULL,
       created_at TIMESTAMPTZ NOT NULL,
       PRIMARY KEY (workspace_id, id)
