@@ -88,11 +88,11 @@ export function registerLoyalty(program: Command) {
     .requiredOption('--delta <n>', 'points to add (negative to remove)')
     .requiredOption('--reason <text>', 'why')
     .option('--operator <name>', 'who (default $USER)')
-    .option('--key <key>', 'idempotency key: re-running with the same key changes nothing (default: a new key)')
+    .option('--idempotency-key <key>', 're-running with the same key changes nothing (default: a new key)')
     .option('--json', 'print JSON')
     .action((ref, opts) =>
       withApi(opts, async (api) => {
-        const body = { member: ref, delta: int(opts.delta, '--delta'), reason: opts.reason, operator: opts.operator ?? process.env.USER ?? 'cli', idempotency_key: opts.key ?? `cli:${randomUUID()}` };
+        const body = { member: ref, delta: int(opts.delta, '--delta'), reason: opts.reason, operator: opts.operator ?? process.env.USER ?? 'cli', idempotency_key: opts.idempotencyKey ?? `cli:${randomUUID()}` };
         const r = expectOk(await api.request('POST', '/api/loyalty/adjust', body), 'loyalty points adjust');
         if (opts.json) return json(r);
         const b = r.balances[0];

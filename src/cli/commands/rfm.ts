@@ -95,9 +95,9 @@ export function registerRfm(program: Command) {
     .option('--m-cuts <a,b,c,d>', 'custom monetary thresholds: t_k is the largest amount still scoring k', cutsOption('--m-cuts'))
     .option('--out <file>', 'write member_id,user_id,recency_days,frequency,monetary,r_score,f_score,m_score,segment to this CSV file')
     .option('--json', 'print the run and distribution as JSON')
-    .action((opts) =>
-      withApi(opts, async (api) => {
-        const body = { as_of: opts.asOf, window_days: opts.windowDays, config: rfmConfig(opts) };
+    .action((opts) => {
+      const body = { as_of: opts.asOf, window_days: opts.windowDays, config: rfmConfig(opts) }; // flags checked before connecting
+      return withApi(opts, async (api) => {
         const res = expectOk(await api.request('POST', '/api/rfm/compute', body), 'rfm compute');
         const rows = opts.out ? await writeRfmCsv(api, opts.out, res.run.id) : undefined;
         if (opts.json) return void out(JSON.stringify(rows === undefined ? res : { ...res, csv: { file: opts.out, rows } }, null, 2) + '\n');
@@ -106,8 +106,8 @@ export function registerRfm(program: Command) {
         }
         out(`RFM as of ${res.run.as_of}${res.run.summary.window_days ? `, last ${res.run.summary.window_days} days` : ''}: ${res.run.member_count} buying members, ${res.run.changed_count} segment changes (run ${res.run.id}, ${res.run.duration_ms} ms)\n`);
         out(rfmDistributionText(res.distribution));
-      }),
-    );
+      });
+    });
 
   withStoreOptions(rfm.command('report'))
     .description('print the distribution of the current RFM run per segment and the R×F grid')

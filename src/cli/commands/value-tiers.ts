@@ -23,20 +23,21 @@ export function registerValueTiers(program: Command) {
     .option('--high-share <share>', 'derive the spend thresholds: top share of positive spends is high value (e.g. 0.2)', numberOption('--high-share'))
     .option('--potential-share <share>', 'derive the spend thresholds: top share reaching potential (e.g. 0.5)', numberOption('--potential-share'))
     .option('--json', 'print the run and distribution as JSON')
-    .action((opts) =>
-      withApi(opts, async (api) => {
-        const config = Object.fromEntries(
-          Object.entries({
-            activeDays: opts.activeDays,
-            highValueMinSpend: opts.highMinSpend,
-            highValueMinOrders: opts.highMinOrders,
-            potentialMinSpend: opts.potentialMinSpend,
-            potentialMinOrders: opts.potentialMinOrders,
-          }).filter(([, v]) => v !== undefined),
-        );
-        if ((opts.highShare === undefined) !== (opts.potentialShare === undefined))
-          throw invalid('cli.invalid_option', '--high-share and --potential-share go together', opts.highShare === undefined ? '--high-share' : '--potential-share');
-        const derive = opts.highShare !== undefined ? { high_share: opts.highShare, potential_share: opts.potentialShare } : undefined;
+    .action((opts) => {
+      // Flags are checked before connecting.
+      const config = Object.fromEntries(
+        Object.entries({
+          activeDays: opts.activeDays,
+          highValueMinSpend: opts.highMinSpend,
+          highValueMinOrders: opts.highMinOrders,
+          potentialMinSpend: opts.potentialMinSpend,
+          potentialMinOrders: opts.potentialMinOrders,
+        }).filter(([, v]) => v !== undefined),
+      );
+      if ((opts.highShare === undefined) !== (opts.potentialShare === undefined))
+        throw invalid('cli.invalid_option', '--high-share and --potential-share go together', opts.highShare === undefined ? '--high-share' : '--potential-share');
+      const derive = opts.highShare !== undefined ? { high_share: opts.highShare, potential_share: opts.potentialShare } : undefined;
+      return withApi(opts, async (api) => {
         const res = expectOk(
           await api.request('POST', '/api/value-tiers/compute', { as_of: opts.asOf, window_days: opts.windowDays, config, derive_spend: derive }),
           'value-tiers compute',
@@ -46,8 +47,8 @@ export function registerValueTiers(program: Command) {
         out(`value tiers as of ${res.run.as_of}: ${res.run.member_count} members, ${res.run.changed_count} tier changes (run ${res.run.id}, ${res.run.duration_ms} ms)\n`);
         out(`spend thresholds: high value ≥ ${t.high_value_min_spend ?? '-'}, potential ≥ ${t.potential_min_spend ?? '-'}${t.derived ? ' (derived from the data)' : ''}\n`);
         out(labelText('tier', res.distribution.labels, res.distribution.members));
-      }),
-    );
+      });
+    });
 
   withStoreOptions(vt.command('report'))
     .description('print the distribution of the current value-tier run')

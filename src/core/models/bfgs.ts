@@ -9,6 +9,8 @@ export interface BfgsOptions {
   gradTol?: number;
   /** Maximum number of iterations. Default 500. */
   maxIterations?: number;
+  /** Starting inverse Hessian (e.g. from a fit on a sample); default the identity, scaled after the first step. */
+  inverseHessian?: number[][];
 }
 
 /** Result of {@link bfgs}. */
@@ -20,6 +22,8 @@ export interface BfgsResult {
   evaluations: number;
   /** True when the gradient test was met (false: stopped on the iteration limit or no further progress). */
   converged: boolean;
+  /** The final inverse Hessian approximation (to warm-start a related fit). */
+  inverseHessian: number[][];
 }
 
 const dot = (u: number[], v: number[]) => u.reduce((s, ui, i) => s + ui * v[i], 0);
@@ -45,9 +49,9 @@ export function bfgs(fg: ObjectiveWithGradient, x0: number[], opts: BfgsOptions 
   let x = x0.slice();
   let g = new Array<number>(n).fill(0);
   let f = evaluate(x, g);
-  if (!Number.isFinite(f)) return { x, fx: f, iterations: 0, evaluations, converged: false };
-  let H = identity(n);
-  let fresh = true; // H is the identity: the first step is scaled to a modest length
+  let H = opts.inverseHessian ? opts.inverseHessian.map((row) => row.slice()) : identity(n);
+  if (!Number.isFinite(f)) return { x, fx: f, iterations: 0, evaluations, converged: false, inverseHessian: H };
+  let fresh = !opts.inverseHessian; // H is the identity: the first step is scaled to a modest length
   let iterations = 0;
   let converged = false;
   for (; iterations < maxIterations; iterations++) {
@@ -112,5 +116,5 @@ export function bfgs(fg: ObjectiveWithGradient, x0: number[], opts: BfgsOptions 
     g = gNew;
     if (progress <= 1e-16 * Math.abs(f) && maxAbs(s) <= 1e-14) break;
   }
-  return { x, fx: f, iterations, evaluations, converged };
+  return { x, fx: f, iterations, evaluations, converged, inverseHessian: H };
 }

@@ -157,6 +157,33 @@ class BgNbdObjective {
 
 const fromLog = (v: number[]): BgNbdParams => ({ r: Math.exp(v[0]), alpha: Math.exp(v[1]), a: Math.exp(v[2]), b: Math.exp(v[3]) });
 
+/** Above this many distinct summaries the fit starts from a fit on a sample of them. */
+const WARM_START_GROUPS = 20_000;
+
+/** mulberry32: deterministic sampling, so a fit on the same data gives the same result. */
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** BFGS on the negative mean log-likelihood over log-parameters: its gradient is per customer, so one tolerance fits any size. */
+function minimise(obj: BgNbdObjective, start: number[], inverseHessian: number[][] | undefined, maxIterations = 500) {
+  return bfgs(
+    (v, grad) => {
+      const ll = obj.logLikelihood(fromLog(v), grad);
+      for (let k = 0; k < 4; k++) grad[k] = -grad[k] / obj.total;
+      return -ll / obj.total;
+    },
+    start,
+    { gradTol: 1e-10, maxIterations, inverseHessian },
+  );
+}
+
 /**
  * Maximum-likelihood BG/NBD fit over grouped summaries (`n` customers per distinct (x, t_x, T)), by BFGS with the
  * analytic gradient over log-parameters (keeps all four positive). Throws `clv.no_customers` for an empty input
@@ -171,17 +198,21 @@ export function fitBgNbdGrouped(groups: readonly SummaryGroup[], opts: BgNbdFitO
   const total = groups.reduce((s, g) => s + g.n, 0);
   if (total === 0) throw invalid('clv.no_customers', 'BG/NBD needs at least one customer', 'customers');
   const obj = new BgNbdObjective(groups);
-  const init = opts.initial ?? { r: 1, alpha: Math.max(obj.meanT(), 1e-3), a: 1, b: 1 };
-  // Minimise the negative mean log-likelihood: its gradient is per customer, so one tolerance fits any size.
-  const res = bfgs(
-    (v, grad) => {
-      const ll = obj.logLikelihood(fromLog(v), grad);
-      for (let k = 0; k < 4; k++) grad[k] = -grad[k] / total;
-      return -ll / total;
-    },
-    [init.r, init.alpha, init.a, init.b].map(Math.log),
-    { gradTol: 1e-10, maxIterations: opts.maxIterations ?? 500 },
-  );
+  let start = opts.initial ? [opts.initial.r, opts.initial.alpha, opts.initial.a, opts.initial.b].map(Math.log) : [0, Math.log(Math.max(obj.meanT(), 1e-3)), 0, 0];
+  let inverseHessian: number[][] | undefined;
+  if (!opts.initial && groups.length > WARM_START_GROUPS) {
+    // Many distinct summaries: fit a random sample of groups first (kept with probability q, weights n/q keep the
+    // likelihood unbiased), then polish on all of them from there; the full data then needs a few iterations.
+    const q = WARM_START_GROUPS / groups.length;
+    const rnd = seeded(1);
+    const sample = groups.filter(() => rnd() < q).map((g) => ({ ...g, n: g.n / q }));
+    const warm = minimise(new BgNbdObjective(sample), start, undefined, opts.maxIterations);
+    if (warm.x.every(Number.isFinite)) {
+      start = warm.x;
+      inverseHessian = warm.inverseHessian;
+    }
+  }
+  const res = minimise(obj, start, inverseHessian, opts.maxIterations);
   const params = fromLog(res.x);
   return { params, logLikelihood: obj.logLikelihood(params), iterations: res.iterations, evaluations: res.evaluations, n: total };
 }

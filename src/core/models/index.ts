@@ -5,6 +5,7 @@ export * from './bgnbd-fit.ts';
 export * from './gamma-gamma.ts';
 export * from './gamma-gamma-fit.ts';
 export * from './clv.ts';
+export * from './simulate.ts';
 export { bfgs, type BfgsOptions, type BfgsResult } from './bfgs.ts';
 export { nelderMead, type NelderMeadOptions, type NelderMeadResult } from './nelder-mead.ts';
 export { lgamma, betaln, hyp2f1, digamma } from './special.ts';

@@ -302,6 +302,17 @@ forEachStore('analytics', (ctx) => {
     expect((f.body as any).steps[0].members).toBeGreaterThan(0);
     byEngine[ctx.engine] = { ...byEngine[ctx.engine], random: out };
   });
+
+  it('gives the same cohort cells when the units spill into a second bit mask (> 62 units)', async () => {
+    // 78 weekly cohorts from January 2023 put the 2024 cohorts at units 52–77, across the 62-bit mask boundary.
+    const wide = await get('/api/analytics/cohorts?unit=week&cohort_by=signup&from=2023-01-02&to=2024-06-30&offsets=8&as_of=2024-07-31', rnd);
+    const narrow = await get('/api/analytics/cohorts?unit=week&cohort_by=signup&from=2024-01-01&to=2024-06-30&offsets=8&as_of=2024-07-31', rnd);
+    expect([wide.status, narrow.status]).toEqual([200, 200]);
+    expect(wide.body.cohorts.length).toBe(78);
+    const tail = wide.body.cohorts.slice(-narrow.body.cohorts.length);
+    expect(tail).toEqual(narrow.body.cohorts);
+    expect(tail.reduce((s: number, c: any) => s + c.offsets.reduce((t: number, o: any) => t + o.active, 0), 0)).toBeGreaterThan(100);
+  });
 });
 
 describe('analytics on both engines', () => {

@@ -42,7 +42,7 @@ const ZERO: PeriodFigures = {
 const boundsOf = (periods: Bounded[]) => [...periods.map((p) => p.start), periods[periods.length - 1].end];
 
 /** Members created per period (bucket -1: before the first), not counting members merged into others. */
-export async function memberCounts(store: Store, ws: string, periods: Bounded[]): Promise<Map<number, number>> {
+async function memberCounts(store: Store, ws: string, periods: Bounded[]): Promise<Map<number, number>> {
   const p = new Params();
   const bounds = boundsOf(periods).map(p.ts);
   const rows = await store.query(
@@ -56,7 +56,7 @@ export async function memberCounts(store: Store, ws: string, periods: Bounded[])
 }
 
 /** Buyers, orders, GMV, repeat and new buyers per period, and buyers who bought in the period before too. */
-export async function orderFigures(store: Store, ws: string, periods: Bounded[]) {
+async function orderFigures(store: Store, ws: string, periods: Bounded[]) {
   const p = new Params();
   const bounds = boundsOf(periods).map(p.ts);
   const w = p.text(ws);
@@ -103,7 +103,7 @@ export async function orderFigures(store: Store, ws: string, periods: Bounded[])
  * actives of the 7 and 30 days ending on its last day (WAU/MAU windows may reach back before the period).
  * Timestamps become local day numbers (0 = the first day scanned); windows are ranges of those numbers.
  */
-export async function activityFigures(store: Store, ws: string, tz: string, periods: Bounded[]) {
+async function activityFigures(store: Store, ws: string, tz: string, periods: Bounded[]) {
   const p = new Params();
   const w = p.text(ws);
   const firstDay = [periods[0].from, addDays(periods[0].to, -29)].sort()[0];
@@ -147,14 +147,16 @@ export async function activityFigures(store: Store, ws: string, tz: string, peri
 }
 
 /**
- * Figures for consecutive periods (oldest first; each must start where the previous ended).
+ * Figures for consecutive periods (oldest first; each must start where the previous ended). Activity is read for
+ * the last `withActivity` periods only (the oldest of a KPI chain only supplies its buyers); the others get zeros.
  * @example const [prev, cur] = await periodFigures(store, ws, 'Asia/Shanghai', [bounded(p0, tz), bounded(p1, tz)])
  */
-export async function periodFigures(store: Store, ws: string, tz: string, periods: Bounded[]): Promise<PeriodFigures[]> {
+export async function periodFigures(store: Store, ws: string, tz: string, periods: Bounded[], withActivity = periods.length): Promise<PeriodFigures[]> {
+  const skipped = periods.length - withActivity;
   const [members, orders, activity] = await Promise.all([
     memberCounts(store, ws, periods),
     orderFigures(store, ws, periods),
-    activityFigures(store, ws, tz, periods),
+    activityFigures(store, ws, tz, periods.slice(skipped)),
   ]);
   let total = members.get(-1) ?? 0;
   const out = periods.map((_, i) => {
@@ -177,7 +179,7 @@ export async function periodFigures(store: Store, ws: string, tz: string, period
     return f;
   });
   for (const r of activity) {
-    const f = out[num(r.pi)];
+    const f = out[skipped + num(r.pi)];
     if (r.kind === 'period') {
       f.active_members = num(r.members);
       f.member_days = num(r.member_days);

@@ -67,11 +67,14 @@ export class AnalyticsService {
     return { tz, today: localToday(tz, this.now()) };
   }
 
-  /** The period's figures and the three periods ending with it (the oldest only feeds the second repurchase rate). */
-  private async chain(ws: string, input: PeriodInput) {
+  /**
+   * Figures of the `n` periods ending with the one asked for; activity only for the last two (a third, older
+   * period only supplies the buyers behind the previous period's second repurchase rate).
+   */
+  private async chain(ws: string, input: PeriodInput, n: number) {
     const { tz, today } = await this.zone(ws);
-    const periods = periodChain(resolvePeriod(input, today), 3).map((p) => bounded(p, tz));
-    const figures = await periodFigures(this.store, ws, tz, periods);
+    const periods = periodChain(resolvePeriod(input, today), n).map((p) => bounded(p, tz));
+    const figures = await periodFigures(this.store, ws, tz, periods, 2);
     const strip = ({ from, to, days }: Period): Period => ({ from, to, days });
     return { tz, periods: periods.map(strip), figures };
   }
@@ -81,7 +84,7 @@ export class AnalyticsService {
    * @example await analytics.kpis(ws, { period: 'month', date: '2024-03-15' })
    */
   async kpis(ws: string, input: PeriodInput): Promise<KpiReport> {
-    const { tz, periods, figures } = await this.chain(ws, input);
+    const { tz, periods, figures } = await this.chain(ws, input, 3);
     const cur = kpiValues(figures[2], periods[2].days, figures[1]);
     const prev = kpiValues(figures[1], periods[1].days, figures[0]);
     return { timezone: tz, period: periods[2], previous_period: periods[1], kpis: kpiRows(cur, prev) };
@@ -89,13 +92,13 @@ export class AnalyticsService {
 
   /** GMV = active × conversion × orders per buyer × AOV, for new and returning buyers, this period and the last. */
   async gmv(ws: string, input: PeriodInput): Promise<GmvReport> {
-    const { tz, periods, figures } = await this.chain(ws, input);
+    const { tz, periods, figures } = await this.chain(ws, input, 2);
     return {
       timezone: tz,
-      period: periods[2],
-      previous_period: periods[1],
-      current: decompose(periods[2], figures[2]),
-      previous: decompose(periods[1], figures[1]),
+      period: periods[1],
+      previous_period: periods[0],
+      current: decompose(periods[1], figures[1]),
+      previous: decompose(periods[0], figures[0]),
     };
   }
 

@@ -61,22 +61,15 @@ export function unitOfDay(day: string, unit: 'day' | 'week' | 'month', base: str
 }
 
 /**
- * Which of consecutive periods an instant falls in: -1 before `bounds[0]`, i for [bounds[i], bounds[i+1]), NULL from
- * the last bound on. `bounds` are placeholders of ascending UTC instants — the local midnights, week or month starts
- * of the workspace zone computed in JavaScript — so no per-row time-zone conversion runs in the store (DuckDB's ICU
- * `AT TIME ZONE` costs more than the whole scan) and daylight-saving days come out right. The CASE is a balanced
- * binary search: log2(n) comparisons per row.
- * @example bucketOf('ts', [p.ts(mar1), p.ts(apr1), p.ts(may1)]) // 0 for March, 1 for April
+ * Which of a few consecutive periods an instant falls in: -1 before `bounds[0]`, i for [bounds[i], bounds[i+1]),
+ * NULL from the last bound on. `bounds` are placeholders of ascending UTC instants (the periods' local midnights,
+ * computed in JavaScript). For many buckets (days, months of a series) use {@link localDay} + {@link unitOfDay}:
+ * a CASE per row grows with the number of bounds.
+ * @example bucketOf('paid_at', [p.ts(feb1), p.ts(mar1), p.ts(apr1)]) // 0 for February, 1 for March
  */
 export function bucketOf(col: string, bounds: string[]): string {
-  const last = bounds.length - 1;
-  const tree = (l: number, r: number): string => {
-    if (r - l === 1) return String(l);
-    const mid = (l + r) >> 1;
-    return `CASE WHEN ${col} < ${bounds[mid]} THEN ${tree(l, mid)} ELSE ${tree(mid, r)} END`;
-  };
-  if (last < 1) return `CASE WHEN ${col} < ${bounds[0]} THEN -1 END`;
-  return `CASE WHEN ${col} < ${bounds[0]} THEN -1 WHEN ${col} >= ${bounds[last]} THEN NULL ELSE ${tree(0, last)} END`;
+  const whens = bounds.map((b, i) => `WHEN ${col} < ${b} THEN ${i - 1}`).join(' ');
+  return `CASE ${whens} END`;
 }
 
 /** Orders that count in analytics: everything paid, including later refunds (net figures subtract them); not cancelled. */

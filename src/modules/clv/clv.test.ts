@@ -140,6 +140,18 @@ forEachStore('clv', (ctx) => {
     expect(d.clv.total).toBeGreaterThan(0);
   });
 
+  it('feeds segment rules such as "P(alive) > 0.5 and CLV > X" from the stored columns', async () => {
+    await fit({ calibration_end: '2024-03-31', time_unit: 'day' });
+    const rows = await ctx.store.query('SELECT p_alive, clv FROM member_clv WHERE workspace_id = $1', [t.workspaceId]);
+    const cut = [...rows.map((r) => Number(r.clv))].sort((a, b) => a - b)[Math.floor(rows.length / 2)];
+    const want = rows.filter((r) => r.p_alive > 0.5 && r.clv > cut).length;
+    expect(want).toBeGreaterThan(0);
+    const rule = { and: [{ clv: { field: 'p_alive', op: '>', value: 0.5 } }, { clv: { field: 'clv', op: '>', value: cut } }] };
+    const r = await t.app.inject({ method: 'POST', url: '/api/segments/preview', headers: t.admin, payload: { rule } });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().count).toBe(want);
+  });
+
   it('validates the request', async () => {
     expect((await fit({ time_unit: 'month' })).json()).toMatchObject({ code: 'request.invalid', field: 'body.time_unit' });
     expect((await fit({ timezone: 'Mars/Olympus' })).json()).toMatchObject({ code: 'request.invalid', field: 'body.timezone' });

@@ -4,7 +4,7 @@
 import { SiyuError } from '../../core/errors.ts';
 import {
   type Deduction, type EarnRules, type Lot, type LotPolicy, type RefundPolicy, eventPoints, capWindows, expiringLots,
-  idempotencyConflict, lotDates, planConsumption, planRefundReversal, takeFrom, validateOp, ms, resultError,
+  idempotencyConflict, iso, lotDates, planConsumption, planRefundReversal, takeFrom, validateOp, ms, resultError,
 } from '../../core/loyalty/index.ts';
 import type { TransferPolicy } from './config.ts';
 import { type BalanceView, type EntryRow, type OpResult, type StoreOp, fingerprintOf } from './ops.ts';
@@ -153,11 +153,27 @@ export class LedgerEngine {
     return { ok: true, result, replayed: false };
   }
 
+  private readonly expiries = new Map<number, string | null>();
+
+  /**
+   * `lotDates` of the lot policy (or without its pending period), memoised: the expiry depends only on the local
+   * date the lot becomes available, and as every zone offset is a multiple of 15 minutes that date is the same
+   * throughout an aligned 15-minute bucket. Saves the Intl calls that dominated a batch of thousands of earns.
+   */
+  private dates(at: string, withPending = true): { availableAt: string; expiresAt: string | null } {
+    const policy = withPending ? this.config.lots : { ...this.config.lots, pendingDays: 0 };
+    const available = ms(at) + policy.pendingDays * 86_400_000;
+    const bucket = Math.floor(available / 900_000);
+    let expiresAt = this.expiries.get(bucket);
+    if (expiresAt === undefined) this.expiries.set(bucket, (expiresAt = lotDates(policy, at).expiresAt));
+    return { availableAt: iso(available), expiresAt };
+  }
+
   /** Plans (may throw a refusal) then mutates. Returns the operation's detail for its result. */
   private run(op: StoreOp): Record<string, unknown> | undefined {
     switch (op.kind) {
       case 'earn': {
-        const dates = lotDates(this.config.lots, op.at);
+        const dates = this.dates(op.at);
         const availableAt = op.availableAt === undefined ? dates.availableAt : op.availableAt;
         const expiresAt = op.expiresAt === undefined ? dates.expiresAt : op.expiresAt;
         this.credit(op.member, 'earn', op.points, { availableAt, expiresAt, orderId: op.orderId, reason: op.reason, source: 'earn' });
@@ -177,7 +193,7 @@ export class LedgerEngine {
       case 'adjust': {
         const extra = { reason: op.reason, operator: op.operator };
         if (op.delta > 0) {
-          const expiresAt = op.expiresAt === undefined ? lotDates({ ...this.config.lots, pendingDays: 0 }, op.at).expiresAt : op.expiresAt;
+          const expiresAt = op.expiresAt === undefined ? this.dates(op.at, false).expiresAt : op.expiresAt;
           this.credit(op.member, 'adjust', op.delta, { availableAt: null, expiresAt, source: 'adjust', ...extra });
           return undefined;
         }
@@ -225,7 +241,7 @@ export class LedgerEngine {
     const earning = eventPoints(rules, op.event, counts, op.at, op.ctx ?? { isMemberDay: false, tierMultiplier: 1 });
     this.touch(op.member);
     if (earning.points > 0) {
-      const dates = lotDates(this.config.lots, op.at);
+      const dates = this.dates(op.at);
       this.credit(op.member, 'earn', earning.points, { availableAt: dates.availableAt, expiresAt: dates.expiresAt, reason: `event:${op.event}`, source: 'event' });
       awards.push(ms(op.at));
       this.state.eventAwards.set(`${op.member}\0${op.event}`, awards);
@@ -273,7 +289,7 @@ export class LedgerEngine {
     this.touch(op.member);
     const returned = plan.giveBack > 0
       ? this.credit(op.member, 'return', plan.giveBack, {
-        availableAt: null, expiresAt: lotDates({ ...this.config.lots, pendingDays: 0 }, op.at).expiresAt, orderId: op.orderId, settle: false, source: 'return',
+        availableAt: null, expiresAt: this.dates(op.at, false).expiresAt, orderId: op.orderId, settle: false, source: 'return',
       })
       : null;
     const deductions: Deduction[] = [...plan.fromOrderLots, ...plan.fromOtherLots];

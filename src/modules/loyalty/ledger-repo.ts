@@ -40,15 +40,22 @@ export function ledgerRepo(store: Store) {
     async lockAccounts(tx: SqlExecutor, ws: string, members: string[]): Promise<Map<string, AccountRow>> {
       const sorted = [...new Set(members)].sort();
       if (sorted.length === 0) return new Map();
-      await tx.exec(
-        `INSERT INTO points_accounts (workspace_id, member_id, updated_at)
-         SELECT $1, a.member_id, now() FROM ${store.jsonRows(2, [col('member_id', 'text')], 'a')}
-         ON CONFLICT (workspace_id, member_id) DO NOTHING`,
-        [ws, JSON.stringify(sorted.map((member_id) => ({ member_id })))],
-      );
-      const rows = await byKeys(tx, ws, sorted, (list) =>
+      const read = async (ids: string[]) => byKeys(tx, ws, ids, (list) =>
         `SELECT member_id, balance, pending, debt, earned_total, version FROM points_accounts
          WHERE workspace_id = $1 AND member_id IN (${list}) ORDER BY member_id${lock}`);
+      const rows = await read(sorted);
+      if (rows.length < sorted.length) {
+        // New members: create their accounts (a concurrent writer may create one first), then lock them too.
+        const have = new Set(rows.map((r) => r.member_id));
+        const missing = sorted.filter((m) => !have.has(m));
+        await tx.exec(
+          `INSERT INTO points_accounts (workspace_id, member_id, updated_at)
+           SELECT $1, a.member_id, now() FROM ${store.jsonRows(2, [col('member_id', 'text')], 'a')}
+           ON CONFLICT (workspace_id, member_id) DO NOTHING`,
+          [ws, JSON.stringify(missing.map((member_id) => ({ member_id })))],
+        );
+        rows.push(...(await read(missing)));
+      }
       return new Map(rows.map((r) => [r.member_id, {
         member: r.member_id, balance: Number(r.balance), pending: Number(r.pending), debt: Number(r.debt), earnedTotal: Number(r.earned_total), version: Number(r.version),
       }]));
@@ -125,15 +132,15 @@ export function ledgerRepo(store: Store) {
     /** Writes everything a batch produced; a guard that finds a row changed under it aborts the batch (retried). */
     async write(tx: SqlExecutor, ws: string, w: BatchWrites): Promise<void> {
       if (w.ops.length > 0) {
-        const inserted = await tx.query(
+        const inserted = await tx.execCount(
           `INSERT INTO points_ops (workspace_id, idempotency_key, kind, member_id, fingerprint, result, created_at, recorded_at)
            SELECT $1, o.k, o.kind, o.member_id, o.fingerprint, o.result, o.at, now() FROM ${store.jsonRows(2, [
              col('k', 'text'), col('kind', 'text'), col('member_id', 'text'), col('fingerprint', 'text'), col('result', 'json'), col('at', 'timestamptz'),
            ], 'o')}
-           ON CONFLICT (workspace_id, idempotency_key) DO NOTHING RETURNING idempotency_key`,
+           ON CONFLICT (workspace_id, idempotency_key) DO NOTHING`,
           [ws, JSON.stringify(w.ops.map((o) => ({ k: o.key, kind: o.kind, member_id: o.member, fingerprint: o.fingerprint, result: o.result, at: o.at })))],
         );
-        if (inserted.length < w.ops.length) throw concurrentChange('an idempotency key');
+        if (inserted < w.ops.length) throw concurrentChange('an idempotency key');
       }
       if (w.entries.length > 0) {
         await tx.exec(
@@ -164,19 +171,18 @@ export function ledgerRepo(store: Store) {
       const changed = [...w.changedLots.values()];
       for (let i = 0; i < changed.length; i += IN_CHUNK) {
         const chunk = changed.slice(i, i + IN_CHUNK);
-        const updated = await tx.query(
+        const updated = await tx.execCount(
           `UPDATE points_lots SET remaining = u.remaining, status = u.status, updated_at = now()
            FROM ${store.jsonRows(2, [col('id', 'text'), col('remaining', 'bigint'), col('was', 'bigint'), col('status', 'text')], 'u')}
-           WHERE points_lots.workspace_id = $1 AND points_lots.id IN (${params(3, chunk.length)}) AND points_lots.id = u.id AND points_lots.remaining = u.was
-           RETURNING points_lots.id`,
+           WHERE points_lots.workspace_id = $1 AND points_lots.id IN (${params(3, chunk.length)}) AND points_lots.id = u.id AND points_lots.remaining = u.was`,
           [ws, JSON.stringify(chunk.map((c) => ({ id: c.lot.id, remaining: c.lot.remaining, was: c.loadedRemaining, status: c.lot.status }))), ...chunk.map((c) => c.lot.id)],
         );
-        if (updated.length < chunk.length) throw concurrentChange('a points lot');
+        if (updated < chunk.length) throw concurrentChange('a points lot');
       }
       const accounts = [...w.accounts.values()];
       for (let i = 0; i < accounts.length; i += IN_CHUNK) {
         const chunk = accounts.slice(i, i + IN_CHUNK);
-        const updated = await tx.query(
+        const updated = await tx.execCount(
           `UPDATE points_accounts SET balance = a.balance, available = a.balance - a.pending, pending = a.pending, debt = a.debt,
              earned_total = a.earned_total, version = a.version, updated_at = now()
            FROM ${store.jsonRows(2, [
@@ -184,13 +190,12 @@ export function ledgerRepo(store: Store) {
              col('version', 'bigint'), col('was', 'bigint'),
            ], 'a')}
            WHERE points_accounts.workspace_id = $1 AND points_accounts.member_id IN (${params(3, chunk.length)})
-             AND points_accounts.member_id = a.member_id AND points_accounts.version = a.was
-           RETURNING points_accounts.member_id`,
+             AND points_accounts.member_id = a.member_id AND points_accounts.version = a.was`,
           [ws, JSON.stringify(chunk.map(({ row: r, loadedVersion }) => ({
             member_id: r.member, balance: r.balance, pending: r.pending, debt: r.debt, earned_total: r.earnedTotal, version: r.version, was: loadedVersion ?? 0,
           }))), ...chunk.map((c) => c.row.member)],
         );
-        if (updated.length < chunk.length) throw concurrentChange('a points account');
+        if (updated < chunk.length) throw concurrentChange('a points account');
       }
       if (w.orders.size > 0) {
         await tx.exec(
@@ -208,11 +213,11 @@ export function ledgerRepo(store: Store) {
         );
       }
       for (const { row, loadedRedeemed } of w.rewards.values()) {
-        const updated = await tx.query(
-          `UPDATE loyalty_rewards SET redeemed = $3, updated_at = now() WHERE workspace_id = $1 AND id = $2 AND redeemed = $4 RETURNING id`,
+        const updated = await tx.execCount(
+          `UPDATE loyalty_rewards SET redeemed = $3, updated_at = now() WHERE workspace_id = $1 AND id = $2 AND redeemed = $4`,
           [ws, row.id, row.redeemed, loadedRedeemed],
         );
-        if (updated.length === 0) throw concurrentChange('a reward');
+        if (updated === 0) throw concurrentChange('a reward');
       }
       if (w.redemptions.length > 0) {
         await tx.exec(

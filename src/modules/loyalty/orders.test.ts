@@ -68,9 +68,11 @@ forEachStore('loyalty orders and gifts', (ctx) => {
 
   it('upgrades the tier after order points and applies the tier multiplier to the next order', async () => {
     const u = userId();
-    await sendOrder({ order_id: 'o-' + randomUUID().slice(0, 8), user_id: u, amount: 1000 });
+    // Recent orders: the tier counts points earned in the last 365 days.
+    const recent = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+    await sendOrder({ order_id: 'o-' + randomUUID().slice(0, 8), user_id: u, amount: 1000, paid_at: recent(2) });
     expect((await t.api('GET', `/api/loyalty/members/user_id:${u}/tier`)).body.tier).toBe('silver');
-    await sendOrder({ order_id: 'o-' + randomUUID().slice(0, 8), user_id: u, amount: 100, paid_at: '2024-05-02T10:00:00Z' });
+    await sendOrder({ order_id: 'o-' + randomUUID().slice(0, 8), user_id: u, amount: 100, paid_at: recent(1) });
     expect((await points(`user_id:${u}`)).balance).toBe(1000 + 150);
   });
 

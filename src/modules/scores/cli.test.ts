@@ -101,18 +101,17 @@ describe.each(ENGINES)('siyu rfm / lifecycle / value-tiers [%s]', (engine) => {
   });
 
   it('computes lifecycle stages and transitions, and value tiers', async () => {
-    const lc = JSON.parse((await run(['lifecycle', 'compute', '--as-of', '2024-03-31', '--active-days', '60', '--json'])).out);
-    expect(lc.run.config).toMatchObject({ activeDays: 60, newDays: 30 });
-    expect(Object.fromEntries(lc.distribution.labels.map((l: any) => [l.stage, l.count]))).toMatchObject({ new: 3, at_risk: 1, silent: 1, repeat: 1 }); // new: u2, u5, the phone-only buyer
-    const text = await run(['lifecycle', 'report']);
-    expect(text.out).toMatch(/at_risk\s+流失风险\s+At risk\s+1/);
-    await run(['lifecycle', 'compute', '--as-of', '2024-03-31']);
+    await run(['lifecycle', 'compute', '--as-of', '2024-03-31']); // the matrix uses the current run's thresholds
     const m = JSON.parse((await run(['lifecycle', 'transitions', '--from', '2024-01-31', '--to', '2024-03-31', '--json'])).out);
     expect(m.counts.prospect.new).toBe(2); // u2, u5
     expect(m.counts.absent).toMatchObject({ new: 1, prospect: 1 }); // the phone-only buyer (signed up 03-10), u8
     expect(m.counts.new).toMatchObject({ repeat: 1, active: 1 });
     const matrix = await run(['lifecycle', 'transitions', '--from', '2024-01-31', '--to', '2024-03-31']);
     expect(matrix.out).toMatch(/from \\ to\s+prospect\s+new/);
+    const lc = JSON.parse((await run(['lifecycle', 'compute', '--as-of', '2024-03-31', '--active-days', '60', '--json'])).out);
+    expect(lc.run.config).toMatchObject({ activeDays: 60, newDays: 30 });
+    expect(Object.fromEntries(lc.distribution.labels.map((l: any) => [l.stage, l.count]))).toMatchObject({ new: 3, at_risk: 1, silent: 1, repeat: 1 }); // new: u2, u5, the phone-only buyer
+    expect((await run(['lifecycle', 'report'])).out).toMatch(/at_risk\s+流失风险\s+At risk\s+1/);
     const vt = JSON.parse((await run(['value-tiers', 'compute', '--as-of', '2024-03-31', '--active-days', '365', '--json'])).out);
     expect(Object.fromEntries(vt.distribution.labels.map((l: any) => [l.tier, l.count]))).toEqual({ high_value: 1, potential: 1, ordinary: 6, silent: 1 });
     const derived = await run(['value-tiers', 'compute', '--as-of', '2024-03-31', '--high-share', '0.2', '--potential-share', '0.5']);

@@ -61,11 +61,14 @@ class DuckExecutor implements TxExecutor {
   async exec(sql: string, params?: SqlParam[]): Promise<void> {
     await this.conn.run(sql, toParams(params));
   }
+  async execCount(sql: string, params?: SqlParam[]): Promise<number> {
+    return (await this.conn.run(sql, toParams(params))).rowsChanged;
+  }
 }
 
 export class DuckDbStore implements Store {
   readonly engine = 'duckdb' as const;
-  readonly capabilities: StoreCapabilities = { multiProcess: false, skipLocked: false, fastAnalytics: true, localCsvLoad: true };
+  readonly capabilities: StoreCapabilities = { multiProcess: false, skipLocked: false, fastAnalytics: true, localCsvLoad: true, subqueryJoins: true };
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -95,6 +98,10 @@ export class DuckDbStore implements Store {
 
   async exec(sql: string, params?: SqlParam[]): Promise<void> {
     await this.pool.use((c) => c.run(sql, toParams(params)));
+  }
+
+  async execCount(sql: string, params?: SqlParam[]): Promise<number> {
+    return this.pool.use(async (c) => (await c.run(sql, toParams(params))).rowsChanged);
   }
 
   async transaction<T>(fn: (tx: TxExecutor) => Promise<T>): Promise<T> {

@@ -50,11 +50,14 @@ class PgExecutor implements TxExecutor {
   async exec(sql: string, params?: SqlParam[]): Promise<void> {
     await this.client.query({ text: sql, values: params as any[], types } as any);
   }
+  async execCount(sql: string, params?: SqlParam[]): Promise<number> {
+    return (await this.client.query({ text: sql, values: params as any[], types } as any)).rowCount ?? 0;
+  }
 }
 
 export class PostgresStore implements Store {
   readonly engine = 'postgres' as const;
-  readonly capabilities: StoreCapabilities = { multiProcess: true, skipLocked: true, fastAnalytics: false, localCsvLoad: false };
+  readonly capabilities: StoreCapabilities = { multiProcess: true, skipLocked: true, fastAnalytics: false, localCsvLoad: false, subqueryJoins: false };
   private readonly direct: PgExecutor;
 
   private constructor(private readonly pool: pg.Pool, private readonly url: string) {
@@ -78,6 +81,10 @@ export class PostgresStore implements Store {
 
   exec(sql: string, params?: SqlParam[]): Promise<void> {
     return this.direct.exec(sql, params);
+  }
+
+  execCount(sql: string, params?: SqlParam[]): Promise<number> {
+    return this.direct.execCount(sql, params);
   }
 
   async transaction<T>(fn: (tx: TxExecutor) => Promise<T>): Promise<T> {

@@ -1,12 +1,15 @@
-// Compiles a rule into one parameterised SELECT of member ids that runs on both engines. Every condition on
-// another table is `m.id [NOT] IN (SELECT member_id … GROUP BY member_id HAVING …)`, which DuckDB runs as hash
-// (semi/anti/mark) joins over column scans and PostgreSQL as hashed subplans — never a per-member subquery.
+// Compiles a rule into one parameterised SELECT of member ids that runs on both engines. A condition on another
+// table is a set of member ids from one grouped subquery (`SELECT member_id … GROUP BY member_id HAVING …`): a
+// positive top-level one becomes `m.id IN (set)` (a semi join); a negated one or one under OR/NOT becomes
+// `[NOT] m.id IN (set)` where the engine runs that as a hash join (DuckDB), else a `LEFT JOIN set` whose match is
+// tested (PostgreSQL, whose SubPlans turn into nested loops on large sets). Hash joins over column scans on both
+// engines, never a per-member subquery.
 import type { Clock } from './compare.ts';
 import { attributePredicate, clvPredicate, identityPredicate, scorePredicate, segmentPredicate, tagPredicate, traitPredicate } from './nodes/profile.ts';
 import { eventPredicate, sequencePredicate } from './nodes/events.ts';
 import { ordersPredicate } from './nodes/orders.ts';
 import type { Rule } from './schema.ts';
-import { SqlBuilder, type Predicate, type RuleDialect } from './sql-builder.ts';
+import { isMemberSet, SqlBuilder, type Condition, type Predicate, type RuleDialect } from './sql-builder.ts';
 import type { SqlParam } from '../../../store/port.ts';
 import { localDate } from './time.ts';
 
@@ -28,6 +31,14 @@ export interface CompiledRule {
   params: SqlParam[];
 }
 
+/** What one SELECT over members collects while its conditions compile: the LEFT JOINs of set conditions. */
+interface Scope {
+  b: SqlBuilder;
+  clock: Clock;
+  opts: CompileOptions;
+  joins: string[];
+}
+
 /**
  * Compiles a validated rule (see parseRule). Count with `SELECT count(*) FROM (${sql}) q`.
  * @example compileRule(store, { has_tag: 'VIP' }, { workspaceId: 'ws_1', now: new Date().toISOString(), timezone: 'Asia/Shanghai' })
@@ -40,51 +51,56 @@ export function compileRule(dialect: RuleDialect, rule: Rule, opts: CompileOptio
   const conjuncts = 'and' in rule ? rule.and : [rule];
   const cheap = conjuncts.filter(isCheap);
   const costly = conjuncts.filter((c) => !isCheap(c));
-  const and = (parts: Predicate[]) => parts.map((p) => ` AND ${p.sql}`).join('');
   if (cheap.length === 0 || costly.length === 0) {
-    // Top-level conjuncts stay separate so the planner sees a flat AND (semi joins rather than mark joins).
-    const where = and(conjuncts.map((r) => node(b, r, clock, opts)));
-    return { sql: `SELECT m.id AS member_id FROM members m WHERE ${live}${b.scope('m.id')}${where}`, params: b.params };
+    return { sql: select(b, clock, opts, 'members m', [live + b.scope('m.id')], conjuncts), params: b.params };
   }
   // Candidates first: the member-column and small-table conditions (a city, a tag) usually leave few members, and
   // the costly event/order subqueries then aggregate only their rows instead of every member's (hashing 10⁵–10⁶
   // member ids is most of the time of a segment count). Sound because every condition is ANDed with them.
-  const candidates = `SELECT m.id FROM members m WHERE ${live}${b.scope('m.id')}${and(cheap.map((r) => node(b, r, clock, opts)))}`;
+  const candidates = select(b, clock, opts, 'members m', [live + b.scope('m.id')], cheap, 'id');
   b.restrictTo('SELECT _cand.id FROM _cand');
-  const rest = costly.map((r) => node(b, r, clock, opts));
-  // When the remaining conditions only test m.id (subqueries), the candidates are the outer rows themselves.
+  // When the remaining conditions only test m.id, the candidates are the outer rows themselves.
   const outer = costly.some(readsMemberRow)
-    ? `SELECT m.id AS member_id FROM members m WHERE ${live}${b.scope('m.id')}${and(rest)}`
-    : `SELECT m.id AS member_id FROM _cand m WHERE ${rest.map((p) => p.sql).join(' AND ')}`;
+    ? select(b, clock, opts, 'members m', [live + b.scope('m.id')], costly)
+    : select(b, clock, opts, '_cand m', [], costly);
   return { sql: `WITH _cand AS MATERIALIZED (${candidates}) ${outer}`, params: b.params };
 }
 
-/** True when the rule reads a column of the member row (an `attribute` node), not only its id. */
-function readsMemberRow(rule: Rule): boolean {
-  if ('and' in rule) return rule.and.some(readsMemberRow);
-  if ('or' in rule) return rule.or.some(readsMemberRow);
-  if ('not' in rule) return readsMemberRow(rule.not);
-  return 'attribute' in rule;
+/** `SELECT m.id AS <as> FROM <from> [LEFT JOIN …] WHERE <base> AND <each conjunct>`. */
+function select(b: SqlBuilder, clock: Clock, opts: CompileOptions, from: string, base: string[], conjuncts: Rule[], as = 'member_id'): string {
+  const scope: Scope = { b, clock, opts, joins: [] };
+  // Top-level conjuncts stay separate so the planner sees a flat AND; positive sets become semi joins.
+  const where = [...base, ...conjuncts.map((r) => {
+    const c = condition(scope, r);
+    return isMemberSet(c) && !c.negated ? `m.id IN (${c.set})` : predicate(scope, c).sql;
+  })];
+  const joins = scope.joins.map((j) => ` ${j}`).join('');
+  return `SELECT m.id AS ${as} FROM ${from}${joins} WHERE ${where.length ? where.join(' AND ') : 'TRUE'}`;
 }
 
-const CHEAP_KINDS = ['attribute', 'trait', 'has_tag', 'lacks_tag', 'has_identity', 'in_segment', 'not_in_segment', 'rfm_segment', 'lifecycle_stage', 'value_tier', 'clv'];
-/** A condition on the member row or a table with at most one row per member (or a few, as tags): cheap to test. */
-function isCheap(rule: Rule): boolean {
-  if ('and' in rule) return rule.and.every(isCheap);
-  if ('or' in rule) return rule.or.every(isCheap);
-  if ('not' in rule) return isCheap(rule.not);
-  return CHEAP_KINDS.some((k) => k in rule);
+/** A condition as a boolean expression: a member set turns into a LEFT JOIN and a test of its match. */
+function predicate(scope: Scope, c: Condition): Predicate {
+  if (!isMemberSet(c)) return c;
+  // no set yields a NULL member_id (NOT NULL columns or an explicit filter), so IN / NOT IN are never NULL
+  if (scope.b.dialect.capabilities.subqueryJoins) return { sql: `m.id ${c.negated ? 'NOT IN' : 'IN'} (${c.set})`, nullable: false };
+  const alias = `_s${scope.joins.length}`;
+  const set = c.distinct ? c.set : `SELECT DISTINCT _d.member_id FROM (${c.set}) _d`;
+  scope.joins.push(`LEFT JOIN (${set}) ${alias} ON ${alias}.member_id = m.id`);
+  return { sql: `${alias}.member_id IS ${c.negated ? '' : 'NOT '}NULL`, nullable: false };
 }
 
-function node(b: SqlBuilder, rule: Rule, clock: Clock, opts: CompileOptions): Predicate {
+function condition(scope: Scope, rule: Rule): Condition {
+  const { b, clock, opts } = scope;
   const r = rule as any;
   if ('and' in r || 'or' in r) {
-    const children: Predicate[] = (r.and ?? r.or).map((c: Rule) => node(b, c, clock, opts));
+    const children = (r.and ?? r.or).map((c: Rule) => condition(scope, c)) as Condition[];
     if (children.length === 1) return children[0];
-    return { sql: `(${children.map((c) => c.sql).join('and' in r ? ' AND ' : ' OR ')})`, nullable: children.some((c) => c.nullable) };
+    const parts = children.map((c) => predicate(scope, c));
+    return { sql: `(${parts.map((p) => p.sql).join('and' in r ? ' AND ' : ' OR ')})`, nullable: parts.some((p) => p.nullable) };
   }
   if ('not' in r) {
-    const c = node(b, r.not, clock, opts);
+    const c = condition(scope, r.not);
+    if (isMemberSet(c)) return { ...c, negated: !c.negated };
     // a NULL leaf (no value) counts as false, so NOT of it is true: two-valued logic
     return { sql: c.nullable ? `NOT COALESCE(${c.sql}, FALSE)` : `NOT (${c.sql})`, nullable: false };
   }
@@ -106,3 +122,20 @@ function node(b: SqlBuilder, rule: Rule, clock: Clock, opts: CompileOptions): Pr
 }
 
 const wrap = (p: Predicate): Predicate => ({ ...p, sql: p.sql.startsWith('(') ? p.sql : `(${p.sql})` });
+
+const CHEAP_KINDS = ['attribute', 'trait', 'has_tag', 'lacks_tag', 'has_identity', 'in_segment', 'not_in_segment', 'rfm_segment', 'lifecycle_stage', 'value_tier', 'clv'];
+/** A condition on the member row or a table with at most one row per member (or a few, as tags): cheap to test. */
+function isCheap(rule: Rule): boolean {
+  if ('and' in rule) return rule.and.every(isCheap);
+  if ('or' in rule) return rule.or.every(isCheap);
+  if ('not' in rule) return isCheap(rule.not);
+  return CHEAP_KINDS.some((k) => k in rule);
+}
+
+/** True when the rule reads a column of the member row (an `attribute` node), not only its id. */
+function readsMemberRow(rule: Rule): boolean {
+  if ('and' in rule) return rule.and.some(readsMemberRow);
+  if ('or' in rule) return rule.or.some(readsMemberRow);
+  if ('not' in rule) return readsMemberRow(rule.not);
+  return 'attribute' in rule;
+}

@@ -1,8 +1,8 @@
 // Collects bound parameters while the compiler writes SQL: every value a rule carries becomes `$n`, never text.
-import type { SqlParam, Store } from '../../../store/port.ts';
+import type { SqlParam, Store, StoreCapabilities } from '../../../store/port.ts';
 
 /** The parts of the store port the compiler needs (the store itself satisfies it). */
-export type RuleDialect = Pick<Store, 'jsonRows' | 'jsonText' | 'tryDouble'>;
+export type RuleDialect = Pick<Store, 'jsonRows' | 'jsonText' | 'tryDouble'> & { capabilities: Pick<StoreCapabilities, 'subqueryJoins'> };
 
 /** SQL types parameters are cast to (explicit casts keep both engines from guessing). */
 export type BindType = 'text' | 'double' | 'bigint' | 'integer' | 'date' | 'timestamptz' | 'interval';
@@ -21,6 +21,24 @@ export interface Predicate {
   sql: string;
   nullable: boolean;
 }
+
+/**
+ * A condition given as the set of member ids a subquery selects (`set`, never NULL ids), or — when `negated` —
+ * as the members outside it. `distinct` says the subquery yields each id once (it groups by member_id).
+ */
+export interface MemberSet {
+  set: string;
+  distinct: boolean;
+  negated: boolean;
+}
+
+export type Condition = Predicate | MemberSet;
+export const isMemberSet = (c: Condition): c is MemberSet => 'set' in c;
+
+/** The members the subquery selects. */
+export const inSet = (set: string, distinct: boolean): MemberSet => ({ set, distinct, negated: false });
+/** The members the subquery does not select. */
+export const outsideSet = (set: string, distinct: boolean): MemberSet => ({ set, distinct, negated: true });
 
 /** Context of one compilation: parameters, the workspace (`$1`), the dialect, the optional member restriction. */
 export class SqlBuilder {
@@ -65,7 +83,3 @@ export class SqlBuilder {
   }
 }
 
-/** `m.id IN (sub)`: the member has a row in the subquery (which never yields NULL member ids). */
-export const inSub = (sub: string): Predicate => ({ sql: `m.id IN (${sub})`, nullable: false });
-/** `m.id NOT IN (sub)`: safe because every subquery filters `member_id IS NOT NULL`. */
-export const notInSub = (sub: string): Predicate => ({ sql: `m.id NOT IN (${sub})`, nullable: false });

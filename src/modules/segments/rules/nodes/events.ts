@@ -1,7 +1,7 @@
 // Event nodes: "performed E (with property filters) N times in a window" and "did A, then B within H hours".
 import { comparison, type Clock } from '../compare.ts';
 import type { CountOp, EventRule, PropertyFilter, SequenceRule } from '../schema.ts';
-import { inSub, notInSub, type Predicate, type SqlBuilder } from '../sql-builder.ts';
+import { inSet, outsideSet, type Condition, type SqlBuilder } from '../sql-builder.ts';
 import { windowSql } from '../window.ts';
 import { countHolds, INVERSE, sqlOp, trivialForPositive } from './counts.ts';
 
@@ -22,14 +22,15 @@ function eventWhere(b: SqlBuilder, alias: string, name: string, where: PropertyF
  * Event count in a window. When zero events satisfy the count ("at most 2", "exactly 0"), members without any
  * matching event must be included, so the SQL excludes the members whose count fails instead (NOT IN).
  */
-export function eventPredicate(b: SqlBuilder, node: EventRule['event'], clock: Clock): Predicate {
+export function eventPredicate(b: SqlBuilder, node: EventRule['event'], clock: Clock): Condition {
   const count = node.count ?? { op: '>=' as CountOp, value: 1 };
   const where = eventWhere(b, 'e', node.name, node.where, windowSql(b, 'e.ts', node, clock), clock);
   const zeroOk = countHolds(0, count.op, count.value);
   const op = zeroOk ? INVERSE[count.op] : count.op;
   const having = trivialForPositive(op, count.value) ? '' : ` GROUP BY e.member_id HAVING COUNT(*) ${sqlOp(op)} ${b.bind(count.value, 'bigint')}`;
   const sub = `SELECT e.member_id FROM events e WHERE ${where}${having}`;
-  return zeroOk ? notInSub(sub) : inSub(sub);
+  const grouped = having !== '';
+  return zeroOk ? outsideSet(sub, grouped) : inSet(sub, grouped);
 }
 
 /**
@@ -37,7 +38,7 @@ export function eventPredicate(b: SqlBuilder, node: EventRule['event'], clock: C
  * after the previous step (strictly after when both steps name the same event); with `within_hours` every step
  * must come within that many hours of the first step, so each first-step event is tried as an anchor.
  */
-export function sequencePredicate(b: SqlBuilder, node: SequenceRule['sequence'], clock: Clock): Predicate {
+export function sequencePredicate(b: SqlBuilder, node: SequenceRule['sequence'], clock: Clock): Condition {
   const steps = node.steps.map((s, i) => {
     const win = windowSql(b, `e${i}.ts`, node, clock);
     return `SELECT e${i}.member_id, e${i}.ts FROM events e${i} WHERE ${eventWhere(b, `e${i}`, s.name, s.where, win, clock)}`;
@@ -52,5 +53,5 @@ export function sequencePredicate(b: SqlBuilder, node: SequenceRule['sequence'],
     chain = `SELECT p.member_id, p.t0, MIN(x.ts) AS t FROM (${chain}) p JOIN (${steps[i]}) x`
       + ` ON x.member_id = p.member_id AND x.ts ${after} p.t${within} GROUP BY p.member_id, p.t0`;
   }
-  return inSub(`SELECT q.member_id FROM (${chain}) q`);
+  return inSet(`SELECT q.member_id FROM (${chain}) q`, false);
 }

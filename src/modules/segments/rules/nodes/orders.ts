@@ -1,7 +1,7 @@
 // Order aggregates over a window: count, sum or average of counted orders, optionally of matching lines only.
 import type { Clock } from '../compare.ts';
 import type { OrdersRule } from '../schema.ts';
-import { inSub, notInSub, type Predicate, type SqlBuilder } from '../sql-builder.ts';
+import { inSet, outsideSet, type Condition, type SqlBuilder } from '../sql-builder.ts';
 import { windowSql } from '../window.ts';
 import { countHolds, INVERSE, sqlOp } from './counts.ts';
 
@@ -14,7 +14,7 @@ const COUNTED = `o.status IN ('paid', 'partially_refunded')`;
  * (gross: partial refunds are not attributed to lines). `channels` filters orders.channel. A member with no
  * counted order in the window has count 0 and sum 0 (so "sum < 100" includes them) and no average.
  */
-export function ordersPredicate(b: SqlBuilder, node: OrdersRule['orders'], clock: Clock): Predicate {
+export function ordersPredicate(b: SqlBuilder, node: OrdersRule['orders'], clock: Clock): Condition {
   const itemFilters: string[] = [];
   if (node.categories) itemFilters.push(`i.category IN (${b.bindList(node.categories, 'text')})`);
   if (node.products) {
@@ -41,5 +41,5 @@ export function ordersPredicate(b: SqlBuilder, node: OrdersRule['orders'], clock
       + ` WHERE ${where} AND ${itemFilters.join(' AND ')} GROUP BY o.member_id, o.id) x`
       + ` GROUP BY x.member_id HAVING ${agg} ${op} ${bound}`;
   }
-  return zeroOk ? notInSub(sub) : inSub(sub);
+  return zeroOk ? outsideSet(sub, true) : inSet(sub, true);
 }

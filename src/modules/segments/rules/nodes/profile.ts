@@ -4,7 +4,7 @@ import { comparison, holdsFor, type Clock } from '../compare.ts';
 import { CLV_FIELD_SPECS, CUSTOM_PREFIX, MEMBER_FIELDS, TRAIT_FIELDS, type FieldSpec } from '../fields.ts';
 import { identityType } from '../identity-types.ts';
 import type { AttributeRule, ClvRule, CompareOp, TraitRule } from '../schema.ts';
-import { inSub, notInSub, type Predicate, type SqlBuilder } from '../sql-builder.ts';
+import { inSet, outsideSet, type Condition, type Predicate, type SqlBuilder } from '../sql-builder.ts';
 
 /** A member column (`m.city`) or a custom attribute (`attributes.level` → JSON text of key `level`). */
 export function attributePredicate(b: SqlBuilder, node: AttributeRule, clock: Clock): Predicate {
@@ -19,47 +19,48 @@ export function attributePredicate(b: SqlBuilder, node: AttributeRule, clock: Cl
  * `missingAs` value (or none at all); when the comparison holds for that, the SQL excludes the members whose row
  * fails instead of including those whose row passes.
  */
-function rowPredicate(b: SqlBuilder, table: string, spec: FieldSpec, op: CompareOp, value: unknown, clock: Clock): Predicate {
+function rowPredicate(b: SqlBuilder, table: string, spec: FieldSpec, op: CompareOp, value: unknown, clock: Clock): Condition {
   const cmp = comparison(b, `t.${spec.column}`, spec.type, op, value, clock);
   const missingHolds = spec.missingAs !== undefined ? holdsFor(spec.missingAs, op, value) : op === 'not_exists';
   const base = `SELECT t.member_id FROM ${table} t WHERE t.workspace_id = ${b.ws}${b.scope('t.member_id')}`;
-  if (!missingHolds) return inSub(`${base} AND ${cmp.sql}`);
-  return notInSub(`${base} AND NOT ${cmp.nullable ? `COALESCE(${cmp.sql}, FALSE)` : `(${cmp.sql})`}`);
+  // one row per member (primary key), so the sets are distinct
+  if (!missingHolds) return inSet(`${base} AND ${cmp.sql}`, true);
+  return outsideSet(`${base} AND NOT ${cmp.nullable ? `COALESCE(${cmp.sql}, FALSE)` : `(${cmp.sql})`}`, true);
 }
 
-export const traitPredicate = (b: SqlBuilder, node: TraitRule, clock: Clock): Predicate =>
+export const traitPredicate = (b: SqlBuilder, node: TraitRule, clock: Clock): Condition =>
   rowPredicate(b, 'member_traits', TRAIT_FIELDS[node.trait], node.op, node.value, clock);
 
-export const clvPredicate = (b: SqlBuilder, node: ClvRule['clv'], clock: Clock): Predicate =>
+export const clvPredicate = (b: SqlBuilder, node: ClvRule['clv'], clock: Clock): Condition =>
   rowPredicate(b, 'member_clv', CLV_FIELD_SPECS[node.field], node.op, node.value, clock);
 
 const list = (v: string | readonly string[]) => (typeof v === 'string' ? [v] : [...v]);
 
 /** Members holding any of the tags (each named by id or name). */
-export function tagPredicate(b: SqlBuilder, refs: string | readonly string[], has: boolean): Predicate {
+export function tagPredicate(b: SqlBuilder, refs: string | readonly string[], has: boolean): Condition {
   const values = list(refs);
   const tagIds = `SELECT tg.id FROM tags tg WHERE tg.workspace_id = ${b.ws}`
     + ` AND (tg.id IN (${b.bindList(values, 'text')}) OR tg.name IN (${b.bindList(values, 'text')}))`;
   const sub = `SELECT mt.member_id FROM member_tags mt WHERE mt.workspace_id = ${b.ws} AND mt.tag_id IN (${tagIds})${b.scope('mt.member_id')}`;
-  return has ? inSub(sub) : notInSub(sub);
+  return has ? inSet(sub, false) : outsideSet(sub, false);
 }
 
-export function identityPredicate(b: SqlBuilder, type: string): Predicate {
-  return inSub(`SELECT i.member_id FROM identities i WHERE i.workspace_id = ${b.ws}`
-    + ` AND i.type = ${b.bind(identityType(type) ?? type, 'text')}${b.scope('i.member_id')}`);
+export function identityPredicate(b: SqlBuilder, type: string): Condition {
+  return inSet(`SELECT i.member_id FROM identities i WHERE i.workspace_id = ${b.ws}`
+    + ` AND i.type = ${b.bind(identityType(type) ?? type, 'text')}${b.scope('i.member_id')}`, false);
 }
 
 /** Current members of another segment (segment_members); `segmentIds` maps a name to its id. */
-export function segmentPredicate(b: SqlBuilder, ref: string, segmentIds: Record<string, string> | undefined, member: boolean): Predicate {
+export function segmentPredicate(b: SqlBuilder, ref: string, segmentIds: Record<string, string> | undefined, member: boolean): Condition {
   const id = segmentIds?.[ref] ?? ref;
   const sub = `SELECT sm.member_id FROM segment_members sm WHERE sm.workspace_id = ${b.ws}`
     + ` AND sm.segment_id = ${b.bind(id, 'text')}${b.scope('sm.member_id')}`;
-  return member ? inSub(sub) : notInSub(sub);
+  return member ? inSet(sub, true) : outsideSet(sub, true);
 }
 
 /** Current RFM segment, lifecycle stage or value tier (member_rfm / member_lifecycle / member_value_tier). */
-export function scorePredicate(b: SqlBuilder, table: 'member_rfm' | 'member_lifecycle' | 'member_value_tier', values: string | readonly string[]): Predicate {
+export function scorePredicate(b: SqlBuilder, table: 'member_rfm' | 'member_lifecycle' | 'member_value_tier', values: string | readonly string[]): Condition {
   const column = table === 'member_rfm' ? 'segment' : table === 'member_lifecycle' ? 'stage' : 'tier';
-  return inSub(`SELECT s.member_id FROM ${table} s WHERE s.workspace_id = ${b.ws}`
-    + ` AND s.${column} IN (${b.bindList(list(values), 'text')})${b.scope('s.member_id')}`);
+  return inSet(`SELECT s.member_id FROM ${table} s WHERE s.workspace_id = ${b.ws}`
+    + ` AND s.${column} IN (${b.bindList(list(values), 'text')})${b.scope('s.member_id')}`, true);
 }

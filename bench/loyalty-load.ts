@@ -1,0 +1,72 @@
+// Loyalty load generator (its own process): N keep-alive connections POST /api/loyalty/earn and /redeem (2:1) at
+// random members for a fixed time, each with a fresh idempotency key; prints one JSON line with throughput and
+// latency percentiles. Applied (201) and refused (409 points.insufficient) operations are both ledger transactions.
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+
+const { values: a } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    key: { type: 'string' },
+    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '32' },
+    members: { type: 'string', default: '10000' },
+    prefix: { type: 'string', default: 'lb-' },
+    run: { type: 'string', default: String(process.pid) },
+  },
+});
+
+const seconds = Number(a.seconds), warmup = Number(a.warmup), connections = Number(a.connections), members = Number(a.members);
+const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+const base = new URL(a.url!);
+let seq = 0;
+let rnd = 0x9e3779b9;
+const next = () => ((rnd = (Math.imul(rnd, 1_103_515_245) + 12_345) >>> 0) / 4_294_967_296);
+
+function post(path: string, payload: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL(path, base), {
+      method: 'POST', agent, headers: { authorization: `Bearer ${a.key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+    }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+const start = performance.now();
+const measureFrom = start + warmup * 1000;
+const stopAt = measureFrom + seconds * 1000;
+const latencies: number[] = [];
+const statuses: Record<string, number> = {};
+let measured = 0;
+
+async function worker() {
+  while (performance.now() < stopAt) {
+    const member = `user_id:${a.prefix}${(next() * members) | 0}`;
+    const earn = next() < 2 / 3;
+    const payload = JSON.stringify({ member, points: earn ? 10 : 5, idempotency_key: `lb-${a.run}-${++seq}` });
+    const t = performance.now();
+    let status = 0;
+    try {
+      status = await post(earn ? '/api/loyalty/earn' : '/api/loyalty/redeem', payload);
+    } catch {
+      status = -1;
+    }
+    const done = performance.now();
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    if ((status === 201 || status === 409) && t >= measureFrom && done <= stopAt) {
+      latencies.push(done - t);
+      measured++;
+    }
+  }
+}
+
+await Promise.all(Array.from({ length: connections }, worker));
+latencies.sort((x, y) => x - y);
+const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : NaN);
+process.stdout.write(JSON.stringify({ txPerSecond: measured / seconds, measured, p50: pct(50), p99: pct(99), statuses, connections }) + '\n');
+agent.destroy();
