@@ -3,7 +3,7 @@
 import { SiyuError } from '../../core/errors.ts';
 import type { JsonColumn, Row, SqlExecutor, Store } from '../../store/port.ts';
 import type { AccountRow, BatchWrites, LotRow, OrderFacts, RewardRow } from './ledger-engine.ts';
-import type { OpResult } from './ops.ts';
+import type { EntryRow, OpResult } from './ops.ts';
 
 const col = (name: string, type: JsonColumn['type']): JsonColumn => ({ name, type });
 /** Most keys bound in one IN list; longer lists run in chunks. */
@@ -79,6 +79,24 @@ export function ledgerRepo(store: Store) {
       return new Map(rows.map((r) => [r.idempotency_key, { fingerprint: r.fingerprint, result: typeof r.result === 'string' ? JSON.parse(r.result) : r.result }]));
     },
 
+    /** The entries written under these keys, in write order (to answer replays). */
+    async entriesByKeys(tx: SqlExecutor, ws: string, keys: string[]): Promise<Map<string, EntryRow[]>> {
+      const rows = await byKeys(tx, ws, keys, (list) =>
+        `SELECT id, member_id, version, line, idempotency_key, kind, points, lot_id, deductions, order_id, reason, operator, created_at
+         FROM points_entries WHERE workspace_id = $1 AND idempotency_key IN (${list})`);
+      const out = new Map<string, EntryRow[]>();
+      for (const r of rows.sort((a, b) => Number(a.line) - Number(b.line))) {
+        const list = out.get(r.idempotency_key) ?? [];
+        list.push({
+          id: r.id, member_id: r.member_id, version: Number(r.version), line: Number(r.line), idempotency_key: r.idempotency_key, kind: r.kind,
+          points: Number(r.points), lot_id: r.lot_id ?? null, deductions: typeof r.deductions === 'string' ? JSON.parse(r.deductions) : r.deductions ?? null,
+          order_id: r.order_id ?? null, reason: r.reason ?? null, operator: r.operator ?? null, created_at: r.created_at,
+        });
+        out.set(r.idempotency_key, list);
+      }
+      return out;
+    },
+
     async orderFacts(tx: SqlExecutor, ws: string, orderIds: string[]): Promise<Map<string, OrderFacts>> {
       const rows = await byKeys(tx, ws, orderIds, (list) =>
         `SELECT order_id, member_id, earned, used, refunded_amount, clawed_back, given_back FROM points_orders WHERE workspace_id = $1 AND order_id IN (${list})`);
@@ -138,7 +156,8 @@ export function ledgerRepo(store: Store) {
              col('k', 'text'), col('kind', 'text'), col('member_id', 'text'), col('fingerprint', 'text'), col('result', 'json'), col('at', 'timestamptz'),
            ], 'o')}
            ON CONFLICT (workspace_id, idempotency_key) DO NOTHING`,
-          [ws, JSON.stringify(w.ops.map((o) => ({ k: o.key, kind: o.kind, member_id: o.member, fingerprint: o.fingerprint, result: o.result, at: o.at })))],
+          // The entries are not repeated here (they are in points_entries under the same key): a replay reads them back.
+          [ws, JSON.stringify(w.ops.map((o) => ({ k: o.key, kind: o.kind, member_id: o.member, fingerprint: o.fingerprint, result: { ...o.result, entries: undefined }, at: o.at })))],
         );
         if (inserted < w.ops.length) throw concurrentChange('an idempotency key');
       }

@@ -117,5 +117,11 @@ export class LedgerWriter {
     const engine = new LedgerEngine(state, engineConfig);
     jobs.forEach((j) => (j.outcome = engine.apply(j.op!)));
     await this.repo.write(tx, ws, engine.writes);
+    // Replays of keys stored by earlier commits: their entries are read back (the stored result omits them).
+    const stored = jobs.flatMap((j) => (j.outcome?.ok && j.outcome.replayed && !j.outcome.result.entries ? [j] : []));
+    if (stored.length > 0) {
+      const entries = await this.repo.entriesByKeys(tx, ws, [...new Set(stored.map((j) => j.op!.key))]);
+      for (const j of stored) if (j.outcome?.ok) j.outcome = { ...j.outcome, result: { ...j.outcome.result, entries: entries.get(j.op!.key) ?? [] } };
+    }
   }
 }

@@ -83,9 +83,6 @@ describe.each(ENGINES)('siyu rfm / lifecycle / value-tiers [%s]', (engine) => {
     const report = await run(['rfm', 'report']);
     expect(report.out).toMatch(/RFM as of 2024-03-31 .*: 5 buying members/);
     expect(report.out).toMatch(/R=5\s+2\s+0\s+1/); // u2, u5 at F 1; u1 at F 3 (custom cuts)
-    const json = JSON.parse((await run(['rfm', 'report', '--json'])).out);
-    expect(json.grid.cells).toHaveLength(25);
-    expect(json.distribution.segments).toHaveLength(8);
   });
 
   it('leaves user_id empty for a buyer without one', async () => {
@@ -106,8 +103,6 @@ describe.each(ENGINES)('siyu rfm / lifecycle / value-tiers [%s]', (engine) => {
     expect(m.counts.prospect.new).toBe(2); // u2, u5
     expect(m.counts.absent).toMatchObject({ new: 1, prospect: 1 }); // the phone-only buyer (signed up 03-10), u8
     expect(m.counts.new).toMatchObject({ repeat: 1, active: 1 });
-    const matrix = await run(['lifecycle', 'transitions', '--from', '2024-01-31', '--to', '2024-03-31']);
-    expect(matrix.out).toMatch(/from \\ to\s+prospect\s+new/);
     const lc = JSON.parse((await run(['lifecycle', 'compute', '--as-of', '2024-03-31', '--active-days', '60', '--json'])).out);
     expect(lc.run.config).toMatchObject({ activeDays: 60, newDays: 30 });
     expect(Object.fromEntries(lc.distribution.labels.map((l: any) => [l.stage, l.count]))).toMatchObject({ new: 3, at_risk: 1, silent: 1, repeat: 1 }); // new: u2, u5, the phone-only buyer
@@ -116,7 +111,6 @@ describe.each(ENGINES)('siyu rfm / lifecycle / value-tiers [%s]', (engine) => {
     expect(Object.fromEntries(vt.distribution.labels.map((l: any) => [l.tier, l.count]))).toEqual({ high_value: 1, potential: 1, ordinary: 6, silent: 1 });
     const derived = await run(['value-tiers', 'compute', '--as-of', '2024-03-31', '--high-share', '0.2', '--potential-share', '0.5']);
     expect(derived.out).toMatch(/spend thresholds: high value ≥ 1000, potential ≥ 60 \(derived from the data\)/);
-    expect((await run(['value-tiers', 'report'])).out).toMatch(/high_value\s+高价值\s+High value/);
   });
 
   it('refuses bad dates and flags with the field named', async () => {

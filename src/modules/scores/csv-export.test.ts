@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ApiClient } from '../../cli/api-client.ts';
 import { writeRfmCsv } from '../../cli/commands/rfm.ts';
-import { csvField, table } from './text-report.ts';
+import { csvField, labelText, table, transitionsText } from './text-report.ts';
+import { transitionsFromCounts } from './report.ts';
 
 const row = (id: string, extra: Record<string, unknown> = {}) => ({
   member_id: id, user_id: 'u' + id, recency_days: 1, frequency: 2, monetary: 3.5, r_score: 5, f_score: 4, m_score: 3, segment: 'important_value', ...extra,
@@ -58,6 +59,14 @@ describe('writeRfmCsv', () => {
 describe('text helpers', () => {
   it('quotes only when needed', () => {
     expect(['plain', 'a,b', 'say "hi"', 'two\nlines', null, 12.5].map(csvField)).toEqual(['plain', '"a,b"', '"say ""hi"""', '"two\nlines"', '', '12.5']);
+  });
+  it('prints a transition matrix with row totals and a tier table with spend', () => {
+    const m = transitionsFromCounts([{ from_stage: 'new', to_stage: 'repeat', n: 3 }, { from_stage: 'absent', to_stage: 'new', n: 1 }]);
+    const text = transitionsText({ states: [...m.states], counts: m.counts, row_totals: m.rowTotals });
+    expect(text.split('\n')[0]).toMatch(/^from \\ to\s+prospect\s+new\s+active\s+repeat\s+at_risk\s+silent\s+churned\s+absent\s+total$/);
+    expect(text).toMatch(/\nnew\s+0\s+0\s+0\s+3\s+0\s+0\s+0\s+0\s+3\n/);
+    const tiers = labelText('tier', [{ tier: 'high_value', name_zh: '高价值', name_en: 'High value', count: 2, share: 0.5, spend: 300, spend_share: 0.75 }], 4);
+    expect(tiers).toMatch(/high_value\s+高价值\s+High value\s+2\s+50\.0%\s+300\.00\s+75\.0%/);
   });
   it('aligns CJK text by display width and right-aligns numbers', () => {
     expect(table([['segment', 'n'], ['重要', 5], ['ab', 12]])).toBe('segment  n\n重要      5\nab       12\n');

@@ -72,8 +72,7 @@ export function up(t: DialectTypes): string[] {
       voided_at TIMESTAMPTZ,
       void_reason VARCHAR,
       updated_at TIMESTAMPTZ NOT NULL,
-      PRIMARY KEY (workspace_id, id),
-      UNIQUE (workspace_id, code)
+      PRIMARY KEY (workspace_id, id)
     )`,
     // One row per issue request; the idempotency key makes a retried request return the first answer.
     `CREATE TABLE coupon_issues (
@@ -134,12 +133,14 @@ export function up(t: DialectTypes): string[] {
     )`,
   ];
   const indexes = [
+    // Codes are unique through coupon_codes (every coupon's code is inserted there first); this is the lookup by code.
+    'CREATE UNIQUE INDEX member_coupons_code ON member_coupons (workspace_id, code)',
     'CREATE INDEX coupon_codes_batch ON coupon_codes (workspace_id, batch_id, code)',
     'CREATE INDEX member_coupons_member ON member_coupons (workspace_id, member_id, template_id)',
     'CREATE INDEX member_coupons_template ON member_coupons (workspace_id, template_id, status)',
-    'CREATE INDEX member_coupons_order ON member_coupons (workspace_id, order_id)',
-    'CREATE INDEX member_coupons_claim_code ON member_coupons (workspace_id, claim_code, member_id)',
-    'CREATE INDEX member_coupons_expiry ON member_coupons (workspace_id, status, valid_to)',
+    'CREATE INDEX member_coupons_order ON member_coupons (workspace_id, order_id) WHERE order_id IS NOT NULL',
+    'CREATE INDEX member_coupons_claim_code ON member_coupons (workspace_id, claim_code, member_id) WHERE claim_code IS NOT NULL',
+    "CREATE INDEX member_coupons_expiry ON member_coupons (workspace_id, valid_to) WHERE status IN ('issued', 'claimed')",
     'CREATE INDEX coupon_redemptions_order ON coupon_redemptions (workspace_id, order_id)',
     'CREATE INDEX coupon_redemptions_template ON coupon_redemptions (workspace_id, template_id, created_at)',
     // The order sync reads recently changed orders that carry a coupon code: a small partial index on PostgreSQL.
