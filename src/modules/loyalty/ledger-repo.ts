@@ -20,6 +20,9 @@ export async function byKeys<T extends Row>(db: SqlExecutor, ws: string, keys: s
   return out;
 }
 
+/** Code of the retry raised when an operation's key turns out to be used already (the batch re-runs with a lookup). */
+export const KEY_USED = 'ledger.key_used';
+
 /** A concurrent writer changed a row this batch planned on: the whole batch is re-run on fresh state. */
 export const concurrentChange = (what: string) =>
   Object.assign(new SiyuError('conflict', 'ledger.concurrent_change', `${what} changed concurrently; retrying`), { retryable: true });
@@ -159,7 +162,9 @@ export function ledgerRepo(store: Store) {
           // The entries are not repeated here (they are in points_entries under the same key): a replay reads them back.
           [ws, JSON.stringify(w.ops.map((o) => ({ k: o.key, kind: o.kind, member_id: o.member, fingerprint: o.fingerprint, result: { ...o.result, entries: undefined }, at: o.at })))],
         );
-        if (inserted < w.ops.length) throw concurrentChange('an idempotency key');
+        if (inserted < w.ops.length) {
+          throw Object.assign(new SiyuError('conflict', KEY_USED, 'An idempotency key of the batch was used before; re-running with a lookup'), { retryable: true });
+        }
       }
       if (w.entries.length > 0) {
         await tx.exec(

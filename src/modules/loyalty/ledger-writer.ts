@@ -7,7 +7,7 @@ import type { Store, TxExecutor } from '../../store/port.ts';
 import { GroupCommitWriter, type GroupEntry } from '../ingest/group-commit.ts';
 import type { LoyaltyConfig } from './config.ts';
 import { type BatchState, type EngineConfig, LedgerEngine, type OpOutcome } from './ledger-engine.ts';
-import { ledgerRepo } from './ledger-repo.ts';
+import { KEY_USED, ledgerRepo } from './ledger-repo.ts';
 import { type OpResult, type StoreOp, membersOf } from './ops.ts';
 
 /** One queued unit of work: a ledger operation, or a set-based job (expiry, release) run in the same transaction. */
@@ -73,6 +73,9 @@ export class LedgerWriter {
   private async commit(ws: string, group: GroupEntry<Job>[]): Promise<void> {
     const jobs = group.flatMap((g) => g.items);
     const config = await this.opts.config(ws);
+    // Keys are nearly always new, so the first attempt skips looking them up: inserting the operations finds any
+    // key already used (ON CONFLICT), and then the transaction is re-run with the lookup, replaying those keys.
+    const attempt = { lookupKeys: false };
     await this.store.transaction(async (tx) => {
       for (const j of jobs) j.outcome = undefined; // a retried transaction starts over
       for (let i = 0; i < jobs.length;) {
@@ -83,7 +86,7 @@ export class LedgerWriter {
         }
         let end = i;
         while (end < jobs.length && !jobs[end].sql) end++;
-        await this.applyOps(tx, ws, config, jobs.slice(i, end));
+        await this.applyOps(tx, ws, config, jobs.slice(i, end), attempt);
         i = end;
       }
     });
@@ -92,7 +95,7 @@ export class LedgerWriter {
   }
 
   /** Loads the state the operations need (locking their accounts), applies them in order, writes the result. */
-  private async applyOps(tx: TxExecutor, ws: string, config: LoyaltyConfig, jobs: Job[]): Promise<void> {
+  private async applyOps(tx: TxExecutor, ws: string, config: LoyaltyConfig, jobs: Job[], attempt: { lookupKeys: boolean }): Promise<void> {
     const ops = jobs.map((j) => j.op!);
     const members = [...new Set(ops.flatMap(membersOf))];
     const orderIds = [...new Set(ops.flatMap((o) => ('orderId' in o && o.orderId ? [o.orderId] : [])))];
@@ -102,7 +105,7 @@ export class LedgerWriter {
     const state: BatchState = {
       accounts,
       lots: await this.repo.liveLots(tx, ws, members),
-      keys: await this.repo.usedKeys(tx, ws, [...new Set(ops.map((o) => o.key))]),
+      keys: attempt.lookupKeys ? await this.repo.usedKeys(tx, ws, [...new Set(ops.map((o) => o.key))]) : new Map(),
       orders: orderIds.length ? await this.repo.orderFacts(tx, ws, orderIds) : new Map(),
       eventAwards: events.length ? await this.repo.eventAwards(tx, ws, ops.flatMap((o) => (o.kind === 'event' ? [o.member] : [])), events) : new Map(),
       rewards: rewardIds.length ? await this.repo.rewards(tx, ws, rewardIds) : new Map(),
@@ -116,7 +119,12 @@ export class LedgerWriter {
     };
     const engine = new LedgerEngine(state, engineConfig);
     jobs.forEach((j) => (j.outcome = engine.apply(j.op!)));
-    await this.repo.write(tx, ws, engine.writes);
+    try {
+      await this.repo.write(tx, ws, engine.writes);
+    } catch (e) {
+      if ((e as { code?: string }).code === KEY_USED) attempt.lookupKeys = true;
+      throw e;
+    }
     // Replays of keys stored by earlier commits: their entries are read back (the stored result omits them).
     const stored = jobs.flatMap((j) => (j.outcome?.ok && j.outcome.replayed && !j.outcome.result.entries ? [j] : []));
     if (stored.length > 0) {
