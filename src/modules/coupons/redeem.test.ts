@@ -92,6 +92,18 @@ forEachStore('coupon redemption', (ctx) => {
       const onOrder = (await api('GET', '/api/coupons/orders/o-stack-2')).json();
       expect(onOrder.coupons.map((x: any) => x.code).sort()).toEqual([p1.code, s.code].sort());
     });
+
+    it('uses a coupon once under concurrent redemptions, and lets one exclusive coupon onto an order', async () => {
+      const items = [{ category: 'coffee', amount: 100 }];
+      const c = await issue(tpl.fixed, 'user_id:r-4');
+      const many = await Promise.all(Array.from({ length: 6 }, (_, i) => redeem(c.code, checkout(`o-race-${i}`, 'user_id:r-4', items))));
+      expect(many.filter((r) => r.statusCode === 200)).toHaveLength(1);
+      for (const r of many.filter((x) => x.statusCode !== 200)) expect(r.json().code).toBe('coupon.already_used');
+      const rivals = [await issue(tpl.fixed, 'user_id:r-4'), await issue(tpl.fixed, 'user_id:r-4'), await issue(tpl.pct, 'user_id:r-4')];
+      const one = await Promise.all(rivals.map((x) => redeem(x.code, checkout('o-race-order', 'user_id:r-4', items))));
+      expect(one.filter((r) => r.statusCode === 200)).toHaveLength(1);
+      for (const r of one.filter((x) => x.statusCode !== 200)) expect(r.json().code).toBe('coupon.not_stackable');
+    });
   });
 
   describe('orders, refunds and jobs', () => {

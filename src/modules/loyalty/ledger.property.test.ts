@@ -54,7 +54,7 @@ forEachStore('loyalty ledger vs LedgerModel', (ctx) => {
     ledger = new LedgerService(ctx.store, async (ws) => parseStoredConfig({
       program: null, earn: null, lots: LOTS, refunds: { shortfall: shortfalls.get(ws) ?? 'debt' }, transfers: { enabled: true }, member_day: null, birthday: null, earn_since: null,
     }, 'Asia/Shanghai'), {
-      maxDelayMs: 0, maxBatch: 100, maxConcurrent: 1,
+      maxDelayMs: 0, maxBatch: 100, maxConcurrent: 1, eagerKeyLookup: true,
       // Lot ids as the model numbers them, so ties in consumption order break the same way.
       newLotId: (ws) => {
         const n = (counters.get(ws) ?? 0) + 1;

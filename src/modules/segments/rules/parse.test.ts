@@ -96,6 +96,9 @@ describe('parseRule', () => {
     expect(e.message).toMatch(/deeper than 20/);
     const wide = { or: Array.from({ length: 90 }, () => ({ and: [{ has_tag: 'a' }, { has_tag: 'b' }] })) };
     expect(errorOf(wide).message).toMatch(/more than 200 nodes/);
+    const many = { or: Array.from({ length: 6 }, (_, i) => ({ attribute: 'city', op: 'in', value: Array.from({ length: 1000 }, (_, j) => `c${i}-${j}`) })) };
+    expect(errorOf(many)).toMatchObject({ field: 'rule.or[5]', message: expect.stringMatching(/more than 5000 list values/) });
+    expect(fieldOf({ attribute: 'city', op: 'in', value: Array.from({ length: 1001 }, (_, j) => `c${j}`) })).toBe('rule.value');
   });
 
   it('checks operators against the field type', () => {

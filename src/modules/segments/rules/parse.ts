@@ -27,11 +27,11 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
  * @example parseRule({ and: [{ has_tag: 'VIP' }, { event: { name: 'Signed In', within_days: 30 } }] })
  */
 export function parseRule(raw: unknown, path = 'rule'): Rule {
-  const state = { nodes: 0 };
+  const state = { nodes: 0, values: 0 };
   return parseNode(raw, path, 1, state);
 }
 
-function parseNode(raw: unknown, path: string, depth: number, state: { nodes: number }): Rule {
+function parseNode(raw: unknown, path: string, depth: number, state: { nodes: number; values: number }): Rule {
   if (depth > RULE_LIMITS.maxDepth) fail(path, `rule is nested deeper than ${RULE_LIMITS.maxDepth} levels`);
   if (++state.nodes > RULE_LIMITS.maxNodes) fail(path, `rule has more than ${RULE_LIMITS.maxNodes} nodes`);
   if (!isPlainObject(raw)) fail(path, `expected a rule object with one of the keys ${NODE_KINDS.join(', ')}`);
@@ -64,7 +64,16 @@ function parseNode(raw: unknown, path: string, depth: number, state: { nodes: nu
   }
   const leaf = shape(LEAF_SCHEMAS[kind as LeafKind], obj, path, kind) as Rule;
   checkLeaf(kind as LeafKind, leaf as never, path);
+  state.values += countValues(leaf);
+  if (state.values > RULE_LIMITS.maxTotalValues) fail(path, `rule has more than ${RULE_LIMITS.maxTotalValues} list values in all`);
   return leaf;
+}
+
+/** How many values a leaf carries in lists (in/not_in values, tags, products, categories, channels, filters). */
+function countValues(v: unknown): number {
+  if (Array.isArray(v)) return v.reduce((n: number, x) => n + (typeof x === 'object' && x !== null ? countValues(x) : 1), 0);
+  if (typeof v === 'object' && v !== null) return Object.values(v).reduce((n: number, x) => n + countValues(x), 0);
+  return 0;
 }
 
 /** zod shape validation of one leaf; the first issue becomes the error, at its full path. */

@@ -9,6 +9,8 @@ export const RULE_LIMITS = {
   maxNodes: 200,
   maxChildren: 100,
   maxListValues: 1000,
+  /** All list values of a rule together (each becomes a bound parameter; PostgreSQL takes at most 65,535). */
+  maxTotalValues: 5000,
   maxPropertyFilters: 20,
   maxSequenceSteps: 5,
   maxDays: 3660,
