@@ -1,7 +1,7 @@
 // `npm run bench`: ingest over HTTP on DuckDB and PostgreSQL, import of the online-retail file, demo generation;
 // prints one table with the comparisons. Options: --seconds 25 --connections 16 --batch 400 --connections-many 32 --batch-many 500
 // --users 10000 --demo-members 100000
-// --only ingest,import,demo --engines duckdb,postgres
+// --only ingest,import,demo,segmentation,loyalty --engines duckdb,postgres
 // segmentation (issue 3; datasets cached in data/bench/): --big-members 1000000 --seg-sizes demo,big --seg-runs 5
 // --seg-pg-runs 3 --latency-samples 200 --regenerate (rebuild the cached brands); the demo size is --demo-members
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { openStore } from '../src/store/open-store.ts';
 import { runIngest, type IngestResult } from './ingest.ts';
 import { startPostgres, type BenchPostgres } from './pg-server.ts';
 import { formatSegmentationTable, ISSUE_REFERENCE, runSegmentationBench, type SegRow } from './segmentation.ts';
+import { formatLoyaltyTable, LOYALTY_GOAL, runLoyaltyBench, type LoyaltyRow } from './loyalty.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -28,7 +29,7 @@ const { values: a } = parseArgs({
     'batch-many': { type: 'string', default: '500' },
     users: { type: 'string', default: '10000' },
     'demo-members': { type: 'string', default: '100000' },
-    only: { type: 'string', default: 'ingest,import,demo,segmentation' },
+    only: { type: 'string', default: 'ingest,import,demo,segmentation,loyalty' },
     'big-members': { type: 'string', default: '1000000' },
     'seg-sizes': { type: 'string', default: 'demo,big' },
     'seg-runs': { type: 'string', default: '5' },
@@ -36,6 +37,12 @@ const { values: a } = parseArgs({
     'latency-samples': { type: 'string', default: '200' },
     regenerate: { type: 'boolean', default: false },
     engines: { type: 'string', default: 'duckdb,postgres' },
+    // loyalty (issue 4): --loyalty-seconds 10 --loyalty-members 10000 --loyalty-inflight 1000 --loyalty-connections 32 --loyalty-lots 1000000
+    'loyalty-seconds': { type: 'string', default: '10' },
+    'loyalty-members': { type: 'string', default: '10000' },
+    'loyalty-inflight': { type: 'string', default: '1000' },
+    'loyalty-connections': { type: 'string', default: '32' },
+    'loyalty-lots': { type: 'string', default: '1000000' },
   },
 });
 const only = new Set(a.only!.split(','));
@@ -208,9 +215,20 @@ try {
   await pgServer?.stop();
 }
 if (only.has('segmentation')) await benchSegmentation();
+let loyaltyRows: LoyaltyRow[] = [];
+if (only.has('loyalty')) {
+  loyaltyRows = await runLoyaltyBench({
+    engines, seconds: Number(a['loyalty-seconds']), members: Number(a['loyalty-members']), inflight: Number(a['loyalty-inflight']),
+    connections: Number(a['loyalty-connections']), lots: Number(a['loyalty-lots']), retail: RETAIL, log,
+  });
+}
 if (rows.length > 0) printTable();
 if (segRows.length > 0) {
   process.stdout.write(`\nSegmentation, scores, analytics, CLV (issue 3) — ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n\n`);
   process.stdout.write(formatSegmentationTable(segRows, segPg) + '\n\n' + segNotes.map((n) => `- ${n}`).join('\n') + '\n');
+}
+if (loyaltyRows.length > 0) {
+  process.stdout.write(`\nLoyalty ledger (issue 4; goal ≥ ${fmt(LOYALTY_GOAL)} ledger transactions/s on the embedded store, zero drift) — ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n\n`);
+  process.stdout.write(formatLoyaltyTable(loyaltyRows) + '\n');
 }
 process.stdout.write(`\nTotal bench time ${fmt((performance.now() - t0) / 1000, 0)} s.\n`);

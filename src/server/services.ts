@@ -80,6 +80,11 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   // Closed last: redemptions of orders from ingest's final commits still run.
   closers.unshift(() => coupons.close());
   members.extendProfile('coupons', (ws, id) => coupons.profileSection(ws, id));
+  const scores = new ScoresService(store, workspaces, members);
+  const clv = new ClvService(store, workspaces, memberRefs, identity);
+  // Segments on stored scores follow each committed scores run or CLV fit (in the background: never block the run).
+  scores.onComputed(({ workspaceId }) => void segments.recomputeScoreDependent(workspaceId));
+  clv.onFitted(({ workspaceId }) => void segments.recomputeScoreDependent(workspaceId));
   return {
     store,
     config,
@@ -94,9 +99,9 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
     tags,
     imports: new ImportService(store, { identity, orders, changes }),
     analytics: new AnalyticsService(store, workspaces),
-    scores: new ScoresService(store, workspaces, members),
+    scores,
     segments,
-    clv: new ClvService(store, workspaces, memberRefs, identity),
+    clv,
     loyalty,
     coupons,
     async close() {

@@ -62,6 +62,16 @@ forEachStore('loyalty ledger', (ctx) => {
     expect((await t.api('POST', '/api/loyalty/earn', { member: m, points: 1 })).body.code).toBe('ledger.key_required');
     expect((await t.api('POST', '/api/loyalty/earn', { member: m, points: 1, idempotency_key: 'order:x:earn' })).body.code).toBe('ledger.reserved_key');
     expect((await t.api('GET', `/api/loyalty/members/${m}/points`)).body.balance).toBe(71);
+    // A retried redemption replays even though the balance left could no longer pay for it (earned points are
+    // pending here, so the spendable points come from an adjustment).
+    await t.api('POST', '/api/loyalty/adjust', { member: m, delta: 100, reason: 'seed', operator: 't', idempotency_key: 'seed-' + m });
+    const spend = { member: m, points: 60, idempotency_key: 'spend-' + m };
+    expect((await t.api('POST', '/api/loyalty/redeem', spend)).status).toBe(201);
+    const retried = await t.api('POST', '/api/loyalty/redeem', spend);
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ replayed: true, entries: [{ kind: 'redeem', points: -60 }], balances: [{ balance: 111, available: 40 }] });
+    expect((await t.api('POST', '/api/loyalty/redeem', { member: m, points: 60, idempotency_key: 'spend2-' + m })).body.code).toBe('points.insufficient');
+    expect((await t.api('POST', '/api/loyalty/redeem', { ...spend, points: 61 })).body.code).toBe('ledger.idempotency_conflict');
   });
 
   it('reverses refunds pro rata, gives back points that paid, and keeps a shortfall as debt', async () => {

@@ -35,6 +35,24 @@ const SEGMENT_INFO = new Map(RFM_SEGMENTS.map((s) => [s.id, s]));
 export class ScoresService {
   private readonly runner: RunRecorder;
 
+  private readonly listeners = new Set<(e: { workspaceId: string }) => void>();
+
+  /** Called after each committed RFM, lifecycle or value-tier run (segments on scores re-evaluate). */
+  onComputed(fn: (e: { workspaceId: string }) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private notify(workspaceId: string): void {
+    for (const fn of this.listeners) {
+      try {
+        fn({ workspaceId });
+      } catch {
+        // listeners queue their own work; a failure there must not fail the committed run
+      }
+    }
+  }
+
   constructor(
     private readonly store: Store,
     private readonly workspaces: Pick<WorkspaceService, 'get'>,
@@ -96,6 +114,7 @@ export class ScoresService {
         };
       },
     );
+    this.notify(ws);
     return { run, distribution: distribution! };
   }
 
@@ -167,6 +186,7 @@ export class ScoresService {
         return { members: distribution.members, summary: { timezone, facts_source: source, distribution: distribution.labels.map(({ stage, count, share }) => ({ stage, count, share })) } };
       },
     );
+    this.notify(ws);
     return { run, distribution: distribution! };
   }
 
@@ -241,6 +261,7 @@ export class ScoresService {
         };
       },
     );
+    this.notify(ws);
     return { run, distribution: distribution! };
   }
 

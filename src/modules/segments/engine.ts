@@ -23,7 +23,7 @@ import {
 import { touches, type PendingChange } from './realtime.ts';
 import { segmentsRepo, type SegmentRow } from './repo.ts';
 
-export type RunTrigger = 'create' | 'update' | 'manual' | 'schedule' | 'dependency' | 'realtime' | 'upload';
+export type RunTrigger = 'create' | 'update' | 'manual' | 'schedule' | 'dependency' | 'realtime' | 'upload' | 'scores';
 
 /** Members that entered or exited a segment, told to in-process listeners once the change is committed. */
 export interface MembershipChange {

@@ -268,6 +268,21 @@ export class SegmentsService {
     return { run: runView(own), dependents: runs.filter((r) => r !== own).map(runView) };
   }
 
+  /**
+   * Recomputes the dynamic segments whose rules read stored scores (RFM, lifecycle, value tier, CLV), after a
+   * scores run or a CLV fit replaced them. Errors are logged: the caller's run has already committed.
+   */
+  async recomputeScoreDependent(ws: string): Promise<RunRecord[]> {
+    try {
+      const defs = (await this.engine.defs(this.store, ws)).filter((d) => d.deps?.scores);
+      if (defs.length === 0) return [];
+      return await this.engine.exclusive(ws, () => this.engine.recomputeLocked(ws, defs.map((d) => d.row.id), 'scores'));
+    } catch (e) {
+      this.engine.log(e, `recompute of score-based segments failed for workspace ${ws}`);
+      return [];
+    }
+  }
+
   /** Replaces, appends to or removes from a static segment's list (member refs); unknown refs come back in not_found. */
   async upload(ws: string, ref: string, body: UploadBody) {
     return this.engine.exclusive(ws, async () => {
