@@ -10,7 +10,7 @@ const { values: a } = parseArgs({
     key: { type: 'string' },
     seconds: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
-    connections: { type: 'string', default: '32' },
+    connections: { type: 'string', default: '128' },
     members: { type: 'string', default: '10000' },
     prefix: { type: 'string', default: 'lb-' },
     run: { type: 'string', default: String(process.pid) },

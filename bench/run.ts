@@ -37,11 +37,11 @@ const { values: a } = parseArgs({
     'latency-samples': { type: 'string', default: '200' },
     regenerate: { type: 'boolean', default: false },
     engines: { type: 'string', default: 'duckdb,postgres' },
-    // loyalty (issue 4): --loyalty-seconds 10 --loyalty-members 10000 --loyalty-inflight 1000 --loyalty-connections 32 --loyalty-lots 1000000
+    // loyalty (issue 4): --loyalty-seconds 10 --loyalty-members 10000 --loyalty-inflight 1000 --loyalty-connections 128 --loyalty-lots 1000000
     'loyalty-seconds': { type: 'string', default: '10' },
     'loyalty-members': { type: 'string', default: '10000' },
     'loyalty-inflight': { type: 'string', default: '1000' },
-    'loyalty-connections': { type: 'string', default: '32' },
+    'loyalty-connections': { type: 'string', default: '128' },
     'loyalty-lots': { type: 'string', default: '1000000' },
   },
 });

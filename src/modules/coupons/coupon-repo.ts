@@ -60,9 +60,6 @@ const ELIGIBLE = (select: string) => `SELECT ${select} FROM segment_members s
     ON c.member_id = s.member_id
   WHERE s.workspace_id = $1 AND s.segment_id = $3 AND ($4::BIGINT IS NULL OR COALESCE(c.n, 0) < $4)`;
 
-/** Statuses a member can still use (expiry aside). */
-export const UNUSED: CouponStatus[] = ['issued', 'claimed'];
-
 export function couponRepo(store: Store) {
   return {
     async insert(tx: SqlExecutor, ws: string, rows: NewCoupon[], c: { template_id: string; source: string; issue_id: string | null; now: string }) {

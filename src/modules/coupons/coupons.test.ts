@@ -23,7 +23,7 @@ forEachStore('coupons', (ctx) => {
   };
 
   beforeAll(async () => {
-    t = await createTestApp(ctx.store, { logLevel: process.env.COUPON_LOG ?? 'silent' });
+    t = await createTestApp(ctx.store);
     const r = await api('POST', '/api/members', { members: Array.from({ length: 40 }, (_, i) => ({ user_id: `c-${i}` })) });
     expect(r.statusCode, r.body).toBe(200);
   });
@@ -191,6 +191,18 @@ forEachStore('coupons', (ctx) => {
       const profile = (await api('GET', '/api/members/user_id:cl-5')).json();
       expect(profile.coupons).toMatchObject({ unused_count: 2 });
       expect(profile.coupons.unused.map((c: any) => c.code).sort()).toEqual(['CARD-0001', pending.code].sort());
+    });
+
+    it('gives birthday coupons through the loyalty job, once a year (issueToMember with its idempotency key)', async () => {
+      const tpl = await template('生日券');
+      expect((await api('POST', '/api/members', { user_id: 'bday-1', birthday: '1990-06-15' })).statusCode).toBe(200);
+      const cfg = await api('PUT', '/api/loyalty/birthday', { daysBefore: 0, daysAfter: 0, gift: { couponTemplateId: tpl.id }, enabled: true });
+      expect(cfg.statusCode, cfg.body).toBe(200);
+      const at = '2026-06-15T04:00:00Z';
+      expect((await api('POST', '/api/loyalty/birthday/run', { at })).json()).toMatchObject({ coupons_given: 1, failed: 0 });
+      expect((await api('POST', '/api/loyalty/birthday/run', { at })).json()).toMatchObject({ coupons_given: 0, already: 1 });
+      const held = (await api('GET', `/api/members/user_id:bday-1/coupons?template=${tpl.id}`)).json().data;
+      expect(held).toMatchObject([{ source: 'birthday', status: 'claimed' }]);
     });
 
     it('never issues past the total limit under concurrent claims (two services on one store)', async () => {

@@ -10,9 +10,14 @@ import { type BatchState, type EngineConfig, LedgerEngine, type OpOutcome } from
 import { KEY_USED, ledgerRepo } from './ledger-repo.ts';
 import { type OpResult, type StoreOp, membersOf } from './ops.ts';
 
+/** Fields of an operation that name members, which a job may give as refs to resolve in the batch. */
+export type MemberField = 'member' | 'from' | 'to';
+
 /** One queued unit of work: a ledger operation, or a set-based job (expiry, release) run in the same transaction. */
 interface Job {
   op?: StoreOp;
+  /** Member refs (`user_id:u1`, `phone:…`) to resolve into the op's member fields, with the batch's other refs. */
+  refs?: Partial<Record<MemberField, string>>;
   sql?: (tx: TxExecutor) => Promise<unknown>;
   outcome?: OpOutcome;
   value?: unknown;
@@ -34,6 +39,8 @@ export interface LedgerWriterOptions {
    * want no re-runs.
    */
   eagerKeyLookup?: boolean;
+  /** Resolves member refs to surviving member ids (null when unknown), one query for a whole batch. */
+  resolveRefs?: (tx: TxExecutor, ws: string, refs: string[]) => Promise<(string | null)[]>;
   /** Called after each commit with the operations applied in it (not replays), for tiers and change feeds. */
   onCommit?: (ws: string, applied: OpResult[]) => void;
 }
@@ -49,6 +56,16 @@ export class LedgerWriter {
   /** Applies one operation; resolves after its commit with the outcome (refusals are outcomes, not rejections). */
   async submit(ws: string, op: StoreOp): Promise<OpOutcome> {
     const job: Job = { op };
+    await this.writer(ws).submit([job]);
+    return job.outcome ?? { ok: false, error: new SiyuError('unavailable', 'ledger.not_applied', 'The operation was not applied; retry with the same key') };
+  }
+
+  /**
+   * Like `submit`, with some member fields given as refs: they are resolved inside the batch's transaction with
+   * every other ref of the batch in one query (an unknown ref refuses only this operation, 404 member.not_found).
+   */
+  async submitWithRefs(ws: string, op: StoreOp, refs: Partial<Record<MemberField, string>>): Promise<OpOutcome> {
+    const job: Job = { op, refs };
     await this.writer(ws).submit([job]);
     return job.outcome ?? { ok: false, error: new SiyuError('unavailable', 'ledger.not_applied', 'The operation was not applied; retry with the same key') };
   }
@@ -101,7 +118,9 @@ export class LedgerWriter {
   }
 
   /** Loads the state the operations need (locking their accounts), applies them in order, writes the result. */
-  private async applyOps(tx: TxExecutor, ws: string, config: LoyaltyConfig, jobs: Job[], attempt: { lookupKeys: boolean }): Promise<void> {
+  private async applyOps(tx: TxExecutor, ws: string, config: LoyaltyConfig, all: Job[], attempt: { lookupKeys: boolean }): Promise<void> {
+    const jobs = await this.resolveRefs(tx, ws, all);
+    if (jobs.length === 0) return;
     const ops = jobs.map((j) => j.op!);
     const members = [...new Set(ops.flatMap(membersOf))];
     const orderIds = [...new Set(ops.flatMap((o) => ('orderId' in o && o.orderId ? [o.orderId] : [])))];
@@ -124,6 +143,7 @@ export class LedgerWriter {
       newRedemptionId: () => newId('rdm'),
     };
     const engine = new LedgerEngine(state, engineConfig);
+    // (A job whose ref was unknown already has its outcome and is not among `jobs`.)
     jobs.forEach((j) => (j.outcome = engine.apply(j.op!)));
     if (!attempt.lookupKeys) {
       // A refused operation writes nothing, so the insert below cannot reveal that its key was used before (a
@@ -146,5 +166,29 @@ export class LedgerWriter {
       const entries = await this.repo.entriesByKeys(tx, ws, [...new Set(stored.map((j) => j.op!.key))]);
       for (const j of stored) if (j.outcome?.ok) j.outcome = { ...j.outcome, result: { ...j.outcome.result, entries: entries.get(j.op!.key) ?? [] } };
     }
+  }
+
+  /** Puts resolved member ids into the jobs' operations; jobs with an unknown ref get a 404 outcome and drop out. */
+  private async resolveRefs(tx: TxExecutor, ws: string, jobs: Job[]): Promise<Job[]> {
+    const withRefs = jobs.filter((j) => j.refs);
+    if (withRefs.length === 0) return jobs;
+    if (!this.opts.resolveRefs) throw new Error('ledger writer: member refs given but no resolveRefs option');
+    const refs = [...new Set(withRefs.flatMap((j) => Object.values(j.refs!) as string[]))];
+    const ids = await this.opts.resolveRefs(tx, ws, refs);
+    const byRef = new Map(refs.map((r, i) => [r, ids[i]]));
+    return jobs.filter((j) => {
+      if (!j.refs) return true;
+      const op = { ...j.op! } as Record<string, unknown>;
+      for (const [field, ref] of Object.entries(j.refs) as [MemberField, string][]) {
+        const id = byRef.get(ref);
+        if (!id) {
+          j.outcome = { ok: false, error: new SiyuError('not_found', 'member.not_found', `No member ${ref} / 未找到该会员`, { field }) };
+          return false;
+        }
+        op[field] = id;
+      }
+      j.op = op as unknown as StoreOp;
+      return true;
+    });
   }
 }

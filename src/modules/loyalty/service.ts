@@ -11,6 +11,7 @@ import { type CouponIssuer, Gifts } from './gifts.ts';
 import { LedgerService } from './ledger-service.ts';
 import type { AppliedOp, StoreOp } from './ops.ts';
 import { OrderEarning } from './order-earning.ts';
+import { RefBatcher } from './ref-batcher.ts';
 import { RewardsService } from './rewards.ts';
 import { LoyaltyScheduler } from './scheduler.ts';
 import { TierService, requireProgram } from './tiers.ts';
@@ -46,10 +47,12 @@ export class LoyaltyService {
   private readonly scheduler: LoyaltyScheduler;
   private readonly cache = new Map<string, { at: number; config: LoyaltyConfig }>();
   private readonly store: Store;
+  private readonly refBatcher: RefBatcher;
   private log: ErrorLogger = () => undefined;
 
   constructor(private readonly deps: LoyaltyDeps) {
     this.store = deps.store;
+    this.refBatcher = new RefBatcher(deps.store, deps.refs);
     const config = (ws: string) => this.config(ws);
     const multi = deps.store.capabilities.multiProcess;
     this.ledger = new LedgerService(deps.store, config, {
@@ -96,6 +99,7 @@ export class LoyaltyService {
   setLogger(log: ErrorLogger): void {
     this.log = log;
     this.orders.setLogger(log);
+    this.tiers.setLogger(log);
   }
 
   /** Starts the scheduled jobs (the server process only). */
@@ -175,7 +179,10 @@ export class LoyaltyService {
 
   // ── ledger operations (API) ───────────────────────────────────────────────────────────────────
 
-  /** Plain points (`points`) or an event rule (`event`: caps and multipliers apply); tiers follow at once. */
+  /**
+   * Plain points (`points`) or an event rule (`event`: caps and multipliers apply). The member's tier is
+   * re-evaluated right after the commit (`tiers.idle()` waits for it).
+   */
   async earn(ws: string, input: EarnInput): Promise<AppliedOp> {
     const member = await this.member(ws, input.member);
     const at = input.at ?? new Date().toISOString();
@@ -192,7 +199,7 @@ export class LoyaltyService {
       };
     }
     const r = await this.ledger.apply(ws, op);
-    if (!r.replayed) await this.tiers.refresh(ws, [member]);
+    if (!r.replayed) this.tiers.schedule(ws, [member]);
     return r;
   }
 
@@ -213,7 +220,7 @@ export class LoyaltyService {
   }
 
   async transfer(ws: string, input: TransferInput): Promise<AppliedOp> {
-    const [from, to] = [await this.member(ws, input.from), await this.member(ws, input.to)];
+    const [from, to] = await Promise.all([this.member(ws, input.from), this.member(ws, input.to)]);
     return this.ledger.apply(ws, {
       kind: 'transfer', key: checkKey(input.idempotency_key), from, to, points: input.points, at: input.at ?? new Date().toISOString(),
       ...(input.reason ? { reason: input.reason } : {}),
@@ -258,8 +265,9 @@ export class LoyaltyService {
     };
   }
 
+  /** The surviving member id of a ref (400 `member.invalid_ref`, 404 `member.not_found`), resolved in batches. */
   member(ws: string, ref: string): Promise<string> {
-    return this.deps.refs.resolveOne(this.store, ws, ref);
+    return this.refBatcher.resolve(ws, ref);
   }
 
   /** Member day and tier multiplier at `at` for event earning. */

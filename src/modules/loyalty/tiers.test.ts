@@ -24,6 +24,7 @@ forEachStore('loyalty tiers and rewards', (ctx) => {
     expect((await t.api('GET', `/api/loyalty/members/${m}/tier`)).body).toMatchObject({ tier: 'regular', next_tier: { tier: 'silver', remaining: 1000 } });
     await t.api('POST', '/api/loyalty/earn', { member: m, points: 600, idempotency_key: `t1-${id}` });
     await t.api('POST', '/api/loyalty/earn', { member: m, points: 600, idempotency_key: `t2-${id}` });
+    await t.services.loyalty.tiers.idle(); // the tier follows the earn's commit within milliseconds
     const tier = (await t.api('GET', `/api/loyalty/members/${m}/tier`)).body;
     expect(tier).toMatchObject({ tier: 'silver', benefits: { pointsMultiplier: 1.5 }, qualifying: { metric: 'points_earned', value: 1200 }, next_tier: { tier: 'gold', remaining: 3800 } });
     const history = (await t.api('GET', `/api/loyalty/members/${m}/tier/history`)).body.data;

@@ -52,6 +52,28 @@ export class TierService {
     for (let i = 0; i < members.length; i += CHUNK) await q.submit(members.slice(i, i + CHUNK));
   }
 
+  private readonly inFlight = new Set<Promise<void>>();
+  private log: (err: unknown, msg: string) => void = () => undefined;
+
+  setLogger(log: (err: unknown, msg: string) => void): void {
+    this.log = log;
+  }
+
+  /**
+   * Queues a refresh without waiting for it: an earn's response does not wait for the tier, which follows within
+   * milliseconds of the points' commit (an upgrade is still immediate, not left to a review).
+   */
+  schedule(ws: string, members: string[]): void {
+    const p = this.refresh(ws, members).catch((e) => this.log(e, 'loyalty: tier refresh failed; the next earn or review retries'));
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  /** Resolves when every scheduled refresh has committed (tests; shutdown). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
   /**
    * Evaluates members' tiers at `now` inside `tx`: upgrades at once, downgrades only as the program's mode allows,
    * clears expired manual assignments; writes changed rows and history and publishes the changes after commit.
@@ -182,6 +204,7 @@ export class TierService {
   }
 
   async close(): Promise<void> {
+    await this.idle();
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
 

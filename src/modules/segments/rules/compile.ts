@@ -4,6 +4,7 @@
 // `[NOT] m.id IN (set)` where the engine runs that as a hash join (DuckDB), else a `LEFT JOIN set` whose match is
 // tested (PostgreSQL, whose SubPlans turn into nested loops on large sets). Hash joins over column scans on both
 // engines, never a per-member subquery.
+import { invalid } from '../../../core/errors.ts';
 import type { Clock } from './compare.ts';
 import { attributePredicate, clvPredicate, identityPredicate, scorePredicate, segmentPredicate, tagPredicate, traitPredicate } from './nodes/profile.ts';
 import { eventPredicate, sequencePredicate } from './nodes/events.ts';
@@ -44,6 +45,7 @@ interface Scope {
  * @example compileRule(store, { has_tag: 'VIP' }, { workspaceId: 'ws_1', now: new Date().toISOString(), timezone: 'Asia/Shanghai' })
  */
 export function compileRule(dialect: RuleDialect, rule: Rule, opts: CompileOptions): CompiledRule {
+  if (Number.isNaN(Date.parse(opts.now))) throw invalid('segment.now_invalid', `now: not an instant: ${opts.now}`, 'now');
   localDate(opts.now, opts.timezone); // fails early with segment.timezone_invalid on an unknown zone
   const b = new SqlBuilder(dialect, opts.workspaceId, opts.memberIds);
   const clock: Clock = { now: opts.now, timezone: opts.timezone };
