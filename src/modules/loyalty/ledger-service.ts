@@ -7,7 +7,7 @@ import type { Store, TxExecutor } from '../../store/port.ts';
 import type { LoyaltyConfig } from './config.ts';
 import { type OpOutcome } from './ledger-engine.ts';
 import { ledgerRepo } from './ledger-repo.ts';
-import { LedgerWriter, type LedgerWriterOptions } from './ledger-writer.ts';
+import { LedgerWriter, type LedgerWriterOptions, type MemberField } from './ledger-writer.ts';
 import { type ExpireSummary, expireAllDue, releaseAllDue } from './lot-jobs-sql.ts';
 import type { AppliedOp, OpResult, StoreOp } from './ops.ts';
 import { type DriftReport, pointsReadRepo } from './points-read-repo.ts';
@@ -53,6 +53,16 @@ export class LedgerService {
    */
   async apply(ws: string, op: StoreOp): Promise<AppliedOp> {
     const out = await this.writer.submit(ws, op);
+    if (!out.ok) throw out.error;
+    return { ...out.result, replayed: out.replayed };
+  }
+
+  /**
+   * `apply` with member fields given as refs (`user_id:u1`, `phone:…`, `mem_…`), resolved inside the batch with
+   * the batch's other refs in one query; an unknown ref is 404 `member.not_found`.
+   */
+  async applyRefs(ws: string, op: StoreOp, refs: Partial<Record<MemberField, string>>): Promise<AppliedOp> {
+    const out = await this.writer.submitWithRefs(ws, op, refs);
     if (!out.ok) throw out.error;
     return { ...out.result, replayed: out.replayed };
   }

@@ -4,7 +4,7 @@ import type { ChangeFeed } from '../../core/change-feed.ts';
 import { SiyuError, invalid } from '../../core/errors.ts';
 import { isMemberDay, parseEarnRules, parseLotPolicy, parseProgram, parseRefundPolicy, parseWith, tierByCode } from '../../core/loyalty/index.ts';
 import type { Store } from '../../store/port.ts';
-import type { MemberRefs } from '../members/member-refs.ts';
+import { type MemberRefs, parseMemberRef } from '../members/member-refs.ts';
 import { type LoyaltyConfig, type ProgramBody, TransferPolicySchema, parseBirthday, parseMemberDay, parseStoredConfig, withZone } from './config.ts';
 import { configRepo } from './config-repo.ts';
 import { type CouponIssuer, Gifts } from './gifts.ts';
@@ -58,6 +58,7 @@ export class LoyaltyService {
     this.ledger = new LedgerService(deps.store, config, {
       maxDelayMs: deps.ledger?.maxDelayMs ?? 2, maxBatch: deps.ledger?.maxBatch ?? 2000, maxConcurrent: deps.ledger?.maxConcurrent ?? (multi ? 4 : 1),
       newLotId: deps.ledger?.newLotId,
+      resolveRefs: (tx, ws, refs) => deps.refs.resolveMany(tx, ws, refs),
     });
     this.tiers = new TierService(deps.store, config, deps.changes);
     this.rewards = new RewardsService(deps.store, async (ws) => (await this.config(ws)).program?.tiers.map((t) => t.code) ?? null);
@@ -184,52 +185,51 @@ export class LoyaltyService {
    * re-evaluated right after the commit (`tiers.idle()` waits for it).
    */
   async earn(ws: string, input: EarnInput): Promise<AppliedOp> {
-    const member = await this.member(ws, input.member);
     const at = input.at ?? new Date().toISOString();
     const key = checkKey(input.idempotency_key);
-    let op: StoreOp;
+    let r: AppliedOp;
     if (input.event !== undefined) {
       if (input.points !== undefined) throw invalid('ledger.invalid_op', 'points: give either points or event, not both', 'points');
-      op = { kind: 'event', key, member, event: input.event, at, ctx: await this.earnContext(ws, member, at) };
+      // The event's multipliers depend on the member's tier: resolve first.
+      const member = await this.member(ws, input.member);
+      r = await this.ledger.apply(ws, { kind: 'event', key, member, event: input.event, at, ctx: await this.earnContext(ws, member, at) });
     } else {
       if (input.points === undefined) throw invalid('ledger.invalid_op', 'points: points or event is required', 'points');
-      op = {
-        kind: 'earn', key, member, points: input.points, at, ...(input.order_id ? { orderId: input.order_id } : {}), ...(input.reason ? { reason: input.reason } : {}),
+      r = await this.ledger.applyRefs(ws, {
+        kind: 'earn', key, member: '', points: input.points, at, ...(input.order_id ? { orderId: input.order_id } : {}), ...(input.reason ? { reason: input.reason } : {}),
         ...(input.expires_at !== undefined ? { expiresAt: input.expires_at } : {}),
-      };
+      }, { member: await this.checkRef(ws, input.member) });
     }
-    const r = await this.ledger.apply(ws, op);
-    if (!r.replayed) this.tiers.schedule(ws, [member]);
+    if (!r.replayed) this.tiers.schedule(ws, r.balances.map((b) => b.member_id));
     return r;
   }
 
   async redeem(ws: string, input: RedeemInput): Promise<AppliedOp> {
-    const member = await this.member(ws, input.member);
-    return this.ledger.apply(ws, {
-      kind: 'redeem', key: checkKey(input.idempotency_key), member, points: input.points, at: input.at ?? new Date().toISOString(),
+    return this.ledger.applyRefs(ws, {
+      kind: 'redeem', key: checkKey(input.idempotency_key), member: '', points: input.points, at: input.at ?? new Date().toISOString(),
       ...(input.order_id ? { orderId: input.order_id } : {}), ...(input.reason ? { reference: input.reason } : {}),
-    });
+    }, { member: await this.checkRef(ws, input.member) });
   }
 
   async adjust(ws: string, input: AdjustInput): Promise<AppliedOp> {
-    const member = await this.member(ws, input.member);
-    return this.ledger.apply(ws, {
-      kind: 'adjust', key: checkKey(input.idempotency_key), member, delta: input.delta, reason: input.reason, operator: input.operator,
+    return this.ledger.applyRefs(ws, {
+      kind: 'adjust', key: checkKey(input.idempotency_key), member: '', delta: input.delta, reason: input.reason, operator: input.operator,
       at: input.at ?? new Date().toISOString(), ...(input.expires_at !== undefined ? { expiresAt: input.expires_at } : {}),
-    });
+    }, { member: await this.checkRef(ws, input.member) });
   }
 
   async transfer(ws: string, input: TransferInput): Promise<AppliedOp> {
-    const [from, to] = await Promise.all([this.member(ws, input.from), this.member(ws, input.to)]);
-    return this.ledger.apply(ws, {
-      kind: 'transfer', key: checkKey(input.idempotency_key), from, to, points: input.points, at: input.at ?? new Date().toISOString(),
+    const [from, to] = await Promise.all([this.checkRef(ws, input.from), this.checkRef(ws, input.to)]);
+    return this.ledger.applyRefs(ws, {
+      kind: 'transfer', key: checkKey(input.idempotency_key), from: '', to: '', points: input.points, at: input.at ?? new Date().toISOString(),
       ...(input.reason ? { reason: input.reason } : {}),
-    });
+    }, { from, to });
   }
 
   async redeemReward(ws: string, rewardId: string, input: { member: string; idempotency_key: string; quantity: number; at?: string }): Promise<AppliedOp> {
-    const member = await this.member(ws, input.member);
-    return this.ledger.apply(ws, { kind: 'reward', key: checkKey(input.idempotency_key), member, rewardId, quantity: input.quantity, at: input.at ?? new Date().toISOString() });
+    return this.ledger.applyRefs(ws, {
+      kind: 'reward', key: checkKey(input.idempotency_key), member: '', rewardId, quantity: input.quantity, at: input.at ?? new Date().toISOString(),
+    }, { member: await this.checkRef(ws, input.member) });
   }
 
   /** Expires due lots: of every member (set-based job) or of one member (a ledger operation). */
@@ -263,6 +263,12 @@ export class LoyaltyService {
       points_debt: b?.debt ?? 0,
       points_expiring: { days: 30, until: until.toISOString(), points: b?.expiring ?? 0 },
     };
+  }
+
+  /** A well-formed ref as given (400 `member.invalid_ref` otherwise): the ledger resolves it in its batch. */
+  private async checkRef(ws: string, ref: string): Promise<string> {
+    if (parseMemberRef(ref)) return ref.trim();
+    return this.deps.refs.resolveOne(this.store, ws, ref); // throws member.invalid_ref without a query
   }
 
   /** The surviving member id of a ref (400 `member.invalid_ref`, 404 `member.not_found`), resolved in batches. */

@@ -6,6 +6,7 @@ import * as m003 from './003-scores.ts';
 import * as m004 from './004-clv.ts';
 import * as m005 from './005-loyalty.ts';
 import * as m006 from './006-coupons.ts';
+import * as m007 from './007-campaigns.ts';
 
 export interface Migration {
   version: number;
@@ -14,7 +15,7 @@ export interface Migration {
 }
 
 /** Every migration, oldest first. Append new ones; never edit one that has shipped. */
-export const MIGRATIONS: Migration[] = [m001, m002, m003, m004, m005, m006];
+export const MIGRATIONS: Migration[] = [m001, m002, m003, m004, m005, m006, m007];
 
 const TYPES: Record<Store['engine'], DialectTypes> = {
   duckdb: { json: 'JSON', double: 'DOUBLE', secondaryIndexes: false },

@@ -217,6 +217,8 @@ forEachStore('segment rules', (ctx) => {
     expect(await members({ and: [attr('city', '=', '上海'), { event: { name: 'Product Viewed', within_days: 30, count: { op: '=', value: 0 } } }] })).toEqual(['m3']);
     expect(await members({ and: [{ trait: 'order_count', op: '>=', value: 1 }, { orders: { measure: 'count', op: '=', value: 0, within_days: 90 } }] })).toEqual(['m2']);
     expect(await members({ and: [attr('city', '=', '上海'), { not: pv3 }] })).toEqual(['m3']);
+    expect(await members({ and: [{ or: [{ has_tag: 'VIP' }, attr('city', '=', '北京')] }, { event: { name: 'Product Viewed', within_days: 30 } }] })).toEqual(['m1', 'm2']);
+    expect(await members({ and: [{ not: { has_tag: 'VIP' } }, { or: [pv3, { orders: { measure: 'count', op: '>=', value: 2, within_days: 90 } }] }] })).toEqual(['m7', 'm8']);
     const sh60 = { and: [attr('city', '=', '上海'), { orders: { measure: 'sum', op: '>=', value: 60, within_days: 90 } }] };
     expect(await members(sh60)).toEqual(['m1', 'm3']);
     expect(await members(sh60, { memberIds: ['m1', 'm3', 'm5'] })).toEqual(['m1', 'm3']);
