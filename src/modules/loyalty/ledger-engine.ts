@@ -429,7 +429,7 @@ export class LedgerEngine {
 
   private view(member: string): BalanceView {
     const a = this.account(member);
-    return { member_id: member, balance: a.balance, available: a.balance - a.pending, pending: a.pending, debt: a.debt };
+    return { member_id: member, balance: a.balance, available: a.balance - a.pending, pending: a.pending, debt: a.debt, earned_total: a.earnedTotal };
   }
 }
 

@@ -50,7 +50,7 @@ export interface EntryRow {
 }
 
 /** A member's balances after an operation. */
-export interface BalanceView { member_id: string; balance: number; available: number; pending: number; debt: number }
+export interface BalanceView { member_id: string; balance: number; available: number; pending: number; debt: number; earned_total: number }
 
 /** The stored (and replayed) outcome of an applied operation. */
 export interface OpResult {

@@ -200,7 +200,14 @@ export class LoyaltyService {
         ...(input.expires_at !== undefined ? { expiresAt: input.expires_at } : {}),
       }, { member: await this.checkRef(ws, input.member) });
     }
-    if (!r.replayed) this.tiers.schedule(ws, r.balances.map((b) => b.member_id));
+    if (!r.replayed) {
+      // Only points earned can lift a tier here (spend and order counts move with orders), and not before the
+      // member's lifetime earnings reach the first threshold above the base tier: most earns need no tier work.
+      const p = (await this.config(ws)).program;
+      const first = p && p.basis.metric === 'points_earned' && p.tiers.length > 1 ? p.tiers[1].threshold : null;
+      const due = r.balances.filter((b) => first !== null && b.earned_total >= first).map((b) => b.member_id);
+      if (due.length > 0) this.tiers.schedule(ws, due);
+    }
     return r;
   }
 
