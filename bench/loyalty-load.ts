@@ -1,6 +1,7 @@
 // Loyalty load generator (its own process): N keep-alive connections POST /api/loyalty/earn and /redeem (2:1) at
-// random members for a fixed time, each with a fresh idempotency key; prints one JSON line with throughput and
-// latency percentiles. Applied (201) and refused (409 points.insufficient) operations are both ledger transactions.
+// random members for a fixed time, each with a fresh idempotency key — or, with --batch N, POST /api/loyalty/batch
+// with N such operations per request; prints one JSON line with throughput and latency percentiles. Applied (201)
+// and refused (409 points.insufficient) operations are both ledger transactions.
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 
@@ -14,10 +15,11 @@ const { values: a } = parseArgs({
     members: { type: 'string', default: '10000' },
     prefix: { type: 'string', default: 'lb-' },
     run: { type: 'string', default: String(process.pid) },
+    batch: { type: 'string', default: '0' },
   },
 });
 
-const seconds = Number(a.seconds), warmup = Number(a.warmup), connections = Number(a.connections), members = Number(a.members);
+const seconds = Number(a.seconds), warmup = Number(a.warmup), connections = Number(a.connections), members = Number(a.members), batch = Number(a.batch);
 const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
 const base = new URL(a.url!);
 let seq = 0;
@@ -44,23 +46,60 @@ const latencies: number[] = [];
 const statuses: Record<string, number> = {};
 let measured = 0;
 
+function op() {
+  const member = `user_id:${a.prefix}${(next() * members) | 0}`;
+  const earn = next() < 2 / 3;
+  return { type: earn ? 'earn' : 'redeem', member, points: earn ? 10 : 5, idempotency_key: `lb-${a.run}-${++seq}` };
+}
+
+function postJson(path: string, payload: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL(path, base), {
+      method: 'POST', agent, headers: { authorization: `Bearer ${a.key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+    }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
 async function worker() {
   while (performance.now() < stopAt) {
-    const member = `user_id:${a.prefix}${(next() * members) | 0}`;
-    const earn = next() < 2 / 3;
-    const payload = JSON.stringify({ member, points: earn ? 10 : 5, idempotency_key: `lb-${a.run}-${++seq}` });
     const t = performance.now();
-    let status = 0;
-    try {
-      status = await post(earn ? '/api/loyalty/earn' : '/api/loyalty/redeem', payload);
-    } catch {
-      status = -1;
+    let done: number;
+    let ok = 0;
+    if (batch > 0) {
+      const ops = Array.from({ length: batch }, op);
+      try {
+        const r = await postJson('/api/loyalty/batch', JSON.stringify({ operations: ops }));
+        if (r.status !== 200) statuses[r.status] = (statuses[r.status] ?? 0) + batch;
+        else for (const x of JSON.parse(r.body).results as { status: number }[]) {
+          statuses[x.status] = (statuses[x.status] ?? 0) + 1;
+          if (x.status === 201 || x.status === 409) ok++;
+        }
+      } catch {
+        statuses[-1] = (statuses[-1] ?? 0) + batch;
+      }
+      done = performance.now();
+    } else {
+      const { type, ...body } = op();
+      let status = 0;
+      try {
+        status = await post(type === 'earn' ? '/api/loyalty/earn' : '/api/loyalty/redeem', JSON.stringify(body));
+      } catch {
+        status = -1;
+      }
+      done = performance.now();
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      if (status === 201 || status === 409) ok = 1;
     }
-    const done = performance.now();
-    statuses[status] = (statuses[status] ?? 0) + 1;
-    if ((status === 201 || status === 409) && t >= measureFrom && done <= stopAt) {
+    if (ok > 0 && t >= measureFrom && done <= stopAt) {
       latencies.push(done - t);
-      measured++;
+      measured += ok;
     }
   }
 }
@@ -68,5 +107,5 @@ async function worker() {
 await Promise.all(Array.from({ length: connections }, worker));
 latencies.sort((x, y) => x - y);
 const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : NaN);
-process.stdout.write(JSON.stringify({ txPerSecond: measured / seconds, measured, p50: pct(50), p99: pct(99), statuses, connections }) + '\n');
+process.stdout.write(JSON.stringify({ txPerSecond: measured / seconds, measured, p50: pct(50), p99: pct(99), statuses, connections, batch }) + '\n');
 agent.destroy();

@@ -130,7 +130,7 @@ function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): P
 const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', r)));
 
 /** A `siyu serve` process and a separate load-generator process: POST /api/loyalty/earn|redeem. */
-async function overHttp(label: string, target: { db?: string; databaseUrl?: string }, o: LoyaltyBenchOptions): Promise<LoyaltyRow> {
+async function overHttp(label: string, target: { db?: string; databaseUrl?: string }, o: LoyaltyBenchOptions): Promise<LoyaltyRow[]> {
   const dbArgs = target.databaseUrl ? ['--database-url', target.databaseUrl] : ['--db', target.db!];
   const server = spawn(process.execPath, ['bin/siyu.mjs', 'serve', '--port', '0', ...dbArgs], {
     cwd: ROOT, env: { ...process.env, SIYU_ADMIN_KEY: ADMIN_KEY, SIYU_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
@@ -146,22 +146,33 @@ async function overHttp(label: string, target: { db?: string; databaseUrl?: stri
     for (let i = 0; i < o.members; i += 1000) {
       await call('POST', '/api/members', { members: Array.from({ length: Math.min(1000, o.members - i) }, (_, k) => ({ user_id: `lb-${i + k}` })) });
     }
-    const gen = spawn(process.execPath, ['--import', 'tsx', 'bench/loyalty-load.ts', '--url', url, '--key', ADMIN_KEY, '--seconds', String(o.seconds),
-      '--connections', String(o.connections), '--members', String(o.members)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    gen.stdout!.on('data', (d) => (out += d));
-    if ((await exited(gen)) !== 0) throw new Error(`load generator failed: ${out}`);
-    const r = JSON.parse(out.trim().split('\n').pop()!);
+    // Single operations per request, then batches (POS-style uploads) on the same server and members.
+    const shapes = [{ connections: o.connections, batch: 0 }, { connections: 16, batch: 100 }];
+    const results = [];
+    for (const shape of shapes) {
+      const gen = spawn(process.execPath, ['--import', 'tsx', 'bench/loyalty-load.ts', '--url', url, '--key', ADMIN_KEY, '--seconds', String(o.seconds),
+        '--connections', String(shape.connections), '--members', String(o.members), '--batch', String(shape.batch), '--run', `b${shape.batch}`],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      gen.stdout!.on('data', (d) => (out += d));
+      if ((await exited(gen)) !== 0) throw new Error(`load generator failed: ${out}`);
+      results.push({ shape, r: JSON.parse(out.trim().split('\n').pop()!) });
+    }
     server.kill('SIGTERM');
     await exited(server);
     const store = await openStore(target.databaseUrl ? { databaseUrl: target.databaseUrl } : { dbPath: target.db });
     try {
-      const other = Object.entries(r.statuses as Record<string, number>).filter(([s]) => s !== '201' && s !== '409');
-      return {
-        what: `POST /api/loyalty/earn|redeem 2:1 over HTTP (${o.connections} conns, ${fmt(o.members)} members, ${o.seconds} s)`,
-        store: label, result: `${fmt(r.txPerSecond)} tx/s`, p50: `${fmt(r.p50, 1)} ms`, p99: `${fmt(r.p99, 1)} ms`,
-        notes: `${fmt(r.statuses['201'] ?? 0)} applied, ${fmt(r.statuses['409'] ?? 0)} refused${other.length ? `, other statuses ${JSON.stringify(Object.fromEntries(other))}` : ''}; ${await driftNote(store)}`,
-      };
+      const drift = await driftNote(store);
+      return results.map(({ shape, r }) => {
+        const other = Object.entries(r.statuses as Record<string, number>).filter(([s]) => s !== '201' && s !== '409');
+        return {
+          what: shape.batch > 0
+            ? `POST /api/loyalty/batch (${shape.connections} conns × ${shape.batch} earn/redeem 2:1, ${fmt(o.members)} members, ${o.seconds} s)`
+            : `POST /api/loyalty/earn|redeem 2:1 over HTTP (${shape.connections} conns, ${fmt(o.members)} members, ${o.seconds} s)`,
+          store: label, result: `${fmt(r.txPerSecond)} tx/s`, p50: `${fmt(r.p50, 1)} ms`, p99: `${fmt(r.p99, 1)} ms`,
+          notes: `${fmt(r.statuses['201'] ?? 0)} applied, ${fmt(r.statuses['409'] ?? 0)} refused${other.length ? `, other statuses ${JSON.stringify(Object.fromEntries(other))}` : ''}; after both runs ${drift}`,
+        };
+      });
     } finally {
       await store.close();
     }
@@ -214,13 +225,13 @@ async function expireLots(label: string, store: Store, o: LoyaltyBenchOptions): 
   );
   await store.exec(
     `INSERT INTO points_entries (workspace_id, id, member_id, version, line, idempotency_key, kind, points, lot_id, deductions, order_id, reason, operator, created_at, recorded_at)
-     SELECT $1, 'bseed#' || id, member_id, CAST(substr(id, 6) AS BIGINT), 0, 'bseed:' || id, 'earn', points, id, NULL, NULL, NULL, NULL, earned_at, now()
+     SELECT CAST($1 AS VARCHAR), 'bseed#' || id, member_id, CAST(substr(id, 6) AS BIGINT), 0, 'bseed:' || id, 'earn', points, id, NULL, NULL, NULL, NULL, earned_at, now()
      FROM points_lots WHERE workspace_id = $1`,
     [ws],
   );
   await store.exec(
     `INSERT INTO points_accounts (workspace_id, member_id, balance, available, pending, debt, earned_total, version, updated_at)
-     SELECT $1, member_id, SUM(remaining), SUM(remaining), 0, 0, SUM(points), MAX(CAST(substr(id, 6) AS BIGINT)), now()
+     SELECT CAST($1 AS VARCHAR), member_id, SUM(remaining), SUM(remaining), 0, 0, SUM(points), MAX(CAST(substr(id, 6) AS BIGINT)), now()
      FROM points_lots WHERE workspace_id = $1 GROUP BY member_id`,
     [ws],
   );
@@ -276,11 +287,11 @@ export async function runLoyaltyBench(o: LoyaltyBenchOptions): Promise<LoyaltyRo
     // Over HTTP.
     if (o.engines.has('duckdb')) {
       o.log('loyalty: HTTP on DuckDB …');
-      await withTmp(async (dir) => rows.push(await overHttp('DuckDB file', { db: join(dir, 'h.duckdb') }, o)));
+      await withTmp(async (dir) => rows.push(...(await overHttp('DuckDB file', { db: join(dir, 'h.duckdb') }, o))));
     }
     if (pg) {
       o.log('loyalty: HTTP on PostgreSQL …');
-      rows.push(await overHttp(pgLabel, { databaseUrl: await pg.createDatabase() }, o));
+      rows.push(...(await overHttp(pgLabel, { databaseUrl: await pg.createDatabase() }, o)));
     }
     // Earn rules over the online-retail import.
     if (existsSync(o.retail)) {

@@ -17,9 +17,10 @@ import { registerReport } from './commands/report.ts';
 import { registerClv } from './commands/clv.ts';
 import { registerLoyalty } from './commands/loyalty.ts';
 import { registerCoupons } from './commands/coupons.ts';
+import { registerCampaigns } from './commands/campaigns.ts';
 
 /** Commands contributed by modules; each adds itself to the program. */
-const registrars: Array<(program: Command) => void> = [registerServe, registerMigrate, registerKeys, registerMember, registerTags, registerDemo, registerImport, registerExport, registerReport, registerRfm, registerLifecycle, registerValueTiers, registerSegment, registerClv, registerLoyalty, registerCoupons];
+const registrars: Array<(program: Command) => void> = [registerServe, registerMigrate, registerKeys, registerMember, registerTags, registerDemo, registerImport, registerExport, registerReport, registerRfm, registerLifecycle, registerValueTiers, registerSegment, registerClv, registerLoyalty, registerCoupons, registerCampaigns];
 
 export function buildProgram(): Command {
   const program = new Command('siyu')

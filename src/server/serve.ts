@@ -36,6 +36,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   services.loyalty.startScheduler();
   // Coupon jobs each minute: redeem codes of changed orders, release coupons of refunded orders, expire coupons.
   services.coupons.startJobs();
+  // Campaign jobs each minute: fail expired groups and release their seats, expire help sessions, referral sweep.
+  services.campaigns.startJobs();
   app.log.info({ url, store: store.describe() }, 'siyu listening');
 
   let stopping: Promise<void> | undefined;

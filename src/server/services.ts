@@ -18,6 +18,7 @@ import { ScoresService } from '../modules/scores/service.ts';
 import { ClvService } from '../modules/clv/service.ts';
 import { LoyaltyService } from '../modules/loyalty/service.ts';
 import { CouponsService } from '../modules/coupons/service.ts';
+import { CampaignsService } from '../modules/campaigns/service.ts';
 
 export interface Services {
   store: Store;
@@ -50,6 +51,8 @@ export interface Services {
   loyalty: LoyaltyService;
   /** Coupons: templates, codes, issue/claim within limits, redemption (API and orders' coupon_code), refunds, funnel. */
   coupons: CouponsService;
+  /** Campaigns (裂变): referral codes, attribution and rewards, group-buy, share-assist and bargain. */
+  campaigns: CampaignsService;
   /** Flushes pending work (ingest buffers) and stops background loops. */
   close(): Promise<void>;
 }
@@ -80,6 +83,9 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   // Closed last: redemptions of orders from ingest's final commits still run.
   closers.unshift(() => coupons.close());
   members.extendProfile('coupons', (ws, id) => coupons.profileSection(ws, id));
+  const campaigns = new CampaignsService({ store, refs: memberRefs, changes, points: () => loyalty, coupons: () => coupons });
+  // Closed first: its pending rewards still reach the loyalty ledger and coupons (the sweep catches up the rest).
+  closers.push(() => campaigns.close());
   const scores = new ScoresService(store, workspaces, members);
   const clv = new ClvService(store, workspaces, memberRefs, identity);
   // Segments on stored scores follow each committed scores run or CLV fit (in the background: never block the run).
@@ -104,6 +110,7 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
     clv,
     loyalty,
     coupons,
+    campaigns,
     async close() {
       for (const c of closers.reverse()) await c();
     },

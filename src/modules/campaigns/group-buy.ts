@@ -7,7 +7,7 @@ import { newId } from '../../core/ids.ts';
 import { type GroupBuyDeal, type GroupState, joinGroup, leaveGroup, openGroup, parseGroupBuyDeal, resultError } from '../../core/loyalty/index.ts';
 import type { SqlExecutor, Store } from '../../store/port.ts';
 import type { MemberRefs } from '../members/member-refs.ts';
-import { clientFacts, identityFacts, recordRefusal, refusalsByReason } from './facts.ts';
+import { clientFacts, identityFacts, recordRefusal } from './facts.ts';
 import type { RewardGiver } from './rewards.ts';
 import type { ClientFactsInput } from './schema.ts';
 import { json, nowIso, underField } from './shared.ts';
@@ -250,7 +250,6 @@ export class GroupBuyService {
     );
     const byReason: Record<string, number> = {};
     for (const x of refusals) for (const reason of json<string[]>(x.reasons)) byReason[reason] = (byReason[reason] ?? 0) + 1;
-    void refusalsByReason;
     return { deal_id: deal.id, ...n, success_rate: closed > 0 ? n.success / closed : 0, refused_by_reason: byReason };
   }
 }

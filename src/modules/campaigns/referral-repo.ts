@@ -70,9 +70,9 @@ export const referralRepo = {
   /** Moves an attribution from one status to another; the count says whether this caller made the move. */
   async move(db: SqlExecutor, ws: string, invitee: string, from: string, to: string, set: { refusals?: string[]; orderId?: string; rewards?: unknown; at: string }): Promise<boolean> {
     return (await db.execCount(
-      `UPDATE referral_attributions SET status = $4, updated_at = CAST($5 AS TIMESTAMPTZ),
+      `UPDATE referral_attributions SET status = CAST($4 AS VARCHAR), updated_at = CAST($5 AS TIMESTAMPTZ),
          refusals = COALESCE($6, refusals), trigger_order_id = COALESCE($7, trigger_order_id), rewards = COALESCE($8, rewards),
-         rewarded_at = CASE WHEN $4 = 'rewarded' THEN CAST($5 AS TIMESTAMPTZ) ELSE rewarded_at END
+         rewarded_at = CASE WHEN CAST($4 AS VARCHAR) = 'rewarded' THEN CAST($5 AS TIMESTAMPTZ) ELSE rewarded_at END
        WHERE workspace_id = $1 AND invitee_id = $2 AND status = $3`,
       [ws, invitee, from, to, set.at, set.refusals ? JSON.stringify(set.refusals) : null, set.orderId ?? null, set.rewards ? JSON.stringify(set.rewards) : null],
     )) === 1;

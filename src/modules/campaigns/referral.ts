@@ -97,7 +97,8 @@ export class ReferralService {
     const refusals = await this.check(ws, cfg.program, { invitee, inviter, client, openedAt: body.opened_at ?? null, at, event: { type: 'registration' } });
     const abuse = refusals.filter((r) => !EVENT_ONLY.has(r));
     const status = abuse.length > 0 ? 'refused' : cfg.program.trigger === 'registration' ? 'rewarding' : 'attributed';
-    const inserted = await repo.insertAttribution(this.store, ws, { invitee, inviter, code, status, refusals: abuse.length > 0 ? abuse : null, client, openedAt: body.opened_at ?? null, at });
+    // In a transaction: DuckDB retries a concurrent insert of the same invitee, which then finds the row taken.
+    const inserted = await this.store.transaction((tx) => repo.insertAttribution(tx, ws, { invitee, inviter, code, status, refusals: abuse.length > 0 ? abuse : null, client, openedAt: body.opened_at ?? null, at }));
     if (!inserted) return this.replyExisting(ws, (await repo.attribution(this.store, ws, invitee))!, inviter, code);
     if (abuse.length > 0) await recordRefusal(this.store, ws, { kind: 'referral', subjectId: invitee, otherId: inviter, reasons: abuse, at });
     if (status === 'rewarding') await this.deliver(ws, invitee, cfg.program);

@@ -10,8 +10,19 @@ const col = (name: string, type: JsonColumn['type']): JsonColumn => ({ name, typ
 const IN_CHUNK = 1000;
 const params = (from: number, n: number) => Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ');
 
-/** Runs `sql(list)` over `keys` in IN-list chunks (`$1` is the workspace, the keys follow) and concatenates rows. */
-export async function byKeys<T extends Row>(db: SqlExecutor, ws: string, keys: string[], sql: (list: string) => string, extra: (string | number)[] = []): Promise<T[]> {
+/**
+ * Runs `sql(list)` for `keys`, where the SQL says `… IN (${list})` (`$1` is the workspace, `extra` params follow).
+ * On engines that hash `IN (subquery)` (DuckDB) the list is a subquery over one JSON parameter holding every key;
+ * elsewhere (PostgreSQL) it is bound keys in chunks, which the planner answers from the primary key.
+ */
+export async function byKeys<T extends Row>(
+  store: Store, db: SqlExecutor, ws: string, keys: string[], sql: (list: string) => string, extra: (string | number)[] = [],
+): Promise<T[]> {
+  if (keys.length === 0) return [];
+  if (store.capabilities.subqueryJoins) {
+    const list = `SELECT _k.k FROM ${store.jsonRows(2 + extra.length, [{ name: 'k', type: 'text' }], '_k')}`;
+    return db.query<T>(sql(list), [ws, ...extra, JSON.stringify(keys.map((k) => ({ k })))]);
+  }
   const out: T[] = [];
   for (let i = 0; i < keys.length; i += IN_CHUNK) {
     const chunk = keys.slice(i, i + IN_CHUNK);
@@ -35,6 +46,10 @@ const toLot = (r: Row): LotRow => ({
 
 export function ledgerRepo(store: Store) {
   const lock = store.capabilities.skipLocked ? ' FOR UPDATE' : '';
+  // Keyed UPDATE … FROM <json rows>: PostgreSQL finds the rows by an extra IN list of keys ($3…); DuckDB joins.
+  const hashJoins = store.capabilities.subqueryJoins;
+  const keyed = (column: string, n: number) => (hashJoins ? '' : `AND ${column} IN (${params(3, n)})`);
+  const keyParams = (keys: string[]) => (hashJoins ? [] : keys);
   return {
     /**
      * Creates missing accounts, then reads (and on PostgreSQL locks, in member order so batches never deadlock)
@@ -43,7 +58,7 @@ export function ledgerRepo(store: Store) {
     async lockAccounts(tx: SqlExecutor, ws: string, members: string[]): Promise<Map<string, AccountRow>> {
       const sorted = [...new Set(members)].sort();
       if (sorted.length === 0) return new Map();
-      const read = async (ids: string[]) => byKeys(tx, ws, ids, (list) =>
+      const read = async (ids: string[]) => byKeys(store, tx, ws, ids, (list) =>
         `SELECT member_id, balance, pending, debt, earned_total, version FROM points_accounts
          WHERE workspace_id = $1 AND member_id IN (${list}) ORDER BY member_id${lock}`);
       const rows = await read(sorted);
@@ -65,7 +80,7 @@ export function ledgerRepo(store: Store) {
     },
 
     async liveLots(tx: SqlExecutor, ws: string, members: string[]): Promise<Map<string, LotRow[]>> {
-      const rows = await byKeys(tx, ws, members, (list) =>
+      const rows = await byKeys(store, tx, ws, members, (list) =>
         `SELECT ${LOT_FIELDS} FROM points_lots WHERE workspace_id = $1 AND member_id IN (${list}) AND remaining > 0`);
       const out = new Map<string, LotRow[]>();
       for (const r of rows) {
@@ -77,14 +92,14 @@ export function ledgerRepo(store: Store) {
     },
 
     async usedKeys(tx: SqlExecutor, ws: string, keys: string[]): Promise<Map<string, { fingerprint: string; result: OpResult }>> {
-      const rows = await byKeys(tx, ws, keys, (list) =>
+      const rows = await byKeys(store, tx, ws, keys, (list) =>
         `SELECT idempotency_key, fingerprint, result FROM points_ops WHERE workspace_id = $1 AND idempotency_key IN (${list})`);
       return new Map(rows.map((r) => [r.idempotency_key, { fingerprint: r.fingerprint, result: typeof r.result === 'string' ? JSON.parse(r.result) : r.result }]));
     },
 
     /** The entries written under these keys, in write order (to answer replays). */
     async entriesByKeys(tx: SqlExecutor, ws: string, keys: string[]): Promise<Map<string, EntryRow[]>> {
-      const rows = await byKeys(tx, ws, keys, (list) =>
+      const rows = await byKeys(store, tx, ws, keys, (list) =>
         `SELECT id, member_id, version, line, idempotency_key, kind, points, lot_id, deductions, order_id, reason, operator, created_at
          FROM points_entries WHERE workspace_id = $1 AND idempotency_key IN (${list})`);
       const out = new Map<string, EntryRow[]>();
@@ -101,7 +116,7 @@ export function ledgerRepo(store: Store) {
     },
 
     async orderFacts(tx: SqlExecutor, ws: string, orderIds: string[]): Promise<Map<string, OrderFacts>> {
-      const rows = await byKeys(tx, ws, orderIds, (list) =>
+      const rows = await byKeys(store, tx, ws, orderIds, (list) =>
         `SELECT order_id, member_id, earned, used, refunded_amount, clawed_back, given_back FROM points_orders WHERE workspace_id = $1 AND order_id IN (${list})`);
       return new Map(rows.map((r) => [r.order_id, {
         orderId: r.order_id, member: r.member_id, earned: Number(r.earned), used: Number(r.used), refundedAmount: Number(r.refunded_amount),
@@ -114,7 +129,7 @@ export function ledgerRepo(store: Store) {
       const out = new Map<string, number[]>();
       if (members.length === 0 || events.length === 0) return out;
       const reasons = events.map((e) => `event:${e}`);
-      const rows = await byKeys(tx, ws, members, (list) =>
+      const rows = await byKeys(store, tx, ws, members, (list) =>
         `SELECT member_id, reason, created_at FROM points_entries
          WHERE workspace_id = $1 AND kind = 'earn' AND reason IN (${params(2, reasons.length)}) AND member_id IN (${list})`, reasons);
       for (const r of rows) {
@@ -128,7 +143,7 @@ export function ledgerRepo(store: Store) {
 
     /** Rewards (locked on PostgreSQL, after the accounts: the same order in every batch). */
     async rewards(tx: SqlExecutor, ws: string, ids: string[]): Promise<Map<string, RewardRow>> {
-      const rows = await byKeys(tx, ws, [...new Set(ids)].sort(), (list) =>
+      const rows = await byKeys(store, tx, ws, [...new Set(ids)].sort(), (list) =>
         `SELECT id, name, points_cost, stock, redeemed, per_member_limit, tiers, starts_at, ends_at, active FROM loyalty_rewards
          WHERE workspace_id = $1 AND id IN (${list}) ORDER BY id${lock}`);
       return new Map(rows.map((r) => [r.id, toReward(r)]));
@@ -138,7 +153,7 @@ export function ledgerRepo(store: Store) {
       const out = new Map<string, number>();
       if (rewardIds.length === 0) return out;
       const ids = [...new Set(rewardIds)];
-      const rows = await byKeys(tx, ws, members, (list) =>
+      const rows = await byKeys(store, tx, ws, members, (list) =>
         `SELECT reward_id, member_id, SUM(quantity) AS n FROM loyalty_reward_redemptions
          WHERE workspace_id = $1 AND reward_id IN (${params(2, ids.length)}) AND member_id IN (${list}) GROUP BY reward_id, member_id`, ids);
       for (const r of rows) out.set(`${r.reward_id}\0${r.member_id}`, Number(r.n));
@@ -146,7 +161,7 @@ export function ledgerRepo(store: Store) {
     },
 
     async tiersOf(tx: SqlExecutor, ws: string, members: string[]): Promise<Map<string, string>> {
-      const rows = await byKeys(tx, ws, members, (list) => `SELECT member_id, tier FROM loyalty_member_tiers WHERE workspace_id = $1 AND member_id IN (${list})`);
+      const rows = await byKeys(store, tx, ws, members, (list) => `SELECT member_id, tier FROM loyalty_member_tiers WHERE workspace_id = $1 AND member_id IN (${list})`);
       return new Map(rows.map((r) => [r.member_id, r.tier]));
     },
 
@@ -198,8 +213,8 @@ export function ledgerRepo(store: Store) {
         const updated = await tx.execCount(
           `UPDATE points_lots SET remaining = u.remaining, status = u.status, updated_at = now()
            FROM ${store.jsonRows(2, [col('id', 'text'), col('remaining', 'bigint'), col('was', 'bigint'), col('status', 'text')], 'u')}
-           WHERE points_lots.workspace_id = $1 AND points_lots.id IN (${params(3, chunk.length)}) AND points_lots.id = u.id AND points_lots.remaining = u.was`,
-          [ws, JSON.stringify(chunk.map((c) => ({ id: c.lot.id, remaining: c.lot.remaining, was: c.loadedRemaining, status: c.lot.status }))), ...chunk.map((c) => c.lot.id)],
+           WHERE points_lots.workspace_id = $1 ${keyed('points_lots.id', chunk.length)} AND points_lots.id = u.id AND points_lots.remaining = u.was`,
+          [ws, JSON.stringify(chunk.map((c) => ({ id: c.lot.id, remaining: c.lot.remaining, was: c.loadedRemaining, status: c.lot.status }))), ...keyParams(chunk.map((c) => c.lot.id))],
         );
         if (updated < chunk.length) throw concurrentChange('a points lot');
       }
@@ -213,11 +228,11 @@ export function ledgerRepo(store: Store) {
              col('member_id', 'text'), col('balance', 'bigint'), col('pending', 'bigint'), col('debt', 'bigint'), col('earned_total', 'bigint'),
              col('version', 'bigint'), col('was', 'bigint'),
            ], 'a')}
-           WHERE points_accounts.workspace_id = $1 AND points_accounts.member_id IN (${params(3, chunk.length)})
+           WHERE points_accounts.workspace_id = $1 ${keyed('points_accounts.member_id', chunk.length)}
              AND points_accounts.member_id = a.member_id AND points_accounts.version = a.was`,
           [ws, JSON.stringify(chunk.map(({ row: r, loadedVersion }) => ({
             member_id: r.member, balance: r.balance, pending: r.pending, debt: r.debt, earned_total: r.earnedTotal, version: r.version, was: loadedVersion ?? 0,
-          }))), ...chunk.map((c) => c.row.member)],
+          }))), ...keyParams(chunk.map((c) => c.row.member))],
         );
         if (updated < chunk.length) throw concurrentChange('a points account');
       }

@@ -147,6 +147,26 @@ forEachStore('loyalty ledger', (ctx) => {
     expect(api.body.detail).toMatchObject({ points: 0, reason: 'no_rule' });
   });
 
+  it('applies a batch of operations each on its own, with per-item statuses, and replays it', async () => {
+    const [a, b] = [await t.member(), await t.member()];
+    const body = {
+      operations: [
+        { type: 'adjust', member: a, delta: 100, reason: 'seed', operator: 'pos', idempotency_key: `bt1-${a}` },
+        { type: 'earn', member: b, points: 30, idempotency_key: `bt2-${a}` },
+        { type: 'redeem', member: b, points: 500, idempotency_key: `bt3-${a}` },
+        { type: 'redeem', member: 'user_id:nobody-here', points: 5, idempotency_key: `bt4-${a}` },
+        { type: 'transfer', from: a, to: b, points: 40, idempotency_key: `bt5-${a}` },
+      ],
+    };
+    const r = await t.api('POST', '/api/loyalty/batch', body);
+    expect(r.status).toBe(200);
+    expect(r.body.results.map((x: any) => x.status)).toEqual([201, 201, 409, 404, 201]);
+    expect(r.body.results[2].error.code).toBe('points.insufficient');
+    const again = await t.api('POST', '/api/loyalty/batch', body);
+    expect(again.body.results.map((x: any) => x.status)).toEqual([200, 200, 409, 404, 200]);
+    expect((await t.api('GET', `/api/loyalty/members/${a}/points`)).body.balance).toBe(60);
+  });
+
   it('answers 404 for unknown members and 400 for malformed operations', async () => {
     expect((await t.api('POST', '/api/loyalty/earn', { member: 'user_id:nobody', points: 5, idempotency_key: 'k' })).status).toBe(404);
     expect((await t.api('POST', '/api/loyalty/redeem', { member: await t.member(), points: 0, idempotency_key: 'k0' })).status).toBe(400);

@@ -149,14 +149,14 @@ export class OrderEarning {
 
   private async page(ws: string, sql: (list: string | null) => string, members: string[] | null, after: { at: string; id: string }): Promise<Row[]> {
     if (!members) return this.store.query(sql(null), [ws, after.at, after.id]);
-    return byKeys(this.store, ws, members, (list) => sql(list), [after.at, after.id]);
+    return byKeys(this.store, this.store, ws, members, (list) => sql(list), [after.at, after.id]);
   }
 
   /** Operations for a page of orders: redeem the points used (before earning), then earn per the rules. */
   private async orderOps(ws: string, config: LoyaltyConfig, program: Program, orders: Row[]): Promise<StoreOp[]> {
     const ids = orders.map((o) => o.id);
     const [items, tiers] = await Promise.all([
-      byKeys(this.store, ws, ids, (list) => `SELECT order_id, line_no, product_id, category, amount FROM order_items WHERE workspace_id = $1 AND order_id IN (${list})`),
+      byKeys(this.store, this.store, ws, ids, (list) => `SELECT order_id, line_no, product_id, category, amount FROM order_items WHERE workspace_id = $1 AND order_id IN (${list})`),
       this.tiers.codesOf(this.store, ws, program, [...new Set(orders.map((o) => o.member_id as string))]),
     ]);
     const lines = new Map<string, Row[]>();

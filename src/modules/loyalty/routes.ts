@@ -5,11 +5,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { SiyuError } from '../../core/errors.ts';
 import type { Services } from '../../server/services.ts';
 import { workspaceOf } from '../../server/auth.ts';
+import { STATUS } from '../../server/error-mapping.ts';
 import { ProgramBody } from './config.ts';
 import type { AppliedOp } from './ops.ts';
 import { RewardCreate, RewardPatch } from './rewards.ts';
 import {
-  AdjustBody, AtBody, ConfigBody, EarnBody, ExpireBody, IdParam, PointsQuery, RedeemBody, RedemptionsQuery, RefParam, RewardListQuery,
+  AdjustBody, AtBody, BatchBody, ConfigBody, EarnBody, ExpireBody, IdParam, PointsQuery, RedeemBody, RedemptionsQuery, RefParam, RewardListQuery,
   RewardRedeemBody, TierAssignBody, TierRemoveQuery, TransferBody,
 } from './schema.ts';
 
@@ -81,6 +82,14 @@ export function loyaltyRoutes(s: Services): FastifyPluginAsync {
       sendOp(reply, await L.adjust(workspaceOf(req), { ...req.body, idempotency_key: keyOf(req, req.body) })));
     app.post('/api/loyalty/transfer', { schema: { tags, summary: 'Move points between members (when the program allows transfers)', body: TransferBody } }, async (req, reply) =>
       sendOp(reply, await L.transfer(workspaceOf(req), { ...req.body, idempotency_key: keyOf(req, req.body) })));
+    app.post('/api/loyalty/batch', { schema: { tags, summary: 'Up to 1000 earn/redeem/adjust/transfer operations, each applied or refused on its own (per-item status)', body: BatchBody } }, async (req) => {
+      const { results } = await L.batch(workspaceOf(req), req.body);
+      return {
+        results: results.map((r) => (r.ok
+          ? { status: r.result.replayed ? 200 : 201, result: r.result }
+          : { status: STATUS[r.error.type], error: { type: r.error.type, code: r.error.code, message: r.error.message, field: r.error.field } })),
+      };
+    });
     app.post('/api/loyalty/expire', { schema: { tags, summary: 'Expire due lots now (every member, or one)', body: ExpireBody } }, async (req) =>
       L.expire(workspaceOf(req), req.body));
     app.post('/api/loyalty/release', { schema: { tags, summary: 'Make pending points whose lock has passed available', body: AtBody } }, async (req) =>

@@ -62,3 +62,19 @@ export const RewardRedeemBody = z.object({ member: Ref, idempotency_key: Key.opt
 export const RewardListQuery = z.object({ available: z.enum(['true', 'false']).optional() }).strict();
 export const RedemptionsQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
 export const ConfigBody = z.record(z.string(), z.unknown());
+
+/** Up to 1000 ledger operations in one request (POS, backfills): each applies or fails on its own. */
+export const BatchBody = z
+  .object({
+    operations: z
+      .array(z.discriminatedUnion('type', [
+        EarnBody.extend({ type: z.literal('earn'), idempotency_key: Key }),
+        RedeemBody.extend({ type: z.literal('redeem'), idempotency_key: Key }),
+        AdjustBody.extend({ type: z.literal('adjust'), idempotency_key: Key }),
+        TransferBody.extend({ type: z.literal('transfer'), idempotency_key: Key }),
+      ]))
+      .min(1)
+      .max(1000),
+  })
+  .strict();
+export type BatchBody = z.output<typeof BatchBody>;

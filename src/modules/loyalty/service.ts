@@ -12,6 +12,7 @@ import { LedgerService } from './ledger-service.ts';
 import type { AppliedOp, StoreOp } from './ops.ts';
 import { OrderEarning } from './order-earning.ts';
 import { RefBatcher } from './ref-batcher.ts';
+import type { BatchBody } from './schema.ts';
 import { RewardsService } from './rewards.ts';
 import { LoyaltyScheduler } from './scheduler.ts';
 import { TierService, requireProgram } from './tiers.ts';
@@ -237,6 +238,27 @@ export class LoyaltyService {
     return this.ledger.applyRefs(ws, {
       kind: 'reward', key: checkKey(input.idempotency_key), member: '', rewardId, quantity: input.quantity, at: input.at ?? new Date().toISOString(),
     }, { member: await this.checkRef(ws, input.member) });
+  }
+
+  /**
+   * Many operations at once: each is applied (or refused) on its own, all joining the same group commits.
+   * Results are in input order: the operation's result, or the error it was refused with.
+   */
+  async batch(ws: string, body: BatchBody): Promise<{ results: ({ ok: true; result: AppliedOp } | { ok: false; error: SiyuError })[] }> {
+    const settled = await Promise.allSettled(body.operations.map((o) => {
+      const { type, ...input } = o;
+      if (type === 'earn') return this.earn(ws, input as EarnInput);
+      if (type === 'redeem') return this.redeem(ws, input as RedeemInput);
+      if (type === 'adjust') return this.adjust(ws, input as AdjustInput);
+      return this.transfer(ws, input as TransferInput);
+    }));
+    return {
+      results: settled.map((r) => {
+        if (r.status === 'fulfilled') return { ok: true as const, result: r.value };
+        if (r.reason instanceof SiyuError) return { ok: false as const, error: r.reason };
+        throw r.reason;
+      }),
+    };
   }
 
   /** Expires due lots: of every member (set-based job) or of one member (a ledger operation). */

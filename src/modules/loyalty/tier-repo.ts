@@ -54,13 +54,13 @@ export function tierRepo(store: Store) {
   const lock = store.capabilities.skipLocked ? ' FOR UPDATE' : '';
   return {
     async qualifying(db: SqlExecutor, ws: string, metric: Program['basis']['metric'], members: string[], from: string, to: string): Promise<Map<string, number>> {
-      const rows = await byKeys(db, ws, members, (list) => qualifyingSql(metric, list), [from, to]);
+      const rows = await byKeys(store, db, ws, members, (list) => qualifyingSql(metric, list), [from, to]);
       return new Map(rows.map((r) => [r.member_id, Number(r.v)]));
     },
 
     /** Tier rows of these members (locked on PostgreSQL, in member order). */
     async rows(db: SqlExecutor, ws: string, members: string[], forUpdate = false): Promise<Map<string, TierRow>> {
-      const rows = await byKeys(db, ws, [...members].sort(), (list) =>
+      const rows = await byKeys(store, db, ws, [...members].sort(), (list) =>
         `SELECT member_id, tier, since, manual_tier, manual_reason, manual_operator, manual_assigned_at, manual_expires_at, last_review_at
          FROM loyalty_member_tiers WHERE workspace_id = $1 AND member_id IN (${list}) ORDER BY member_id${forUpdate ? lock : ''}`);
       return new Map(rows.map((r) => [r.member_id, toTierRow(r)]));
@@ -68,7 +68,7 @@ export function tierRepo(store: Store) {
 
     /** Join time of each surviving member (anniversary reviews; the start of a member's first tier). */
     async memberSince(db: SqlExecutor, ws: string, members: string[]): Promise<Map<string, string>> {
-      const rows = await byKeys(db, ws, members, (list) => `SELECT id, created_at FROM members WHERE workspace_id = $1 AND id IN (${list})`);
+      const rows = await byKeys(store, db, ws, members, (list) => `SELECT id, created_at FROM members WHERE workspace_id = $1 AND id IN (${list})`);
       return new Map(rows.map((r) => [r.id, r.created_at]));
     },
 
