@@ -201,7 +201,7 @@ async function retailSweep(label: string, target: { db?: string; databaseUrl?: s
       what: 'earn rules over the online-retail import (earn-orders sweep, in-process API)',
       store: label, result: `${fmt(ops / secs)} orders+refunds/s`, p50: '', p99: '',
       notes: `${fmt(s.orders)} orders, ${fmt(s.refunds)} refunds imported; sweep ${fmt(secs, 1)} s: ${fmt(r.body.earned)} earned ${fmt(r.body.points)} points, ` +
-        `${fmt(r.body.refunds)} refunds reversed, ${fmt(r.body.failed)} refused; ` +
+        `${fmt(r.body.refunds)} refunds reversed (the file's cancellations name no original invoice, so none is pro-rated), ${fmt(r.body.failed)} refused; ` +
         (drift.mismatched === 0 ? `zero drift (${fmt(drift.accounts)} accounts, balance ${fmt(drift.balance)} = entries = lots)` : `DRIFT ${drift.mismatched}`),
     };
   } finally {

@@ -76,7 +76,7 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   });
   // Closed after ingest (closers run in reverse): ingest's last commits still reach realtime segments.
   closers.unshift(() => segments.close());
-  const loyalty = new LoyaltyService({ store, refs: memberRefs, changes, timezoneOf: async (ws) => (await workspaces.get(ws)).timezone });
+  const loyalty = new LoyaltyService({ store, refs: memberRefs, changes, identity, timezoneOf: async (ws) => (await workspaces.get(ws)).timezone });
   closers.unshift(() => loyalty.close());
   members.extendProfile('loyalty', (ws, id, now) => loyalty.profile(ws, id, now));
   const coupons = new CouponsService({ store, identity, refs: memberRefs, changes, segmentIdOf: async (ws, ref) => (await segments.get(ws, ref)).id });

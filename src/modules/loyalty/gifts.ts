@@ -71,7 +71,8 @@ export class Gifts {
       const key = `${d.key}:${m.id}`;
       const points = tierGift && 'points' in tierGift ? tierGift.points : tierGift ? undefined : b.gift?.points;
       const template = tierGift && 'couponTemplateId' in tierGift ? tierGift.couponTemplateId : tierGift ? undefined : b.gift?.couponTemplateId;
-      if (points) ops.push({ kind: 'earn', key, member: m.id, points, reason: 'birthday', at: now });
+      // A gift is not subject to the pending period (nothing can be returned).
+      if (points) ops.push({ kind: 'earn', key, member: m.id, points, reason: 'birthday', at: now, availableAt: null });
       if (template) coupons.push({ member: m.id, templateId: template, key: `${key}:coupon` });
     }
     const outcomes = await this.ledger.applyMany(ws, ops);

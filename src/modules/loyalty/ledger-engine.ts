@@ -241,8 +241,8 @@ export class LedgerEngine {
     const earning = eventPoints(rules, op.event, counts, op.at, op.ctx ?? { isMemberDay: false, tierMultiplier: 1 });
     this.touch(op.member);
     if (earning.points > 0) {
-      const dates = this.dates(op.at);
-      this.credit(op.member, 'earn', earning.points, { availableAt: dates.availableAt, expiresAt: dates.expiresAt, reason: `event:${op.event}`, source: 'event' });
+      // No return window for an action: event points are spendable at once (expiry counts from now).
+      this.credit(op.member, 'earn', earning.points, { availableAt: null, expiresAt: this.dates(op.at, false).expiresAt, reason: `event:${op.event}`, source: 'event' });
       awards.push(ms(op.at));
       this.state.eventAwards.set(`${op.member}\0${op.event}`, awards);
     }

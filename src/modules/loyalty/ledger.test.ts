@@ -167,6 +167,28 @@ forEachStore('loyalty ledger', (ctx) => {
     expect((await t.api('GET', `/api/loyalty/members/${a}/points`)).body.balance).toBe(60);
   });
 
+  it('moves points, lots and debt to the survivor when two members merge', async () => {
+    const phone = '139' + String(Math.floor(Math.random() * 1e8)).padStart(8, '0');
+    const a = await t.member();
+    const b = await t.member({ phone });
+    const [ida, idb] = [await t.idOf(a), await t.idOf(b)];
+    await t.api('POST', '/api/loyalty/adjust', { member: a, delta: 100, reason: 'seed', operator: 't', idempotency_key: `mg1-${ida}` });
+    await t.api('POST', '/api/loyalty/adjust', { member: b, delta: 40, reason: 'seed', operator: 't', idempotency_key: `mg2-${idb}` });
+    await t.api('POST', '/api/loyalty/earn', { member: b, points: 7, idempotency_key: `mg3-${idb}` }); // pending
+    // One upsert naming both identifiers merges the two profiles (the older one survives).
+    expect((await t.api('POST', '/api/members', { user_id: a.slice('user_id:'.length), phone })).status).toBeLessThan(300);
+    const survivor = await t.idOf(`phone:${phone}`);
+    expect(survivor).toBe(await t.idOf(a));
+    const merged = survivor === ida ? idb : ida;
+    const v = (await t.api('GET', `/api/loyalty/members/${survivor}/points`)).body;
+    expect(v).toMatchObject({ balance: 147, pending: 7 });
+    expect(v.lots.length).toBe(3);
+    expect(v.entries.data[0]).toMatchObject({ kind: 'merge_in', points: survivor === ida ? 47 : 100 });
+    const gone = await ctx.store.query(`SELECT balance FROM points_accounts WHERE workspace_id = $1 AND member_id = $2`, [t.workspaceId, merged]);
+    expect(Number(gone[0].balance)).toBe(0);
+    await t.noDrift();
+  });
+
   it('answers 404 for unknown members and 400 for malformed operations', async () => {
     expect((await t.api('POST', '/api/loyalty/earn', { member: 'user_id:nobody', points: 5, idempotency_key: 'k' })).status).toBe(404);
     expect((await t.api('POST', '/api/loyalty/redeem', { member: await t.member(), points: 0, idempotency_key: 'k0' })).status).toBe(400);

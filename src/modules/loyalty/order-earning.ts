@@ -203,6 +203,8 @@ export class OrderEarning {
         out.earned++;
         out.points += op.points;
         touched.add(op.member);
+      } else if (op.kind === 'mark') {
+        touched.add(op.member); // an order that earns no points still counts for spend and order-count tiers
       } else if (op.kind === 'redeem') out.redeemed++;
       else if (op.kind === 'refund') {
         out.refunds++;

@@ -3,12 +3,13 @@
 import type { ChangeFeed } from '../../core/change-feed.ts';
 import { SiyuError, invalid } from '../../core/errors.ts';
 import { isMemberDay, parseEarnRules, parseLotPolicy, parseProgram, parseRefundPolicy, parseWith, tierByCode } from '../../core/loyalty/index.ts';
-import type { Store } from '../../store/port.ts';
+import type { SqlExecutor, Store } from '../../store/port.ts';
 import { type MemberRefs, parseMemberRef } from '../members/member-refs.ts';
 import { type LoyaltyConfig, type ProgramBody, TransferPolicySchema, parseBirthday, parseMemberDay, parseStoredConfig, withZone } from './config.ts';
 import { configRepo } from './config-repo.ts';
 import { type CouponIssuer, Gifts } from './gifts.ts';
 import { LedgerService } from './ledger-service.ts';
+import { mergeLoyalty } from './merge.ts';
 import type { AppliedOp, StoreOp } from './ops.ts';
 import { OrderEarning } from './order-earning.ts';
 import { RefBatcher } from './ref-batcher.ts';
@@ -22,6 +23,8 @@ export interface LoyaltyDeps {
   refs: MemberRefs;
   timezoneOf(ws: string): Promise<string>;
   changes?: ChangeFeed;
+  /** Identity merges move the merged member's points, lots and tier to the survivor. */
+  identity?: { onMerge(name: string, hook: (tx: SqlExecutor, ws: string, fromId: string, intoId: string) => Promise<number>): void };
   /** The coupons service when it can issue to a member; null otherwise (gifts then give points only). */
   coupons?: () => CouponIssuer | null;
   /** Group commit of the ledger (defaults: 2 ms, 2000 operations; 1 commit in flight on DuckDB, 4 on PostgreSQL). */
@@ -66,6 +69,7 @@ export class LoyaltyService {
     this.orders = new OrderEarning(deps.store, this.ledger, this.tiers, config);
     this.gifts = new Gifts(deps.store, this.ledger, this.tiers, config, () => this.couponSource());
     if (deps.changes) this.orders.follow(deps.changes);
+    deps.identity?.onMerge('loyalty', (tx, ws, fromId, intoId) => mergeLoyalty(deps.store, tx, ws, fromId, intoId));
     this.scheduler = new LoyaltyScheduler({
       workspaces: () => configRepo.workspaces(deps.store),
       timezoneOf: async (ws) => (await this.config(ws)).timezone,

@@ -38,6 +38,20 @@ forEachStore('loyalty tiers and rewards', (ctx) => {
     expect(profile.loyalty).toMatchObject({ tier: { code: 'silver' }, points_balance: 0 });
   });
 
+  it('refuses an invalid program with the field at fault, and 404 before a workspace has one', async () => {
+    const bad = await t.api('PUT', '/api/loyalty/program', { program: { ...TEST_PROGRAM, tiers: [{ ...TEST_PROGRAM.tiers[0], threshold: 5 }] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ code: 'loyalty.invalid_config', field: 'tiers.0.threshold' });
+    const badLots = await t.api('PUT', '/api/loyalty/program', { program: TEST_PROGRAM, lots: { expiry: { type: 'weeks', n: 2 } } });
+    expect(badLots.body.code).toBe('loyalty.invalid_config');
+    const other = await loyaltyApp(ctx.store);
+    try {
+      expect((await other.api('GET', '/api/loyalty/program')).body.code).toBe('loyalty.program_not_found');
+    } finally {
+      await other.app.close();
+    }
+  });
+
   it('assigns a tier manually with reason, operator and expiry, and falls back when it ends', async () => {
     const m = await t.member();
     const bad = await t.api('POST', `/api/loyalty/members/${m}/tier`, { tier: 'platinum', reason: 'vip', operator: 'ops' });
@@ -68,6 +82,29 @@ forEachStore('loyalty tiers and rewards', (ctx) => {
     expect((await L.tiers.tierOf(t.workspaceId, id)).tier).toBe('regular');
     expect((await L.tiers.history(t.workspaceId, id))[0]).toMatchObject({ from_tier: 'silver', to_tier: 'regular', change: 'downgrade', reason: 'review' });
     await t.program();
+  });
+
+  it('selects members by points balance, tier and expiring points in segment rules', async () => {
+    const [a, b] = [await t.member(), await t.member()];
+    const [ida, idb] = [await t.idOf(a), await t.idOf(b)];
+    const soon = new Date(Date.now() + 10 * 86_400_000).toISOString();
+    await t.api('POST', '/api/loyalty/adjust', { member: a, delta: 1500, reason: 'seed', operator: 't', idempotency_key: `sg1-${ida}`, expires_at: soon });
+    await t.api('POST', `/api/loyalty/members/${b}/tier`, { tier: 'black', reason: 'seg test', operator: 't' });
+    const ids = async (rule: unknown) => {
+      const r = await t.api('POST', '/api/segments/preview', { rule, sample: 100 });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return r.body;
+    };
+    const rich = await ids({ and: [{ points_balance: { op: '>=', value: 1500 } }, { points_expiring: { within_days: 30, op: '>=', value: 1000 } }] });
+    expect(rich.count).toBe(1);
+    const poor = await ids({ and: [{ points_balance: { op: '<', value: 10 } }, { tier: 'black' }] });
+    expect(poor.count).toBe(1);
+    // Members never evaluated hold the lowest tier; `a` was never evaluated here.
+    const regulars = await ids({ and: [{ tier: ['regular'] }, { points_expiring: { within_days: 30, op: '>=', value: 1500 } }] });
+    expect(regulars.count).toBe(1);
+    expect(JSON.stringify(rich)).toContain(ida);
+    expect(JSON.stringify(poor)).toContain(idb);
+    expect((await t.api('POST', '/api/segments/preview', { rule: { points_expiring: { within_days: 0, op: '>', value: 1 } } })).body.code).toBe('segment.rule_invalid');
   });
 
   it('redeems rewards within stock, per-member limit, tier targeting and window', async () => {

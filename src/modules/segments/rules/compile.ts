@@ -9,6 +9,7 @@ import type { Clock } from './compare.ts';
 import { attributePredicate, clvPredicate, identityPredicate, scorePredicate, segmentPredicate, tagPredicate, traitPredicate } from './nodes/profile.ts';
 import { eventPredicate, sequencePredicate } from './nodes/events.ts';
 import { ordersPredicate } from './nodes/orders.ts';
+import { pointsBalancePredicate, pointsExpiringPredicate, tierPredicate } from './nodes/loyalty.ts';
 import type { Rule } from './schema.ts';
 import { isMemberSet, SqlBuilder, type Condition, type Predicate, type RuleDialect } from './sql-builder.ts';
 import type { SqlParam } from '../../../store/port.ts';
@@ -120,12 +121,15 @@ function condition(scope: Scope, rule: Rule): Condition {
   if ('lifecycle_stage' in r) return scorePredicate(b, 'member_lifecycle', r.lifecycle_stage);
   if ('value_tier' in r) return scorePredicate(b, 'member_value_tier', r.value_tier);
   if ('clv' in r) return clvPredicate(b, r.clv, clock);
+  if ('points_balance' in r) return pointsBalancePredicate(b, r.points_balance);
+  if ('tier' in r) return tierPredicate(b, r.tier);
+  if ('points_expiring' in r) return pointsExpiringPredicate(b, r.points_expiring, clock);
   throw new Error(`unknown rule node: ${Object.keys(r).join(', ')}`);
 }
 
 const wrap = (p: Predicate): Predicate => ({ ...p, sql: p.sql.startsWith('(') ? p.sql : `(${p.sql})` });
 
-const CHEAP_KINDS = ['attribute', 'trait', 'has_tag', 'lacks_tag', 'has_identity', 'in_segment', 'not_in_segment', 'rfm_segment', 'lifecycle_stage', 'value_tier', 'clv'];
+const CHEAP_KINDS = ['attribute', 'trait', 'has_tag', 'lacks_tag', 'has_identity', 'in_segment', 'not_in_segment', 'rfm_segment', 'lifecycle_stage', 'value_tier', 'clv', 'points_balance', 'tier'];
 /** A condition on the member row or a table with at most one row per member (or a few, as tags): cheap to test. */
 function isCheap(rule: Rule): boolean {
   if ('and' in rule) return rule.and.every(isCheap);

@@ -58,6 +58,11 @@ export function ruleDeps(rule: Rule): RuleDeps {
       segments.add(n.not_in_segment);
     } else if ('has_identity' in n) {
       d.identities = true;
+    } else if ('tier' in n) {
+      d.attributes = true; // tier changes are published as attribute changes
+    } else if ('points_balance' in n || 'points_expiring' in n) {
+      // Ledger commits are not published (thousands a second): these follow on the scheduled recompute.
+      d.timeRelative = true;
     } else if ('rfm_segment' in n || 'lifecycle_stage' in n || 'value_tier' in n || 'clv' in n) {
       d.scores = true;
       if ('clv' in n && isRelative(n.clv.op)) d.timeRelative = true;

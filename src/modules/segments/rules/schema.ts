@@ -130,6 +130,17 @@ export const ClvRuleSchema = z
   .object({ clv: z.object({ field: z.enum(CLV_FIELDS), op: z.enum(COMPARE_OPS), value: comparison.value }).strict() })
   .strict();
 
+// Loyalty (the loyalty module's tables): points balance, tier, points expiring within N days.
+const PointsValue = z.number().int().min(0).max(1e12);
+export const PointsBalanceRuleSchema = z.object({ points_balance: z.object({ op: z.enum(COUNT_OPS), value: PointsValue }).strict() }).strict();
+const TierCode = z.string().min(1).max(64);
+export const TierRuleSchema = z
+  .object({ tier: z.union([TierCode, z.array(TierCode).min(1).max(20)], { error: 'expected a tier code or a non-empty list of them' }) })
+  .strict();
+export const PointsExpiringRuleSchema = z
+  .object({ points_expiring: z.object({ within_days: Days, op: z.enum(COUNT_OPS), value: PointsValue }).strict() })
+  .strict();
+
 export type AttributeRule = z.infer<typeof AttributeRuleSchema>;
 export type TraitRule = z.infer<typeof TraitRuleSchema>;
 export type HasTagRule = z.infer<typeof HasTagRuleSchema>;
@@ -144,6 +155,9 @@ export type RfmSegmentRule = z.infer<typeof RfmSegmentRuleSchema>;
 export type LifecycleStageRule = z.infer<typeof LifecycleStageRuleSchema>;
 export type ValueTierRule = z.infer<typeof ValueTierRuleSchema>;
 export type ClvRule = z.infer<typeof ClvRuleSchema>;
+export type PointsBalanceRule = z.infer<typeof PointsBalanceRuleSchema>;
+export type TierRule = z.infer<typeof TierRuleSchema>;
+export type PointsExpiringRule = z.infer<typeof PointsExpiringRuleSchema>;
 export type Window = { within_days?: number; between?: [string, string] };
 
 /** A segment rule: the JSON stored in segments.rule. */
@@ -164,7 +178,10 @@ export type Rule =
   | RfmSegmentRule
   | LifecycleStageRule
   | ValueTierRule
-  | ClvRule;
+  | ClvRule
+  | PointsBalanceRule
+  | TierRule
+  | PointsExpiringRule;
 
 /** Leaf node schemas by their discriminating key. */
 export const LEAF_SCHEMAS = {
@@ -182,6 +199,9 @@ export const LEAF_SCHEMAS = {
   lifecycle_stage: LifecycleStageRuleSchema,
   value_tier: ValueTierRuleSchema,
   clv: ClvRuleSchema,
+  points_balance: PointsBalanceRuleSchema,
+  tier: TierRuleSchema,
+  points_expiring: PointsExpiringRuleSchema,
 } as const;
 export type LeafKind = keyof typeof LEAF_SCHEMAS;
 
