@@ -83,6 +83,7 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   // Closed last: redemptions of orders from ingest's final commits still run.
   closers.unshift(() => coupons.close());
   members.extendProfile('coupons', (ws, id) => coupons.profileSection(ws, id));
+  loyalty.linkCoupons(() => coupons); // birthday and member-day coupons
   const campaigns = new CampaignsService({ store, refs: memberRefs, changes, points: () => loyalty, coupons: () => coupons });
   // Closed first: its pending rewards still reach the loyalty ledger and coupons (the sweep catches up the rest).
   closers.push(() => campaigns.close());

@@ -90,6 +90,23 @@ forEachStore('loyalty orders and gifts', (ctx) => {
     expect((await points(c)).balance).toBe(0);
   });
 
+  it('issues the member-day coupon to the configured tiers on a member day only, once per member and day', async () => {
+    const tpl = (await t.api('POST', '/api/coupons/templates', { name: `会员日-${randomUUID().slice(0, 6)}`, config: { benefit: { type: 'fixed', amount: 5 }, validity: { type: 'after_claim', days: 7 } } })).body;
+    expect(tpl.id).toBeTruthy();
+    const vip = await t.member();
+    await t.api('POST', `/api/loyalty/members/${vip}/tier`, { tier: 'black', reason: 'member day test', operator: 'ops' });
+    const set = await t.api('PUT', '/api/loyalty/member-day', { schedule: { rules: [{ type: 'weekly', weekdays: [7] }] }, coupon: { templateId: tpl.id, tiers: ['black'] } });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    expect((await t.api('POST', '/api/loyalty/member-day/run', { at: '2024-05-06T04:00:00Z' })).body).toMatchObject({ member_day: false, coupons_given: 0 });
+    const run = (await t.api('POST', '/api/loyalty/member-day/run', { at: '2024-05-05T04:00:00Z' })).body;
+    expect(run).toMatchObject({ member_day: true, coupons_given: 1, failed: 0 });
+    expect((await t.api('POST', '/api/loyalty/member-day/run', { at: '2024-05-05T09:00:00Z' })).body).toMatchObject({ coupons_given: 0, already: 1 });
+    const held = (await t.api('GET', `/api/members/${vip}/coupons?template=${tpl.id}`)).body.data;
+    expect(held).toMatchObject([{ source: 'member_day' }]);
+    // The schedule without a coupon keeps the multiplier for the other tests.
+    await t.api('PUT', '/api/loyalty/member-day', { schedule: { rules: [{ type: 'weekly', weekdays: [7] }] } });
+  });
+
   it('catches up orders and refunds the listener missed with the earn-orders sweep', async () => {
     await t.services.loyalty.orders.close(); // as if the process died between the order commit and the points
     const u = userId();

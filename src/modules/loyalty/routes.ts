@@ -32,8 +32,6 @@ export function loyaltyRoutes(s: Services): FastifyPluginAsync {
     const tags = ['loyalty'];
     const L = s.loyalty;
     L.setLogger((err, msg) => root.log.error({ err }, msg));
-    // Birthday and member-day coupons go through the coupons service when the app has one.
-    L.linkCoupons(() => (s as unknown as { coupons?: unknown }).coupons);
 
     app.get('/api/loyalty/program', { schema: { tags, summary: 'The loyalty program: tiers, basis, downgrade mode, earn rules, lot/refund/transfer policies' } }, async (req) =>
       L.program(workspaceOf(req)));
