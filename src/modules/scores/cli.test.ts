@@ -1,6 +1,6 @@
 // `siyu rfm|lifecycle|value-tiers …` end to end on both stores, in-process, over the hand-checked brand.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,8 +127,11 @@ describe.each(ENGINES)('siyu rfm / lifecycle / value-tiers [%s]', (engine) => {
 
   it.runIf(engine === 'duckdb')('exits with 2 on invalid data from the real binary', () => {
     const bin = resolve(import.meta.dirname, '../../../bin/siyu.mjs');
-    const r = spawnSync(process.execPath, [bin, 'rfm', 'compute', '--as-of', 'yesterday', ...dbArgs], { encoding: 'utf8' });
-    expect(r.status).toBe(2);
+    // A database of its own: the suite's file is held open by this process, and DuckDB allows one process per file.
+    const dir = mkdtempSync(join(tmpdir(), 'siyu-rfm-bin-'));
+    const r = spawnSync(process.execPath, [bin, 'rfm', 'compute', '--as-of', 'yesterday', '--db', join(dir, 'bin.duckdb')], { encoding: 'utf8', timeout: 120_000 });
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/rfm\.as_of_invalid/);
   });
 });

@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import type { MembershipChange } from './engine.ts';
 
 /** Polls `fn` until it returns true (at most `ms`); the membership follows the data asynchronously. */
-async function until(fn: () => Promise<boolean>, ms = 5000): Promise<boolean> {
+async function until(fn: () => Promise<boolean>, ms = 20_000): Promise<boolean> {
   const end = Date.now() + ms;
   for (;;) {
     if (await fn()) return true;

@@ -17,7 +17,9 @@ const DUCK_TYPES: Record<JsonColumn['type'], string> = {
   json: 'JSON',
 };
 
-const MAX_CONFLICT_RETRIES = 8;
+// A hot row (a coupon template's counter, a member's account) can see a dozen writers at once: each round one wins,
+// so allow enough rounds for all of them, with jittered backoff capped so a loser never waits long.
+const MAX_CONFLICT_RETRIES = 30;
 
 function isConflict(e: unknown): boolean {
   if ((e as { retryable?: boolean })?.retryable === true) return true;
@@ -123,7 +125,7 @@ export class DuckDbStore implements Store {
         });
       } catch (e) {
         if (!isConflict(e) || attempt >= MAX_CONFLICT_RETRIES) throw e;
-        await new Promise((r) => setTimeout(r, 2 + Math.random() * 10 * (attempt + 1)));
+        await new Promise((r) => setTimeout(r, 2 + Math.random() * Math.min(10 * (attempt + 1), 100)));
       }
     }
   }
