@@ -12,7 +12,7 @@ import { WorkspaceService } from '../../src/modules/workspaces/service.ts';
 import { openStore } from '../../src/store/open-store.ts';
 
 /** Bump when the generated data changes shape, so cached databases are rebuilt. */
-export const BIG_BRAND_VERSION = 2;
+export const BIG_BRAND_VERSION = 3;
 
 export interface BigBrandOptions {
   dbPath: string;
@@ -247,6 +247,8 @@ export async function generateBigBrand(opts: BigBrandOptions): Promise<BigBrandR
     await conn.run('DROP TABLE ord');
 
     // 3. Events: an identify at sign-up, then the demo's vocabulary spread over the active life, evenings heavier.
+    // Stored in time order with time-prefixed ids, as ingest appends them: DuckDB's zone maps then skip the row
+    // groups outside a time window, as they would on a real store (orders likewise go in by their dated ids).
     await step('events', `
       INSERT INTO events (workspace_id, message_id, member_id, user_id, anonymous_id, type, name, channel, properties, context, ts, received_at)
       WITH e AS (
@@ -264,7 +266,7 @@ export async function generateBigBrand(opts: BigBrandOptions): Promise<BigBrandR
         FROM r JOIN bb_event ev ON ev.ei = r.ei JOIN bb_product p ON p.pi = r.pi
       )
       SELECT '${ws}',
-        'evt_' || lpad(CAST(seq AS VARCHAR), 14, '0') || lpad(to_hex(hash(i, k) % 4294967296), 8, '0'),
+        'evt_' || CAST(ts_s AS VARCHAR) || lpad(to_hex(seq), 9, '0') || lpad(to_hex(hash(i, k) % 65536), 4, '0'),
         member_id, user_id,
         CASE WHEN channel = 'app' THEN 'dev_' || lpad(to_hex(hash(i, 86) % 4294967296), 8, '0') END,
         CASE WHEN k = 0 THEN 'identify' ELSE type END,
@@ -285,7 +287,7 @@ export async function generateBigBrand(opts: BigBrandOptions): Promise<BigBrandR
           WHEN kind = 'scene' THEN '{"scene":"qrcode"}'
           ELSE '{"staff_store_id":"store_sh_001"}' END AS JSON),
         NULL, ts(ts_s), ts(ts_s + 0.15 + rnd(seq, 91) * 2.85)
-      FROM x`);
+      FROM x ORDER BY ts_s`);
 
     // 4. Members (tier from the last 12 months' net spend), identities, tags.
     await step('members', `
