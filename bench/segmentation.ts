@@ -113,7 +113,14 @@ async function openCached(dataset: Dataset, engine: 'duckdb' | 'postgres', log: 
     const fingerprint = createHash('sha256').update(JSON.stringify(derived.map((m) => m.up(DIALECT[engine])))).digest('hex').slice(0, 16);
     if (dataset.manifest.schema?.[engine] !== fingerprint) {
       log(`  ${dataset.label} ${engine}: derived-state tables rebuilt from the current migrations`);
-      const tables = derived.flatMap((m) => m.up(DIALECT[engine])).map((sql) => /^\s*CREATE TABLE (?:IF NOT EXISTS )?(\w+)/i.exec(sql)?.[1]).filter((t): t is string => !!t);
+      const stmts = derived.flatMap((m) => m.up(DIALECT[engine]));
+      const name = (re: RegExp) => stmts.map((sql) => re.exec(sql)?.[1]).filter((t): t is string => !!t);
+      const tables = name(/^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)/i);
+      const altered = name(/^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(\w+)/i).filter((t) => !tables.includes(t));
+      if (altered.length) throw new Error(`a migration alters the generated table(s) ${altered.join(', ')}`);
+      // Indexes first: a later migration may index a core table (kept), then every table the migrations create.
+      for (const i of name(/^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)/i)) await store.exec(`DROP INDEX IF EXISTS ${i}`);
+      for (const v of name(/^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(\w+)/i)) await store.exec(`DROP VIEW IF EXISTS ${v}`);
       for (const t of tables.reverse()) await store.exec(`DROP TABLE IF EXISTS ${t}`);
       await store.exec('DELETE FROM schema_migrations WHERE version >= 2');
       await migrate(store);
@@ -218,6 +225,7 @@ const OPS: Op[] = [
     label: 'cohort table, 12 months (AnalyticsService.cohorts)',
     goalMs: { big: 1000, demo: 1000 },
     minSpeedup: 10,
+    pgBigRuns: 1,
     async run(c) {
       const t = await c.services.analytics.cohorts(c.ws, CohortQuery.parse({ unit: 'month', to: c.lastDay, as_of: c.lastDay }));
       const size = t.cohorts.reduce((s, x) => s + x.size, 0);
@@ -227,6 +235,7 @@ const OPS: Op[] = [
   {
     id: 'cohort-ref',
     label: '  reference: hand-written SQL',
+    pgBigRuns: 1,
     async run(c) {
       const rows = await c.store.query<{ members: number; month_offset: number }>(REFERENCE_SQL.cohort, refParams(c).cohort);
       return { answer: `${fmtInt(rows.filter((r) => Number(r.month_offset) === 0).reduce((s, r) => s + Number(r.members), 0))} members in 12 cohorts` };
@@ -374,9 +383,19 @@ export async function runSegmentationBench(opts: SegmentationOptions): Promise<{
       const members = kind === 'demo' ? opts.demoMembers : opts.bigMembers;
       datasets.push(await ensureDataset(kind, members, { root: opts.root, regenerate: opts.regenerate, cluster, log: opts.log }));
     }
+    // A failure on one engine (e.g. a schema the cache cannot take) leaves error cells, not an aborted run.
+    const attempt = async (d: Dataset, engine: 'duckdb' | 'postgres') => {
+      try {
+        return await runEngine(d, engine, opts);
+      } catch (e) {
+        const error = String((e as Error)?.message ?? e).split('\n')[0].slice(0, 200);
+        opts.log(`  ${d.label} ${engine}: failed: ${error}`);
+        return new Map<string, Timing>([...OPS.map((o) => o.id), 'latency'].map((id) => [id, { p50: NaN, min: NaN, runs: 0, answer: '', error }]));
+      }
+    };
     for (const d of datasets) {
-      const duck = opts.engines.has('duckdb') ? await runEngine(d, 'duckdb', opts) : new Map<string, Timing>();
-      const pg = cluster ? await runEngine(d, 'postgres', opts) : new Map<string, Timing>();
+      const duck = opts.engines.has('duckdb') ? await attempt(d, 'duckdb') : new Map<string, Timing>();
+      const pg = cluster ? await attempt(d, 'postgres') : new Map<string, Timing>();
       for (const op of OPS) {
         rows.push({
           operation: op.label, size: d.label, duck: duck.get(op.id) ?? null, pg: pg.get(op.id) ?? null,
