@@ -107,3 +107,13 @@ export function expectOk<T>(res: ApiResponse<T>, what: string): T {
   const field = b?.field ? ` (field ${b.field})` : '';
   throw new SiyuError('invalid_data', b?.code ?? 'cli.request_failed', `${what} failed: HTTP ${res.status} ${b?.code ?? ''} ${b?.message ?? JSON.stringify(b)}${field}`);
 }
+
+/** Connects, runs `fn` with the client, and closes it whatever happens (every data command's shape). */
+export async function withApi<T>(opts: Record<string, unknown>, fn: (api: ApiClient) => Promise<T>): Promise<T> {
+  const api = await connectApi(opts);
+  try {
+    return await fn(api);
+  } finally {
+    await api.close();
+  }
+}

@@ -3,21 +3,12 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { invalid } from '../../core/errors.ts';
-import { connectApi, expectOk, type ApiClient } from '../api-client.ts';
+import { connectApi, expectOk, type ApiClient, withApi } from '../api-client.ts';
 import { withStoreOptions } from '../options.ts';
 
 const out = (s: string): void => void process.stdout.write(s);
 const enc = encodeURIComponent;
 const print = (v: unknown): void => out(JSON.stringify(v, null, 2) + '\n');
-
-async function withApi<T>(opts: Record<string, unknown>, fn: (api: ApiClient) => Promise<T>): Promise<T> {
-  const api = await connectApi(opts);
-  try {
-    return await fn(api);
-  } finally {
-    await api.close();
-  }
-}
 
 /** JSON given inline, or `@file` to read it from a file. */
 function jsonArg(v: string, name: string): unknown {

@@ -3,7 +3,7 @@ import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { invalid } from '../../core/errors.ts';
 import { csvField } from '../../modules/imports/report.ts';
-import { connectApi, expectOk, type ApiClient } from '../api-client.ts';
+import { connectApi, expectOk, type ApiClient, withApi } from '../api-client.ts';
 import { withStoreOptions } from '../options.ts';
 
 const out = (s: string) => process.stdout.write(s);
@@ -12,15 +12,6 @@ const out = (s: string) => process.stdout.write(s);
 export const CLV_CSV_COLUMNS = ['user_id', 'frequency', 'recency', 'T', 'p_alive', 'expected_purchases', 'expected_avg_value', 'clv'] as const;
 /** Rows per page when writing the CSV. */
 const PAGE = 5000;
-
-async function withApi<T>(opts: Record<string, unknown>, fn: (api: ApiClient) => Promise<T>): Promise<T> {
-  const api = await connectApi(opts);
-  try {
-    return await fn(api);
-  } finally {
-    await api.close();
-  }
-}
 
 const numberOption = (flag: string) => (v: string) => {
   const n = Number(v);

@@ -5,7 +5,7 @@ import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { SiyuError, invalid } from '../../core/errors.ts';
 import { csvField } from '../../modules/imports/report.ts';
-import { connectApi, expectOk, type ApiClient } from '../api-client.ts';
+import { connectApi, expectOk, type ApiClient, withApi } from '../api-client.ts';
 import { withStoreOptions } from '../options.ts';
 import { readRefFile } from './ref-file.ts';
 
@@ -16,15 +16,6 @@ const CODES_PAGE = 50_000;
 
 const out = (s: string) => process.stdout.write(s);
 const enc = encodeURIComponent;
-
-async function withApi<T>(opts: Record<string, unknown>, fn: (api: ApiClient) => Promise<T>): Promise<T> {
-  const api = await connectApi(opts);
-  try {
-    return await fn(api);
-  } finally {
-    await api.close();
-  }
-}
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);

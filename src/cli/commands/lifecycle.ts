@@ -1,9 +1,9 @@
 // `siyu lifecycle compute|report|transitions`: lifecycle stages (prospect … churned) through the API.
 import type { Command } from 'commander';
-import { expectOk } from '../api-client.ts';
+import { expectOk, withApi } from '../api-client.ts';
 import { withStoreOptions } from '../options.ts';
 import { labelText, transitionsText } from '../../modules/scores/text-report.ts';
-import { intOption, withApi } from './rfm.ts';
+import { intOption } from './rfm.ts';
 
 const out = (s: string) => process.stdout.write(s);
 

@@ -3,21 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SiyuError } from '../../core/errors.ts';
-import { connectApi, expectOk, type ApiClient } from '../api-client.ts';
+import { connectApi, expectOk, type ApiClient, withApi } from '../api-client.ts';
 import { withStoreOptions } from '../options.ts';
 
 const out = (s: string): void => void process.stdout.write(s);
 const json = (v: unknown): void => out(JSON.stringify(v, null, 2) + '\n');
 const enc = encodeURIComponent;
-
-async function withApi<T>(opts: Record<string, unknown>, fn: (api: ApiClient) => Promise<T>): Promise<T> {
-  const api = await connectApi(opts);
-  try {
-    return await fn(api);
-  } finally {
-    await api.close();
-  }
-}
 
 function readJsonFile(file: string): unknown {
   try {

@@ -2,22 +2,13 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SiyuError, invalid } from '../../core/errors.ts';
-import { connectApi, expectOk, type ApiClient } from '../api-client.ts';
+import { connectApi, expectOk, type ApiClient, withApi } from '../api-client.ts';
 import { withStoreOptions } from '../options.ts';
 import { RFM_CSV_COLUMNS, csvLines, rfmDistributionText, rfmGridText } from '../../modules/scores/text-report.ts';
 
 const out = (s: string) => process.stdout.write(s);
 /** Rows per page when writing the CSV (the API maximum): fewer, larger pages scan member_rfm fewer times. */
 const PAGE = 50_000;
-
-export async function withApi<T>(opts: Record<string, unknown>, fn: (api: ApiClient) => Promise<T>): Promise<T> {
-  const api = await connectApi(opts);
-  try {
-    return await fn(api);
-  } finally {
-    await api.close();
-  }
-}
 
 /** Parses a whole-number option; a bad value is an invalid_data error naming the flag (exit code 2). */
 export const intOption = (flag: string) => (v: string) => {

@@ -3,22 +3,13 @@
 import { readFileSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { invalid, SiyuError } from '../../core/errors.ts';
-import { connectApi, expectOk, type ApiClient } from '../api-client.ts';
+import { connectApi, expectOk, type ApiClient, withApi } from '../api-client.ts';
 import { withStoreOptions } from '../options.ts';
 import { readRefFile } from './ref-file.ts';
 import { memberRow, memberSheetWriter, type ExportFormat, type ListedMember } from '../../modules/imports/export.ts';
 
 const out = (s: string) => process.stdout.write(s);
 const seg = (ref: string) => `/api/segments/${encodeURIComponent(ref)}`;
-
-async function withApi<T>(opts: Record<string, unknown>, fn: (api: ApiClient) => Promise<T>): Promise<T> {
-  const api = await connectApi(opts);
-  try {
-    return await fn(api);
-  } finally {
-    await api.close();
-  }
-}
 
 /** The rule of --rule or --rule-file as JSON (undefined when neither is given). */
 export function ruleOption(opts: { rule?: string; ruleFile?: string }): unknown {

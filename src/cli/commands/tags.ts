@@ -1,7 +1,7 @@
 // `siyu tags list|create|add|remove` and `siyu tag-groups list|create`: tags through the API, bulk from a file.
 import type { Command } from 'commander';
 import { SiyuError } from '../../core/errors.ts';
-import { connectApi, expectOk, type ApiClient } from '../api-client.ts';
+import { connectApi, expectOk, type ApiClient, withApi } from '../api-client.ts';
 import { withStoreOptions } from '../options.ts';
 import { readRefFile, type RefLine } from './ref-file.ts';
 
@@ -9,15 +9,6 @@ import { readRefFile, type RefLine } from './ref-file.ts';
 export const BATCH = 1000;
 
 const out = (s: string) => process.stdout.write(s);
-
-async function withApi<T>(opts: Record<string, unknown>, fn: (api: ApiClient) => Promise<T>): Promise<T> {
-  const api = await connectApi(opts);
-  try {
-    return await fn(api);
-  } finally {
-    await api.close();
-  }
-}
 
 /**
  * Sends the refs in batches of {@link BATCH} to POST or DELETE /api/tags/{tag}/members and sums the results.

@@ -1,10 +1,10 @@
 // `siyu value-tiers compute|report`: value tiers (high_value, potential, ordinary, silent) through the API.
 import type { Command } from 'commander';
 import { invalid } from '../../core/errors.ts';
-import { expectOk } from '../api-client.ts';
+import { expectOk, withApi } from '../api-client.ts';
 import { withStoreOptions } from '../options.ts';
 import { labelText } from '../../modules/scores/text-report.ts';
-import { intOption, numberOption, withApi } from './rfm.ts';
+import { intOption, numberOption } from './rfm.ts';
 
 const out = (s: string) => process.stdout.write(s);
 
