@@ -1,8 +1,9 @@
 // Ingest benchmark: a real `siyu serve` process, a separate load-generator process, then a count of what was stored.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openStore } from '../src/store/open-store.ts';
+import { exited, waitForLine } from './support/child-process.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BENCH_ADMIN_KEY = 'sk_admin_bench_0123456789abcdef';
@@ -28,26 +29,6 @@ export interface IngestResult {
   users: number;
   seconds: number;
 }
-
-function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${text}`)), timeoutMs);
-    const onData = (d: Buffer) => {
-      text += d;
-      const m = pattern.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d) => (text += d));
-    child.once('exit', (code) => reject(new Error(`process exited (${code}) before ${pattern}: ${text}`)));
-  });
-}
-
-const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
 
 async function countEvents(t: IngestTarget): Promise<number> {
   if (t.databaseUrl) {

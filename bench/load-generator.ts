@@ -1,7 +1,7 @@
 // Load generator (its own process): N keep-alive connections POST /v1/batch of track events with distinct messageIds
 // for a fixed time, then prints one JSON line: events acknowledged, throughput and request latency percentiles.
-import http from 'node:http';
 import { parseArgs } from 'node:util';
+import { keepAlivePoster, percentile, seededRandom } from './support/http-load.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -16,16 +16,13 @@ const { values: a } = parseArgs({
   },
 });
 
-const url = new URL('/v1/batch', a.url);
-const auth = 'Basic ' + Buffer.from(`${a.key}:`).toString('base64');
 const seconds = Number(a.seconds), warmup = Number(a.warmup), connections = Number(a.connections), batchSize = Number(a.batch), users = Number(a.users);
-const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+const poster = keepAlivePoster(a.url!, 'Basic ' + Buffer.from(`${a.key}:`).toString('base64'), connections);
 const EVENTS = ['product_view', 'add_to_cart', 'app_open', 'coupon_claimed', 'sign_in', 'share'];
 const PRODUCTS = ['SKU1001', 'SKU2001', 'SKU2003', 'SKU3002', 'SKU3003', 'SKU5002'];
 
 let seq = 0;
-let rnd = 0x2545f491;
-const next = () => ((rnd = (Math.imul(rnd, 1_103_515_245) + 12_345) >>> 0) / 4_294_967_296);
+const next = seededRandom(0x2545f491);
 
 /** One /v1/batch body of track events, each with a fresh messageId, a user of the pool and a small payload. */
 function body(): string {
@@ -37,17 +34,6 @@ function body(): string {
     parts[i] = `{"type":"track","messageId":"bench-${a.run}-${++seq}","userId":"bu${(next() * users) | 0}","event":"${e}","timestamp":"${now}","properties":{"product_id":"${p}","price":19.5,"channel":"app"}}`;
   }
   return `{"batch":[${parts.join(',')}],"sentAt":"${now}"}`;
-}
-
-function post(payload: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { authorization: auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
 }
 
 const start = performance.now();
@@ -63,7 +49,7 @@ async function worker() {
     const t = performance.now();
     let status = 0;
     try {
-      status = await post(payload);
+      status = (await poster.post('/v1/batch', payload)).status;
     } catch {
       status = -1;
     }
@@ -84,7 +70,6 @@ async function worker() {
 
 await Promise.all(Array.from({ length: connections }, worker));
 latencies.sort((x, y) => x - y);
-const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : NaN);
 process.stdout.write(
   JSON.stringify({
     acked,
@@ -92,8 +77,8 @@ process.stdout.write(
     seconds,
     eventsPerSecond: ackedMeasured / seconds,
     requests: latencies.length,
-    p50: pct(50),
-    p99: pct(99),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
     failedRequests,
     failedEvents,
     statuses,
@@ -101,4 +86,4 @@ process.stdout.write(
     batch: batchSize,
   }) + '\n',
 );
-agent.destroy();
+poster.close();

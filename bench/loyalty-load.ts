@@ -2,8 +2,8 @@
 // random members for a fixed time, each with a fresh idempotency key — or, with --batch N, POST /api/loyalty/batch
 // with N such operations per request; prints one JSON line with throughput and latency percentiles. Applied (201)
 // and refused (409 points.insufficient) operations are both ledger transactions.
-import http from 'node:http';
 import { parseArgs } from 'node:util';
+import { keepAlivePoster, percentile, seededRandom } from './support/http-load.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -20,24 +20,9 @@ const { values: a } = parseArgs({
 });
 
 const seconds = Number(a.seconds), warmup = Number(a.warmup), connections = Number(a.connections), members = Number(a.members), batch = Number(a.batch);
-const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-const base = new URL(a.url!);
+const poster = keepAlivePoster(a.url!, `Bearer ${a.key}`, connections);
 let seq = 0;
-let rnd = 0x9e3779b9;
-const next = () => ((rnd = (Math.imul(rnd, 1_103_515_245) + 12_345) >>> 0) / 4_294_967_296);
-
-function post(path: string, payload: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(new URL(path, base), {
-      method: 'POST', agent, headers: { authorization: `Bearer ${a.key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-    }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const next = seededRandom(0x9e3779b9);
 
 const start = performance.now();
 const measureFrom = start + warmup * 1000;
@@ -52,21 +37,6 @@ function op() {
   return { type: earn ? 'earn' : 'redeem', member, points: earn ? 10 : 5, idempotency_key: `lb-${a.run}-${++seq}` };
 }
 
-function postJson(path: string, payload: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(new URL(path, base), {
-      method: 'POST', agent, headers: { authorization: `Bearer ${a.key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-    }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
 async function worker() {
   while (performance.now() < stopAt) {
     const t = performance.now();
@@ -75,7 +45,7 @@ async function worker() {
     if (batch > 0) {
       const ops = Array.from({ length: batch }, op);
       try {
-        const r = await postJson('/api/loyalty/batch', JSON.stringify({ operations: ops }));
+        const r = await poster.post('/api/loyalty/batch', JSON.stringify({ operations: ops }));
         if (r.status !== 200) statuses[r.status] = (statuses[r.status] ?? 0) + batch;
         else for (const x of JSON.parse(r.body).results as { status: number }[]) {
           statuses[x.status] = (statuses[x.status] ?? 0) + 1;
@@ -89,7 +59,7 @@ async function worker() {
       const { type, ...body } = op();
       let status = 0;
       try {
-        status = await post(type === 'earn' ? '/api/loyalty/earn' : '/api/loyalty/redeem', JSON.stringify(body));
+        status = (await poster.post(type === 'earn' ? '/api/loyalty/earn' : '/api/loyalty/redeem', JSON.stringify(body))).status;
       } catch {
         status = -1;
       }
@@ -106,6 +76,5 @@ async function worker() {
 
 await Promise.all(Array.from({ length: connections }, worker));
 latencies.sort((x, y) => x - y);
-const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : NaN);
-process.stdout.write(JSON.stringify({ txPerSecond: measured / seconds, measured, p50: pct(50), p99: pct(99), statuses, connections, batch }) + '\n');
-agent.destroy();
+process.stdout.write(JSON.stringify({ txPerSecond: measured / seconds, measured, p50: percentile(latencies, 50), p99: percentile(latencies, 99), statuses, connections, batch }) + '\n');
+poster.close();

@@ -2,7 +2,7 @@
 // (the group-commit ledger) and over HTTP (a `siyu serve` process and a separate load generator); earn rules over
 // the whole online-retail import (the earn-orders sweep); expiring 1M lots. After each: the drift check (balances
 // = sums of entries = sums of lots), which must find nothing.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { buildApp } from '../src/server/app.ts';
 import { openStore } from '../src/store/open-store.ts';
 import type { Store } from '../src/store/port.ts';
 import { startPostgres, type BenchPostgres } from './pg-server.ts';
+import { exited, waitForLine } from './support/child-process.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ADMIN_KEY = 'sk_admin_bench_loyalty_0123456789';
@@ -109,25 +110,6 @@ async function inProcess(label: string, store: Store, o: LoyaltyBenchOptions): P
     await app.close();
   }
 }
-
-function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${text}`)), timeoutMs);
-    const onData = (d: Buffer) => {
-      text += d;
-      const m = pattern.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d) => (text += d));
-    child.once('exit', (code) => reject(new Error(`process exited (${code}) before ${pattern}: ${text}`)));
-  });
-}
-const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', r)));
 
 /** A `siyu serve` process and a separate load-generator process: POST /api/loyalty/earn|redeem. */
 async function overHttp(label: string, target: { db?: string; databaseUrl?: string }, o: LoyaltyBenchOptions): Promise<LoyaltyRow[]> {
