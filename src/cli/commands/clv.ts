@@ -1,10 +1,10 @@
 // `siyu clv fit|fits|member`: BG/NBD + Gamma-Gamma fits through the API, with a per-member CSV of the predictions.
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { invalid } from '../../core/errors.ts';
-import { csvField } from '../../modules/imports/report.ts';
 import { connectApi, expectOk, type ApiClient, withApi } from '../api-client.ts';
 import { withStoreOptions } from '../options.ts';
+import { writePagedCsv } from '../paged-csv.ts';
+import { numberOption } from './rfm.ts';
 
 const out = (s: string) => process.stdout.write(s);
 
@@ -13,40 +13,16 @@ export const CLV_CSV_COLUMNS = ['user_id', 'frequency', 'recency', 'T', 'p_alive
 /** Rows per page when writing the CSV. */
 const PAGE = 5000;
 
-const numberOption = (flag: string) => (v: string) => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw invalid('cli.invalid_option', `${flag}: "${v}" is not a number`, flag);
-  return n;
-};
-
 /**
  * Writes every member of fit `fitId` to `file` (via FILE.part, renamed at the end), page by page in member order;
  * fails with clv.fit_replaced if another fit replaced the rows meanwhile. Returns the number of rows.
  */
-export async function writeClvCsv(api: ApiClient, file: string, fitId: string): Promise<number> {
-  const part = `${file}.part`;
-  const fd = openSync(part, 'w');
-  let rows = 0;
-  try {
-    writeSync(fd, CLV_CSV_COLUMNS.join(',') + '\r\n');
-    for (let cursor: string | null = null; ; ) {
-      const qs = new URLSearchParams({ sort: 'member_id', order: 'asc', limit: String(PAGE), fit_id: fitId });
-      if (cursor) qs.set('cursor', cursor);
-      const page: { data: Array<Record<string, unknown>>; next_cursor: string | null } = expectOk(await api.request('GET', `/api/clv/members?${qs}`), 'clv members');
-      const text = page.data.map((m) => CLV_CSV_COLUMNS.map((c) => csvField(m[c])).join(',') + '\r\n').join('');
-      writeSync(fd, text);
-      rows += page.data.length;
-      cursor = page.next_cursor;
-      if (!cursor) break;
-    }
-  } catch (e) {
-    closeSync(fd);
-    rmSync(part, { force: true });
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(part, file);
-  return rows;
+export function writeClvCsv(api: ApiClient, file: string, fitId: string): Promise<number> {
+  return writePagedCsv(file, CLV_CSV_COLUMNS, async (cursor) => {
+    const qs = new URLSearchParams({ sort: 'member_id', order: 'asc', limit: String(PAGE), fit_id: fitId });
+    if (cursor) qs.set('cursor', cursor);
+    return expectOk(await api.request('GET', `/api/clv/members?${qs}`), 'clv members');
+  });
 }
 
 const f4 = (n: number) => (Math.abs(n) >= 1000 ? n.toFixed(1) : n.toPrecision(5));

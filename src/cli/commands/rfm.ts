@@ -1,10 +1,10 @@
 // `siyu rfm compute|report`: RFM recomputed in the store through the API; CSV of every buying member or a report.
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SiyuError, invalid } from '../../core/errors.ts';
 import { connectApi, expectOk, type ApiClient, withApi } from '../api-client.ts';
 import { withStoreOptions } from '../options.ts';
-import { RFM_CSV_COLUMNS, csvLines, rfmDistributionText, rfmGridText } from '../../modules/scores/text-report.ts';
+import { type CsvPage, writePagedCsv } from '../paged-csv.ts';
+import { RFM_CSV_COLUMNS, rfmDistributionText, rfmGridText } from '../../modules/scores/text-report.ts';
 
 const out = (s: string) => process.stdout.write(s);
 /** Rows per page when writing the CSV (the API maximum): fewer, larger pages scan member_rfm fewer times. */
@@ -47,29 +47,13 @@ function rfmConfig(opts: Record<string, any>): Record<string, unknown> {
  * Writes every scored member of run `runId` to `file` page by page (to FILE.part, renamed at the end), failing if
  * another run replaced the rows meanwhile. Returns the number of rows.
  */
-export async function writeRfmCsv(api: ApiClient, file: string, runId: string): Promise<number> {
-  const part = `${file}.part`;
-  const fd = openSync(part, 'w');
-  let rows = 0;
-  try {
-    writeSync(fd, RFM_CSV_COLUMNS.join(',') + '\r\n');
-    for (let cursor: string | null = null; ; ) {
-      const page: { run_id: string | null; data: Array<Record<string, unknown>>; next_cursor: string | null } = expectOk(await api.request('GET', `/api/rfm/members?limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`), 'rfm members');
-      if (page.data.length > 0 && page.run_id !== runId)
-        throw new SiyuError('conflict', 'rfm.run_changed', `another RFM run (${page.run_id}) replaced run ${runId} while writing ${file}; run the command again`);
-      writeSync(fd, csvLines(page.data, RFM_CSV_COLUMNS));
-      rows += page.data.length;
-      cursor = page.next_cursor;
-      if (!cursor) break;
-    }
-  } catch (e) {
-    closeSync(fd);
-    rmSync(part, { force: true });
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(part, file);
-  return rows;
+export function writeRfmCsv(api: ApiClient, file: string, runId: string): Promise<number> {
+  return writePagedCsv(file, RFM_CSV_COLUMNS, async (cursor) => {
+    const page: { run_id: string | null } & CsvPage = expectOk(await api.request('GET', `/api/rfm/members?limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`), 'rfm members');
+    if (page.data.length > 0 && page.run_id !== runId)
+      throw new SiyuError('conflict', 'rfm.run_changed', `another RFM run (${page.run_id}) replaced run ${runId} while writing ${file}; run the command again`);
+    return page;
+  });
 }
 
 export function registerRfm(program: Command) {
