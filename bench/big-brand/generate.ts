@@ -10,6 +10,7 @@ import { writeCatalog } from '../../src/modules/demo/member-rows.ts';
 import { recomputeTraitsAll } from '../../src/modules/orders/traits-sql.ts';
 import { WorkspaceService } from '../../src/modules/workspaces/service.ts';
 import { openStore } from '../../src/store/open-store.ts';
+import { rebuildEventMonths } from '../../src/modules/activity/event-months.ts';
 
 /** Bump when the generated data changes shape, so cached databases are rebuilt. */
 export const BIG_BRAND_VERSION = 3;
@@ -363,6 +364,9 @@ export async function generateBigBrand(opts: BigBrandOptions): Promise<BigBrandR
     const t = performance.now();
     await recomputeTraitsAll(store2, ws);
     log(`  member_traits (orders, recomputeTraitsAll): ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const t2 = performance.now();
+    await rebuildEventMonths(store2, ws);
+    log(`  member_event_months (rebuildEventMonths): ${((performance.now() - t2) / 1000).toFixed(1)} s`);
     await store2.exec('CHECKPOINT');
     const counts: Record<string, number> = {};
     for (const table of ['members', 'identities', 'orders', 'order_items', 'refunds', 'events', 'member_tags', 'member_traits']) {

@@ -18,9 +18,13 @@ import { registerClv } from './commands/clv.ts';
 import { registerLoyalty } from './commands/loyalty.ts';
 import { registerCoupons } from './commands/coupons.ts';
 import { registerCampaigns } from './commands/campaigns.ts';
+import { registerJobs } from './commands/jobs.ts';
+import { registerWorker } from './commands/worker.ts';
+import { registerTemplates } from './commands/templates.ts';
+import { registerMessaging } from './commands/messaging.ts';
 
 /** Commands contributed by modules; each adds itself to the program. */
-const registrars: Array<(program: Command) => void> = [registerServe, registerMigrate, registerKeys, registerMember, registerTags, registerDemo, registerImport, registerExport, registerReport, registerRfm, registerLifecycle, registerValueTiers, registerSegment, registerClv, registerLoyalty, registerCoupons, registerCampaigns];
+const registrars: Array<(program: Command) => void> = [registerServe, registerMigrate, registerKeys, registerMember, registerTags, registerDemo, registerImport, registerExport, registerReport, registerRfm, registerLifecycle, registerValueTiers, registerSegment, registerClv, registerLoyalty, registerCoupons, registerCampaigns, registerJobs, registerWorker, registerTemplates, registerMessaging];
 
 export function buildProgram(): Command {
   const program = new Command('siyu')

@@ -15,6 +15,8 @@ export interface DataChange {
   attributes?: boolean;
   tags?: boolean;
   identities?: boolean;
+  /** Members' coupons changed (issued, claimed, used, voided, given back): segment rules on unused coupons. */
+  coupons?: boolean;
   /** Wall-clock time the change was committed (ms since epoch), for latency measurement. */
   committedAt: number;
 }

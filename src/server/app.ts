@@ -23,6 +23,9 @@ import { clvRoutes } from '../modules/clv/routes.ts';
 import { loyaltyRoutes } from '../modules/loyalty/routes.ts';
 import { couponRoutes } from '../modules/coupons/routes.ts';
 import { campaignRoutes } from '../modules/campaigns/routes.ts';
+import { messagingRoutes } from '../modules/messaging/routes.ts';
+import { jobRoutes } from '../modules/jobs/routes.ts';
+import { templateRoutes } from '../modules/templates/routes.ts';
 
 export interface AppOptions {
   store: Store;
@@ -38,7 +41,7 @@ export type App = FastifyInstance;
 const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
 
 /** Each domain module contributes one Fastify plugin factory; add new modules here. */
-const routeModules: Array<(s: Services) => FastifyPluginAsync> = [channelRoutes, ingestRoutes, orderRoutes, memberRoutes, tagRoutes, importRoutes, analyticsRoutes, scoreRoutes, segmentRoutes, clvRoutes, loyaltyRoutes, couponRoutes, campaignRoutes];
+const routeModules: Array<(s: Services) => FastifyPluginAsync> = [channelRoutes, ingestRoutes, orderRoutes, memberRoutes, tagRoutes, importRoutes, analyticsRoutes, scoreRoutes, segmentRoutes, clvRoutes, loyaltyRoutes, couponRoutes, campaignRoutes, jobRoutes, messagingRoutes, templateRoutes];
 
 /**
  * Builds the app and its services. Call `app.ready()` (or `listen`) before use, `app.close()` to flush.

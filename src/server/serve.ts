@@ -15,7 +15,7 @@ export interface RunningServer {
 }
 
 /** Opens the configured store, prepares the default workspace and keys, and listens on config.port. */
-export async function startServer(config: Config): Promise<RunningServer> {
+export async function startServer(config: Config, opts: { worker?: boolean } = {}): Promise<RunningServer> {
   const store = await openStore({ databaseUrl: config.databaseUrl, dbPath: config.dbPath });
   const { app, services } = await buildApp({ store, config });
   await services.workspaces.ensureDefault();
@@ -38,6 +38,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   services.coupons.startJobs();
   // Campaign jobs each minute: fail expired groups and release their seats, expire help sessions, referral sweep.
   services.campaigns.startJobs();
+  // Durable job workers in-process unless `--no-worker` (then `siyu worker` processes run them; PostgreSQL only).
+  if (opts.worker !== false) services.jobs.startWorker();
   app.log.info({ url, store: store.describe() }, 'siyu listening');
 
   let stopping: Promise<void> | undefined;

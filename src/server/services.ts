@@ -19,6 +19,9 @@ import { ClvService } from '../modules/clv/service.ts';
 import { LoyaltyService } from '../modules/loyalty/service.ts';
 import { CouponsService } from '../modules/coupons/service.ts';
 import { CampaignsService } from '../modules/campaigns/service.ts';
+import { MessagingService } from '../modules/messaging/service.ts';
+import { JobService } from '../modules/jobs/service.ts';
+import { TemplateService } from '../modules/templates/service.ts';
 
 export interface Services {
   store: Store;
@@ -53,6 +56,12 @@ export interface Services {
   coupons: CouponsService;
   /** Campaigns (裂变): referral codes, attribution and rewards, group-buy, share-assist and bargain. */
   campaigns: CampaignsService;
+  /** Durable jobs: enqueue (idempotent on a key), handlers by kind, recurring schedules, the worker loop. */
+  jobs: JobService;
+  /** Messaging channels (webhook, email, SMS, app push…): configs, at-most-once sends, receipts. */
+  messaging: MessagingService;
+  /** Message templates (Liquid): per-channel content, versions, save-time checks, batch rendering, previews. */
+  templates: TemplateService;
   /** Flushes pending work (ingest buffers) and stops background loops. */
   close(): Promise<void>;
 }
@@ -62,6 +71,8 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   const identity = new IdentityService(store);
   const closers: Array<() => Promise<void>> = [];
   const changes = new ChangeFeed();
+  // Created first so every module can register job kinds and enqueue; its worker is stopped first on close.
+  const jobs = new JobService({ store, registry: metrics.registry, timezoneOf: async (ws) => (await workspaces.get(ws)).timezone });
   const ingest = new IngestService(store, identity, metrics, { maxBatch: config.ingestMaxBatch, maxDelayMs: config.ingestMaxDelayMs, maxConcurrent: config.ingestConcurrency }, changes);
   closers.push(() => ingest.close());
   const orders = new OrdersService(store, identity, changes);
@@ -84,7 +95,7 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   closers.unshift(() => coupons.close());
   members.extendProfile('coupons', (ws, id) => coupons.profileSection(ws, id));
   loyalty.linkCoupons(() => coupons); // birthday and member-day coupons
-  const campaigns = new CampaignsService({ store, refs: memberRefs, changes, points: () => loyalty, coupons: () => coupons });
+  const campaigns = new CampaignsService({ store, refs: memberRefs, changes, identity, points: () => loyalty, coupons: () => coupons });
   // Closed first: its pending rewards still reach the loyalty ledger and coupons (the sweep catches up the rest).
   closers.push(() => campaigns.close());
   const scores = new ScoresService(store, workspaces, members);
@@ -92,6 +103,23 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   // Segments on stored scores follow each committed scores run or CLV fit (in the background: never block the run).
   scores.onComputed(({ workspaceId }) => void segments.recomputeScoreDependent(workspaceId));
   clv.onFitted(({ workspaceId }) => void segments.recomputeScoreDependent(workspaceId));
+  // Runs first (closers run in reverse): running handlers finish or go back to the queue before other services close.
+  closers.push(() => jobs.close());
+  const messaging = new MessagingService({
+    store,
+    registry: metrics.registry,
+    resolveMember: (ws, ref) => memberRefs.resolveOne(store, ws, ref),
+    addressesOf: async (ws, id) => {
+      const m = await members.get(ws, id);
+      const to: Record<string, string> = {};
+      for (const i of m.identities) to[i.type] ??= i.value;
+      for (const k of ['phone', 'email'] as const) if (typeof m.attributes[k] === 'string') to[k] = m.attributes[k] as string;
+      return to;
+    },
+  });
+  closers.unshift(() => messaging.close());
+  members.extendProfile('messages', (ws, id) => messaging.profileSection(ws, id));
+  const templates = new TemplateService({ store, refs: memberRefs, workspaces, tags, loyalty, coupons, scores, clv });
   return {
     store,
     config,
@@ -112,6 +140,9 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
     loyalty,
     coupons,
     campaigns,
+    jobs,
+    messaging,
+    templates,
     async close() {
       for (const c of closers.reverse()) await c();
     },

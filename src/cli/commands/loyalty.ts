@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { SiyuError } from '../../core/errors.ts';
 import { connectApi, expectOk, type ApiClient, withApi } from '../api-client.ts';
 import { withStoreOptions } from '../options.ts';
+import { registerLoyaltyCheckout } from './loyalty-checkout.ts';
 
 const out = (s: string): void => void process.stdout.write(s);
 const json = (v: unknown): void => out(JSON.stringify(v, null, 2) + '\n');
@@ -101,6 +102,8 @@ export function registerLoyalty(program: Command) {
         out(`${r.orders} orders looked at: ${r.earned} earned ${r.points} points, ${r.redeemed} redeemed points used, ${r.refunds} refunds reversed, ${r.failed} refused\n`);
       }),
     );
+
+  registerLoyaltyCheckout(loyalty);
 
   withStoreOptions(loyalty.command('expire'))
     .description('expire the points of every lot due (scheduled in the server; idempotent per --at)')

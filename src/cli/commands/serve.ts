@@ -9,9 +9,10 @@ export function registerServe(program: Command) {
     .description('start the API server on the configured store')
     .option('--port <port>', 'port to listen on (default 7300, or SIYU_PORT)')
     .option('--host <host>', 'interface to bind (default 127.0.0.1, or SIYU_HOST)')
+    .option('--no-worker', 'run the API only, no job workers (run `siyu worker` processes instead; needs PostgreSQL)')
     .action(async (opts) => {
       const config = loadConfig({ dbPath: opts.db, databaseUrl: opts.databaseUrl, port: opts.port, host: opts.host });
-      const server = await startServer(config);
+      const server = await startServer(config, { worker: opts.worker });
       process.stdout.write(`Siyu listening on ${server.url} (${server.services.store.describe()})\n`);
       await waitForSignal();
       await server.stop();

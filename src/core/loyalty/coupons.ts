@@ -193,8 +193,12 @@ function goodsDiscountCents(t: CouponTemplate, applicableCents: number): number 
   }
 }
 
-/** Why this coupon cannot join the ones already on the order, or null. */
-function stackingError(mine: Stacking, others: readonly { code: string; stacking: Stacking }[]): string | null {
+/**
+ * Why a coupon with stacking rule `mine` cannot join the coupons already on the order, or null (also used by the
+ * checkout quote to combine several codes).
+ * @example stackingError({ mode: 'exclusive' }, [{ code: 'A', stacking: … }]) // 'it is exclusive and the order already has a coupon'
+ */
+export function stackingError(mine: Stacking, others: readonly { code: string; stacking: Stacking }[]): string | null {
   if (others.length === 0) return null;
   if (mine.mode === 'exclusive') return 'it is exclusive and the order already has a coupon';
   for (const o of others) if (!canStack(mine, o.stacking)) return `not with coupon ${o.code}`;

@@ -5,6 +5,7 @@ import { SiyuError } from '../errors.ts';
 import { type CalendarPeriod, periodBounds } from './local-time.ts';
 import { type AppliedMultiplier, type CampaignMultiplier, type Combine, type EarnContext, campaignActive, combineFactors } from './multipliers.ts';
 import { I18nName, Points, Rounding, ms, roundPoints, Slug } from './shared.ts';
+import { PropertyFilterSchema, TrackName } from './tracked-events.ts';
 
 /** Cap windows, shortest first; `lifetime` counts every award ever (profile completion: once). */
 export const CAP_PERIODS = ['day', 'week', 'month', 'lifetime'] as const;
@@ -12,7 +13,12 @@ export type CapPeriod = (typeof CAP_PERIODS)[number];
 
 const cap = z.number().int().min(1).max(1_000_000).optional();
 
-/** Points for one kind of event, e.g. `{ event: 'sign_in', points: 5, caps: { day: 1 } }`. Caps count awards. */
+/**
+ * Points for one kind of event, e.g. `{ event: 'sign_in', points: 5, caps: { day: 1 } }`. Caps count awards.
+ * Awarded through `POST /api/loyalty/earn` with `event`, and — when `track` names tracked events — automatically for
+ * each such event the app sends (`{ …, track: 'Signed In' }`; `where` filters on its properties, e.g. a review with a
+ * rating: `where: [{ property: 'rating', op: 'exists' }]`).
+ */
 export const EventRuleSchema = z
   .object({
     event: Slug,
@@ -22,8 +28,16 @@ export const EventRuleSchema = z
     /** Whether member-day, tier and event campaign multipliers apply (off by default: sign-in points stay flat). */
     multipliers: z.boolean().default(false),
     rounding: Rounding.default('floor'),
+    /** Tracked event names that award this rule (one or a list); none = only the API awards it. */
+    track: z
+      .union([TrackName, z.array(TrackName).min(1).max(20)])
+      .optional()
+      .transform((t) => (t === undefined ? undefined : typeof t === 'string' ? [t] : [...new Set(t)])),
+    /** Conditions on the tracked event's properties, all of which must hold. */
+    where: z.array(PropertyFilterSchema).max(20).default([]),
   })
-  .strict();
+  .strict()
+  .refine((r) => r.where.length === 0 || r.track !== undefined, { message: 'where filters need track (the tracked events they filter)', path: ['where'] });
 export type EventRule = z.output<typeof EventRuleSchema>;
 
 /** The part of the earn rules events need (an `EarnRules` fits). */

@@ -6,6 +6,8 @@ export * from './program.ts';
 export * from './multipliers.ts';
 export * from './earn-rules.ts';
 export * from './event-rules.ts';
+export * from './tracked-events.ts';
+export * from './checkout.ts';
 export * from './lots.ts';
 export * from './refund-reversal.ts';
 export * from './ledger-ops.ts';

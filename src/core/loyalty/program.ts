@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { SiyuError } from '../errors.ts';
 import { localDateOf, periodStartDate, nextPeriodStartDate, startOfLocalDayMs, TimeZone, parts, ymd, daysInMonth, addDays } from './local-time.ts';
 import { I18nName, Instant, Points, Slug, iso, ms, parseWith } from './shared.ts';
+import { DiscountExclusionsSchema, PointsValueSchema } from './checkout.ts';
 
 /** What a tier gives its members. `discountPercent` 5 means 5 % off (95 折). */
 export const TierBenefitsSchema = z
@@ -73,6 +74,10 @@ export const ProgramSchema = z
     basis: TierBasisSchema,
     downgrade: DowngradeSchema.default({ mode: 'never' }),
     timezone: TimeZone,
+    /** Points as money at checkout (`{ points: 100, amount: 1, maxShare: 0.5 }`); null = points do not pay at checkout. */
+    pointsValue: PointsValueSchema.nullable().default(null),
+    /** Lines the tiers' `discountPercent` leaves out at checkout. */
+    discountExclusions: DiscountExclusionsSchema.default(DiscountExclusionsSchema.parse({})),
   })
   .strict()
   .superRefine((p, ctx) => {

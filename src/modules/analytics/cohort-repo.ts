@@ -1,6 +1,9 @@
 // SQL for acquisition cohorts: members by first-order or signup month/week × offset, active and repurchasing counts.
 import type { Store } from '../../store/port.ts';
 import { COUNTED_ORDER, localDay, num, Params, unitOfDay } from './sql.ts';
+import { orderFactsCover } from '../activity/order-facts.ts';
+import { cohortCountsFromFacts } from './cohort-facts-repo.ts';
+import { BITS, bitOf } from './cohort-bits.ts';
 
 export type CohortUnit = 'month' | 'week';
 export type CohortBy = 'first_order' | 'signup';
@@ -28,8 +31,14 @@ export interface CohortCounts {
   cells: Array<{ cohort: number; offset: number; active: number; repurchasing: number }>;
 }
 
-/** Bits per BIGINT mask: units 0–61 in the first mask, 62–123 in the second, … (no sign bit). */
-const BITS = 62;
+/**
+ * Cohort counts: from the activity facts kept at write time when they can answer (monthly cohorts, facts covering
+ * every order — see cohort-facts-repo.ts), else from the events and orders themselves.
+ */
+export async function cohortCounts(store: Store, q: CohortQuery): Promise<CohortCounts> {
+  if (q.unit === 'month' && (await orderFactsCover(store, q.ws))) return cohortCountsFromFacts(store, q);
+  return cohortCountsRaw(store, q);
+}
 
 /**
  * One statement, one pass over the events and orders of the cohort's members: each member's units with activity
@@ -39,7 +48,7 @@ const BITS = 62;
  * `ev` and `od` are MATERIALIZED: on PostgreSQL tables without statistics yet (right after a bulk load) the planner
  * otherwise re-ran each aggregate once per cohort member inside a nested loop (7 s instead of 50 ms for 400 members).
  */
-export async function cohortCounts(store: Store, q: CohortQuery): Promise<CohortCounts> {
+export async function cohortCountsRaw(store: Store, q: CohortQuery): Promise<CohortCounts> {
   const p = new Params();
   const w = p.text(q.ws);
   const start = p.ts(q.start);
@@ -61,11 +70,7 @@ export async function cohortCounts(store: Store, q: CohortQuery): Promise<Cohort
   const maskAgg = (u: string, cond: string, j: number) =>
     `bit_or(CASE WHEN ${cond} AND ${u} >= ${j * BITS} AND ${u} < ${(j + 1) * BITS} THEN CAST(1 AS BIGINT) << (${u} - ${j * BITS}) ELSE CAST(0 AS BIGINT) END)`;
   const range = Array.from({ length: masks }, (_, j) => j);
-  // Bit `unit` of the masks named prefix0, prefix1, … (0 or 1), `unit` being an SQL expression.
-  const bit = (prefix: string, unit: string) => {
-    const pick = range.length === 1 ? `${prefix}0` : `CASE ${range.map((j) => `WHEN ${unit} < ${(j + 1) * BITS} THEN ${prefix}${j}`).join(' ')} END`;
-    return `((COALESCE(${pick}, 0) >> ((${unit}) % ${BITS})) & 1)`;
-  };
+  const bit = (prefix: string, unit: string) => bitOf(prefix, unit, range);
   const cols: string[] = [];
   for (let k = 0; k <= q.maxOffset; k++) {
     const u = `c.c + ${k}`;

@@ -2,6 +2,8 @@
 // analytics.test.ts), and a seeded random brand for comparing the two engines. Rows go straight into the tables
 // so that creation dates, statuses and refunds are exactly as written.
 import type { JsonColumn, Store } from '../../store/port.ts';
+import { rebuildEventMonths } from '../activity/event-months.ts';
+import { recomputeOrderFactsAll } from '../activity/order-facts.ts';
 
 /** A local Shanghai wall time `YYYY-MM-DD HH:MM` as a UTC ISO instant. */
 export const sh = (local: string) => new Date(`${local.replace(' ', 'T')}:00+08:00`).toISOString();
@@ -9,7 +11,7 @@ export const sh = (local: string) => new Date(`${local.replace(' ', 'T')}:00+08:
 type Rows = Record<string, unknown>[];
 const c = (name: string, type: JsonColumn['type']): JsonColumn => ({ name, type });
 
-/** Inserts members, orders, refunds and events rows for workspace `ws`. */
+/** Inserts members, orders, refunds and events rows for workspace `ws`, then rebuilds its activity facts. */
 export async function insertRows(store: Store, ws: string, d: { members?: Rows; orders?: Rows; refunds?: Rows; events?: Rows }): Promise<void> {
   if (d.members?.length) {
     const src = store.jsonRows(2, [c('id', 'text'), c('merged_into', 'text'), c('source_channel', 'text'), c('created_at', 'timestamptz')], 'r');
@@ -43,6 +45,11 @@ export async function insertRows(store: Store, ws: string, d: { members?: Rows; 
       [ws, JSON.stringify(d.events.map((e) => ({ type: 'track', properties: {}, ...e })))],
     );
   }
+  // As the demo loader does after writing around the services: the activity facts follow (cohorts read them).
+  await store.transaction(async (tx) => {
+    await recomputeOrderFactsAll(tx, ws);
+    await rebuildEventMonths(tx, ws);
+  });
 }
 
 /**

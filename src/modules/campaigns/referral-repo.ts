@@ -5,6 +5,8 @@ export interface AttributionRow {
   invitee_id: string;
   inviter_id: string;
   code: string;
+  /** Prefix of the rewards' idempotency keys (`referral:<invitee at attribution>`); null on rows from before it. */
+  reward_key: string | null;
   status: 'attributed' | 'rewarding' | 'rewarded' | 'refused';
   refusals: unknown;
   client_facts: unknown;
@@ -15,7 +17,7 @@ export interface AttributionRow {
   rewarded_at: string | null;
 }
 
-const ATTR_COLS = 'invitee_id, inviter_id, code, status, refusals, client_facts, opened_at, attributed_at, trigger_order_id, rewards, rewarded_at';
+const ATTR_COLS = 'invitee_id, inviter_id, code, reward_key, status, refusals, client_facts, opened_at, attributed_at, trigger_order_id, rewards, rewarded_at';
 
 export const referralRepo = {
   async config(db: SqlExecutor, ws: string): Promise<{ config: unknown; updated_at: string } | null> {
@@ -36,9 +38,28 @@ export const referralRepo = {
     return (r as any) ?? null;
   },
 
-  async memberOfCode(db: SqlExecutor, ws: string, code: string): Promise<{ member_id: string; created_at: string } | null> {
-    const [r] = await db.query(`SELECT member_id, created_at FROM referral_codes WHERE workspace_id = $1 AND code = $2`, [ws, code]);
+  /**
+   * The member a code invites for: its owner, or the survivor when the owner was merged away (the code of a
+   * merged member whose survivor had a code of its own stays valid as an alias).
+   */
+  async memberOfCode(db: SqlExecutor, ws: string, code: string): Promise<{ member_id: string; owner_id: string; created_at: string } | null> {
+    const [r] = await db.query(
+      `SELECT COALESCE(m.merged_into, c.member_id) AS member_id, c.member_id AS owner_id, c.created_at
+       FROM referral_codes c LEFT JOIN members m ON m.workspace_id = c.workspace_id AND m.id = c.member_id
+       WHERE c.workspace_id = $1 AND c.code = $2`,
+      [ws, code],
+    );
     return (r as any) ?? null;
+  },
+
+  /** Codes of members merged into `memberId` that still lead to it (aliases). */
+  async aliasCodes(db: SqlExecutor, ws: string, memberId: string): Promise<string[]> {
+    const rows = await db.query<{ code: string }>(
+      `SELECT c.code FROM referral_codes c WHERE c.workspace_id = $1
+         AND c.member_id IN (SELECT m.id FROM members m WHERE m.workspace_id = $1 AND m.merged_into = $2) ORDER BY c.created_at, c.code`,
+      [ws, memberId],
+    );
+    return rows.map((r) => r.code);
   },
 
   /** Inserts a code unless the member or the code already has one; true when inserted. */
@@ -61,9 +82,9 @@ export const referralRepo = {
   /** Inserts the invitee's one attribution; false when the invitee already has one (the primary key). */
   async insertAttribution(db: SqlExecutor, ws: string, a: { invitee: string; inviter: string; code: string; status: string; refusals: string[] | null; client: unknown; openedAt: string | null; at: string }): Promise<boolean> {
     return (await db.execCount(
-      `INSERT INTO referral_attributions (workspace_id, invitee_id, inviter_id, code, status, refusals, client_facts, opened_at, attributed_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, CAST($8 AS TIMESTAMPTZ), CAST($9 AS TIMESTAMPTZ), CAST($9 AS TIMESTAMPTZ)) ON CONFLICT DO NOTHING`,
-      [ws, a.invitee, a.inviter, a.code, a.status, a.refusals ? JSON.stringify(a.refusals) : null, a.client ? JSON.stringify(a.client) : null, a.openedAt, a.at],
+      `INSERT INTO referral_attributions (workspace_id, invitee_id, inviter_id, code, reward_key, status, refusals, client_facts, opened_at, attributed_at, updated_at)
+       VALUES ($1, $2, $3, $4, $10, $5, $6, $7, CAST($8 AS TIMESTAMPTZ), CAST($9 AS TIMESTAMPTZ), CAST($9 AS TIMESTAMPTZ)) ON CONFLICT DO NOTHING`,
+      [ws, a.invitee, a.inviter, a.code, a.status, a.refusals ? JSON.stringify(a.refusals) : null, a.client ? JSON.stringify(a.client) : null, a.openedAt, a.at, `referral:${a.invitee}`],
     )) === 1;
   },
 
@@ -122,7 +143,8 @@ export const referralRepo = {
   async funnel(db: SqlExecutor, ws: string) {
     const [r] = await db.query<Record<string, number>>(
       `SELECT
-         (SELECT COUNT(*) FROM referral_codes WHERE workspace_id = $1) AS codes,
+         (SELECT COUNT(*) FROM referral_codes c WHERE c.workspace_id = $1
+            AND c.member_id NOT IN (SELECT m.id FROM members m WHERE m.workspace_id = $1 AND m.merged_into IS NOT NULL)) AS codes,
          (SELECT COUNT(DISTINCT inviter_id) FROM referral_attributions WHERE workspace_id = $1) AS active_inviters,
          COUNT(*) AS attributions,
          COALESCE(SUM(CASE WHEN status = 'refused' THEN 1 ELSE 0 END), 0) AS refused,

@@ -1,8 +1,8 @@
 // Referral (裂变) on the store: program config, one invite code per member, attribution of invitees, rewards on
 // registration or on the first paid order (change feed + catch-up sweep), abuse refusals, funnel and k-factor.
 // Rewards move an attribution attributed → rewarding (one caller wins the conditional update) → rewarded; the
-// rewards carry keys referral:<invitee>:inviter / :invitee, so a crash between the steps is finished by the sweep
-// and nothing is given twice.
+// rewards carry keys referral:<invitee>:inviter / :invitee (the invitee as attributed, kept in reward_key so a
+// member merge never changes them), so a crash between the steps is finished by the sweep and nothing is given twice.
 import type { ChangeFeed } from '../../core/change-feed.ts';
 import { SiyuError, notFound } from '../../core/errors.ts';
 import {
@@ -77,7 +77,7 @@ export class ReferralService {
     const code = normalizeCode(raw, CODE_FORMAT);
     const r = await repo.memberOfCode(this.store, ws, code);
     if (!r) throw notFound('referral.code_not_found', `code: no invite code ${raw}`, 'code');
-    return { code, member_id: r.member_id, link: this.link(await this.config(ws), code), created_at: r.created_at };
+    return { code, member_id: r.member_id, alias: r.owner_id !== r.member_id, link: this.link(await this.config(ws), code), created_at: r.created_at };
   }
 
   /**
@@ -143,8 +143,9 @@ export class ReferralService {
     if (!a || a.status !== 'rewarding') return;
     const given = [];
     const spec = (r: ReferralProgram['inviterReward']) => ({ points: r?.points, coupon: r?.couponTemplateId });
-    if (p.inviterReward) given.push({ side: 'inviter', ...(await this.rewards.give(ws, a.inviter_id, spec(p.inviterReward), `referral:${invitee}:inviter`, 'referral')) });
-    if (p.inviteeReward) given.push({ side: 'invitee', ...(await this.rewards.give(ws, invitee, spec(p.inviteeReward), `referral:${invitee}:invitee`, 'referral')) });
+    const key = a.reward_key ?? `referral:${invitee}`;
+    if (p.inviterReward) given.push({ side: 'inviter', ...(await this.rewards.give(ws, a.inviter_id, spec(p.inviterReward), `${key}:inviter`, 'referral')) });
+    if (p.inviteeReward) given.push({ side: 'invitee', ...(await this.rewards.give(ws, invitee, spec(p.inviteeReward), `${key}:invitee`, 'referral')) });
     await repo.move(this.store, ws, invitee, 'rewarding', 'rewarded', { rewards: given, at: nowIso() });
   }
 
@@ -229,10 +230,14 @@ export class ReferralService {
   /** A member's code and the invitees attributed to them; and who invited the member. */
   async member(ws: string, ref: string) {
     const memberId = await this.refs.resolveOne(this.store, ws, ref);
-    const [code, invited, own, cfg] = await Promise.all([
-      repo.codeOfMember(this.store, ws, memberId), repo.asInviter(this.store, ws, memberId), repo.attribution(this.store, ws, memberId), this.config(ws),
+    const [code, aliases, invited, own, cfg] = await Promise.all([
+      repo.codeOfMember(this.store, ws, memberId), repo.aliasCodes(this.store, ws, memberId), repo.asInviter(this.store, ws, memberId),
+      repo.attribution(this.store, ws, memberId), this.config(ws),
     ]);
-    return { member_id: memberId, code: code?.code ?? null, link: code ? this.link(cfg, code.code) : null, invited: invited.map(view), invited_by: own ? view(own) : null };
+    return {
+      member_id: memberId, code: code?.code ?? null, link: code ? this.link(cfg, code.code) : null, alias_codes: aliases,
+      invited: invited.map(view), invited_by: own ? view(own) : null,
+    };
   }
 
   /** Funnel (invites issued → attributed → rewarded, refused by reason) and the k-factor. */

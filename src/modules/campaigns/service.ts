@@ -2,9 +2,11 @@
 // expiry, the referral catch-up sweep), run each minute in the server and on demand through the API.
 import type { ChangeFeed } from '../../core/change-feed.ts';
 import type { Store } from '../../store/port.ts';
+import type { IdentityPort } from '../identity/types.ts';
 import type { MemberRefs } from '../members/member-refs.ts';
 import { GroupBuyService } from './group-buy.ts';
 import { HelpService } from './help.ts';
+import { mergeCampaigns } from './merge.ts';
 import { ReferralService } from './referral.ts';
 import { type CouponIssuer, type PointsGranter, RewardGiver } from './rewards.ts';
 import { nowIso } from './shared.ts';
@@ -13,6 +15,8 @@ export interface CampaignsDeps {
   store: Store;
   refs: MemberRefs;
   changes?: ChangeFeed;
+  /** Member merges move campaign data to the survivor (merge.ts). */
+  identity?: Pick<IdentityPort, 'onMerge'>;
   /** Looked up at each use, so wiring order does not matter. */
   points: () => PointsGranter | null;
   coupons: () => CouponIssuer | null;
@@ -35,6 +39,7 @@ export class CampaignsService {
     this.groupBuy = new GroupBuyService(deps.store, deps.refs, rewards);
     this.help = new HelpService(deps.store, deps.refs, rewards);
     if (deps.changes) this.unsubscribe = this.referral.follow(deps.changes);
+    deps.identity?.onMerge('campaigns', (tx, ws, from, into) => mergeCampaigns(tx, ws, from, into));
   }
 
   setLogger(log: Log): void {

@@ -215,10 +215,24 @@ export function couponRepo(store: Store) {
       return rows.length;
     },
 
-    /** Merge hook: the merged member's coupons belong to the survivor. */
+    /**
+     * Merge hook: the merged member's coupons belong to the survivor, and so does their redemption log. The
+     * per-member limit then counts both accounts' coupons (a survivor above a limit keeps what it holds and gets no
+     * more); codes are unique per workspace, not per member, so nothing collides.
+     */
     async moveOnMerge(tx: SqlExecutor, ws: string, fromId: string, intoId: string): Promise<number> {
       const rows = await tx.query('UPDATE member_coupons SET member_id = $3 WHERE workspace_id = $1 AND member_id = $2 RETURNING id', [ws, fromId, intoId]);
+      await tx.exec('UPDATE coupon_redemptions SET member_id = $3 WHERE workspace_id = $1 AND member_id = $2', [ws, fromId, intoId]);
       return rows.length;
+    },
+
+    /** Holders of the coupons one issue request created (to announce the change after it committed). */
+    async membersOfIssue(db: SqlExecutor, ws: string, issueId: string): Promise<string[]> {
+      const rows = await db.query<{ member_id: string }>(
+        'SELECT DISTINCT member_id FROM member_coupons WHERE workspace_id = $1 AND issue_id = $2 AND member_id IS NOT NULL',
+        [ws, issueId],
+      );
+      return rows.map((r) => r.member_id);
     },
   };
 }

@@ -46,6 +46,8 @@ export class OrderSync {
     private readonly locks: KeyedLock,
     changes?: ChangeFeed,
     private readonly windowMs = 20,
+    /** Told after each commit that changed a member's coupon (redeemed with an order, given back or voided on refund). */
+    private readonly changed: (ws: string, memberIds: (string | null)[]) => void = () => undefined,
   ) {
     this.orders = orderRepo(store);
     this.coupons = couponRepo(store);
@@ -168,7 +170,7 @@ export class OrderSync {
     try {
       await this.locks.run(`order:${ws}:${p.order_id}`, () =>
         this.store.transaction((tx) => this.redeemer.redeemIn(tx, ws, p.code, contextOf(order), { dryRun: false, source: 'order' })),
-      );
+      ).then((r) => this.changed(ws, [r.coupon?.member_id ?? null]));
       return 'redeemed';
     } catch (e) {
       if (!(e instanceof SiyuError)) throw e;
@@ -190,7 +192,10 @@ export class OrderSync {
       for (const u of page) {
         seen.add(u.id);
         const r = await this.locks.run(`order:${ws}:${u.order_id}`, () => this.redeemer.releaseRefunded(ws, u));
-        if (r) report.released[r]++;
+        if (r) {
+          report.released[r]++;
+          this.changed(ws, [u.member_id]);
+        }
       }
     }
   }

@@ -52,7 +52,7 @@ export class CouponsService {
     this.issuer = new Issuer(deps.store, deps.refs, this.locks, deps.segmentIdOf);
     this.redeemer = new Redeemer(deps.store, deps.refs, this.issuer);
     this.batches = new Batches(deps.store);
-    this.sync = new OrderSync(deps.store, this.redeemer, this.locks, deps.changes);
+    this.sync = new OrderSync(deps.store, this.redeemer, this.locks, deps.changes, undefined, (ws, ids) => this.announce(ws, ids));
     deps.identity.onMerge('coupons', (tx, ws, from, into) => this.coupons.moveOnMerge(tx, ws, from, into));
   }
 
@@ -171,20 +171,28 @@ export class CouponsService {
    * coupon. For journeys and the loyalty jobs (birthday, member day).
    * @example await coupons.issueToMember(ws, 'birthday-20', 'user_id:u1', { idempotencyKey: 'birthday:2026:mem_…', source: 'birthday' })
    */
-  issueToMember(ws: string, templateRef: string, memberRef: string, opts: IssueOptions = {}): Promise<IssueOneResult> {
-    return this.issuer.toMember(ws, templateRef, memberRef, opts);
+  async issueToMember(ws: string, templateRef: string, memberRef: string, opts: IssueOptions = {}): Promise<IssueOneResult> {
+    const r = await this.issuer.toMember(ws, templateRef, memberRef, opts);
+    if (r.issued) this.announce(ws, [r.coupon.member_id]);
+    return r;
   }
 
   /** The issue API: one member, a list of member refs, or a segment. */
-  issue(ws: string, body: IssueBody): Promise<IssueOneResult | IssueManyResult> {
+  async issue(ws: string, body: IssueBody): Promise<IssueOneResult | IssueManyResult> {
     const opts = { idempotencyKey: body.idempotency_key, source: body.source, claimed: body.claimed };
-    if (body.member !== undefined) return this.issuer.toMember(ws, body.template, body.member, opts);
-    if (body.members !== undefined) return this.issuer.toMembers(ws, body.template, body.members, opts);
-    return this.issuer.toSegment(ws, body.template, body.segment!, opts);
+    if (body.member !== undefined) return this.issueToMember(ws, body.template, body.member, opts);
+    const r = body.members !== undefined
+      ? await this.issuer.toMembers(ws, body.template, body.members, opts)
+      : await this.issuer.toSegment(ws, body.template, body.segment!, opts);
+    // A list or a segment: the holders are read back by the issue id (set-based; a segment may be large).
+    if (!r.replayed && r.issued > 0 && this.deps.changes?.size) this.announce(ws, await this.coupons.membersOfIssue(this.store, ws, r.issue_id));
+    return r;
   }
 
-  claim(ws: string, code: string, memberRef: string, source?: string) {
-    return this.issuer.claim(ws, code, memberRef, source);
+  async claim(ws: string, code: string, memberRef: string, source?: string) {
+    const r = await this.issuer.claim(ws, code, memberRef, source);
+    if (r.claimed) this.announce(ws, [r.coupon.member_id]);
+    return r;
   }
 
   // ---- redeem and void ----
@@ -192,13 +200,26 @@ export class CouponsService {
   /** Redeems (or with dry_run prices) a code on a stored order or an order at checkout. */
   async redeem(ws: string, body: RedeemBody): Promise<RedeemResult> {
     const order = await this.redeemer.context(ws, body.order);
-    return this.locks.run(`order:${ws}:${order.order_id}`, () =>
+    const r = await this.locks.run(`order:${ws}:${order.order_id}`, () =>
       this.store.transaction((tx) => this.redeemer.redeemIn(tx, ws, body.code, order, { dryRun: body.dry_run, source: 'api' })),
     );
+    if (!r.dry_run && !r.already_redeemed) this.announce(ws, [r.coupon?.member_id ?? null]);
+    return r;
   }
 
-  voidCode(ws: string, code: string, reason?: string) {
-    return this.redeemer.voidCode(ws, code, reason);
+  async voidCode(ws: string, code: string, reason?: string) {
+    const r = await this.redeemer.voidCode(ws, code, reason);
+    this.announce(ws, [r.coupon?.member_id ?? null]);
+    return r;
+  }
+
+  /**
+   * Publishes a committed change of these members' coupons on `services.changes` (`coupons: true`), so realtime
+   * segments on unused coupons follow. Expiry is not announced: rules compare the window with the clock.
+   */
+  private announce(ws: string, memberIds: (string | null)[]): void {
+    const ids = [...new Set(memberIds.filter((m): m is string => m !== null))];
+    if (ids.length > 0) this.deps.changes?.publish({ workspaceId: ws, memberIds: ids, events: [], coupons: true, committedAt: Date.now() });
   }
 
   // ---- members ----

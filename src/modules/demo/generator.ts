@@ -14,6 +14,7 @@ import { generateOrders, type OrderCounters } from './order-gen.ts';
 import { demoId, makeProfile } from './people.ts';
 import { Prng } from './prng.ts';
 import { DEMO_TABLES, T } from './tables.ts';
+import { rebuildEventMonths } from '../activity/event-months.ts';
 
 export interface DemoOptions {
   workspaceId: string;
@@ -134,6 +135,8 @@ export async function generateDemo(store: Store, opts: DemoOptions): Promise<Dem
   }
   progress({ stage: 'traits', done: members, total: members, rows: sum(w.written) });
   await new OrdersService(store, new IdentityService(store)).recomputeAllTraits(ws);
+  // Events were written around the ingest path: index their months for cohorts (src/modules/activity).
+  await store.transaction((tx) => rebuildEventMonths(tx, ws));
 
   const rows = Object.fromEntries(w.written);
   const totalRows = sum(w.written);

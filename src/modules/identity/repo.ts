@@ -2,6 +2,7 @@
 import type { JsonColumn, SqlExecutor, Store } from '../../store/port.ts';
 import type { IdentityKey } from './types.ts';
 import { STRONG_TYPES } from './types.ts';
+import { moveEventMonths } from '../activity/event-months.ts';
 
 const STRONG_LIST = [...STRONG_TYPES].map((t) => `'${t}'`).join(', ');
 const col = (name: string, type: JsonColumn['type']): JsonColumn => ({ name, type });
@@ -125,6 +126,7 @@ export function identityRepo(store: Store) {
         return Number(r[0]?.n ?? 0);
       };
       const counts = { identities: await moved('identities'), events: await moved('events') };
+      await moveEventMonths(store, tx, ws, from, into); // the events' month index moves with them
       await tx.exec('UPDATE members SET merged_into = $3, updated_at = now() WHERE workspace_id = $1 AND id = $2', [ws, from, into]);
       await tx.exec('UPDATE members SET merged_into = $3 WHERE workspace_id = $1 AND merged_into = $2', [ws, from, into]);
       return counts;

@@ -1,5 +1,6 @@
 // SQL of the imports module: saved mapping templates, import runs, and the idempotent event insert for imports.
 import type { JsonColumn, SqlExecutor, Store } from '../../store/port.ts';
+import { recordEventMonths } from '../activity/event-months.ts';
 
 export interface MappingRow {
   name: string;
@@ -98,7 +99,10 @@ export function importsRepo(store: Store) {
     /** Inserts events in one statement, skipping message ids the workspace already has; returns how many were new. */
     async insertEvents(db: SqlExecutor, ws: string, rows: ImportedEventRow[], receivedAt: string): Promise<number> {
       if (rows.length === 0) return 0;
-      const inserted = await db.query(insertEventsSql, [JSON.stringify(rows), ws, receivedAt]);
+      const inserted = await db.query<{ message_id: string }>(insertEventsSql, [JSON.stringify(rows), ws, receivedAt]);
+      // Cohort activity (member_event_months) follows the events actually stored, in the same transaction.
+      const fresh = new Set(inserted.map((r) => r.message_id));
+      await recordEventMonths(store, db, ws, rows.filter((r) => fresh.has(r.message_id)));
       return inserted.length;
     },
   };

@@ -1,6 +1,7 @@
 // SQL of the ingest pipeline: one multi-row insert of events per group commit, idempotent on message id.
 import type { JsonColumn, SqlExecutor, Store } from '../../store/port.ts';
 import type { IngestMessage } from './schema.ts';
+import { recordEventMonths } from '../activity/event-months.ts';
 
 /**
  * One events row as sent to the store, with one-letter keys: the JSON of a whole group is parsed by the database,
@@ -83,6 +84,13 @@ export const ingestRepo = {
     if (rows.length === 0) return new Set();
     const inserted = await tx.query<{ message_id: string }>(statements(store).idempotent, [JSON.stringify(rows), workspaceId]);
     return new Set(inserted.map((r) => r.message_id));
+  },
+
+  /** Keeps member_event_months (cohort activity) in step with the newly stored rows, in the same transaction. */
+  async recordMonths(store: Store, tx: SqlExecutor, workspaceId: string, rows: EventRow[], fresh: Set<string> | 'all'): Promise<void> {
+    const stamps = [];
+    for (const r of rows) if (r.m && (fresh === 'all' || fresh.has(r.i))) stamps.push({ member_id: r.m, ts: r.t });
+    await recordEventMonths(store, tx, workspaceId, stamps);
   },
 };
 

@@ -216,6 +216,7 @@ export class IngestService {
         } else {
           inserted.set(workspaceId, await ingestRepo.insertEventsIdempotent(this.store, tx, workspaceId, rows));
         }
+        await ingestRepo.recordMonths(this.store, tx, workspaceId, rows, inserted.get(workspaceId)!);
         resolved.push({ workspaceId, messages, memberIds, created: resolution.created });
       }
       if (this.handlers.size > 0) {

@@ -1,8 +1,17 @@
 // Many simultaneous redemptions at one member: over HTTP (app.inject in parallel) on both engines, and on
-// PostgreSQL also from a second store with its own connection pool (as another process would) — no overdraw, no lost
-// entry, no drift; concurrent retries with one key apply once.
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { forEachStore } from '../../../test/support/stores.ts';
+// PostgreSQL also from a second store with its own connection pool and from three real child processes
+// (concurrency-worker.ts) — no overdraw, no lost entry, no drift; concurrent retries with one key apply once, over
+// HTTP, across processes and through the CLI.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../test/support/cli.ts';
+import { createTestDb, ENGINES, forEachStore, type TestDb } from '../../../test/support/stores.ts';
+import { buildApp } from '../../server/app.ts';
+import { loadConfig } from '../../core/config.ts';
+import { DEFAULT_WORKSPACE } from '../workspaces/service.ts';
+import type { WorkerArgs, WorkerOutcome } from './concurrency-worker.ts';
 import { openStore } from '../../store/open-store.ts';
 import { parseStoredConfig } from './config.ts';
 import { loyaltyApp, type LoyaltyTestApp } from './fixture.ts';
@@ -98,5 +107,125 @@ forEachStore('loyalty concurrency', (ctx) => {
         await other.close();
       }
     });
+
+    it('never overdraws when three child processes redeem at once, and keys retried across processes apply once', async () => {
+      const m = await t.member();
+      const id = await t.idOf(m);
+      const [seed, cost] = [1005, 10];
+      await t.api('POST', '/api/loyalty/adjust', { member: m, delta: seed, reason: 'seed', operator: 'test', idempotency_key: `seed4-${id}` });
+      // Each process: 40 keys of its own and the same 10 shared keys among them (a client retrying against another
+      // server): 130 distinct redemptions of 10 against 1,005 points, so about a quarter must be refused.
+      const shared = Array.from({ length: 10 }, (_, i) => `mpS-${id}-${i}`);
+      const argsOf = (w: number): WorkerArgs => ({
+        databaseUrl: ctx.db.options.databaseUrl!, workspaceId: t.workspaceId, memberId: id, cost, inFlight: 4,
+        keys: Array.from({ length: 40 }, (_, i) => `mp${w}-${id}-${i}`).flatMap((k, i) => (i % 4 === 0 ? [shared[i / 4], k] : [k])),
+      });
+      const outcomes = (await runWorkers([0, 1, 2].map(argsOf))).flat();
+
+      expect(outcomes.filter((o) => o.status === 'error')).toEqual([]);
+      expect(outcomes.filter((o) => o.status === 'refused').every((o) => o.code === 'points.insufficient')).toBe(true);
+      const applied = outcomes.filter((o) => o.status === 'applied').map((o) => o.key);
+      expect(new Set(applied).size).toBe(applied.length); // a key is applied by one process only
+      expect(applied.length).toBe(Math.floor(seed / cost)); // every point that could be spent was, none more
+      // A replay answers with the first result: only keys some process applied are replayed, and a key applied
+      // anywhere is never answered as refused elsewhere.
+      for (const o of outcomes.filter((x) => x.status === 'replayed')) expect(applied).toContain(o.key);
+      expect(outcomes.filter((o) => o.status === 'refused' && applied.includes(o.key))).toEqual([]);
+      expect(new Set(outcomes.filter((o) => o.status === 'refused').map((o) => o.key)).size).toBe(130 - applied.length);
+      // Each applied balance is distinct: each redemption saw the one before it, whichever process made it.
+      expect(new Set(outcomes.filter((o) => o.status === 'applied').map((o) => o.balance)).size).toBe(applied.length);
+
+      const balance = (await t.api('GET', `/api/loyalty/members/${m}/points`)).body.balance;
+      expect(balance).toBe(seed - applied.length * cost);
+      expect(balance).toBeGreaterThanOrEqual(0);
+      const entries = await ctx.store.query<{ idempotency_key: string; n: number; points: number }>(
+        `SELECT idempotency_key, COUNT(*) AS n, SUM(points) AS points FROM points_entries WHERE workspace_id = $1 AND member_id = $2 GROUP BY idempotency_key`,
+        [t.workspaceId, id],
+      );
+      expect(entries.reduce((s, e) => s + Number(e.points), 0)).toBe(balance); // balance = sum of entries
+      const redeemed = entries.filter((e) => e.idempotency_key.startsWith('mp'));
+      expect(redeemed.map((e) => e.idempotency_key).sort()).toEqual([...applied].sort()); // no lost or extra entry
+      expect(redeemed.every((e) => Number(e.n) === 1 && Number(e.points) === -cost)).toBe(true);
+
+      // Retrying every applied key once more (here, a fourth writer) changes nothing.
+      const again = await Promise.all(applied.map((key) => t.api('POST', '/api/loyalty/redeem', { member: m, points: cost, idempotency_key: key })));
+      expect(again.every((r) => r.status === 200 && r.body.replayed)).toBe(true);
+      expect((await t.api('GET', `/api/loyalty/members/${m}/points`)).body.balance).toBe(balance);
+    }, 30_000);
   }
+});
+
+const WORKER = fileURLToPath(new URL('./concurrency-worker.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * Starts one `node --import tsx concurrency-worker.ts` per args, waits until every one has its store open, tells
+ * them all to go at once, and returns each one's outcomes.
+ */
+async function runWorkers(all: WorkerArgs[]): Promise<WorkerOutcome[][]> {
+  const children = all.map((args) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(args)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const lines = createInterface({ input: child.stdout });
+    let readyResolve!: () => void;
+    const ready = new Promise<void>((r) => (readyResolve = r));
+    const result = new Promise<WorkerOutcome[]>((resolve, reject) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+      let outcomes: WorkerOutcome[] | null = null;
+      lines.on('line', (l) => {
+        if (l === 'ready') readyResolve();
+        else if (l.startsWith('[')) outcomes = JSON.parse(l);
+      });
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        readyResolve(); // never leave the others waiting on a dead child
+        if (code === 0 && outcomes) resolve(outcomes);
+        else reject(new Error(`worker exited with ${code}: ${stderr}`));
+      });
+    });
+    return { child, ready, result };
+  });
+  await Promise.all(children.map((c) => c.ready));
+  for (const c of children) c.child.stdin.write('go\n');
+  return Promise.all(children.map((c) => c.result));
+}
+
+// `siyu loyalty points adjust` retried with one --idempotency-key (in-process CLI on its own database, as without
+// a server): the first run applies, retries answer "already applied", another delta under the key is refused.
+describe.each(ENGINES)('loyalty CLI retries [%s]', (engine) => {
+  let db: TestDb;
+  let dbArgs: string[];
+  const cli = (args: string[]) => runCli([...args, ...dbArgs]);
+
+  beforeAll(async () => {
+    db = await createTestDb(engine);
+    dbArgs = db.options.dbPath ? ['--db', db.options.dbPath] : ['--database-url', db.options.databaseUrl!];
+    const store = await openStore(db.options);
+    const { app, services } = await buildApp({ store, config: loadConfig({ logLevel: 'silent' }, {}) });
+    await app.ready();
+    try {
+      await services.workspaces.ensureDefault();
+      await services.members.upsert(DEFAULT_WORKSPACE, { user_id: 'retry-u1' }, null);
+    } finally {
+      await app.close();
+      await store.close();
+    }
+  });
+  afterAll(async () => db?.cleanup());
+
+  it('applies a key once however often the command is re-run', async () => {
+    const adjust = (delta: number, key: string) =>
+      cli(['loyalty', 'points', 'adjust', 'user_id:retry-u1', '--delta', String(delta), '--reason', 'retry test', '--operator', 'ops', '--idempotency-key', key]);
+    expect((await adjust(100, 'cli-r1')).out).toContain('adjusted (cli-r1): balance 100');
+    for (let i = 0; i < 3; i++) expect((await adjust(100, 'cli-r1')).out).toContain('already applied (cli-r1): balance 100');
+    expect((await adjust(-30, 'cli-r2')).out).toContain('adjusted (cli-r2): balance 70');
+    expect((await adjust(-30, 'cli-r2')).out).toContain('already applied (cli-r2): balance 70');
+    const conflict = await adjust(-50, 'cli-r2');
+    expect(conflict.error?.message ?? '').toMatch(/409|idempotency/);
+    const shown = JSON.parse((await cli(['loyalty', 'points', 'show', 'user_id:retry-u1', '--json'])).out);
+    expect(shown.balance).toBe(70);
+    expect(shown.entries.data.map((e: { idempotency_key: string }) => e.idempotency_key).sort()).toEqual(['cli-r1', 'cli-r2']);
+    expect((await cli(['loyalty', 'drift'])).out).toContain('mismatched 0');
+  });
 });

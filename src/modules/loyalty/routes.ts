@@ -1,5 +1,6 @@
 // HTTP routes of loyalty under /api/loyalty: program and tiers, member points and tiers, ledger operations with
-// idempotency keys, rewards, and the jobs (expire, release, earn-orders, tier review, birthday, member day).
+// idempotency keys, rewards, the checkout quote, and the jobs (expire, release, earn-orders, earn-events, tier review,
+// birthday, member day).
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { SiyuError } from '../../core/errors.ts';
@@ -10,8 +11,8 @@ import { ProgramBody } from './config.ts';
 import type { AppliedOp } from './ops.ts';
 import { RewardCreate, RewardPatch } from './rewards.ts';
 import {
-  AdjustBody, AtBody, BatchBody, ConfigBody, EarnBody, ExpireBody, IdParam, PointsQuery, RedeemBody, RedemptionsQuery, RefParam, RewardListQuery,
-  RewardRedeemBody, TierAssignBody, TierRemoveQuery, TransferBody,
+  AdjustBody, AtBody, BatchBody, ConfigBody, EarnBody, EarnEventsBody, ExpireBody, IdParam, PointsQuery, QuoteBody, RedeemBody, RedemptionsQuery, RefParam,
+  RewardListQuery, RewardRedeemBody, TierAssignBody, TierRemoveQuery, TransferBody,
 } from './schema.ts';
 
 /** The body's idempotency_key, else the Idempotency-Key header; one is required for every ledger change. */
@@ -94,6 +95,10 @@ export function loyaltyRoutes(s: Services): FastifyPluginAsync {
       L.ledger.releaseAll(workspaceOf(req), req.body.at ?? new Date().toISOString()));
     app.post('/api/loyalty/earn-orders', { schema: { tags, summary: 'Sweep: earn for paid orders, redeem points used, reverse refunds not yet done' } }, async (req) =>
       L.orders.sweep(workspaceOf(req)));
+    app.post('/api/loyalty/earn-events', { schema: { tags, summary: 'Sweep: earn points for tracked events (event rules with `track`) not yet awarded, received since the watermark or `since`', body: EarnEventsBody } }, async (req) =>
+      L.events.sweep(workspaceOf(req), { since: req.body?.since }));
+    app.post('/api/loyalty/quote', { schema: { tags, summary: "Checkout quote: the member's tier discount and free shipping, coupons, points as money, payable total and points earned (nothing is written)", body: QuoteBody } }, async (req) =>
+      L.quote(workspaceOf(req), req.body));
     app.get('/api/loyalty/drift', { schema: { tags, summary: 'Ledger check: balances against the sums of entries and lots (mismatched 0 = no drift)' } }, async (req) =>
       L.ledger.drift(workspaceOf(req)));
 

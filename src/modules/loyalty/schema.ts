@@ -78,3 +78,39 @@ export const BatchBody = z
   })
   .strict();
 export type BatchBody = z.output<typeof BatchBody>;
+
+/** Sweep of tracked events → points; `since` re-scans events received from then on (default: the watermark). */
+export const EarnEventsBody = z.object({ since: Instant.optional() }).strict().nullish();
+
+const Money = z.number().finite().min(0).max(1e9);
+const QuoteItem = z
+  .object({
+    line_no: z.number().int().min(1).max(100_000).optional(),
+    sku: z.string().trim().min(1).max(128).optional(),
+    product_id: z.string().trim().min(1).max(128).optional(),
+    category: z.string().trim().min(1).max(256).nullable().optional(),
+    /** Unit price (`unit_price` is accepted too, as orders name it). */
+    price: Money.optional(),
+    unit_price: Money.optional(),
+    quantity: z.number().finite().positive().max(1e6).default(1),
+  })
+  .strict()
+  .refine((i) => i.price !== undefined || i.unit_price !== undefined, { message: 'price (or unit_price) is required', path: ['price'] });
+
+/** A checkout to price: the member, lines, shipping, channel, coupon codes and points to use (a number or "max"). */
+export const QuoteBody = z
+  .object({
+    member: Ref,
+    items: z.array(QuoteItem).min(1).max(1000),
+    shipping: Money.default(0),
+    channel: z.string().trim().min(1).max(64).nullable().optional(),
+    coupons: z.array(z.string().trim().min(1).max(200)).max(20).default([]),
+    points: z.union([PositivePoints, z.literal(0), z.literal('max')]).default(0),
+    /** When the order would be paid (default now): member day, coupon windows and campaigns are read at this instant. */
+    at: Instant.optional(),
+    /** The order id the shop will use, if known (coupons are checked against it). */
+    order_id: z.string().trim().min(1).max(128).optional(),
+  })
+  .strict()
+  .refine((q) => new Set(q.items.map((it, i) => it.line_no ?? i + 1)).size === q.items.length, { message: 'line_no must be unique', path: ['items'] });
+export type QuoteBody = z.output<typeof QuoteBody>;

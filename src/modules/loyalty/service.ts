@@ -12,6 +12,8 @@ import { LedgerService } from './ledger-service.ts';
 import { mergeLoyalty } from './merge.ts';
 import type { AppliedOp, StoreOp } from './ops.ts';
 import { OrderEarning } from './order-earning.ts';
+import { EventEarning } from './event-earning.ts';
+import { type CouponPricer, CheckoutQuotes, type QuoteInput } from './checkout-quote.ts';
 import { RefBatcher } from './ref-batcher.ts';
 import type { BatchBody } from './schema.ts';
 import { RewardsService } from './rewards.ts';
@@ -34,7 +36,7 @@ export interface LoyaltyDeps {
 type ErrorLogger = (err: unknown, msg: string) => void;
 
 /** Keys the module writes itself; API callers may not use them, or they could pre-empt an order's points. */
-const RESERVED = /^(order|refund|birthday|expire|member_day):/;
+const RESERVED = /^(order|refund|birthday|expire|member_day|track):/;
 const CONFIG_TTL_MS = 5_000;
 
 export interface EarnInput { member: string; idempotency_key: string; points?: number; event?: string; order_id?: string; reason?: string; expires_at?: string | null; at?: string }
@@ -47,6 +49,10 @@ export class LoyaltyService {
   readonly tiers: TierService;
   readonly rewards: RewardsService;
   readonly orders: OrderEarning;
+  /** Tracked events → points (event rules with `track`): change-feed listener and sweep. */
+  readonly events: EventEarning;
+  /** Checkout quotes: tier discount and free shipping, coupons, points as money, points the order earns. */
+  readonly checkout: CheckoutQuotes;
   readonly gifts: Gifts;
   private readonly scheduler: LoyaltyScheduler;
   private readonly cache = new Map<string, { at: number; config: LoyaltyConfig }>();
@@ -67,8 +73,15 @@ export class LoyaltyService {
     this.tiers = new TierService(deps.store, config, deps.changes);
     this.rewards = new RewardsService(deps.store, async (ws) => (await this.config(ws)).program?.tiers.map((t) => t.code) ?? null);
     this.orders = new OrderEarning(deps.store, this.ledger, this.tiers, config);
+    this.events = new EventEarning(deps.store, this.ledger, this.tiers, config);
+    this.checkout = new CheckoutQuotes({
+      store: deps.store, config, ledger: this.ledger, tiers: this.tiers, member: (ws, ref) => this.member(ws, ref), coupons: () => this.couponPricer(),
+    });
     this.gifts = new Gifts(deps.store, this.ledger, this.tiers, config, () => this.couponSource());
-    if (deps.changes) this.orders.follow(deps.changes);
+    if (deps.changes) {
+      this.orders.follow(deps.changes);
+      this.events.follow(deps.changes);
+    }
     deps.identity?.onMerge('loyalty', (tx, ws, fromId, intoId) => mergeLoyalty(deps.store, tx, ws, fromId, intoId));
     this.scheduler = new LoyaltyScheduler({
       workspaces: () => configRepo.workspaces(deps.store),
@@ -78,6 +91,7 @@ export class LoyaltyService {
         await this.ledger.releaseAll(ws, at);
         await this.ledger.expireAll(ws, at);
         await this.orders.sweep(ws);
+        await this.events.sweep(ws);
       },
       daily: async (ws, now) => {
         await this.gifts.birthdays(ws, now.toISOString());
@@ -102,9 +116,16 @@ export class LoyaltyService {
     return c && typeof c.issueToMember === 'function' ? (c as CouponIssuer) : null;
   }
 
+  /** The coupons service as the checkout quote uses it (dry-run redemptions, code lookups, templates), or null. */
+  private couponPricer(): CouponPricer | null {
+    const c = (this.deps.coupons?.() ?? this.couponGetter()) as Partial<CouponPricer> | null | undefined;
+    return c && typeof c.redeem === 'function' && typeof c.lookup === 'function' && typeof c.getTemplate === 'function' ? (c as CouponPricer) : null;
+  }
+
   setLogger(log: ErrorLogger): void {
     this.log = log;
     this.orders.setLogger(log);
+    this.events.setLogger(log);
     this.tiers.setLogger(log);
   }
 
@@ -121,6 +142,7 @@ export class LoyaltyService {
   async close(): Promise<void> {
     this.scheduler.stop();
     await this.orders.close();
+    await this.events.close();
     await this.ledger.close();
     await this.tiers.close();
   }
@@ -265,6 +287,11 @@ export class LoyaltyService {
     };
   }
 
+  /** A checkout quote for a member (see `CheckoutQuotes.quote`). */
+  quote(ws: string, input: QuoteInput) {
+    return this.checkout.quote(ws, input);
+  }
+
   /** Expires due lots: of every member (set-based job) or of one member (a ledger operation). */
   async expire(ws: string, input: { at?: string; idempotency_key?: string; member?: string }) {
     const at = input.at ?? new Date().toISOString();
@@ -318,6 +345,6 @@ export class LoyaltyService {
 }
 
 function checkKey(key: string): string {
-  if (RESERVED.test(key)) throw new SiyuError('invalid_data', 'ledger.reserved_key', `idempotency_key: keys starting with order:, refund:, birthday:, expire: or member_day: are the module's own`, { field: 'idempotency_key' });
+  if (RESERVED.test(key)) throw new SiyuError('invalid_data', 'ledger.reserved_key', `idempotency_key: keys starting with order:, refund:, birthday:, expire:, member_day: or track: are the module's own`, { field: 'idempotency_key' });
   return key;
 }

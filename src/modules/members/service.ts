@@ -31,6 +31,8 @@ export interface Member360 {
   loyalty?: LoyaltyProfile;
   /** Unused coupons (count and the newest), when the coupons module is present. */
   coupons?: CouponsProfile;
+  /** Message counts by outcome and channel type, and the last send, when the messaging module is present. */
+  messages?: Record<string, unknown>;
 }
 
 export interface TimelineEntry {
@@ -79,7 +81,7 @@ export class MembersService {
   private readonly sections = new Map<string, ProfileSection>();
 
   /** Adds a section (`name` → its value) to the member 360 view; other modules own what they add. */
-  extendProfile(name: 'loyalty' | 'coupons', section: ProfileSection): void {
+  extendProfile(name: 'loyalty' | 'coupons' | 'messages', section: ProfileSection): void {
     this.sections.set(name, section);
   }
 

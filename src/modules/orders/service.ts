@@ -8,6 +8,7 @@ import { planRefunds, refundIdOf } from './refund-plan.ts';
 import { parseOrder, parseRefund, type MemberRef, type NormalizedOrder, type NormalizedRefund } from './schema.ts';
 import { mergeTraitRows, recomputeTraitsAll, recomputeTraitsFor } from './traits-sql.ts';
 import { fromCents } from './money.ts';
+import { recomputeOrderFacts } from '../activity/order-facts.ts';
 
 /** Options shared by order and refund writes. */
 export interface WriteOptions {
@@ -221,6 +222,7 @@ export class OrdersService {
   private async mergeMember(tx: SqlExecutor, ws: string, fromId: string, intoId: string): Promise<number> {
     const moved = await this.repo.repoint(tx, ws, fromId, intoId);
     await recomputeTraitsFor(tx, ws, [intoId]);
+    await recomputeOrderFacts(tx, '$2', [ws, fromId]); // the merged member's cohort and CLV facts go (no orders left)
     await mergeTraitRows(tx, ws, fromId, intoId);
     return moved;
   }

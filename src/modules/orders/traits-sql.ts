@@ -1,6 +1,7 @@
 // The set-based SQL that recomputes order traits in member_traits for a list of members, or for everyone.
 import type { SqlExecutor } from '../../store/port.ts';
 import { IN_CHUNK, paramList } from './repo.ts';
+import { recomputeOrderFacts, recomputeOrderFactsAll } from '../activity/order-facts.ts';
 
 const TRAIT_COLUMNS = ['first_order_at', 'last_order_at', 'order_count', 'total_spend', 'avg_spend', 'refund_total',
   'favourite_category', 'favourite_product', 'preferred_channel'];
@@ -97,6 +98,8 @@ export async function recomputeTraitsFor(tx: SqlExecutor, ws: string, memberIds:
     const list = paramList(2, chunk.length);
     const base = `SELECT member_id FROM (VALUES ${chunk.map((_, k) => `(CAST($${k + 2} AS VARCHAR))`).join(', ')}) AS v(member_id)`;
     await tx.exec(traitsSql('', (a) => `${a}.member_id IN (${list})`, base), [ws, ...chunk]);
+    // The cohort and CLV facts of the same members follow the same writes (src/modules/activity).
+    await recomputeOrderFacts(tx, list, [ws, ...chunk]);
   }
 }
 
@@ -108,6 +111,7 @@ export async function recomputeTraitsAll(tx: SqlExecutor, ws: string): Promise<v
   const base = `SELECT member_id FROM oagg UNION SELECT member_id FROM ragg
                 UNION SELECT member_id FROM member_traits WHERE workspace_id = $1 AND (order_count > 0 OR refund_total > 0)`;
   await tx.exec(traitsSql('', (a) => `${a}.member_id IS NOT NULL`, base), [ws]);
+  await recomputeOrderFactsAll(tx, ws);
 }
 
 /** Carries the merged member's event-seen window over to the survivor, then drops the merged member's row. */

@@ -10,6 +10,7 @@ import { attributePredicate, clvPredicate, identityPredicate, scorePredicate, se
 import { eventPredicate, sequencePredicate } from './nodes/events.ts';
 import { ordersPredicate } from './nodes/orders.ts';
 import { pointsBalancePredicate, pointsExpiringPredicate, tierPredicate } from './nodes/loyalty.ts';
+import { couponsPredicate } from './nodes/coupons.ts';
 import type { Rule } from './schema.ts';
 import { isMemberSet, SqlBuilder, type Condition, type Predicate, type RuleDialect } from './sql-builder.ts';
 import type { SqlParam } from '../../../store/port.ts';
@@ -124,6 +125,7 @@ function condition(scope: Scope, rule: Rule): Condition {
   if ('points_balance' in r) return pointsBalancePredicate(b, r.points_balance);
   if ('tier' in r) return tierPredicate(b, r.tier);
   if ('points_expiring' in r) return pointsExpiringPredicate(b, r.points_expiring, clock);
+  if ('coupons' in r) return couponsPredicate(b, r.coupons, clock);
   throw new Error(`unknown rule node: ${Object.keys(r).join(', ')}`);
 }
 

@@ -13,7 +13,7 @@ describe('ruleDeps', () => {
       { or: [{ has_tag: 'VIP' }, { in_segment: 'seg_1' }, { not_in_segment: '高价值' }, { has_identity: 'phone' }] },
     ] })).toEqual({
       events: ['Product Viewed', 'Product Added', 'Order Completed'], anyEvent: false, orders: false, attributes: true, tags: true,
-      identities: true, scores: false, segments: ['seg_1', '高价值'], timeRelative: false,
+      identities: true, scores: false, coupons: false, segments: ['seg_1', '高价值'], timeRelative: false,
     });
   });
 
@@ -24,6 +24,9 @@ describe('ruleDeps', () => {
     expect(deps({ or: [{ rfm_segment: 'important_value' }] })).toMatchObject({ scores: true });
     expect(deps({ clv: { field: 'p_alive', op: '<', value: 0.3 } })).toMatchObject({ scores: true, timeRelative: false });
     expect(deps({ lacks_tag: 'x' })).toMatchObject({ tags: true, attributes: false });
+    // Coupon writes are published (coupons: true); a coupon's window ending is not, so the clock matters too.
+    expect(deps({ coupons: { op: '>=', value: 1 } })).toMatchObject({ coupons: true, timeRelative: true, orders: false, attributes: false });
+    expect(deps({ not: { coupons: { op: '=', value: 0, templates: 'x', expiring_within_days: 7 } } })).toMatchObject({ coupons: true, timeRelative: true });
   });
 
   it('marks rules that drift with the clock', () => {

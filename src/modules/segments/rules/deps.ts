@@ -14,6 +14,8 @@ export interface RuleDeps {
   identities: boolean;
   /** RFM segment, lifecycle stage, value tier or CLV (written by score runs). */
   scores: boolean;
+  /** Members' coupons (issued, claimed, used, voided: published by the coupons module with `coupons: true`). */
+  coupons?: boolean;
   /** Segment ids/names referenced by in_segment / not_in_segment. */
   segments: string[];
   /** The result drifts with the clock (windows, relative dates): needs scheduled recompute. */
@@ -27,7 +29,7 @@ const isRelative = (op: CompareOp) => DAY_OPS.has(op);
  * @example ruleDeps({ event: { name: 'Signed In', within_days: 30 } }) // events ['Signed In'], timeRelative true
  */
 export function ruleDeps(rule: Rule): RuleDeps {
-  const d: RuleDeps = { events: [], anyEvent: false, orders: false, attributes: false, tags: false, identities: false, scores: false, segments: [], timeRelative: false };
+  const d: RuleDeps = { events: [], anyEvent: false, orders: false, attributes: false, tags: false, identities: false, scores: false, coupons: false, segments: [], timeRelative: false };
   const events = new Set<string>();
   const segments = new Set<string>();
   const visit = (n: any): void => {
@@ -63,6 +65,9 @@ export function ruleDeps(rule: Rule): RuleDeps {
     } else if ('points_balance' in n || 'points_expiring' in n) {
       // Ledger commits are not published (thousands a second): these follow on the scheduled recompute.
       d.timeRelative = true;
+    } else if ('coupons' in n) {
+      d.coupons = true;
+      d.timeRelative = true; // a coupon stops counting when its window ends, with no write to announce it
     } else if ('rfm_segment' in n || 'lifecycle_stage' in n || 'value_tier' in n || 'clv' in n) {
       d.scores = true;
       if ('clv' in n && isRelative(n.clv.op)) d.timeRelative = true;

@@ -141,6 +141,23 @@ export const PointsExpiringRuleSchema = z
   .object({ points_expiring: z.object({ within_days: Days, op: z.enum(COUNT_OPS), value: PointsValue }).strict() })
   .strict();
 
+// Coupons (the coupons module's member_coupons): how many unused coupons the member holds — issued or claimed,
+// neither used nor voided, and not past the end of their window — optionally of some templates (id or name) and
+// expiring within D days.
+const TemplateRef = z.string().min(1).max(200);
+export const CouponsRuleSchema = z
+  .object({
+    coupons: z
+      .object({
+        op: z.enum(COUNT_OPS),
+        value: z.number().int().min(0).max(1e9),
+        templates: z.union([TemplateRef, z.array(TemplateRef).min(1).max(RULE_LIMITS.maxChildren)], { error: 'expected a coupon template id or name, or a non-empty list of them' }).optional(),
+        expiring_within_days: Days.optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
 export type AttributeRule = z.infer<typeof AttributeRuleSchema>;
 export type TraitRule = z.infer<typeof TraitRuleSchema>;
 export type HasTagRule = z.infer<typeof HasTagRuleSchema>;
@@ -158,6 +175,7 @@ export type ClvRule = z.infer<typeof ClvRuleSchema>;
 export type PointsBalanceRule = z.infer<typeof PointsBalanceRuleSchema>;
 export type TierRule = z.infer<typeof TierRuleSchema>;
 export type PointsExpiringRule = z.infer<typeof PointsExpiringRuleSchema>;
+export type CouponsRule = z.infer<typeof CouponsRuleSchema>;
 export type Window = { within_days?: number; between?: [string, string] };
 
 /** A segment rule: the JSON stored in segments.rule. */
@@ -181,7 +199,8 @@ export type Rule =
   | ClvRule
   | PointsBalanceRule
   | TierRule
-  | PointsExpiringRule;
+  | PointsExpiringRule
+  | CouponsRule;
 
 /** Leaf node schemas by their discriminating key. */
 export const LEAF_SCHEMAS = {
@@ -202,6 +221,7 @@ export const LEAF_SCHEMAS = {
   points_balance: PointsBalanceRuleSchema,
   tier: TierRuleSchema,
   points_expiring: PointsExpiringRuleSchema,
+  coupons: CouponsRuleSchema,
 } as const;
 export type LeafKind = keyof typeof LEAF_SCHEMAS;
 

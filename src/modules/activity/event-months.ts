@@ -1,0 +1,116 @@
+// member_event_months: the local months in which each member had an event, kept as events are written.
+import { isTx, type SqlExecutor, type Store } from '../../store/port.ts';
+import { LocalMonths, splitMonth, type MonthIndex } from './month-index.ts';
+
+/** An event as the month index needs it: its member (null for anonymous events) and time (ISO instant). */
+export interface EventStamp {
+  member_id: string | null;
+  ts: string;
+}
+
+/** Members remembered per store before the cache starts over (a few tens of MB at most). */
+const MAX_MEMBERS = 300_000;
+
+/**
+ * Per store: the (member, month) pairs known to be committed in member_event_months, so that the ingest path
+ * writes a row only for a member's first event of a month (in steady state a commit writes nothing). Entries
+ * are added after COMMIT and only removed (merges, size limit): a missing entry costs one more row, never a
+ * wrong answer, because readers OR the rows of a member together. Also the workspaces' time zones (immutable).
+ */
+interface StoreState {
+  months: Map<string, Set<MonthIndex>>;
+  zones: Map<string, LocalMonths>;
+}
+const states = new WeakMap<SqlExecutor, StoreState>();
+
+function stateOf(store: Store): StoreState {
+  let s = states.get(store);
+  if (!s) states.set(store, (s = { months: new Map(), zones: new Map() }));
+  return s;
+}
+
+const memberKey = (ws: string, member: string) => `${ws}\u0000${member}`;
+
+async function monthsOf(state: StoreState, db: SqlExecutor, ws: string): Promise<LocalMonths> {
+  let z = state.zones.get(ws);
+  if (!z) {
+    const [row] = await db.query<{ timezone: string }>('SELECT timezone FROM workspaces WHERE id = $1', [ws]);
+    z = new LocalMonths(row?.timezone ?? 'UTC');
+    state.zones.set(ws, z);
+  }
+  return z;
+}
+
+/**
+ * Records the months of newly stored events inside the writer's transaction `tx`: one INSERT of the
+ * (member, year, months) rows this batch adds, none when every pair is already known. Rows are appended, never
+ * upserted: DuckDB's ON CONFLICT costs ~20 ms per statement on a large key, more than the whole row set here,
+ * and the rare duplicate (a restart, two concurrent batches) is harmless to `bit_or` readers.
+ * @example await recordEventMonths(store, tx, ws, rows.map((r) => ({ member_id: r.m, ts: r.t })))
+ */
+export async function recordEventMonths(store: Store, tx: SqlExecutor, ws: string, events: Iterable<EventStamp>): Promise<void> {
+  const state = stateOf(store);
+  let months: LocalMonths | null = null;
+  // member → year → bits this batch adds
+  const add = new Map<string, Map<number, number>>();
+  for (const e of events) {
+    if (!e.member_id) continue;
+    months ??= await monthsOf(state, tx, ws);
+    const m = months.of(Date.parse(e.ts));
+    if (state.months.get(memberKey(ws, e.member_id))?.has(m)) continue;
+    const { year, month } = splitMonth(m);
+    let years = add.get(e.member_id);
+    if (!years) add.set(e.member_id, (years = new Map()));
+    years.set(year, (years.get(year) ?? 0) | (1 << month));
+  }
+  if (add.size === 0) return;
+  const rows: { m: string; y: number; b: number }[] = [];
+  for (const [member, years] of add) for (const [y, b] of years) rows.push({ m: member, y, b });
+  await tx.exec(
+    `INSERT INTO member_event_months (workspace_id, member_id, year, months)
+     SELECT $2, r.m, CAST(r.y AS INTEGER), CAST(r.b AS INTEGER)
+     FROM ${store.jsonRows(1, [{ name: 'm', type: 'text' }, { name: 'y', type: 'bigint' }, { name: 'b', type: 'bigint' }], 'r')}`,
+    [JSON.stringify(rows), ws],
+  );
+  const remember = () => {
+    if (state.months.size > MAX_MEMBERS) state.months.clear();
+    for (const { m, y, b } of rows) {
+      const key = memberKey(ws, m);
+      let set = state.months.get(key);
+      if (!set) state.months.set(key, (set = new Set()));
+      for (let k = 0; k < 12; k++) if (b & (1 << k)) set.add(y * 12 + k);
+    }
+  };
+  if (isTx(tx)) tx.afterEnd((committed) => committed && remember());
+  else remember();
+}
+
+/** Merge: the merged member's months now belong to the survivor (its events moved with them). */
+export async function moveEventMonths(store: Store, tx: SqlExecutor, ws: string, fromId: string, intoId: string): Promise<void> {
+  stateOf(store).months.delete(memberKey(ws, fromId));
+  await tx.exec('UPDATE member_event_months SET member_id = $3 WHERE workspace_id = $1 AND member_id = $2', [ws, fromId, intoId]);
+}
+
+/**
+ * member_event_months of `scope` (`$1` = workspace, or every workspace) recomputed from the events table, one row
+ * per member and local year: for migrations and bulk loads that write events around the ingest path.
+ */
+export function eventMonthsSql(scope: 'workspace' | 'all'): string {
+  const local = 'e.ts AT TIME ZONE w.timezone';
+  return `
+    INSERT INTO member_event_months (workspace_id, member_id, year, months)
+    SELECT workspace_id, member_id, y, CAST(bit_or(b) AS INTEGER)
+    FROM (
+      SELECT DISTINCT e.workspace_id, e.member_id, CAST(EXTRACT(YEAR FROM ${local}) AS INTEGER) AS y,
+             CAST(1 AS INTEGER) << CAST(EXTRACT(MONTH FROM ${local}) - 1 AS INTEGER) AS b
+      FROM events e JOIN workspaces w ON w.id = e.workspace_id
+      WHERE ${scope === 'workspace' ? 'e.workspace_id = $1' : 'TRUE'} AND e.member_id IS NOT NULL
+    ) x
+    GROUP BY workspace_id, member_id, y`;
+}
+
+/** Rebuilds one workspace's member_event_months from its events (after a bulk load of events). */
+export async function rebuildEventMonths(tx: SqlExecutor, ws: string): Promise<void> {
+  await tx.exec('DELETE FROM member_event_months WHERE workspace_id = $1', [ws]);
+  await tx.exec(eventMonthsSql('workspace'), [ws]);
+}

@@ -1,0 +1,104 @@
+// Monthly cohorts from the activity facts kept at write time (src/modules/activity): first purchases from
+// member_purchase_facts, active and purchase months from member_event_months / member_order_months — about a
+// million small rows at 1M members instead of 10M orders and 50M events.
+import { LocalMonths } from '../activity/month-index.ts';
+import type { Store } from '../../store/port.ts';
+import type { CohortCounts, CohortQuery } from './cohort-repo.ts';
+import { BITS, bitOf } from './cohort-bits.ts';
+import { COUNTED_ORDER, localDay, num, Params, unitOfDay } from './sql.ts';
+
+/**
+ * The same counts as the raw query for `unit = 'month'` in the workspace's own time zone (the facts are in it).
+ * Months wholly before the end of activity come from the month tables; a month cut by the as-of date (activity
+ * ends mid-month) is read from the events and orders of that part-month only, so the answer stays exact.
+ */
+export async function cohortCountsFromFacts(store: Store, q: CohortQuery): Promise<CohortCounts> {
+  const p = new Params();
+  const w = p.text(q.ws);
+  const start = p.ts(q.start);
+  const cohortEnd = p.ts(q.cohortEnd);
+  const i32 = (n: number) => p.add(n, 'INTEGER'); // shift counts: PostgreSQL shifts by integer only
+  const unitOf = (col: string) => unitOfDay(localDay(col, q.tz, q.start, q.activityEnd, p), 'month', q.base, p);
+  const [by, bm] = q.base.split('-').map(Number);
+  const base = by * 12 + bm - 1;
+  // Units [0, full) are whole months before the end of activity; unit `full` may be a part-month up to actEnd.
+  const months = new LocalMonths(q.tz);
+  const endMs = Date.parse(q.activityEnd);
+  const endMonth = months.of(endMs);
+  const cut = months.start(endMonth) !== endMs;
+  const full = Math.max(0, endMonth - base);
+  const partial = cut && full < q.cohorts + q.maxOffset ? full : null;
+  const masks = Math.ceil((q.cohorts + q.maxOffset) / BITS);
+  const range = Array.from({ length: masks }, (_, j) => j);
+
+  // Bits of month-table column `col` (12 bits of year `year`) moved to unit positions of mask j, whole months only.
+  const shifted = (col: string, j: number) => {
+    const d = `(year * 12 - ${i32(base + j * BITS)})`;
+    const valid = Math.max(0, Math.min(BITS, full - j * BITS));
+    return `(bit_or(CASE WHEN ${d} >= ${BITS} OR ${d} <= -12 THEN CAST(0 AS BIGINT)
+                         WHEN ${d} >= 0 THEN (CAST(${col} AS BIGINT) & ((CAST(1 AS BIGINT) << (${BITS} - ${d})) - 1)) << ${d}
+                         ELSE CAST(${col} AS BIGINT) >> (0 - ${d}) END) & ((CAST(1 AS BIGINT) << ${i32(valid)}) - 1))`;
+  };
+  const years = `year >= ${i32(Math.floor(base / 12))} AND year <= ${i32(Math.floor((base + Math.max(full, 1) - 1) / 12))}`;
+  const inCohort = 'member_id IN (SELECT member_id FROM cohort)';
+  const cohort =
+    q.by === 'signup'
+      ? `SELECT id AS member_id, ${unitOf('created_at')} AS c FROM members
+         WHERE workspace_id = ${w} AND merged_into IS NULL AND created_at >= ${start} AND created_at < ${cohortEnd}`
+      : `SELECT member_id, ${unitOf('first_purchase_at')} AS c FROM member_purchase_facts
+         WHERE workspace_id = ${w} AND first_purchase_at >= ${start} AND first_purchase_at < ${cohortEnd}`;
+  const ctes = [
+    `cohort AS MATERIALIZED (${cohort})`,
+    `ev AS MATERIALIZED (
+       SELECT member_id, ${range.map((j) => `${shifted('months', j)} AS m${j}`).join(', ')}
+       FROM member_event_months WHERE workspace_id = ${w} AND ${years} AND ${inCohort} GROUP BY member_id
+     )`,
+    `od AS MATERIALIZED (
+       SELECT member_id, ${range.map((j) => `${shifted('ordered', j)} AS any${j}, ${shifted('purchased', j)} AS buy${j}, ${shifted('repurchased', j)} AS rep${j}`).join(', ')}
+       FROM member_order_months WHERE workspace_id = ${w} AND ${years} AND ${inCohort} GROUP BY member_id
+     )`,
+  ];
+  let pu = '';
+  if (partial !== null) {
+    const from = p.ts(new Date(months.start(endMonth)).toISOString());
+    const actEnd = p.ts(q.activityEnd);
+    pu = i32(partial);
+    ctes.push(
+      `evp AS MATERIALIZED (
+         SELECT DISTINCT member_id FROM events WHERE workspace_id = ${w} AND ts >= ${from} AND ts < ${actEnd} AND ${inCohort}
+       )`,
+      `odp AS MATERIALIZED (
+         SELECT member_id, COUNT(*) AS n_any, SUM(CASE WHEN ${COUNTED_ORDER} THEN 1 ELSE 0 END) AS n_buy FROM orders
+         WHERE workspace_id = ${w} AND paid_at >= ${from} AND paid_at < ${actEnd} AND ${inCohort} GROUP BY member_id
+       )`,
+    );
+  }
+  const bit = (prefix: string, unit: string) => bitOf(prefix, unit, range);
+  const cols: string[] = [];
+  for (let k = 0; k <= q.maxOffset; k++) {
+    const u = `c.c + ${k}`;
+    const partAny = partial !== null ? ` OR (${u} = ${pu} AND (evp.member_id IS NOT NULL OR odp.n_any > 0))` : '';
+    cols.push(`SUM(CASE WHEN ${bit('ev.m', u)} = 1 OR ${bit('od.any', u)} = 1${partAny} THEN 1 ELSE 0 END) AS a${k}`);
+    cols.push(
+      k === 0
+        ? `SUM(CASE WHEN ${bit('od.rep', 'c.c')} = 1${partial !== null ? ` OR (c.c = ${pu} AND odp.n_buy >= 2)` : ''} THEN 1 ELSE 0 END) AS r0`
+        : `SUM(CASE WHEN ${bit('od.buy', u)} = 1${partial !== null ? ` OR (${u} = ${pu} AND odp.n_buy > 0)` : ''} THEN 1 ELSE 0 END) AS r${k}`,
+    );
+  }
+  const joins = partial !== null ? 'LEFT JOIN evp ON evp.member_id = c.member_id LEFT JOIN odp ON odp.member_id = c.member_id' : '';
+  const rows = await store.query(
+    `WITH ${ctes.join(',\n')}
+     SELECT c.c AS cohort, COUNT(*) AS size, ${cols.join(', ')}
+     FROM cohort c LEFT JOIN ev ON ev.member_id = c.member_id LEFT JOIN od ON od.member_id = c.member_id ${joins}
+     GROUP BY c.c`,
+    p.values,
+  );
+  const sizes = new Map<number, number>();
+  const cells: CohortCounts['cells'] = [];
+  for (const r of rows) {
+    const c = num(r.cohort);
+    sizes.set(c, num(r.size));
+    for (let k = 0; k <= q.maxOffset; k++) cells.push({ cohort: c, offset: k, active: num(r[`a${k}`]), repurchasing: num(r[`r${k}`]) });
+  }
+  return { sizes, cells };
+}

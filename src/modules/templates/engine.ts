@@ -1,0 +1,76 @@
+// The sandboxed Liquid engines: no file system (include/render/layout removed, in-memory template map), own
+// properties only, unknown filters refused at parse time, and liquidjs' DoS limits on parse size, render time and
+// memory. One engine for text, one that HTML-escapes output for email html (`| raw` opts out).
+import { Liquid, filters as builtin, type Context } from 'liquidjs';
+import { dateZh, maskPhone, money, safeZone } from './filters.ts';
+
+/** Longest Liquid source of one field (email html included). */
+export const PARSE_LIMIT = 600_000;
+/** Render time per field per member (ms): generous for real templates, a stop for runaway loops. */
+export const RENDER_LIMIT_MS = 100;
+/** liquidjs' count of allocations in ranges, split, concat, join, strftime… per render. */
+export const MEMORY_LIMIT = 2_000_000;
+
+/** What a filter's `this` holds (liquidjs' FilterImpl, not exported by its index). */
+interface FilterImpl {
+  context: Context;
+}
+
+type DateFilter = (this: FilterImpl, v: string | Date, format?: string, tz?: number | string) => unknown;
+
+/** Tags that read other templates (from the file system by default): a template stands alone here. */
+const FILE_TAGS = ['include', 'render', 'layout'];
+
+/** The workspace's zone, from the render scope (`workspace.timezone`), for the date filters. */
+function zoneOf(impl: FilterImpl): string {
+  const env = impl.context.environments as Record<string, unknown> | undefined;
+  const ws = env && Object.hasOwn(env, 'workspace') ? (env.workspace as Record<string, unknown> | null) : null;
+  return safeZone(ws?.timezone);
+}
+
+function build(html: boolean): Liquid {
+  const engine = new Liquid({
+    strictFilters: true,
+    // Save-time checks catch unknown variables; at send time a missing free attribute renders empty, not a failure.
+    strictVariables: false,
+    ownPropertyOnly: true,
+    // An empty in-memory map: even a lookup that got past the removed tags finds nothing, never the disk.
+    templates: {},
+    relativeReference: false,
+    dynamicPartials: false,
+    parseLimit: PARSE_LIMIT,
+    renderLimit: RENDER_LIMIT_MS,
+    memoryLimit: MEMORY_LIMIT,
+    outputEscape: html ? 'escape' : undefined,
+    timezoneOffset: 'Asia/Shanghai',
+  });
+  for (const t of FILE_TAGS) delete engine.tags[t];
+  engine.registerFilter('money', (v: unknown, symbol?: unknown) => money(v, symbol));
+  engine.registerFilter('mask_phone', (v: unknown) => maskPhone(v));
+  engine.registerFilter('date_zh', function (this: FilterImpl, v: unknown, style?: unknown, tz?: unknown) {
+    return dateZh(v, style, typeof tz === 'string' ? tz : zoneOf(this));
+  });
+  // The standard strftime `date` filter, in the workspace's zone unless one is given.
+  engine.registerFilter('date', function (this: FilterImpl, v: string | Date, format?: string, tz?: number | string) {
+    return (builtin.date as DateFilter).call(this, v, format, tz ?? zoneOf(this));
+  });
+  return engine;
+}
+
+export interface Engines {
+  text: Liquid;
+  html: Liquid;
+}
+
+let shared: Engines | undefined;
+
+/** The process's two engines (stateless apart from registered filters, so one pair serves every workspace). */
+export function engines(): Engines {
+  shared ??= { text: build(false), html: build(true) };
+  return shared;
+}
+
+/** Filter names templates may use (the standard ones plus ours): for docs and error hints. */
+export function filterNames(): string[] {
+  return Object.keys(engines().text.filters).sort();
+}
