@@ -91,7 +91,8 @@ export class LoyaltyService {
         await this.ledger.releaseAll(ws, at);
         await this.ledger.expireAll(ws, at);
         await this.orders.sweep(ws);
-        await this.events.sweep(ws);
+        // On its own: a failing events sweep (retried next tick from its watermark) must not hold up the daily jobs.
+        await this.events.sweep(ws).catch((e) => this.log(e, `loyalty: tracked-events sweep of ${ws} failed; the next run retries`));
       },
       daily: async (ws, now) => {
         await this.gifts.birthdays(ws, now.toISOString());

@@ -1,6 +1,5 @@
 // Migration 5: loyalty — program config, member tiers and their history, the points ledger (accounts, append-only
-// entries, lots, operations keyed by idempotency key, per-order facts for refunds), the rewards catalogue and the
-// watermarks of the catch-up sweeps.
+// entries, lots, operations keyed by idempotency key, per-order facts for refunds) and the rewards catalogue.
 import type { DialectTypes } from '../port.ts';
 
 export const version = 5;
@@ -150,15 +149,6 @@ function tables(t: DialectTypes): string[] {
       created_at TIMESTAMPTZ NOT NULL,
       updated_at TIMESTAMPTZ NOT NULL,
       PRIMARY KEY (workspace_id, id)
-    )`,
-    // How far each catch-up sweep got (e.g. tracked events → points: everything received before swept_at, less a
-    // safety overlap, has been looked at), so a sweep after a crash or a long stop starts where the last one did.
-    `CREATE TABLE loyalty_sweeps (
-      workspace_id VARCHAR NOT NULL,
-      name VARCHAR NOT NULL,
-      swept_at TIMESTAMPTZ NOT NULL,
-      updated_at TIMESTAMPTZ NOT NULL,
-      PRIMARY KEY (workspace_id, name)
     )`,
     `CREATE TABLE loyalty_reward_redemptions (
       workspace_id VARCHAR NOT NULL,

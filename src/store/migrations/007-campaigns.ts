@@ -25,14 +25,12 @@ export function up(t: DialectTypes): string[] {
       UNIQUE (workspace_id, member_id)
     )`,
     // One attribution per invitee, ever: the primary key is the "one reward per invitee" rule. status moves
-    // attributed → rewarding (claimed by one worker) → rewarded, or → refused. reward_key is the prefix of the
-    // rewards' idempotency keys, fixed at attribution so a member merge that re-homes the row never changes them.
+    // attributed → rewarding (claimed by one worker) → rewarded, or → refused.
     `CREATE TABLE referral_attributions (
       workspace_id VARCHAR NOT NULL,
       invitee_id VARCHAR NOT NULL,
       inviter_id VARCHAR NOT NULL,
       code VARCHAR NOT NULL,
-      reward_key VARCHAR,
       status VARCHAR NOT NULL,
       refusals ${t.json},
       client_facts ${t.json},

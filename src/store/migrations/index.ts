@@ -7,6 +7,7 @@ import * as m004 from './004-clv.ts';
 import * as m005 from './005-loyalty.ts';
 import * as m006 from './006-coupons.ts';
 import * as m007 from './007-campaigns.ts';
+import * as m008 from './008-loyalty-sweeps.ts';
 import * as m009 from './009-jobs.ts';
 import * as m010 from './010-templates.ts';
 import * as m011 from './011-messaging.ts';
@@ -19,7 +20,7 @@ export interface Migration {
 }
 
 /** Every migration, oldest first. Append new ones; never edit one that has shipped. */
-export const MIGRATIONS: Migration[] = [m001, m002, m003, m004, m005, m006, m007, m009, m010, m011, m012];
+export const MIGRATIONS: Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012];
 
 const TYPES: Record<Store['engine'], DialectTypes> = {
   duckdb: { json: 'JSON', double: 'DOUBLE', secondaryIndexes: false },
