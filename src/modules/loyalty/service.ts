@@ -12,6 +12,7 @@ import { LedgerService } from './ledger-service.ts';
 import { mergeLoyalty } from './merge.ts';
 import type { AppliedOp, StoreOp } from './ops.ts';
 import { OrderEarning } from './order-earning.ts';
+import { pointsReadRepo } from './points-read-repo.ts';
 import { EventEarning } from './event-earning.ts';
 import { type CouponPricer, CheckoutQuotes, type QuoteInput } from './checkout-quote.ts';
 import { RefBatcher } from './ref-batcher.ts';
@@ -38,6 +39,8 @@ type ErrorLogger = (err: unknown, msg: string) => void;
 /** Keys the module writes itself; API callers may not use them, or they could pre-empt an order's points. */
 const RESERVED = /^(order|refund|birthday|expire|member_day|track):/;
 const CONFIG_TTL_MS = 5_000;
+/** Lots listed in the member 360 view (the points API pages through all of them). */
+const PROFILE_LOTS = 20;
 
 export interface EarnInput { member: string; idempotency_key: string; points?: number; event?: string; order_id?: string; reason?: string; expires_at?: string | null; at?: string }
 export interface RedeemInput { member: string; idempotency_key: string; points: number; order_id?: string; reason?: string; at?: string }
@@ -308,13 +311,17 @@ export class LoyaltyService {
     return this.ledger.points(ws, member, { limit: q.limit, cursor: q.cursor, expiringDays: q.expiring_days });
   }
 
-  /** The loyalty part of the member 360 view: tier, points balance and points expiring in the next 30 days. */
+  /**
+   * The loyalty part of the member 360 view: tier, points balance, points expiring in the next 30 days and the lots
+   * with points left (first to expire first; pending ones become spendable at `available_at`).
+   */
   async profile(ws: string, member: string, now = new Date()) {
     const c = await this.config(ws);
     const until = new Date(now.getTime() + 30 * 86_400_000);
-    const [balances, tierCode] = await Promise.all([
+    const [balances, tierCode, lots] = await Promise.all([
       this.ledger.balances(ws, [member], now, until),
       c.program ? this.tiers.codesOf(this.store, ws, c.program, [member]).then((m) => m.get(member) ?? null) : Promise.resolve(null),
+      pointsReadRepo.lots(this.store, ws, member),
     ]);
     const b = balances.get(member);
     const tier = c.program && tierCode ? tierByCode(c.program, tierCode) : null;
@@ -323,6 +330,12 @@ export class LoyaltyService {
       points_balance: b?.balance ?? 0,
       points_debt: b?.debt ?? 0,
       points_expiring: { days: 30, until: until.toISOString(), points: b?.expiring ?? 0 },
+      points_lots: lots.slice(0, PROFILE_LOTS).map((l) => ({
+        id: String(l.id), points: Number(l.points), remaining: Number(l.remaining), source: (l.source as string | null) ?? null,
+        earned_at: String(l.earned_at), available_at: (l.available_at as string | null) ?? null, expires_at: (l.expires_at as string | null) ?? null,
+        pending: l.available_at != null && Date.parse(String(l.available_at)) > now.getTime(),
+      })),
+      points_lots_total: lots.length,
     };
   }
 

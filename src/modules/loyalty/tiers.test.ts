@@ -30,12 +30,15 @@ forEachStore('loyalty tiers and rewards', (ctx) => {
     const history = (await t.api('GET', `/api/loyalty/members/${m}/tier/history`)).body.data;
     expect(history[0]).toMatchObject({ from_tier: 'regular', to_tier: 'silver', change: 'upgrade', reason: 'threshold_crossed' });
     expect(published.some((c) => c.attributes && c.memberIds.includes(id))).toBe(true);
+    const before = (await t.api('GET', `/api/members/${m}`)).body.loyalty;
+    expect(before).toMatchObject({ points_balance: 1200, points_lots_total: 2 });
+    expect(before.points_lots.map((l: { remaining: number }) => l.remaining)).toEqual([600, 600]);
     // Redeeming does not cost the tier: the basis is points earned, not the balance.
     await t.api('POST', '/api/loyalty/redeem', { member: m, points: 1200, idempotency_key: `t3-${id}` });
     await t.api('POST', '/api/loyalty/tiers/review', {});
     expect((await t.api('GET', `/api/loyalty/members/${m}/tier`)).body.tier).toBe('silver');
     const profile = (await t.api('GET', `/api/members/${m}`)).body;
-    expect(profile.loyalty).toMatchObject({ tier: { code: 'silver' }, points_balance: 0 });
+    expect(profile.loyalty).toMatchObject({ tier: { code: 'silver' }, points_balance: 0, points_lots: [], points_lots_total: 0 });
   });
 
   it('refuses an invalid program with the field at fault, and 404 before a workspace has one', async () => {

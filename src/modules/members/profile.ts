@@ -114,14 +114,17 @@ export function shapeTraits(
 }
 
 /**
- * The loyalty part of the member 360 view: tier, points balance (and debt from refunds) and the points expiring in
- * the next 30 days. Filled by the loyalty module through `MembersService.extendProfile`; absent without it.
+ * The loyalty part of the member 360 view: tier, points balance (and debt from refunds), the points expiring in
+ * the next 30 days and the lots. Filled by the loyalty module through `MembersService.extendProfile`; absent without it.
  */
 export interface LoyaltyProfile {
   tier: { code: string; name: { zh: string; en: string } } | null;
   points_balance: number;
   points_debt: number;
   points_expiring: { days: number; until: string; points: number };
+  /** Lots with points left, first to expire first (at most 20; `points_lots_total` says how many there are). */
+  points_lots: { id: string; points: number; remaining: number; source: string | null; earned_at: string; available_at: string | null; expires_at: string | null; pending: boolean }[];
+  points_lots_total: number;
 }
 
 /**
