@@ -30,6 +30,14 @@ forEachStore('loyalty tiers and rewards', (ctx) => {
     const history = (await t.api('GET', `/api/loyalty/members/${m}/tier/history`)).body.data;
     expect(history[0]).toMatchObject({ from_tier: 'regular', to_tier: 'silver', change: 'upgrade', reason: 'threshold_crossed' });
     expect(published.some((c) => c.attributes && c.memberIds.includes(id))).toBe(true);
+    // The change is a stored system event too, so segment rules and journey triggers can use it.
+    expect(published.some((c) => c.events.includes('Tier Changed') && c.memberIds.includes(id))).toBe(true);
+    const upgraded = await t.api('POST', '/api/segments/preview', { rule: { event: { name: 'Tier Changed', where: [{ property: 'to_tier', op: '=', value: 'silver' }], count: { op: '>=', value: 1 }, within_days: 1 } } });
+    expect(upgraded.status, JSON.stringify(upgraded.body)).toBe(200);
+    expect(upgraded.body.count).toBeGreaterThanOrEqual(1);
+    const events = await ctx.store.query(`SELECT channel, properties FROM events WHERE workspace_id = $1 AND member_id = $2 AND name = 'Tier Changed'`, [t.workspaceId, id]);
+    expect(events).toHaveLength(1);
+    expect(events[0].channel).toBe('system');
     const before = (await t.api('GET', `/api/members/${m}`)).body.loyalty;
     expect(before).toMatchObject({ points_balance: 1200, points_lots_total: 2 });
     expect(before.points_lots.map((l: { remaining: number }) => l.remaining)).toEqual([600, 600]);

@@ -6,6 +6,7 @@ import { newId } from '../../core/ids.ts';
 import { type Program, type TierState, evaluateTier, qualifyingWindow, tierByCode, tierForQualifying } from '../../core/loyalty/index.ts';
 import type { SqlExecutor, Store, TxExecutor } from '../../store/port.ts';
 import { GroupCommitWriter } from '../ingest/group-commit.ts';
+import { recordSystemEvents } from '../ingest/system-events.ts';
 import type { LoyaltyConfig } from './config.ts';
 import { type HistoryRow, type TierRow, tierRepo } from './tier-repo.ts';
 
@@ -13,6 +14,8 @@ export interface TierChangeView { member_id: string; from: string | null; to: st
 export interface ManualInput { tier: string; reason: string; operator: string; expires_at?: string | null }
 
 const CHUNK = 2000;
+/** The system event recorded when a member moves to another tier (journeys and segment rules trigger on it). */
+export const TIER_CHANGED = 'Tier Changed';
 
 /** The program, or 404 `loyalty.program_not_found` when the workspace has none yet. */
 export function requireProgram(c: LoyaltyConfig): Program {
@@ -109,7 +112,7 @@ export class TierService {
       }
     }
     await this.repo.upsert(tx, ws, writes);
-    await this.repo.addHistory(tx, ws, history);
+    await this.addHistory(tx, ws, history);
     this.publishOnCommit(tx, ws, changes.map((c) => c.member_id));
     return changes;
   }
@@ -127,7 +130,7 @@ export class TierService {
         manual: { tier: input.tier, reason: input.reason, operator: input.operator, assignedAt: now, expiresAt: input.expires_at ?? null },
       };
       await this.repo.upsert(tx, ws, [row]);
-      await this.repo.addHistory(tx, ws, [{
+      await this.addHistory(tx, ws, [{
         id: newId('tch'), member, from: tier, to: input.tier, change: 'manual_assignment', reason: input.reason, operator: input.operator,
         note: input.expires_at ? `until ${input.expires_at}` : null, at: now,
       }]);
@@ -206,6 +209,25 @@ export class TierService {
   async close(): Promise<void> {
     await this.idle();
     await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+
+  /**
+   * Writes tier history and, for each row that moves a member to another tier, a `Tier Changed` system event
+   * (properties from_tier, to_tier, change, reason) for segment rules and journey triggers.
+   */
+  private async addHistory(tx: TxExecutor, ws: string, history: HistoryRow[]): Promise<void> {
+    await this.repo.addHistory(tx, ws, history);
+    const moves = history.filter((h) => h.from !== h.to);
+    const names = await recordSystemEvents(this.store, tx, ws, moves.map((h) => ({
+      messageId: `tier:${h.id}`, memberId: h.member, name: TIER_CHANGED, at: h.at,
+      properties: { from_tier: h.from, to_tier: h.to, change: h.change, reason: h.reason },
+    })));
+    if (names.length > 0 && this.changes) {
+      const members = [...new Set(moves.map((h) => h.member))];
+      tx.afterEnd((committed) => {
+        if (committed) this.changes!.publish({ workspaceId: ws, memberIds: members, events: names, committedAt: Date.now() });
+      });
+    }
   }
 
   private publishOnCommit(tx: TxExecutor, ws: string, members: string[]): void {
