@@ -24,6 +24,7 @@ import { loyaltyRoutes } from '../modules/loyalty/routes.ts';
 import { couponRoutes } from '../modules/coupons/routes.ts';
 import { campaignRoutes } from '../modules/campaigns/routes.ts';
 import { messagingRoutes } from '../modules/messaging/routes.ts';
+import { wecomRoutes } from '../modules/messaging/wecom/routes.ts';
 import { jobRoutes } from '../modules/jobs/routes.ts';
 import { templateRoutes } from '../modules/templates/routes.ts';
 
@@ -41,7 +42,7 @@ export type App = FastifyInstance;
 const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
 
 /** Each domain module contributes one Fastify plugin factory; add new modules here. */
-const routeModules: Array<(s: Services) => FastifyPluginAsync> = [channelRoutes, ingestRoutes, orderRoutes, memberRoutes, tagRoutes, importRoutes, analyticsRoutes, scoreRoutes, segmentRoutes, clvRoutes, loyaltyRoutes, couponRoutes, campaignRoutes, jobRoutes, messagingRoutes, templateRoutes];
+const routeModules: Array<(s: Services) => FastifyPluginAsync> = [channelRoutes, ingestRoutes, orderRoutes, memberRoutes, tagRoutes, importRoutes, analyticsRoutes, scoreRoutes, segmentRoutes, clvRoutes, loyaltyRoutes, couponRoutes, campaignRoutes, jobRoutes, messagingRoutes, templateRoutes, wecomRoutes];
 
 /**
  * Builds the app and its services. Call `app.ready()` (or `listen`) before use, `app.close()` to flush.

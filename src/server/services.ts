@@ -22,6 +22,7 @@ import { CampaignsService } from '../modules/campaigns/service.ts';
 import { MessagingService } from '../modules/messaging/service.ts';
 import { JobService } from '../modules/jobs/service.ts';
 import { TemplateService } from '../modules/templates/service.ts';
+import { WecomService } from '../modules/messaging/wecom/service.ts';
 
 export interface Services {
   store: Store;
@@ -62,6 +63,8 @@ export interface Services {
   messaging: MessagingService;
   /** Message templates (Liquid): per-channel content, versions, save-time checks, batch rendering, previews. */
   templates: TemplateService;
+  /** WeCom / WeChat callbacks (welcome messages, contact and follow events, template results) and mass-send polling. */
+  wecom: WecomService;
   /** Flushes pending work (ingest buffers) and stops background loops. */
   close(): Promise<void>;
 }
@@ -120,6 +123,7 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   closers.unshift(() => messaging.close());
   members.extendProfile('messages', (ws, id) => messaging.profileSection(ws, id));
   const templates = new TemplateService({ store, refs: memberRefs, workspaces, tags, loyalty, coupons, scores, clv });
+  const wecom = new WecomService({ store, messaging, ingest, identity, templates, jobs });
   return {
     store,
     config,
@@ -143,6 +147,7 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
     jobs,
     messaging,
     templates,
+    wecom,
     async close() {
       for (const c of closers.reverse()) await c();
     },

@@ -94,19 +94,32 @@ export async function moveEventMonths(store: Store, tx: SqlExecutor, ws: string,
 /**
  * member_event_months of `scope` (`$1` = workspace, or every workspace) recomputed from the events table, one row
  * per member and local year: for migrations and bulk loads that write events around the ingest path.
+ * Events are first grouped per member into 25-day spans of epoch time, keeping the first and last instant: a span
+ * is shorter than any local month (even one shortened by a clock change), so it touches at most two local months
+ * and those two instants name them. That
+ * converts two instants per span to local time instead of every event (the zone conversion is the costly part).
  */
 export function eventMonthsSql(scope: 'workspace' | 'all'): string {
-  const local = 'e.ts AT TIME ZONE w.timezone';
+  const ym = (col: string) =>
+    `CAST(EXTRACT(YEAR FROM ${col}) AS INTEGER) AS y, CAST(1 AS INTEGER) << CAST(EXTRACT(MONTH FROM ${col}) - 1 AS INTEGER) AS b`;
   return `
     INSERT INTO member_event_months (workspace_id, member_id, year, months)
-    SELECT workspace_id, member_id, y, CAST(bit_or(b) AS INTEGER)
-    FROM (
-      SELECT DISTINCT e.workspace_id, e.member_id, CAST(EXTRACT(YEAR FROM ${local}) AS INTEGER) AS y,
-             CAST(1 AS INTEGER) << CAST(EXTRACT(MONTH FROM ${local}) - 1 AS INTEGER) AS b
-      FROM events e JOIN workspaces w ON w.id = e.workspace_id
+    WITH spans AS (
+      SELECT e.workspace_id, e.member_id, MIN(e.ts) AS lo, MAX(e.ts) AS hi
+      FROM events e
       WHERE ${scope === 'workspace' ? 'e.workspace_id = $1' : 'TRUE'} AND e.member_id IS NOT NULL
-    ) x
-    GROUP BY workspace_id, member_id, y`;
+      GROUP BY e.workspace_id, e.member_id, FLOOR(EXTRACT(EPOCH FROM e.ts) / 2160000)
+    ),
+    local AS (
+      SELECT s.workspace_id, s.member_id, s.lo AT TIME ZONE w.timezone AS lo, s.hi AT TIME ZONE w.timezone AS hi
+      FROM spans s JOIN workspaces w ON w.id = s.workspace_id
+    ),
+    months AS (
+      SELECT workspace_id, member_id, ${ym('lo')} FROM local
+      UNION
+      SELECT workspace_id, member_id, ${ym('hi')} FROM local
+    )
+    SELECT workspace_id, member_id, y, CAST(bit_or(b) AS INTEGER) FROM months GROUP BY workspace_id, member_id, y`;
 }
 
 /** Rebuilds one workspace's member_event_months from its events (after a bulk load of events). */

@@ -33,64 +33,61 @@ export async function cohortCountsFromFacts(store: Store, q: CohortQuery): Promi
 
   // Bits of month-table column `col` (12 bits of year `year`) moved to unit positions of mask j, whole months only.
   const shifted = (col: string, j: number) => {
-    const d = `(year * 12 - ${i32(base + j * BITS)})`;
+    const d = `(a.year * 12 - ${i32(base + j * BITS)})`;
     const valid = Math.max(0, Math.min(BITS, full - j * BITS));
     return `(bit_or(CASE WHEN ${d} >= ${BITS} OR ${d} <= -12 THEN CAST(0 AS BIGINT)
                          WHEN ${d} >= 0 THEN (CAST(${col} AS BIGINT) & ((CAST(1 AS BIGINT) << (${BITS} - ${d})) - 1)) << ${d}
                          ELSE CAST(${col} AS BIGINT) >> (0 - ${d}) END) & ((CAST(1 AS BIGINT) << ${i32(valid)}) - 1))`;
   };
   const years = `year >= ${i32(Math.floor(base / 12))} AND year <= ${i32(Math.floor((base + Math.max(full, 1) - 1) / 12))}`;
-  const inCohort = 'member_id IN (SELECT member_id FROM cohort)';
   const cohort =
     q.by === 'signup'
       ? `SELECT id AS member_id, ${unitOf('created_at')} AS c FROM members
          WHERE workspace_id = ${w} AND merged_into IS NULL AND created_at >= ${start} AND created_at < ${cohortEnd}`
       : `SELECT member_id, ${unitOf('first_purchase_at')} AS c FROM member_purchase_facts
          WHERE workspace_id = ${w} AND first_purchase_at >= ${start} AND first_purchase_at < ${cohortEnd}`;
-  const ctes = [
-    `cohort AS MATERIALIZED (${cohort})`,
-    `ev AS MATERIALIZED (
-       SELECT member_id, ${range.map((j) => `${shifted('months', j)} AS m${j}`).join(', ')}
-       FROM member_event_months WHERE workspace_id = ${w} AND ${years} AND ${inCohort} GROUP BY member_id
-     )`,
-    `od AS MATERIALIZED (
-       SELECT member_id, ${range.map((j) => `${shifted('ordered', j)} AS any${j}, ${shifted('purchased', j)} AS buy${j}, ${shifted('repurchased', j)} AS rep${j}`).join(', ')}
-       FROM member_order_months WHERE workspace_id = ${w} AND ${years} AND ${inCohort} GROUP BY member_id
-     )`,
+  // One row set, joined to the cohort once and grouped once: month-table rows, the part-month's events and orders
+  // (flags), and the cohort itself (so members without any activity still count in their cohort's size).
+  const none = 'CAST(NULL AS INTEGER) AS year, 0 AS ev, 0 AS ordered, 0 AS purchased, 0 AS repurchased';
+  const branches = [
+    `SELECT member_id, year, months AS ev, 0 AS ordered, 0 AS purchased, 0 AS repurchased, 0 AS ev_p, 0 AS any_p, 0 AS buy_p
+     FROM member_event_months WHERE workspace_id = ${w} AND ${years}`,
+    `SELECT member_id, year, 0, ordered, purchased, repurchased, 0, 0, 0 FROM member_order_months WHERE workspace_id = ${w} AND ${years}`,
+    `SELECT member_id, ${none}, 0, 0, 0 FROM cohort`,
   ];
   let pu = '';
   if (partial !== null) {
     const from = p.ts(new Date(months.start(endMonth)).toISOString());
     const actEnd = p.ts(q.activityEnd);
     pu = i32(partial);
-    ctes.push(
-      `evp AS MATERIALIZED (
-         SELECT DISTINCT member_id FROM events WHERE workspace_id = ${w} AND ts >= ${from} AND ts < ${actEnd} AND ${inCohort}
-       )`,
-      `odp AS MATERIALIZED (
-         SELECT member_id, COUNT(*) AS n_any, SUM(CASE WHEN ${COUNTED_ORDER} THEN 1 ELSE 0 END) AS n_buy FROM orders
-         WHERE workspace_id = ${w} AND paid_at >= ${from} AND paid_at < ${actEnd} AND ${inCohort} GROUP BY member_id
-       )`,
+    branches.push(
+      `SELECT member_id, ${none}, 1, 0, 0 FROM events WHERE workspace_id = ${w} AND ts >= ${from} AND ts < ${actEnd}`,
+      `SELECT member_id, ${none}, 0, 1, CASE WHEN ${COUNTED_ORDER} THEN 1 ELSE 0 END FROM orders
+       WHERE workspace_id = ${w} AND paid_at >= ${from} AND paid_at < ${actEnd}`,
     );
   }
+  const maskCols = range.map((j) => `${shifted('a.ev', j)} AS m${j}, ${shifted('a.ordered', j)} AS any${j}, ${shifted('a.purchased', j)} AS buy${j}, ${shifted('a.repurchased', j)} AS rep${j}`);
   const bit = (prefix: string, unit: string) => bitOf(prefix, unit, range);
   const cols: string[] = [];
   for (let k = 0; k <= q.maxOffset; k++) {
-    const u = `c.c + ${k}`;
-    const partAny = partial !== null ? ` OR (${u} = ${pu} AND (evp.member_id IS NOT NULL OR odp.n_any > 0))` : '';
-    cols.push(`SUM(CASE WHEN ${bit('ev.m', u)} = 1 OR ${bit('od.any', u)} = 1${partAny} THEN 1 ELSE 0 END) AS a${k}`);
+    const u = `c + ${k}`;
+    const part = (cond: string) => (partial !== null ? ` OR (${u} = ${pu} AND ${cond})` : '');
+    cols.push(`SUM(CASE WHEN ${bit('m', u)} = 1 OR ${bit('any', u)} = 1${part('(ev_p > 0 OR any_p > 0)')} THEN 1 ELSE 0 END) AS a${k}`);
     cols.push(
       k === 0
-        ? `SUM(CASE WHEN ${bit('od.rep', 'c.c')} = 1${partial !== null ? ` OR (c.c = ${pu} AND odp.n_buy >= 2)` : ''} THEN 1 ELSE 0 END) AS r0`
-        : `SUM(CASE WHEN ${bit('od.buy', u)} = 1${partial !== null ? ` OR (${u} = ${pu} AND odp.n_buy > 0)` : ''} THEN 1 ELSE 0 END) AS r${k}`,
+        ? `SUM(CASE WHEN ${bit('rep', 'c')} = 1${part('buy_p >= 2')} THEN 1 ELSE 0 END) AS r0`
+        : `SUM(CASE WHEN ${bit('buy', u)} = 1${part('buy_p > 0')} THEN 1 ELSE 0 END) AS r${k}`,
     );
   }
-  const joins = partial !== null ? 'LEFT JOIN evp ON evp.member_id = c.member_id LEFT JOIN odp ON odp.member_id = c.member_id' : '';
   const rows = await store.query(
-    `WITH ${ctes.join(',\n')}
-     SELECT c.c AS cohort, COUNT(*) AS size, ${cols.join(', ')}
-     FROM cohort c LEFT JOIN ev ON ev.member_id = c.member_id LEFT JOIN od ON od.member_id = c.member_id ${joins}
-     GROUP BY c.c`,
+    `WITH cohort AS MATERIALIZED (${cohort}),
+     act AS (${branches.join('\n UNION ALL ')}),
+     per AS MATERIALIZED (
+       SELECT a.member_id, MIN(c.c) AS c, ${maskCols.join(', ')}, MAX(a.ev_p) AS ev_p, SUM(a.any_p) AS any_p, SUM(a.buy_p) AS buy_p
+       FROM act a JOIN cohort c ON c.member_id = a.member_id
+       GROUP BY a.member_id
+     )
+     SELECT c AS cohort, COUNT(*) AS size, ${cols.join(', ')} FROM per GROUP BY c`,
     p.values,
   );
   const sizes = new Map<number, number>();

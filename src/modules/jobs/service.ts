@@ -6,12 +6,14 @@ import { newId } from '../../core/ids.ts';
 import { isTx, type SqlExecutor, type Store, type TxExecutor } from '../../store/port.ts';
 import { cronError, isTimeZone, nextTick } from './cron.ts';
 import { createJobMetrics, type JobMetrics } from './metrics.ts';
-import { jobsRepo, type JobRow, type NewJob } from './repo.ts';
-import { schedulesRepo, type ScheduleRow } from './schedule-repo.ts';
+import { jobsRepo, type NewJob } from './repo.ts';
+import { schedulesRepo } from './schedule-repo.ts';
+import { decodeCursor, encodeCursor, jobView, scheduleView } from './views.ts';
 import { fireDueSchedules } from './scheduler.ts';
 import { parseStates, scheduleName, type JobListQuery } from './schema.ts';
 import type { HandlerOptions, JobHandler, JobSpec } from './types.ts';
-import { Worker, type ErrorLogger, type Registered, type WorkerOptions } from './worker.ts';
+import { Worker } from './worker.ts';
+import type { ErrorLogger, Registered, WorkerOptions } from './worker-options.ts';
 
 export interface JobServiceDeps {
   store: Store;
@@ -307,52 +309,4 @@ export class JobService {
     if (tx && isTx(tx)) (tx as TxExecutor).afterEnd((committed) => committed && this.worker?.wake(list));
     else this.worker?.wake(list);
   }
-}
-
-export function jobView(r: JobRow) {
-  return {
-    id: r.id,
-    kind: r.kind,
-    state: r.state,
-    payload: r.payload,
-    key: r.job_key,
-    priority: r.priority,
-    run_at: r.run_at,
-    attempt: r.attempt,
-    max_attempts: r.max_attempts,
-    locked_by: r.locked_by,
-    lease_until: r.lease_until,
-    last_error: r.last_error,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-    started_at: r.started_at,
-    finished_at: r.finished_at,
-  };
-}
-export type JobView = ReturnType<typeof jobView>;
-
-export function scheduleView(r: ScheduleRow) {
-  return {
-    id: r.id,
-    name: r.name,
-    cron: r.cron,
-    timezone: r.timezone,
-    kind: r.kind,
-    payload: r.payload,
-    enabled: r.enabled,
-    next_run_at: r.next_run_at,
-    last_run_at: r.last_run_at,
-    last_job_id: r.last_job_id,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-  };
-}
-export type ScheduleView = ReturnType<typeof scheduleView>;
-
-const encodeCursor = (id: string) => Buffer.from(id).toString('base64url');
-
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^job_[0-9A-Z]{26}$/.test(id)) throw invalid('request.invalid_cursor', 'cursor is not one this API returned', 'cursor');
-  return id;
 }

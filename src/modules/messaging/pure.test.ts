@@ -10,6 +10,7 @@ import { webhookAdapter, batchKey } from './providers/webhook.ts';
 import { mapLimit } from './rate-limiter.ts';
 import { backoffMs } from './http-call.ts';
 import type { ChannelRow } from './channel-repo.ts';
+import { ProviderRegistry } from './providers/registry.ts';
 
 describe('signatures (t=…,v1=… over "<t>.<body>")', () => {
   const body = '{"id":"msg_1","content":{"text":"你好"}}';
@@ -145,6 +146,9 @@ describe('channel configs', () => {
     expect(pub.config.secret).toBe('***');
     expect(pub.has_secret).toBe(true);
     expect(JSON.stringify(pub)).not.toContain('whsec_12345678');
+  });
+  it('refuses a channel type no adapter is registered for', () => {
+    expect(() => new ProviderRegistry().get('wecom')).toThrow(expect.objectContaining({ code: 'messaging.provider_unavailable', field: 'type' }));
   });
   it('fills option defaults and refuses bad ones with the field named', () => {
     expect(resolveOptions({ retries: 0 })).toMatchObject({ timeout_ms: 10_000, retries: 0, backoff_ms: 500, rate_limit_per_second: null });

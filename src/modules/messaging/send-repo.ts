@@ -74,6 +74,17 @@ export function sendRepo(store: Store) {
       }
     },
 
+    /** Inserts `pending` rows for members that have none under this source (a planned audience); returns how many. */
+    async insertPending(db: SqlExecutor, c: Omit<ClaimSpec, 'token' | 'leaseUntil' | 'retryFailed'>, rows: { id: string; member_id: string }[]): Promise<number> {
+      return db.execCount(
+        `INSERT INTO message_sends (workspace_id, source_key, member_id, id, channel_id, channel_type, state, attempts, created_at, updated_at)
+         SELECT $1, $2, r.member_id, r.id, $3, $4, 'pending', 0, $5::TIMESTAMPTZ, $5::TIMESTAMPTZ
+         FROM ${store.jsonRows(6, CLAIM_COLUMNS, 'r')}
+         ON CONFLICT (workspace_id, source_key, member_id) DO NOTHING`,
+        [c.ws, c.sourceKey, c.channelId, c.channelType, c.now, JSON.stringify(rows)],
+      );
+    },
+
     /** Claims existing rows of these members that are `pending`, or `sending` past their lease (a dead worker's). */
     async claimExisting(db: SqlExecutor, c: ClaimSpec, memberIds: string[]): Promise<number> {
       return db.execCount(

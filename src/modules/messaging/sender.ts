@@ -7,6 +7,7 @@ import { newId } from '../../core/ids.ts';
 import type { Store } from '../../store/port.ts';
 import type { ChannelRow } from './channel-repo.ts';
 import type { MessagingMetrics } from './metrics.ts';
+import { mapLimit } from './rate-limiter.ts';
 import { sendRepo, type LedgerRow, type SendOutcomeRow } from './send-repo.ts';
 import type { AdapterContext, OutgoingMessage, ProviderAdapter, ProviderError, RenderedContent, SendResult } from './types.ts';
 
@@ -24,6 +25,8 @@ export interface SendOptions {
   leaseMs?: number;
   /** Messages claimed and written per database round trip (default 5,000). */
   chunkSize?: number;
+  /** Chunks in flight at once (default 2). */
+  parallelChunks?: number;
 }
 
 /**
@@ -74,9 +77,11 @@ export async function sendBatch(d: SenderDeps, sourceKey: string, msgs: SendInpu
   const seen = new Set<string>();
   const unique = msgs.filter((m) => (seen.has(m.memberId) ? false : (seen.add(m.memberId), true)));
   const report: SendReport = { source_key: sourceKey, channel_id: d.channel.id, sent: 0, failed: 0, skipped: 0, in_flight: 0, results: [] };
-  const chunk = opts.chunkSize ?? DEFAULT_CHUNK;
-  for (let i = 0; i < unique.length; i += chunk) {
-    const outcomes = await sendChunk(d, sourceKey, unique.slice(i, i + chunk), opts);
+  const size = opts.chunkSize ?? DEFAULT_CHUNK;
+  const chunks: SendInput[][] = [];
+  for (let i = 0; i < unique.length; i += size) chunks.push(unique.slice(i, i + size));
+  // Two chunks in flight: one chunk's database writes overlap the other's provider calls.
+  for (const outcomes of await mapLimit(chunks, opts.parallelChunks ?? 2, (c) => sendChunk(d, sourceKey, c, opts))) {
     for (const o of outcomes) {
       report[o.status] += 1;
       report.results.push(o);

@@ -194,6 +194,28 @@ export class MessagingService {
     return sendBatch({ store: this.deps.store, metrics: this.metrics, adapter, channel, ctx: this.contextOf(channel) }, sourceKey, msgs, opts);
   }
 
+  /**
+   * Records the planned audience of a source as `pending` rows (members already planned or sent are left alone), so
+   * progress can be counted by state before and while sending; `send` later claims them. Returns how many were new.
+   */
+  async prepare(ws: string, channelRef: string, sourceKey: string, memberIds: string[]): Promise<number> {
+    const channel = await this.row(ws, channelRef);
+    const now = new Date().toISOString();
+    const spec = { ws, sourceKey, channelId: channel.id, channelType: channel.type, now };
+    let n = 0;
+    for (let i = 0; i < memberIds.length; i += 5000) {
+      const rows = [...new Set(memberIds.slice(i, i + 5000))].map((member_id) => ({ id: newId('msg'), member_id }));
+      n += await this.sends.insertPending(this.deps.store, spec, rows);
+    }
+    return n;
+  }
+
+  /** Counts of a source's sends by state (a broadcast's progress). */
+  async progress(ws: string, sourceKey: string): Promise<Record<string, number>> {
+    const rows = await this.deps.store.query<{ state: string; n: number }>('SELECT state, count(*) AS n FROM message_sends WHERE workspace_id = $1 AND source_key = $2 GROUP BY state', [ws, sourceKey]);
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  }
+
   /** A one-off send to one member by ref, with the member's own addresses (overridable by `to`). */
   async sendOne(ws: string, input: { channel: string; member: string; content: Record<string, unknown>; to?: Record<string, string>; source_key?: string }) {
     const channel = await this.row(ws, input.channel);

@@ -6,10 +6,15 @@ import { dateZh, maskPhone, money, safeZone } from './filters.ts';
 
 /** Longest Liquid source of one field (email html included). */
 export const PARSE_LIMIT = 600_000;
-/** Render time per field per member (ms): generous for real templates, a stop for runaway loops. */
-export const RENDER_LIMIT_MS = 100;
-/** liquidjs' count of allocations in ranges, split, concat, join, strftime… per render. */
-export const MEMORY_LIMIT = 2_000_000;
+/**
+ * Render time per field per member (ms): a wall-clock backstop only. Real templates take microseconds, but a GC
+ * pause or a busy machine must never fail a member's message, so the deterministic guard is the memory limit.
+ */
+export const RENDER_LIMIT_MS = 1_000;
+/** liquidjs' count of allocations in ranges, split, concat, join, strftime… per render (bounds loop iterations). */
+export const MEMORY_LIMIT = 1_000_000;
+/** The stricter allocation budget of the save-time render with example values (a loop over 100k is refused). */
+export const SAVE_MEMORY_LIMIT = 100_000;
 
 /** What a filter's `this` holds (liquidjs' FilterImpl, not exported by its index). */
 interface FilterImpl {

@@ -33,12 +33,14 @@ const STYLES = new Set<string>(['date', 'datetime', 'short', 'time', 'month', 'w
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 /** UTC offset (minutes) of a zone per UTC quarter-hour: Intl costs ~10 µs a call, a render batch reuses offsets. */
-const offsets = new Map<string, number>();
+const offsets = new Map<string, Map<number, number>>();
 const QUARTER_MS = 15 * 60_000;
 
 function offsetMinutes(tz: string, ms: number): number {
-  const key = `${tz}\u0000${Math.floor(ms / QUARTER_MS)}`;
-  const hit = offsets.get(key);
+  let byQuarter = offsets.get(tz);
+  if (!byQuarter) offsets.set(tz, (byQuarter = new Map()));
+  const key = Math.floor(ms / QUARTER_MS);
+  const hit = byQuarter.get(key);
   if (hit !== undefined) return hit;
   let f = formatters.get(tz);
   if (!f) {
@@ -49,8 +51,8 @@ function offsetMinutes(tz: string, ms: number): number {
   for (const x of f.formatToParts(new Date(ms))) p[x.type] = x.value;
   const local = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute));
   const offset = Math.round((local - Math.floor(ms / 60_000) * 60_000) / 60_000);
-  if (offsets.size > 50_000) offsets.clear();
-  offsets.set(key, offset);
+  if (byQuarter.size > 100_000) byQuarter.clear();
+  byQuarter.set(key, offset);
   return offset;
 }
 

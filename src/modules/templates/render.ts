@@ -57,13 +57,13 @@ export interface RenderableChannel {
 }
 
 /** Renders one member's message; throws RenderFailure when a limit is hit or a field does not render. */
-export function renderChannel(c: RenderableChannel, scope: Record<string, unknown>): RenderedContent {
+export function renderChannel(c: RenderableChannel, scope: Record<string, unknown>, limits?: { memoryLimit?: number }): RenderedContent {
   const e = engines();
   let content = c.content;
   for (const f of c.fields) {
     let out: string;
     try {
-      out = String((f.html ? e.html : e.text).renderSync(f.tpl, scope) ?? '');
+      out = String((f.html ? e.html : e.text).renderSync(f.tpl, scope, limits) ?? '');
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       const limit = /limit exceeded/.test(msg);

@@ -4,6 +4,7 @@ import { invalid } from '../../core/errors.ts';
 import { channelsOf, TemplateContent, type MessagingChannelType } from './channels.ts';
 import { compileChannel, type CompiledChannel } from './compile.ts';
 import { RenderFailure, renderChannel } from './render.ts';
+import { SAVE_MEMORY_LIMIT } from './engine.ts';
 import { exampleOf, pathText, type VariableSchema } from './variables.ts';
 
 /** Parses content against the channel shapes; 400 `template.content_invalid` naming the field (`content.sms.text`). */
@@ -29,7 +30,8 @@ export function exampleScope(schema: VariableSchema): Record<string, unknown> {
 
 /**
  * Everything a save checks: shape, Liquid syntax, filters, tags, variables against `schema`, and a render with
- * example values (render limits, output size, SMS segments, WeCom lengths). Throws the first problem as a 400.
+ * example values under a tenth of the send-time allocation budget (loops, output size, SMS segments, WeCom
+ * lengths). Throws the first problem as a 400.
  */
 export function checkContent(raw: unknown, schema: VariableSchema): CheckedContent {
   const content = parseContent(raw);
@@ -43,7 +45,7 @@ export function checkContent(raw: unknown, schema: VariableSchema): CheckedConte
   const scope = exampleScope(schema);
   for (const [ch, compiled] of channels) {
     try {
-      renderChannel({ channel: ch, content: content[ch], fields: compiled.fields }, scope);
+      renderChannel({ channel: ch, content: content[ch], fields: compiled.fields }, scope, { memoryLimit: SAVE_MEMORY_LIMIT });
     } catch (e) {
       if (!(e instanceof RenderFailure)) throw e;
       throw invalid(e.code, `${e.message} (rendered with example values)`, e.field ?? `content.${ch}`);

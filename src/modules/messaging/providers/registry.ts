@@ -6,6 +6,9 @@ import { appPushAdapter } from './app-push.ts';
 import { emailAdapter } from './email.ts';
 import { smsAdapter } from './sms.ts';
 import { webhookAdapter } from './webhook.ts';
+import { wecomAdapter } from './wecom.ts';
+import { wechatOaAdapter } from './wechat-oa.ts';
+import { miniprogramAdapter } from './miniprogram.ts';
 
 export class ProviderRegistry {
   private readonly adapters = new Map<string, ProviderAdapter>();
@@ -39,5 +42,7 @@ export class ProviderRegistry {
 export function defaultProviders(): ProviderRegistry {
   const r = new ProviderRegistry();
   for (const a of [webhookAdapter, emailAdapter(), smsAdapter, appPushAdapter]) r.register(a as ProviderAdapter);
+  // WeCom customer contact, WeChat official-account template messages, mini-program subscribe messages.
+  for (const a of [wecomAdapter, wechatOaAdapter(), miniprogramAdapter]) r.register(a as ProviderAdapter);
   return r;
 }

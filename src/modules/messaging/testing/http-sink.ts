@@ -1,6 +1,6 @@
 // Local HTTP servers that speak the messaging contracts, for tests and benchmarks: a webhook sink that verifies
 // signatures and dedupes on Idempotency-Key (single mode) or message id (batch mode), and a scripted provider.
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifySignature } from '../signature.ts';
 
@@ -44,7 +44,7 @@ export interface HttpSink {
 export async function startHttpSink(opts: { secret?: string; reply?: (r: SinkRequest) => SinkReply; record?: boolean } = {}): Promise<HttpSink> {
   const requests: SinkRequest[] = [];
   const delivered = new Map<string, unknown>();
-  const hanging = new Set<import('node:http').ServerResponse>();
+  const hanging = new Set<ServerResponse>();
   let n = 0;
   const sink = { requests, delivered, duplicates: 0 } as HttpSink;
   const server: Server = createServer((req, res) => {

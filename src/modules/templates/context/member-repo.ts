@@ -32,28 +32,32 @@ export interface MemberContextRow {
 /** Profile columns of `members` a template can read (constants: the only names that reach the SQL text). */
 export const PROFILE_COLUMNS = ['name', 'gender', 'birthday', 'city', 'region', 'phone', 'email', 'source_channel', 'created_at', 'attributes'] as const;
 export type ProfileColumn = (typeof PROFILE_COLUMNS)[number];
-const TRAIT_COLUMNS = 't.order_count, t.total_spend, t.avg_spend, t.refund_total, t.first_order_at, t.last_order_at, t.favourite_category, t.favourite_product, t.preferred_channel, t.last_seen_at';
+/** Columns of `member_traits` (constants, like PROFILE_COLUMNS). */
+export const TRAIT_COLUMNS = ['order_count', 'total_spend', 'avg_spend', 'refund_total', 'first_order_at', 'last_order_at', 'favourite_category', 'favourite_product', 'preferred_channel', 'last_seen_at'] as const;
+export type TraitColumn = (typeof TRAIT_COLUMNS)[number];
 
 /** What of a member to read: a template reading only the name does not pay for traits or identities. */
 export interface MemberNeed {
   columns: ProfileColumn[];
-  traits: boolean;
+  /** Trait columns to read (none: no join with member_traits). */
+  traits: TraitColumn[];
   userId: boolean;
 }
 
-export const ALL_MEMBER: MemberNeed = { columns: [...PROFILE_COLUMNS], traits: true, userId: true };
+export const ALL_MEMBER: MemberNeed = { columns: [...PROFILE_COLUMNS], traits: [...TRAIT_COLUMNS], userId: true };
 
 /** Surviving members of these ids with the asked columns, traits and user_id; merged-away and unknown ids are absent. */
 export async function memberContextRows(store: Store, ws: string, memberIds: string[], need: MemberNeed = ALL_MEMBER): Promise<Partial<MemberContextRow>[]> {
   if (memberIds.length === 0) return [];
   const cols = ['m.id', ...need.columns.filter((c) => (PROFILE_COLUMNS as readonly string[]).includes(c)).map((c) => `m.${c}`)];
-  if (need.traits) cols.push(TRAIT_COLUMNS);
+  const traits = need.traits.filter((c) => (TRAIT_COLUMNS as readonly string[]).includes(c));
+  for (const c of traits) cols.push(`t.${c}`);
   if (need.userId) cols.push('u.user_id');
   return store.query<Partial<MemberContextRow>>(
     `SELECT ${cols.join(', ')}
      FROM members m
      JOIN ${store.jsonRows(2, ID_COLUMNS, 'p')} ON m.id = p.id
-     ${need.traits ? 'LEFT JOIN member_traits t ON t.workspace_id = m.workspace_id AND t.member_id = m.id' : ''}
+     ${traits.length ? 'LEFT JOIN member_traits t ON t.workspace_id = m.workspace_id AND t.member_id = m.id' : ''}
      ${need.userId ? `LEFT JOIN (
        SELECT i.member_id, min(i.value) AS user_id FROM identities i JOIN ${store.jsonRows(2, ID_COLUMNS, 'q')} ON i.member_id = q.id
        WHERE i.workspace_id = $1 AND i.type = 'user_id' GROUP BY i.member_id

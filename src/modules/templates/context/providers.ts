@@ -12,7 +12,7 @@ import { tierByCode } from '../../../core/loyalty/index.ts';
 import { ageOn, daysSince } from '../../members/profile.ts';
 import { isSiyuError } from '../../../core/errors.ts';
 import type { ContextProvider, ContextRegistry, LoadScope } from './registry.ts';
-import { memberContextRows, PROFILE_COLUMNS, topSellers, type MemberContextRow, type MemberNeed } from './member-repo.ts';
+import { memberContextRows, PROFILE_COLUMNS, TRAIT_COLUMNS, topSellers, type MemberContextRow, type MemberNeed, type TraitColumn } from './member-repo.ts';
 import { COUPONS, LOYALTY, MEMBER_CLV, MEMBER_CORE, MEMBER_LIFECYCLE, MEMBER_RFM, MEMBER_VALUE_TIER, RECOMMENDATIONS, WORKSPACE } from './schemas.ts';
 
 const DAY_MS = 86_400_000;
@@ -133,7 +133,7 @@ function memberProvider(d: ProviderDeps): ContextProvider {
       const needs = (field: string) => f === null || f.has(field);
       const need: MemberNeed = {
         columns: PROFILE_COLUMNS.filter((c) => needs(c) || (c === 'birthday' && needs('age'))),
-        traits: needs('traits'),
+        traits: traitColumns(s.paths),
         userId: needs('user_id'),
       };
       const [rows, tags] = await Promise.all([
@@ -145,6 +145,20 @@ function memberProvider(d: ProviderDeps): ContextProvider {
   };
 }
 
+/** Trait columns the paths read: all for `member.traits` as a whole, only the named ones otherwise. */
+function traitColumns(paths: LoadScope['paths']): TraitColumn[] {
+  if (paths === null) return [...TRAIT_COLUMNS];
+  const named = new Set<TraitColumn>();
+  for (const p of paths) {
+    if (p[0] !== 'traits') continue;
+    const f = p[1];
+    if (typeof f !== 'string') return [...TRAIT_COLUMNS];
+    if (f === 'days_since_last_order') named.add('last_order_at');
+    else if ((TRAIT_COLUMNS as readonly string[]).includes(f)) named.add(f as TraitColumn);
+  }
+  return [...named];
+}
+
 /** One member's `member` object from the columns read; a fresh object per member (sub-mounts are set on it). */
 export function memberValue(r: Partial<MemberContextRow>, tags: string[] | null, now: Date): Record<string, unknown> {
   const v: Record<string, unknown> = { id: r.id };
@@ -153,13 +167,16 @@ export function memberValue(r: Partial<MemberContextRow>, tags: string[] | null,
   if ('attributes' in r) v.attributes = r.attributes ?? {};
   if ('user_id' in r) v.user_id = r.user_id ?? null;
   if (tags) v.tags = tags;
-  if ('order_count' in r) {
-    const num = (x: number | null | undefined) => (x === null || x === undefined ? null : Number(x));
-    v.traits = {
-      order_count: Number(r.order_count ?? 0), total_spend: Number(r.total_spend ?? 0), avg_spend: num(r.avg_spend), refund_total: Number(r.refund_total ?? 0),
-      first_order_at: r.first_order_at ?? null, last_order_at: r.last_order_at ?? null, days_since_last_order: daysSince(r.last_order_at, now),
-      favourite_category: r.favourite_category ?? null, favourite_product: r.favourite_product ?? null, preferred_channel: r.preferred_channel ?? null, last_seen_at: r.last_seen_at ?? null,
-    };
+  if (TRAIT_COLUMNS.some((c) => c in r)) {
+    const t: Record<string, unknown> = {};
+    for (const c of TRAIT_COLUMNS) {
+      if (!(c in r)) continue;
+      const x = r[c];
+      // Counts and sums read 0 for a member without orders; the average and the dates stay null.
+      t[c] = c === 'order_count' || c === 'total_spend' || c === 'refund_total' ? Number(x ?? 0) : c === 'avg_spend' ? (x === null || x === undefined ? null : Number(x)) : (x ?? null);
+    }
+    if ('last_order_at' in r) t.days_since_last_order = daysSince(r.last_order_at, now);
+    v.traits = t;
   }
   return v;
 }

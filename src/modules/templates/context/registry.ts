@@ -12,6 +12,8 @@ export interface LoadScope {
    * reads the whole object: a provider may load only these.
    */
   fields: string[] | null;
+  /** The variable paths read below this provider's value (`['traits', 'order_count']`), or null for all of it. */
+  paths: Segment[][] | null;
   /** Runs `fn` once per key within one batch load (providers that share a read, such as the three score mounts). */
   memo<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }
@@ -34,6 +36,8 @@ export interface ContextPlan {
   extras: string[];
   /** Per mount, the first-level fields read (null: all of them). */
   fields: Record<string, string[] | null>;
+  /** Per mount, the paths read below it (null: all of it). */
+  paths: Record<string, Segment[][] | null>;
 }
 
 const NAME = /^[a-z][a-z0-9_]{0,39}(\.[a-z][a-z0-9_]{0,39})?$/;
@@ -101,11 +105,16 @@ export class ContextRegistry {
     const mounts = new Set<string>([ALWAYS_LOADED].filter((m) => this.providers.has(m)));
     const extras = new Set<string>();
     const fields = new Map<string, Set<string> | null>();
-    const use = (mount: string, field: Segment | undefined) => {
+    const below = new Map<string, Segment[][] | null>();
+    const use = (mount: string, field: Segment | undefined, rest: Segment[] = []) => {
       mounts.add(mount);
       if (fields.has(mount) && fields.get(mount) === null) return;
-      if (typeof field !== 'string') return void fields.set(mount, null);
+      if (typeof field !== 'string') {
+        below.set(mount, null);
+        return void fields.set(mount, null);
+      }
       fields.set(mount, (fields.get(mount) ?? new Set<string>()).add(field));
+      below.set(mount, [...(below.get(mount) ?? []), [field, ...rest]]);
     };
     for (const path of paths) {
       const root = path[0];
@@ -114,14 +123,20 @@ export class ContextRegistry {
       if (!this.providers.has(root)) continue;
       const field = path[1];
       const sub = typeof field === 'string' && this.providers.has(`${root}.${field}`) ? `${root}.${field}` : null;
-      if (sub) use(sub, path[2]);
-      else use(root, field);
+      if (sub) use(sub, path[2], path.slice(3));
+      else use(root, field, path.slice(2));
       // Reading the whole root (or iterating it) reads every sub-mount too.
       if (path.length === 1 || typeof field !== 'string') for (const name of this.providers.keys()) if (name.startsWith(root + '.')) use(name, undefined);
     }
     // Sub-mounts hang on their root's value, so the root is loaded too.
     for (const m of [...mounts]) if (m.includes('.') && !mounts.has(m.split('.')[0])) use(m.split('.')[0], 'id');
-    return { mounts: [...mounts], extras: [...extras], fields: Object.fromEntries([...mounts].map((m) => [m, fields.has(m) && fields.get(m) !== null ? [...fields.get(m)!].sort() : null])) };
+    const list = [...mounts];
+    return {
+      mounts: list,
+      extras: [...extras],
+      fields: Object.fromEntries(list.map((m) => [m, fields.has(m) && fields.get(m) !== null ? [...fields.get(m)!].sort() : null])),
+      paths: Object.fromEntries(list.map((m) => [m, below.get(m) ?? null])),
+    };
   }
 
   /**
@@ -139,7 +154,7 @@ export class ContextRegistry {
       return p;
     };
     const loaded = await Promise.all(
-      plan.mounts.map(async (name) => [name, await this.providers.get(name)!.load(ws, memberIds, { now, memo, fields: plan.fields[name] ?? null })] as const),
+      plan.mounts.map(async (name) => [name, await this.providers.get(name)!.load(ws, memberIds, { now, memo, fields: plan.fields[name] ?? null, paths: plan.paths[name] ?? null })] as const),
     );
     const roots = loaded.filter(([n]) => !n.includes('.'));
     const subs = loaded.filter(([n]) => n.includes('.'));

@@ -1,0 +1,357 @@
+// WeCom and WeChat callbacks and the work they start: URL verification, signature checks and decryption; on a new
+// WeCom customer, the contact event ingested (identity, segments, journeys follow) and the welcome message sent
+// inline within WeCom's 20-second window; official-account template results as receipts and follows as events;
+// and the scheduled polling that turns WeCom mass-send tasks into delivery receipts.
+import { SiyuError, invalid, notFound } from '../../../core/errors.ts';
+import type { Store } from '../../../store/port.ts';
+import type { IdentityPort } from '../../identity/types.ts';
+import type { IngestService } from '../../ingest/service.ts';
+import { normaliseMessage, type RequestContext } from '../../ingest/normalise.ts';
+import type { JobService } from '../../jobs/service.ts';
+import type { TemplateService } from '../../templates/service.ts';
+import { channelRepo, type ChannelRow } from '../channel-repo.ts';
+import { WechatOaConfig, wechatOaAdapter } from '../providers/wechat-oa.ts';
+import { pollGroupMessages as pollTasks, type PollOutcome } from '../providers/wecom-groupmsg.ts';
+import { WecomConfig, wecomAdapter } from '../providers/wecom.ts';
+import { RateLimiter } from '../rate-limiter.ts';
+import type { ReceiptEvent } from '../schema.ts';
+import type { MessagingService } from '../service.ts';
+import type { AdapterContext, MessagingLog, OutgoingMessage, RenderedContent } from '../types.ts';
+import { CallbackCrypto, CallbackCryptoError, signatureMatches } from './crypto.ts';
+import { ADD_CHANGE_TYPES, DELETE_CHANGE_TYPES, readCallbackEvent, templateResultReceipt, type CallbackEvent, type WecomContactEvent } from './events.ts';
+import { parseFlatXml } from './xml.ts';
+
+/** The job kind that polls a WeCom channel's mass-send tasks: payload `{ channel: "<id or name>" }`. */
+export const WECOM_POLL_JOB = 'messaging.wecom_poll';
+
+const SILENT: MessagingLog = { debug() {}, warn() {} };
+
+export interface WecomServiceDeps {
+  store: Store;
+  messaging: MessagingService;
+  ingest: IngestService;
+  identity: IdentityPort;
+  templates?: TemplateService;
+  jobs?: JobService;
+  fetch?: typeof fetch;
+  log?: MessagingLog;
+}
+
+/** Query parameters a callback carries (WeCom: msg_signature; WeChat plain mode: signature; safe mode: both). */
+export interface CallbackQuery {
+  msg_signature?: string;
+  signature?: string;
+  timestamp?: string;
+  nonce?: string;
+  echostr?: string;
+  encrypt_type?: string;
+  openid?: string;
+}
+
+/** A verified, decrypted callback, ready to be acted on. */
+export interface OpenedCallback {
+  channel: ChannelRow;
+  event: CallbackEvent;
+  receivedAt: number;
+}
+
+export interface WelcomeOutcome {
+  status: 'sent' | 'failed' | 'skipped';
+  send_id?: string;
+  error?: { code: string | null; message: string | null };
+  /** From receipt of the event to the provider's answer. */
+  elapsed_ms: number;
+  /** Whether the send went through the ledger (false: the store failed and the message was sent directly). */
+  recorded: boolean;
+}
+
+export interface CallbackOutcome {
+  event: string;
+  member_id?: string | null;
+  ingested?: boolean;
+  welcome?: WelcomeOutcome;
+  receipts?: { received: number; recorded: number };
+}
+
+const refuse = (why: string) => new SiyuError('unauthorized', 'messaging.callback_refused', `Callback refused: ${why}`, { field: 'signature' });
+
+export class WecomService {
+  private readonly log: MessagingLog;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(private readonly deps: WecomServiceDeps) {
+    this.log = deps.log ?? SILENT;
+    this.fetchFn = deps.fetch ?? globalThis.fetch;
+    // The official-account adapter with a hook: a send that finds a member no longer following records an unfollow.
+    deps.messaging.registerProvider(wechatOaAdapter({ onNotFollowing: (ctx, m, openid, appId) => this.recordUnfollow(ctx, m, openid, appId) }));
+    deps.jobs?.register(WECOM_POLL_JOB, async (job) => {
+      const channel = (job.payload as { channel?: unknown } | null)?.channel;
+      if (typeof channel !== 'string' || !channel) throw invalid('messaging.poll_channel_missing', 'payload.channel names the WeCom channel to poll', 'payload.channel');
+      await this.pollGroupMessages(job.workspaceId, channel);
+    }, { concurrency: 2, leaseMs: 120_000 });
+  }
+
+  // ---- callbacks ---------------------------------------------------------------------------------------------
+
+  /** A channel that accepts callbacks (WeCom or WeChat official account, with a callback token), else 401. */
+  private async target(channelId: string): Promise<ChannelRow> {
+    const t = await this.deps.messaging.receiptTarget(channelId);
+    const c = t?.channel;
+    if (!c || (c.type !== 'wecom' && c.type !== 'wechat_oa')) throw refuse('unknown channel');
+    if (typeof c.config.callback_token !== 'string' || !c.config.callback_token) throw refuse('the channel has no callback_token configured');
+    return c;
+  }
+
+  private cryptoOf(c: ChannelRow): CallbackCrypto {
+    const aes = c.config.encoding_aes_key;
+    if (typeof aes !== 'string') throw refuse('the channel has no encoding_aes_key configured');
+    const receiver = c.type === 'wecom' ? String(c.config.corp_id) : String(c.config.app_id);
+    return new CallbackCrypto(String(c.config.callback_token), aes, receiver);
+  }
+
+  /**
+   * URL verification (GET): WeCom sends an encrypted echostr signed with msg_signature and expects it decrypted;
+   * WeChat official accounts sign [token, timestamp, nonce] and expect echostr back as is.
+   */
+  async verifyUrl(channelId: string, q: CallbackQuery): Promise<string> {
+    const c = await this.target(channelId);
+    const { timestamp = '', nonce = '', echostr } = q;
+    if (!echostr) throw invalid('messaging.callback_echostr_missing', 'echostr is required', 'echostr');
+    if (c.type === 'wecom') {
+      try {
+        return this.cryptoOf(c).verifyUrl(q.msg_signature, timestamp, nonce, echostr);
+      } catch (e) {
+        if (e instanceof CallbackCryptoError) throw refuse(e.message);
+        throw e;
+      }
+    }
+    if (!signatureMatches(q.signature, [String(c.config.callback_token), timestamp, nonce])) throw refuse('signature does not match');
+    return echostr;
+  }
+
+  /** Checks and decrypts a pushed event (POST); throws 401 before anything is acted on. */
+  async open(channelId: string, q: CallbackQuery, body: string): Promise<OpenedCallback> {
+    const receivedAt = Date.now();
+    const c = await this.target(channelId);
+    const { timestamp = '', nonce = '' } = q;
+    const outer = parseFlatXml(body);
+    let fields: Record<string, string>;
+    try {
+      if (c.type === 'wecom' || q.encrypt_type === 'aes') {
+        if (!outer.Encrypt) throw invalid('messaging.callback_invalid', 'the callback body has no Encrypt element', 'body');
+        fields = parseFlatXml(this.cryptoOf(c).decrypt(q.msg_signature, timestamp, nonce, outer.Encrypt));
+      } else {
+        // Official account, plain mode: the query signature covers token, timestamp and nonce only.
+        if (!signatureMatches(q.signature, [String(c.config.callback_token), timestamp, nonce])) throw refuse('signature does not match');
+        fields = outer;
+      }
+    } catch (e) {
+      if (e instanceof CallbackCryptoError) throw refuse(e.message);
+      throw e;
+    }
+    return { channel: c, event: readCallbackEvent(fields), receivedAt };
+  }
+
+  /** Acts on a verified callback: ingests events, sends the welcome message, records receipts. */
+  async process(o: OpenedCallback): Promise<CallbackOutcome> {
+    const e = o.event;
+    const c = o.channel;
+    if (e.kind === 'contact' && c.type === 'wecom') {
+      const cfg = WecomConfig.parse(c.config);
+      if (ADD_CHANGE_TYPES.has(e.changeType)) return this.contactAdded(o, cfg, e);
+      if (DELETE_CHANGE_TYPES.has(e.changeType)) {
+        const ingested = await this.ingestContact(c, cfg.contact_deleted_event, e).then(() => true, (err) => (this.log.warn({ err }, 'WeCom contact event not ingested'), false));
+        return { event: e.changeType, ingested };
+      }
+      return { event: e.changeType };
+    }
+    if (c.type === 'wechat_oa') {
+      const cfg = WechatOaConfig.parse(c.config);
+      if (e.kind === 'template_result') {
+        const r = templateResultReceipt(e.status);
+        const receipt: ReceiptEvent = {
+          id: `oa:${e.msgId}`,
+          type: r.type,
+          provider_message_id: e.msgId,
+          time: new Date(e.createTime * 1000).toISOString(),
+          ...(r.type === 'failed' ? { error: { code: r.code, message: r.message } } : {}),
+        } as ReceiptEvent;
+        const res = await this.deps.messaging.recordReceipt(c.workspace_id, c.id, [receipt]);
+        return { event: 'TEMPLATESENDJOBFINISH', receipts: { received: res.received, recorded: res.recorded } };
+      }
+      if (e.kind === 'follow' || e.kind === 'unfollow') {
+        await this.ingestFollow(c.workspace_id, cfg, e.kind, e.openid, e.createTime * 1000, { ...(e.scene ? { scene: e.scene } : {}), channel_id: c.id });
+        return { event: e.kind, ingested: true };
+      }
+    }
+    return { event: e.kind === 'ignored' ? e.event : e.kind };
+  }
+
+  /**
+   * A new customer: the contact event is ingested first (it creates or finds the member and gives it the
+   * external_userid identity), then the welcome message goes out through the send ledger within the budget.
+   */
+  private async contactAdded(o: OpenedCallback, cfg: WecomConfig, e: WecomContactEvent): Promise<CallbackOutcome> {
+    const c = o.channel;
+    const ws = c.workspace_id;
+    let ingested = true;
+    await this.ingestContact(c, cfg.contact_event, e).catch((err) => {
+      ingested = false;
+      this.log.warn({ err, channel: c.id }, 'WeCom contact event not ingested');
+    });
+    const memberId = await this.deps.identity.findMember(this.deps.store, ws, `wecom_external_userid:${e.externalUserId}`).catch(() => null);
+    const out: CallbackOutcome = { event: e.changeType, member_id: memberId, ingested };
+    const welcome = cfg.welcome;
+    if (!e.welcomeCode || !welcome || !welcome.enabled || !c.enabled) return out;
+    const deadline = o.receivedAt + welcome.budget_ms;
+    const content = await this.welcomeContent(ws, cfg, memberId);
+    if (!content) {
+      out.welcome = { status: 'skipped', error: { code: 'welcome_content_missing', message: 'no welcome template or text could be rendered' }, elapsed_ms: Date.now() - o.receivedAt, recorded: false };
+      return out;
+    }
+    const to = { welcome_code: e.welcomeCode, welcome_deadline: String(deadline), wecom_external_userid: e.externalUserId, wecom_sender: e.userId };
+    if (memberId) {
+      try {
+        const report = await this.deps.messaging.send(ws, c.id, [{ memberId, to, content }], `wecom_welcome:${c.id}:${e.welcomeCode}`);
+        const r = report.results[0];
+        out.welcome = {
+          status: r.status === 'sent' ? 'sent' : r.status === 'failed' ? 'failed' : 'skipped',
+          send_id: r.send_id,
+          ...(r.error ? { error: { code: r.error.code ?? null, message: r.error.message ?? null } } : {}),
+          elapsed_ms: Date.now() - o.receivedAt,
+          recorded: true,
+        };
+        return out;
+      } catch (err) {
+        this.log.warn({ err, channel: c.id }, 'welcome message not recorded; sending it directly');
+      }
+    }
+    // The store could not record the send (or no member could be made): the welcome code is single-use, so sending
+    // directly cannot duplicate it, and the customer still gets the message inside the window.
+    const msg: OutgoingMessage = { sendId: `welcome_${e.welcomeCode}`.slice(0, 200), memberId: memberId ?? '', to, content };
+    const [r] = await wecomAdapter.send(cfg, [msg], this.context(c));
+    out.welcome = { status: r.status, ...(r.error ? { error: { code: r.error.code, message: r.error.message } } : {}), elapsed_ms: Date.now() - o.receivedAt, recorded: false };
+    return out;
+  }
+
+  /** The welcome message: the configured template rendered for the member, else the configured text. */
+  private async welcomeContent(ws: string, cfg: WecomConfig, memberId: string | null): Promise<RenderedContent | null> {
+    const w = cfg.welcome!;
+    if (w.template && memberId && this.deps.templates) {
+      try {
+        const compiled = await this.deps.templates.compile(ws, w.template, { channel: 'wecom' });
+        const rendered = (await this.deps.templates.renderMany(ws, compiled, [memberId])).get(memberId);
+        if (rendered) return rendered;
+      } catch (err) {
+        this.log.warn({ err, template: w.template }, 'welcome template not rendered; using the plain text');
+      }
+    }
+    if (!w.text && !w.attachments?.length) return null;
+    return { channel: 'wecom', ...(w.text ? { text: w.text } : {}), ...(w.attachments?.length ? { attachments: w.attachments } : {}) };
+  }
+
+  private requestContext(): RequestContext {
+    const now = Date.now();
+    return { receivedAt: now, receivedAtIso: new Date(now).toISOString(), keyChannel: null, checkSize: false };
+  }
+
+  /**
+   * The contact change as ingest messages: an identify (the external_userid identity and the employee as
+   * `wecom_staff_userid`) and a track event with userid, external_userid and state. Message ids are derived from the
+   * event, so a callback WeCom repeats is stored once.
+   */
+  private async ingestContact(c: ChannelRow, eventName: string, e: WecomContactEvent): Promise<void> {
+    const rc = this.requestContext();
+    const anonymousId = `wecom:${e.externalUserId}`;
+    const timestamp = new Date(e.createTime * 1000).toISOString();
+    const base = `wecom:${c.id}:${e.changeType}:${e.userId}:${e.externalUserId}:${e.createTime}`;
+    const context = { channel: 'wecom', traits: { wecom_external_userid: e.externalUserId } };
+    const messages = [];
+    if (ADD_CHANGE_TYPES.has(e.changeType)) {
+      messages.push(
+        normaliseMessage('identify', { messageId: `${base}:identify`, anonymousId, timestamp, context, traits: { wecom_external_userid: e.externalUserId, wecom_staff_userid: e.userId } }, 'wecom', rc),
+      );
+    }
+    const properties = {
+      userid: e.userId,
+      external_userid: e.externalUserId,
+      state: e.state,
+      change_type: e.changeType,
+      channel_id: c.id,
+      ...(e.corpId ? { corp_id: e.corpId } : {}),
+      ...(e.source ? { source: e.source } : {}),
+      ...(ADD_CHANGE_TYPES.has(e.changeType) ? { welcome_code: Boolean(e.welcomeCode) } : {}),
+    };
+    messages.push(normaliseMessage('track', { messageId: base, anonymousId, timestamp, context, event: eventName, properties }, 'wecom', rc));
+    await this.deps.ingest.ingest(c.workspace_id, messages);
+  }
+
+  /** A follow or unfollow of an official account as a track event on the member with that openid. */
+  private async ingestFollow(ws: string, cfg: WechatOaConfig, kind: 'follow' | 'unfollow', openid: string, at: number, extra: Record<string, unknown>): Promise<void> {
+    const rc = this.requestContext();
+    const timestamp = new Date(at).toISOString();
+    const event = kind === 'follow' ? cfg.follow_event : cfg.unfollow_event;
+    const msg = normaliseMessage(
+      'track',
+      {
+        messageId: `wechat:${cfg.app_id}:${kind}:${openid}:${at}`,
+        anonymousId: `wechat:${cfg.app_id}:${openid}`,
+        timestamp,
+        context: { channel: 'wechat_oa', traits: { openid, appid: cfg.app_id } },
+        event,
+        properties: { openid, app_id: cfg.app_id, ...extra },
+      },
+      'wechat',
+      rc,
+    );
+    await this.deps.ingest.ingest(ws, [msg]);
+  }
+
+  /** 43004 on a template send: the member no longer follows; record it as an unfollow event (reason `send_43004`). */
+  private async recordUnfollow(ctx: AdapterContext, m: OutgoingMessage, openid: string, appId: string): Promise<void> {
+    const c = await channelRepo.byId(this.deps.store, ctx.channelId);
+    if (!c || c.type !== 'wechat_oa') return;
+    const cfg = WechatOaConfig.parse(c.config);
+    if (cfg.app_id !== appId) return;
+    // One event per send: a retried send of the same message does not add another.
+    await this.ingestFollow(ctx.workspaceId, cfg, 'unfollow', openid, Date.now(), { reason: 'send_43004', send_id: m.sendId, channel_id: c.id });
+  }
+
+  // ---- mass-send receipts ------------------------------------------------------------------------------------
+
+  private context(c: ChannelRow): AdapterContext {
+    return { workspaceId: c.workspace_id, channelId: c.id, options: c.options, fetch: this.fetchFn, tokens: this.deps.messaging.tokens, limiter: new RateLimiter(null), log: this.log };
+  }
+
+  /**
+   * Polls the mass-send tasks of a WeCom channel whose sends are still `sent` (not yet delivered or failed) and
+   * records what WeCom reports as receipts. Called by the `messaging.wecom_poll` job on a schedule, or by the API.
+   */
+  async pollGroupMessages(ws: string, channelRef: string, opts: { maxAgeHours?: number; maxTasks?: number } = {}) {
+    const c = await channelRepo.find(this.deps.store, ws, channelRef);
+    if (!c) throw notFound('messaging.channel_not_found', `No messaging channel ${channelRef}`, 'channel');
+    if (c.type !== 'wecom') throw invalid('messaging.channel_type_invalid', `Channel ${c.name} is ${c.type}; mass-send polling needs a wecom channel`, 'channel');
+    const since = new Date(Date.now() - (opts.maxAgeHours ?? 72) * 3_600_000).toISOString();
+    // Provider ids are `<msgid>:<external_userid or chat_id>`: one task per distinct prefix.
+    const rows = await this.deps.store.query<{ msgid: string }>(
+      `SELECT DISTINCT split_part(provider_message_id, ':', 1) AS msgid FROM message_sends
+       WHERE workspace_id = $1 AND channel_id = $2 AND state = 'sent' AND provider_message_id IS NOT NULL
+         AND provider_message_id NOT LIKE 'welcome:%' AND sent_at >= $3::TIMESTAMPTZ
+       ORDER BY msgid LIMIT $4`,
+      [ws, c.id, since, opts.maxTasks ?? 500],
+    );
+    const cfg = WecomConfig.parse(c.config);
+    const outcomes: PollOutcome[] = rows.length ? await pollTasks(cfg, this.context(c), rows.map((r) => r.msgid)) : [];
+    const receipts = outcomes.flatMap((o) => o.receipts);
+    let recorded = 0;
+    for (let i = 0; i < receipts.length; i += 10_000) recorded += (await this.deps.messaging.recordReceipt(ws, c.id, receipts.slice(i, i + 10_000))).recorded;
+    return {
+      channel_id: c.id,
+      tasks: outcomes.length,
+      receipts: receipts.length,
+      recorded,
+      senders_pending: outcomes.reduce((n, o) => n + o.senders_pending.length, 0),
+      errors: outcomes.flatMap((o) => (o.error ? [{ msgid: o.msgid, ...o.error }] : [])),
+    };
+  }
+}

@@ -1,0 +1,37 @@
+// The flat XML WeCom and WeChat push (`<xml><Tag><![CDATA[…]]></Tag>…</xml>`), read and written without a parser
+// library: callbacks carry one level of scalar fields (nested blocks, rare in the events Siyu handles, are skipped).
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+function decodeEntities(s: string): string {
+  return s.replace(/&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);/g, (_, e: string) =>
+    e[0] === '#' ? String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)) : ENTITIES[e],
+  );
+}
+
+/**
+ * The top-level fields of a callback XML document (CDATA or text; entities decoded). Later duplicates are ignored.
+ * @example parseFlatXml('<xml><Encrypt><![CDATA[abc]]></Encrypt><AgentID>218</AgentID></xml>') // { Encrypt: 'abc', AgentID: '218' }
+ */
+export function parseFlatXml(xml: string): Record<string, string> {
+  const inner = /<xml>([\s\S]*)<\/xml>/i.exec(xml)?.[1] ?? xml;
+  const out: Record<string, string> = {};
+  const re = /<([A-Za-z_][\w.-]*)>([\s\S]*?)<\/\1>/g;
+  for (let m = re.exec(inner); m; m = re.exec(inner)) {
+    const [, tag, raw] = m;
+    if (tag in out) continue;
+    const trimmed = raw.trim();
+    // A value may be split into several CDATA sections (that is how a literal "]]>" is written).
+    if (trimmed.startsWith('<![CDATA[')) out[tag] = trimmed.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1');
+    else if (!raw.includes('<')) out[tag] = decodeEntities(raw.trim());
+  }
+  return out;
+}
+
+/** A flat XML document with every value in CDATA (numbers as plain text), as the platforms write them. */
+export function buildFlatXml(fields: Record<string, string | number>): string {
+  const body = Object.entries(fields)
+    .map(([k, v]) => (typeof v === 'number' ? `<${k}>${v}</${k}>` : `<${k}><![CDATA[${String(v).replaceAll(']]>', ']]]]><![CDATA[>')}]]></${k}>`))
+    .join('');
+  return `<xml>${body}</xml>`;
+}
