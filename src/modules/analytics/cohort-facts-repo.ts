@@ -46,17 +46,20 @@ export async function cohortCountsFromFacts(store: Store, q: CohortQuery): Promi
          WHERE workspace_id = ${w} AND merged_into IS NULL AND created_at >= ${start} AND created_at < ${cohortEnd}`
       : `SELECT member_id, ${unitOf('first_purchase_at')} AS c FROM member_purchase_facts
          WHERE workspace_id = ${w} AND first_purchase_at >= ${start} AND first_purchase_at < ${cohortEnd}`;
-  // One row set, joined to the cohort once and grouped once: month-table rows, the part-month's events and orders
-  // (flags), and the cohort itself (so members without any activity still count in their cohort's size).
-  const none = 'CAST(NULL AS INTEGER) AS year, 0 AS ev, 0 AS ordered, 0 AS purchased, 0 AS repurchased';
+  // One row set, joined to the cohort once and grouped once: month-table rows (`act` = months with an event or an
+  // order, so one mask serves both), the part-month's events and orders as flags, and for signup cohorts the
+  // cohort itself (members without any activity still count in their cohort's size; a first-order cohort member
+  // always has an order row).
+  const none = 'CAST(NULL AS INTEGER) AS year, 0 AS act, 0 AS buy, 0 AS rep';
+  const flags = partial !== null;
+  const noFlags = flags ? ', 0 AS ev_p, 0 AS any_p, 0 AS buy_p' : '';
   const branches = [
-    `SELECT member_id, year, months AS ev, 0 AS ordered, 0 AS purchased, 0 AS repurchased, 0 AS ev_p, 0 AS any_p, 0 AS buy_p
-     FROM member_event_months WHERE workspace_id = ${w} AND ${years}`,
-    `SELECT member_id, year, 0, ordered, purchased, repurchased, 0, 0, 0 FROM member_order_months WHERE workspace_id = ${w} AND ${years}`,
-    `SELECT member_id, ${none}, 0, 0, 0 FROM cohort`,
+    `SELECT member_id, year, months AS act, 0 AS buy, 0 AS rep${noFlags} FROM member_event_months WHERE workspace_id = ${w} AND ${years}`,
+    `SELECT member_id, year, ordered, purchased, repurchased${flags ? ', 0, 0, 0' : ''} FROM member_order_months WHERE workspace_id = ${w} AND ${years}`,
   ];
+  if (q.by === 'signup') branches.push(`SELECT member_id, ${none}${noFlags} FROM cohort`);
   let pu = '';
-  if (partial !== null) {
+  if (flags) {
     const from = p.ts(new Date(months.start(endMonth)).toISOString());
     const actEnd = p.ts(q.activityEnd);
     pu = i32(partial);
@@ -66,13 +69,14 @@ export async function cohortCountsFromFacts(store: Store, q: CohortQuery): Promi
        WHERE workspace_id = ${w} AND paid_at >= ${from} AND paid_at < ${actEnd}`,
     );
   }
-  const maskCols = range.map((j) => `${shifted('a.ev', j)} AS m${j}, ${shifted('a.ordered', j)} AS any${j}, ${shifted('a.purchased', j)} AS buy${j}, ${shifted('a.repurchased', j)} AS rep${j}`);
+  const maskCols = range.map((j) => `${shifted('a.act', j)} AS act${j}, ${shifted('a.buy', j)} AS buy${j}, ${shifted('a.rep', j)} AS rep${j}`);
+  const flagCols = flags ? ', MAX(a.ev_p) AS ev_p, SUM(a.any_p) AS any_p, SUM(a.buy_p) AS buy_p' : '';
   const bit = (prefix: string, unit: string) => bitOf(prefix, unit, range);
   const cols: string[] = [];
   for (let k = 0; k <= q.maxOffset; k++) {
     const u = `c + ${k}`;
-    const part = (cond: string) => (partial !== null ? ` OR (${u} = ${pu} AND ${cond})` : '');
-    cols.push(`SUM(CASE WHEN ${bit('m', u)} = 1 OR ${bit('any', u)} = 1${part('(ev_p > 0 OR any_p > 0)')} THEN 1 ELSE 0 END) AS a${k}`);
+    const part = (cond: string) => (flags ? ` OR (${u} = ${pu} AND ${cond})` : '');
+    cols.push(`SUM(CASE WHEN ${bit('act', u)} = 1${part('(ev_p > 0 OR any_p > 0)')} THEN 1 ELSE 0 END) AS a${k}`);
     cols.push(
       k === 0
         ? `SUM(CASE WHEN ${bit('rep', 'c')} = 1${part('buy_p >= 2')} THEN 1 ELSE 0 END) AS r0`
@@ -83,7 +87,7 @@ export async function cohortCountsFromFacts(store: Store, q: CohortQuery): Promi
     `WITH cohort AS MATERIALIZED (${cohort}),
      act AS (${branches.join('\n UNION ALL ')}),
      per AS MATERIALIZED (
-       SELECT a.member_id, MIN(c.c) AS c, ${maskCols.join(', ')}, MAX(a.ev_p) AS ev_p, SUM(a.any_p) AS any_p, SUM(a.buy_p) AS buy_p
+       SELECT a.member_id, MIN(c.c) AS c, ${maskCols.join(', ')}${flagCols}
        FROM act a JOIN cohort c ON c.member_id = a.member_id
        GROUP BY a.member_id
      )

@@ -3,6 +3,7 @@ import type { JsonColumn, Row, SqlExecutor, Store } from '../../store/port.ts';
 import type { BgNbdParams, GammaGammaParams } from '../../core/models/index.ts';
 import type { PurchaseFactor } from './predict.ts';
 import { COUNTED_STATUSES, Params, summaryCtes, type SummaryWindow } from './summary-sql.ts';
+import { orderFactsCover } from '../activity/order-facts.ts';
 
 /** `n` members sharing (x, tx_days, t_days): the BG/NBD input. */
 export interface SummaryGroupRow {
@@ -87,12 +88,46 @@ export function clvRepo(store: Store) {
     },
 
     /**
+     * Whether the summary can come from member_purchase_facts (kept at write time, src/modules/activity): the facts
+     * cover every order, and every paid order lies before `endBefore` (then "all history" is the calibration
+     * period). Returns the number of buying members then, else null.
+     */
+    async factsUsable(db: SqlExecutor, ws: string, endBefore: string): Promise<number | null> {
+      if (!(await orderFactsCover(db, ws))) return null;
+      const [r] = await db.query<{ last: string | null; n: number }>(
+        'SELECT MAX(paid_last_at) AS last, COUNT(*) AS n FROM member_purchase_facts WHERE workspace_id = $1 AND paid_days > 0',
+        [ws],
+      );
+      return r.last !== null && Date.parse(r.last) < Date.parse(endBefore) ? Number(r.n) : null;
+    },
+
+    /**
+     * As {@link stageSummary}, from member_purchase_facts when {@link factsUsable} said yes: the facts hold each
+     * member's paid days (same-day orders merged, workspace zone), first and last day and values, so the summary
+     * is one scan of a row per member instead of grouping every order by member and day.
+     */
+    async stageSummaryFromFacts(tx: SqlExecutor, ws: string, endDay: number): Promise<number> {
+      await tx.exec('DROP TABLE IF EXISTS clv_stage');
+      await tx.exec(
+        `CREATE TEMPORARY TABLE clv_stage AS
+         SELECT member_id, CAST(paid_days - 1 AS BIGINT) AS x, CAST(paid_last_day - paid_first_day AS BIGINT) AS tx_days,
+                CAST($2 AS BIGINT) - paid_first_day AS t_days, paid_value - paid_first_day_value AS repeat_value
+         FROM member_purchase_facts WHERE workspace_id = $1 AND paid_days > 0`,
+        [ws, endDay],
+      );
+      const n = await tx.query<{ n: number }>('SELECT count(*) AS n FROM clv_stage');
+      return Number(n[0]?.n ?? 0);
+    },
+
+    /**
      * The model inputs from the staged summary in one pass: BG/NBD groups by (x, tx_days, t_days) and Gamma-Gamma
      * groups by (x, repeat value) of repeaters, both with member counts (GROUPING SETS).
      */
     async stagedInputs(tx: SqlExecutor): Promise<{ summary: SummaryGroupRow[]; values: ValueGroupRow[] }> {
       const rows = await tx.query<Row>(
-        `SELECT x, tx_days, t_days, CAST(repeat_value AS DOUBLE PRECISION) AS repeat_value, count(*) AS n, GROUPING(t_days) AS value_set
+        // INTEGER, not BIGINT: ~600k groups at 1M members, and BIGINT values cross the driver as BigInt (twice the cost).
+        `SELECT CAST(x AS INTEGER) AS x, CAST(tx_days AS INTEGER) AS tx_days, CAST(t_days AS INTEGER) AS t_days,
+                CAST(repeat_value AS DOUBLE PRECISION) AS repeat_value, CAST(count(*) AS INTEGER) AS n, CAST(GROUPING(t_days) AS INTEGER) AS value_set
          FROM clv_stage GROUP BY GROUPING SETS ((x, tx_days, t_days), (x, repeat_value))`,
       );
       const summary: SummaryGroupRow[] = [];

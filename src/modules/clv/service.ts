@@ -135,9 +135,9 @@ export class ClvService {
     const endBefore = startOfLocalDay(timezone, endDay + 1);
     const endBeforeIso = new Date(endBefore).toISOString();
 
-    const first = await this.repo.firstPurchaseAt(this.store, ws, endBeforeIso);
-    if (!first) throw invalid('clv.no_customers', `No member has a paid order on or before calibration_end ${calibrationEnd}`, 'calibration_end');
-    const window: SummaryWindow = { endBefore: endBeforeIso, endDay, segments: offsetSegments(timezone, Date.parse(first), endBefore) };
+    // The facts kept at write time hold the summary of all history, in the workspace's zone: usable when the fit
+    // uses that zone and no paid order lies after the calibration end. Otherwise the orders are summarised here.
+    const workspaceZone = input.timezone === undefined || input.timezone === (await this.workspaces.get(ws)).timezone;
     const days = UNIT_DAYS[unit];
     const id = newId('clvfit');
 
@@ -145,7 +145,15 @@ export class ClvService {
     // and member_clv is replaced from it; readers see the previous fit until this one commits.
     const row = await this.store.transaction(async (tx) => {
       let t = performance.now();
-      const members = await this.repo.stageSummary(tx, ws, window);
+      let members: number;
+      const fromFacts = workspaceZone && (await this.repo.factsUsable(tx, ws, endBeforeIso)) !== null;
+      if (fromFacts) members = await this.repo.stageSummaryFromFacts(tx, ws, endDay);
+      else {
+        const first = await this.repo.firstPurchaseAt(tx, ws, endBeforeIso);
+        if (!first) throw invalid('clv.no_customers', `No member has a paid order on or before calibration_end ${calibrationEnd}`, 'calibration_end');
+        const window: SummaryWindow = { endBefore: endBeforeIso, endDay, segments: offsetSegments(timezone, Date.parse(first), endBefore) };
+        members = await this.repo.stageSummary(tx, ws, window);
+      }
       const inputs = await this.repo.stagedInputs(tx);
       const summaryMs = ms(t);
 
@@ -178,7 +186,7 @@ export class ClvService {
         members: written,
         repeaters: inputs.values.reduce((s, v) => s + v.n, 0),
         fit_ms: fitMs,
-        timings: { summary_ms: summaryMs, fit_ms: fitMs, predict_ms: predictMs, write_ms: ms(t), total_ms: ms(started) },
+        timings: { summary_ms: summaryMs, summary_from_facts: fromFacts ? 1 : 0, fit_ms: fitMs, predict_ms: predictMs, write_ms: ms(t), total_ms: ms(started) },
         created_at: new Date().toISOString(),
       };
       await this.repo.insertFit(tx, ws, fit);

@@ -1,6 +1,7 @@
 // Per-channel template content (zod, strict) and which of its strings are Liquid: the shapes follow each provider's
 // documented message body (WeCom add_msg_template, WeChat template/subscribe messages), so rendering fills them in.
 import { z } from 'zod';
+import { invalid } from '../../core/errors.ts';
 
 /** Messaging channel types (not *source* channels, which src/modules/channels means). */
 export const MESSAGING_CHANNEL_TYPES = ['webhook', 'email', 'sms', 'wecom', 'wechat_oa', 'miniprogram', 'app_push'] as const;
@@ -151,10 +152,16 @@ export function isLiquidField(channel: MessagingChannelType, path: ContentPath):
   }
 }
 
+/** Deepest nesting and most Liquid strings one channel's content may have (webhook bodies are free JSON). */
+export const MAX_DEPTH = 32;
+export const MAX_FIELDS = 1_000;
+
 /** Every Liquid string of one channel's content with its path, in document order. */
 export function liquidFields(channel: MessagingChannelType, content: unknown): { path: ContentPath; source: string }[] {
   const out: { path: ContentPath; source: string }[] = [];
   const walk = (v: unknown, path: ContentPath) => {
+    if (path.length > MAX_DEPTH) throw invalid('template.content_invalid', `${fieldName(channel, path.slice(0, MAX_DEPTH))}: nested deeper than ${MAX_DEPTH} levels`, fieldName(channel, path.slice(0, MAX_DEPTH)));
+    if (out.length > MAX_FIELDS) throw invalid('template.content_invalid', `content.${channel}: more than ${MAX_FIELDS} text fields`, `content.${channel}`);
     if (typeof v === 'string') {
       if (isLiquidField(channel, path)) out.push({ path, source: v });
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));

@@ -235,11 +235,17 @@ export class TemplateService {
     const now = new Date();
     const chunks: string[][] = [];
     for (let i = 0; i < ids.length; i += LOAD_CHUNK) chunks.push(ids.slice(i, i + LOAD_CHUNK));
+    const memos = new Map<string, Promise<unknown>>();
     // Load the next chunk while this one renders (queries wait on the database, rendering on the CPU).
-    let pending = chunks.length > 0 ? this.context.load(ws, chunks[0], compiled.plan, now) : null;
+    const load = (c: number) => {
+      const p = this.context.load(ws, chunks[c], compiled.plan, now, memos);
+      p.catch(() => undefined); // awaited in turn; a failure must not surface as unhandled while an earlier chunk renders
+      return p;
+    };
+    let pending = chunks.length > 0 ? load(0) : null;
     for (let c = 0; c < chunks.length; c++) {
       const loaded = await pending!;
-      pending = c + 1 < chunks.length ? this.context.load(ws, chunks[c + 1], compiled.plan, now) : null;
+      pending = c + 1 < chunks.length ? load(c + 1) : null;
       for (const id of chunks[c]) {
         if (loaded.missing.has(id)) {
           out.failed.set(id, { code: 'member.not_found', message: `No member ${id} (unknown or merged away)` });

@@ -131,6 +131,10 @@ describe('save-time checks', () => {
     expect(refusal({ fax: { text: 'x' } }).code).toBe('template.content_invalid');
     expect(refusal({ wecom: { attachments: [{ msgtype: 'gif', gif: {} }] } }).field).toMatch(/^content\.wecom\.attachments\.0/);
     expect(refusal({ wechat_oa: { template_id: 'T', data: { 'bad key': 'x' } } }).field).toMatch(/^content\.wechat_oa\.data/);
+    let deep: unknown = 'x';
+    for (let i = 0; i < 40; i++) deep = { a: deep };
+    expect(refusal({ webhook: { body: { deep } } })).toMatchObject({ code: 'template.content_invalid', field: expect.stringMatching(/^content\.webhook\.body\.deep(\.a)+$/) });
+    expect(refusal({ webhook: { body: { many: Array.from({ length: 1200 }, () => 'x') } } })).toMatchObject({ code: 'template.content_invalid', field: 'content.webhook' });
   });
 
   it('refuses an SMS too long even with example values', () => {

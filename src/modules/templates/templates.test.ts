@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forEachStore } from '../../../test/support/stores.ts';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { TEST_PROGRAM } from '../loyalty/fixture.ts';
+import { topSellersProvider } from './context/providers.ts';
 
 const DAY = 86_400_000;
 
@@ -147,6 +148,9 @@ forEachStore('templates', (ctx) => {
     it('previews unsaved content with the same checks as a save', async () => {
       const p = await ok('POST', '/api/templates/preview', { member: 'user_id:tp-3', content: { app_push: { title: '{{ member.name | default: "新朋友" }}', body: '{{ loyalty.tier.name | default: "普通" }}会员 积分{{ loyalty.points_balance }}', deep_link: 'app://home' } } });
       expect(p).toMatchObject({ template_id: null, rendered: { app_push: { title: '新朋友', body: '普通会员 积分0', deep_link: 'app://home' } } });
+      // Dates in the workspace's zone (Asia/Shanghai by default), day counts from the traits.
+      const d = await ok('POST', '/api/templates/preview', { member: 'user_id:tp-1', content: { sms: { text: '{{ "2025-06-18T20:30:00Z" | date_zh: "datetime" }}|{{ "2025-06-18T20:30:00Z" | date: "%Y-%m-%d %H:%M" }}|{{ member.traits.days_since_last_order }}|{{ workspace.timezone }}' } } });
+      expect(d.rendered.sms.text).toBe('2025年6月19日 04:30|2025-06-19 04:30|5|Asia/Shanghai');
       const bad = await api('POST', '/api/templates/preview', { member: 'user_id:tp-3', content: { sms: { text: '{{ memb.name }}' } } });
       expect(bad.json()).toMatchObject({ code: 'template.variable_unknown', field: 'content.sms.text' });
     });
@@ -167,6 +171,21 @@ forEachStore('templates', (ctx) => {
       const lr = await t.services.templates.renderMany(t.workspaceId, long, ids);
       expect(lr.failed.get(ids[0])).toMatchObject({ code: 'template.sms_too_long', field: 'content.sms.text' });
       expect(lr.get(ids[1])?.sms).toMatchObject({ segments: 1, characters: 7 });
+    });
+
+    it('the recommendations slot takes another provider', async () => {
+      t.services.templates.setRecommendationProvider({
+        name: 'bought_together', scope: 'member',
+        async recommend(_ws, ids) {
+          return new Map(ids.map((id) => [id, [{ id: 'sku-' + id.slice(-4), name: '搭配推荐', category: null, price: 9.9, attributes: {} }]]));
+        },
+      });
+      try {
+        const c = t.services.templates.compileContent({ sms: { text: '{{ recommendations.provider }}:{% for p in recommendations.products %}{{ p.name }}{{ p.price | money }}{% endfor %}' } });
+        expect((await t.services.templates.renderMany(t.workspaceId, c, [memberId])).get(memberId)?.text).toBe('bought_together:搭配推荐¥9.90');
+      } finally {
+        t.services.templates.setRecommendationProvider(topSellersProvider(ctx.store));
+      }
     });
 
     it('a registered provider adds variables, loaded once per batch', async () => {

@@ -36,6 +36,6 @@ export function up(t: DialectTypes): string[] {
       PRIMARY KEY (workspace_id, name)
     )`,
   ];
-  const indexes = ['CREATE INDEX message_templates_updated ON message_templates (workspace_id, updated_at)'];
-  return [...tables, ...(t.secondaryIndexes ? indexes : [])];
+  // Lookups go by primary key (id, name); lists page by id within the workspace: no secondary indexes needed.
+  return tables;
 }

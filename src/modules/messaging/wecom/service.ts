@@ -287,14 +287,15 @@ export class WecomService {
   }
 
   /** A follow or unfollow of an official account as a track event on the member with that openid. */
-  private async ingestFollow(ws: string, cfg: WechatOaConfig, kind: 'follow' | 'unfollow', openid: string, at: number, extra: Record<string, unknown>): Promise<void> {
+  private async ingestFollow(ws: string, cfg: WechatOaConfig, kind: 'follow' | 'unfollow', openid: string, at: number, extra: Record<string, unknown>, messageId?: string): Promise<void> {
     const rc = this.requestContext();
     const timestamp = new Date(at).toISOString();
     const event = kind === 'follow' ? cfg.follow_event : cfg.unfollow_event;
     const msg = normaliseMessage(
       'track',
       {
-        messageId: `wechat:${cfg.app_id}:${kind}:${openid}:${at}`,
+        // Derived from the push (or the send), so a repeated push or a retried send is stored once.
+        messageId: messageId ?? `wechat:${cfg.app_id}:${kind}:${openid}:${at}`,
         anonymousId: `wechat:${cfg.app_id}:${openid}`,
         timestamp,
         context: { channel: 'wechat_oa', traits: { openid, appid: cfg.app_id } },
@@ -314,7 +315,7 @@ export class WecomService {
     const cfg = WechatOaConfig.parse(c.config);
     if (cfg.app_id !== appId) return;
     // One event per send: a retried send of the same message does not add another.
-    await this.ingestFollow(ctx.workspaceId, cfg, 'unfollow', openid, Date.now(), { reason: 'send_43004', send_id: m.sendId, channel_id: c.id });
+    await this.ingestFollow(ctx.workspaceId, cfg, 'unfollow', openid, Date.now(), { reason: 'send_43004', send_id: m.sendId, channel_id: c.id }, `wechat:${cfg.app_id}:unfollow:${openid}:send:${m.sendId}`);
   }
 
   // ---- mass-send receipts ------------------------------------------------------------------------------------

@@ -44,6 +44,8 @@ export interface RecommendedProduct {
  */
 export interface RecommendationProvider {
   name: string;
+  /** `workspace`: one list for everyone, fetched once per render run; `member`: a list per member, per chunk. */
+  scope: 'workspace' | 'member';
   recommend(ws: string, memberIds: string[], opts: { limit: number; now: Date }): Promise<RecommendedProduct[] | Map<string, RecommendedProduct[]>>;
 }
 
@@ -54,6 +56,7 @@ export const RECOMMENDATION_LIMIT = 10;
 export function topSellersProvider(store: Store, days = 90): RecommendationProvider {
   return {
     name: `top_sellers_${days}d`,
+    scope: 'workspace',
     async recommend(ws, _ids, { limit, now }) {
       const rows = await topSellers(store, ws, new Date(now.getTime() - days * DAY_MS).toISOString(), limit);
       return rows.map((r) => ({ id: r.id, name: r.name, category: r.category, price: r.price === null ? null : Number(r.price), attributes: r.attributes ?? {} }));
@@ -82,7 +85,7 @@ export function registerBuiltins(reg: ContextRegistry, d: ProviderDeps): void {
   reg.register('member', memberProvider(d));
   if (d.scores) {
     const scores = d.scores;
-    const all = (ws: string, ids: string[], s: LoadScope) => s.memo('scores', () => perMember(ids, async (id) => (await scores.memberScores(ws, id)) as ScoresView));
+    const all = (ws: string, ids: string[], s: LoadScope) => s.memo(`scores:${ids[0]}:${ids.length}`, () => perMember(ids, async (id) => (await scores.memberScores(ws, id)) as ScoresView));
     reg.register('member.rfm', mount('RFM segment and scores (null before the first RFM run or without orders)', MEMBER_RFM, async (ws, ids, s) =>
       mapValues(await all(ws, ids, s), (r) => r.rfm && {
         segment: r.rfm.segment, name: r.rfm.name_zh, name_en: r.rfm.name_en, r_score: r.rfm.r_score, f_score: r.rfm.f_score, m_score: r.rfm.m_score,
@@ -114,7 +117,8 @@ export function registerBuiltins(reg: ContextRegistry, d: ProviderDeps): void {
     variables: RECOMMENDATIONS,
     async load(ws, ids, s) {
       const p = d.recommendations();
-      const r = await p.recommend(ws, ids, { limit: RECOMMENDATION_LIMIT, now: s.now });
+      const ask = () => p.recommend(ws, ids, { limit: RECOMMENDATION_LIMIT, now: s.now });
+      const r = p.scope === 'workspace' ? await s.memo(`recommendations:${p.name}`, ask) : await ask();
       if (Array.isArray(r)) {
         const value = { products: r, provider: p.name };
         return new Map(ids.map((id) => [id, value]));
@@ -208,13 +212,13 @@ function loyaltyProvider(store: Store, loyalty: NonNullable<ProviderDeps['loyalt
   };
 }
 
-/** A provider whose value is the same for every member (read once per batch). */
+/** A provider whose value is the same for every member (read once per render run). */
 function shared(description: string, variables: ContextProvider['variables'], read: (ws: string) => Promise<unknown>): ContextProvider {
   return {
     description,
     variables,
-    async load(ws, ids) {
-      const value = await read(ws);
+    async load(ws, ids, s) {
+      const value = await s.memo(`shared:${description}`, () => read(ws));
       return new Map(ids.map((id) => [id, value]));
     },
   };

@@ -14,7 +14,11 @@ export interface LoadScope {
   fields: string[] | null;
   /** The variable paths read below this provider's value (`['traits', 'order_count']`), or null for all of it. */
   paths: Segment[][] | null;
-  /** Runs `fn` once per key within one batch load (providers that share a read, such as the three score mounts). */
+  /**
+   * Runs `fn` once per key within one render run (every chunk of one renderMany call): for reads several providers
+   * share (the three score mounts, per chunk: put the chunk's ids in the key) and for values that are the same for
+   * every member (the workspace, a popularity ranking).
+   */
   memo<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }
 
@@ -140,11 +144,17 @@ export class ContextRegistry {
   }
 
   /**
-   * Loads the planned mounts for a batch of members: one call per provider. Returns each member's scope (roots
+   * Loads the planned mounts for a batch of members: one call per provider. `memos` is shared by the chunks of one
+   * render run (see LoadScope.memo). Returns each member's scope (roots
    * with sub-mounts set on them) and the members a root provider had no row for (unknown or merged away).
    */
-  async load(ws: string, memberIds: string[], plan: ContextPlan, now: Date): Promise<{ scopes: Map<string, Record<string, unknown>>; missing: Set<string> }> {
-    const memos = new Map<string, Promise<unknown>>();
+  async load(
+    ws: string,
+    memberIds: string[],
+    plan: ContextPlan,
+    now: Date,
+    memos: Map<string, Promise<unknown>> = new Map(),
+  ): Promise<{ scopes: Map<string, Record<string, unknown>>; missing: Set<string> }> {
     const memo = <T>(key: string, fn: () => Promise<T>) => {
       let p = memos.get(key) as Promise<T> | undefined;
       if (!p) {
