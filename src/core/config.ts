@@ -17,6 +17,10 @@ export const ConfigSchema = z.object({
   ingestConcurrency: z.coerce.number().int().min(1).max(8).default(2),
   /** Cron of scheduled segment recomputes for time-relative rules without their own schedule (server only). */
   segmentSchedule: z.string().min(1).default('*/15 * * * *'),
+  /** Public base URL of this server as members' devices reach it (tracked links, open pixels); default http://host:port. */
+  publicUrl: z.string().url().optional(),
+  /** HMAC key of tracked links and open pixels; without it a random key is generated once and kept in the store. */
+  linkSecret: z.string().min(16).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -35,6 +39,8 @@ export function loadConfig(overrides: Partial<Record<keyof Config, unknown>> = {
     ingestMaxBatch: env.SIYU_INGEST_MAX_BATCH,
     ingestConcurrency: env.SIYU_INGEST_CONCURRENCY,
     segmentSchedule: env.SIYU_SEGMENT_SCHEDULE,
+    publicUrl: env.SIYU_PUBLIC_URL || undefined,
+    linkSecret: env.SIYU_LINK_SECRET || undefined,
   };
   const merged: Record<string, unknown> = {};
   for (const [k, v] of Object.entries({ ...fromEnv, ...overrides })) if (v !== undefined) merged[k] = v;

@@ -5,6 +5,7 @@ import { forEachStore } from '../../../test/support/stores.ts';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { bgnbdConditionalExpectedPurchases, bgnbdProbabilityAlive, discountedClv, gammaGammaExpectedAverageValue } from '../../core/models/index.ts';
 import { clvRepo } from './repo.ts';
+import type { SqlExecutor } from '../../store/port.ts';
 import { dayNumber, offsetSegments, startOfLocalDay } from './local-days.ts';
 
 /** 80 buyers with 1–8 purchases between 2024-01-01 and 2024-03-31 (deterministic), to give the fit some data. */
@@ -164,7 +165,7 @@ forEachStore('clv', (ctx) => {
 
   it('reads the summary from the facts kept at write time when every paid order is before the calibration end', async () => {
     const repo = clvRepo(ctx.store);
-    const stage = () => ctx.store.query('SELECT member_id, x, tx_days, t_days, repeat_value FROM clv_stage ORDER BY member_id');
+    const stage = (tx: SqlExecutor) => tx.query('SELECT member_id, x, tx_days, t_days, repeat_value FROM clv_stage ORDER BY member_id');
     const endDay = dayNumber('2024-04-30');
     const endBefore = new Date(startOfLocalDay('Asia/Shanghai', endDay + 1)).toISOString();
     expect(await repo.factsUsable(ctx.store, t.workspaceId, endBefore)).toBe(84);
@@ -172,17 +173,17 @@ forEachStore('clv', (ctx) => {
     expect(await repo.factsUsable(ctx.store, t.workspaceId, new Date(startOfLocalDay('Asia/Shanghai', dayNumber('2024-04-01'))).toISOString())).toBeNull();
     const [fromFacts, fromOrders] = await ctx.store.transaction(async (tx) => {
       expect(await repo.stageSummaryFromFacts(tx, t.workspaceId, endDay)).toBe(84);
-      const a = await stage();
+      const a = await stage(tx);
       const first = await repo.firstPurchaseAt(tx, t.workspaceId, endBefore);
       await repo.stageSummary(tx, t.workspaceId, { endBefore, endDay, segments: offsetSegments('Asia/Shanghai', Date.parse(first!), Date.parse(endBefore)) });
-      const b = await stage();
+      const b = await stage(tx);
       await tx.exec('DROP TABLE clv_stage');
       return [a, b];
     });
     expect(fromFacts).toEqual(fromOrders);
-    const f = (await fit({ calibration_end: '2024-04-30', time_unit: 'week' })).json();
+    const f = (await fit({ calibration_end: '2024-04-01', time_unit: 'day' })).json();
     expect(f).toMatchObject({ members: 84, timings: { summary_from_facts: 1 } });
-    expect((await fit({ calibration_end: '2024-04-30', time_unit: 'week', timezone: 'UTC' })).json().timings.summary_from_facts).toBe(0);
+    expect((await fit({ calibration_end: '2024-04-01', time_unit: 'day', timezone: 'UTC' })).json().timings.summary_from_facts).toBe(0);
   });
 
   it('drops the prediction of a member merged into another', async () => {

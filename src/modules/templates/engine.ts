@@ -59,7 +59,48 @@ function build(html: boolean): Liquid {
   engine.registerFilter('date', function (this: FilterImpl, v: string | Date, format?: string, tz?: number | string) {
     return (builtin.date as DateFilter).call(this, v, format, tz ?? zoneOf(this));
   });
+  for (const [name, fn] of outside) install(engine, name, fn);
   return engine;
+}
+
+/**
+ * The scope key under which renderMany puts what a filter may need to know about the render (workspace, member,
+ * source key). `$` keeps it out of reach of templates: a Liquid variable cannot start with it.
+ */
+export const RENDER_FACTS = '$render';
+
+/** What renderMany tells filters about the message being rendered (null in previews and save-time checks). */
+export interface RenderFacts {
+  workspace_id: string;
+  member_id: string;
+  /** The send's source key (`broadcast:<id>`, `journey:<id>:step:<id>`) when the caller gave one. */
+  source_key: string | null;
+}
+
+/** A filter added by another module: the piped value, the filter's arguments and the render facts. */
+export type OutsideFilter = (input: unknown, args: unknown[], facts: RenderFacts | null) => unknown;
+
+/** Filters other modules registered (e.g. measurement's `track`), installed on both engines. */
+const outside = new Map<string, OutsideFilter>();
+
+function install(engine: Liquid, name: string, fn: OutsideFilter): void {
+  engine.registerFilter(name, function (this: FilterImpl, input: unknown, ...args: unknown[]) {
+    const env = this.context.environments as Record<string, unknown> | undefined;
+    const facts = env && Object.hasOwn(env, RENDER_FACTS) ? (env[RENDER_FACTS] as RenderFacts) : null;
+    return fn(input, args, facts);
+  });
+}
+
+/**
+ * Adds a filter for every template (register at start-up: templates using it are refused at parse time before).
+ * Re-registering a name replaces it; the built-in and standard filters cannot be replaced.
+ */
+export function registerOutsideFilter(name: string, fn: OutsideFilter): void {
+  if (!/^[a-z][a-z0-9_]{0,39}$/.test(name)) throw new Error(`Filter name ${name} must be a lower-case name`);
+  if (!outside.has(name) && Object.hasOwn(engines().text.filters, name)) throw new Error(`Filter ${name} already exists`);
+  outside.set(name, fn);
+  install(engines().text, name, fn);
+  install(engines().html, name, fn);
 }
 
 export interface Engines {

@@ -6,3 +6,4 @@ export type { ContextProvider, LoadScope } from './context/registry.ts';
 export type { RecommendationProvider, RecommendedProduct } from './context/providers.ts';
 export { v, type VariableSchema, type VarSpec } from './variables.ts';
 export { countSms, type SmsCount } from './sms.ts';
+export { RENDER_FACTS, type OutsideFilter, type RenderFacts } from './engine.ts';

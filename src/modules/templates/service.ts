@@ -6,7 +6,7 @@ import type { Store } from '../../store/port.ts';
 import type { MemberRefs } from '../members/member-refs.ts';
 import { channelsOf, type ChannelContent, type MessagingChannelType, type TemplateContent } from './channels.ts';
 import type { CompiledField } from './compile.ts';
-import { filterNames } from './engine.ts';
+import { filterNames, registerOutsideFilter, RENDER_FACTS, type OutsideFilter, type RenderFacts } from './engine.ts';
 import { ContextRegistry, type ContextPlan, type ContextProvider } from './context/registry.ts';
 import { registerBuiltins, topSellersProvider, type ProviderDeps, type RecommendationProvider } from './context/providers.ts';
 import { COUPON_EXTRA } from './context/schemas.ts';
@@ -79,6 +79,8 @@ export class TemplateService {
   readonly context = new ContextRegistry();
   private recommender: RecommendationProvider;
   private readonly compiled = new Map<string, CompiledTemplate>();
+  /** Set-up of outside filters, run before each renderMany (see registerFilter). */
+  private readonly filterPrepares = new Map<string, (ws: string) => Promise<void>>();
 
   constructor(private readonly deps: TemplateDeps) {
     this.recommender = topSellersProvider(deps.store);
@@ -98,6 +100,17 @@ export class TemplateService {
   /** Declares a variable callers pass per member to renderMany (`extras`), such as `coupon`. */
   registerExtra(name: string, variables: VariableSchema, description?: string): void {
     this.context.registerExtra(name, variables, description);
+  }
+
+  /**
+   * Adds a Liquid filter for every template (register at start-up). The filter gets the render's facts (workspace,
+   * member, the caller's source key; null in previews). `prepare` runs before each renderMany, for what a
+   * synchronous filter needs loaded first (e.g. a signing key).
+   * @example templates.registerFilter('track', (url, _args, facts) => facts ? trackedUrl(facts, url) : url)
+   */
+  registerFilter(name: string, fn: OutsideFilter, opts: { prepare?: (ws: string) => Promise<void> } = {}): void {
+    registerOutsideFilter(name, fn);
+    if (opts.prepare) this.filterPrepares.set(name, opts.prepare);
   }
 
   /** Replaces the provider of the `recommendations` slot (default: top sellers over 90 days). */
@@ -228,9 +241,11 @@ export class TemplateService {
    * Renders a compiled template for many members: each context provider the template reads is loaded once per
    * chunk of members (not per member), then every member renders from memory. `extras` carries per-member values
    * of caller-supplied variables (e.g. `coupon`); a member the template needs an extra for but has none fails.
+   * `opts.sourceKey` is the send's source key: filters such as `track` (tracked links) sign it into their output.
    */
-  async renderMany(ws: string, compiled: CompiledTemplate, memberIds: string[], extras?: Map<string, Record<string, unknown>>): Promise<RenderResult> {
+  async renderMany(ws: string, compiled: CompiledTemplate, memberIds: string[], extras?: Map<string, Record<string, unknown>>, opts: { sourceKey?: string } = {}): Promise<RenderResult> {
     const out = Object.assign(new Map<string, RenderedContent>(), { failed: new Map<string, RenderFailureInfo>() }) as RenderResult;
+    await Promise.all([...this.filterPrepares.values()].map((prepare) => prepare(ws)));
     const ids = [...new Set(memberIds)];
     const now = new Date();
     const chunks: string[][] = [];
@@ -262,6 +277,7 @@ export class TemplateService {
           out.failed.set(id, { code: 'template.extra_missing', message: `The template reads ${lacking}, and none was passed for member ${id}`, field: lacking });
           continue;
         }
+        scope[RENDER_FACTS] = { workspace_id: ws, member_id: id, source_key: opts.sourceKey ?? null } satisfies RenderFacts;
         try {
           out.set(id, renderChannel(compiled, scope));
         } catch (e) {

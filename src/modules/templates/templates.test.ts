@@ -171,6 +171,13 @@ forEachStore('templates', (ctx) => {
       const lr = await t.services.templates.renderMany(t.workspaceId, long, ids);
       expect(lr.failed.get(ids[0])).toMatchObject({ code: 'template.sms_too_long', field: 'content.sms.text' });
       expect(lr.get(ids[1])?.sms).toMatchObject({ segments: 1, characters: 7 });
+
+      // Data that drives a loop past the allocation budget fails that member only, fast.
+      await ok('POST', '/api/members', { user_id: 'tp-2', attributes: { n: 50_000_000 } });
+      const loop = t.services.templates.compileContent({ email: { subject: '{{ member.name | default: "x" }}', text: '{% for i in (1..member.attributes.n) %}.{% endfor %}ok' } });
+      const looped = await t.services.templates.renderMany(t.workspaceId, loop, ids);
+      expect(looped.failed.get(ids[1])).toMatchObject({ code: 'template.render_limit', field: 'content.email.text' });
+      expect(looped.get(ids[0])?.text).toBe('ok');
     });
 
     it('the recommendations slot takes another provider', async () => {

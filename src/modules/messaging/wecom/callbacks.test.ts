@@ -9,7 +9,11 @@ import { createTestApp, type TestApp } from '../../../../test/support/app.ts';
 import { startWechatServer, type WechatServer } from '../testing/wechat-server.ts';
 import { CallbackCrypto, callbackSignature } from './crypto.ts';
 import { buildFlatXml } from './xml.ts';
-import { WECOM_POLL_JOB } from './service.ts';
+import { WECOM_POLL_JOB, WecomService } from './service.ts';
+import { readCallbackEvent } from './events.ts';
+import { resolveConfig, resolveOptions } from '../channel-config.ts';
+import { TokenCache } from '../token-cache.ts';
+import { wecomAdapter } from '../providers/wecom.ts';
 
 const FAST = { retries: 2, backoff_ms: 1, max_backoff_ms: 5, timeout_ms: 3000 };
 const CORP = 'ww_cb_corp';
@@ -239,5 +243,30 @@ forEachStore('wecom callbacks', (ctx) => {
     expect(unfollows).toHaveLength(1);
     expect(unfollows[0].member_id).toBe(fan);
     expect(json(unfollows[0].properties)).toMatchObject({ reason: 'send_43004', openid: 'o_new_fan' });
+  });
+});
+
+describe('welcome message when the store is down', () => {
+  it('still sends the welcome (directly, single-use code) when ingest and the ledger fail', async () => {
+    const wx = await startWechatServer({ corpId: CORP, corpSecret: 'cs' });
+    try {
+      const config = resolveConfig(wecomAdapter, { corp_id: CORP, corp_secret: 'cs', base_url: wx.url, callback_token: TOKEN, encoding_aes_key: AES, welcome: { text: '欢迎光临' } });
+      const channel = { workspace_id: 'ws_x', id: 'mch_x', type: 'wecom', name: 'w', config, options: resolveOptions(FAST), enabled: true, created_at: '', updated_at: '' } as const;
+      const down = async () => {
+        throw new Error('database unavailable');
+      };
+      const svc = new WecomService({
+        store: {} as any,
+        messaging: { registerProvider() {}, tokens: new TokenCache(), send: down, receiptTarget: async () => ({ channel, secret: null }) } as any,
+        ingest: { ingest: down } as any,
+        identity: { findMember: down } as any,
+      });
+      const code = wx.issueWelcomeCode();
+      const out = await svc.process({ channel: channel as any, event: readCallbackEvent({ Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: 'zs', ExternalUserID: 'wmDOWN1', WelcomeCode: code }), receivedAt: Date.now() });
+      expect(out).toMatchObject({ ingested: false, member_id: null, welcome: { status: 'sent', recorded: false } });
+      expect(wx.welcomes.map((w) => w.body)).toEqual([{ welcome_code: code, text: { content: '欢迎光临' } }]);
+    } finally {
+      await wx.close();
+    }
   });
 });

@@ -39,8 +39,11 @@ export function wecomRoutes(s: Services, wecom?: WecomService): FastifyPluginAsy
   return async (root) => {
     const svc = wecom ?? s.wecom;
     const app = root.withTypeProvider<ZodTypeProvider>();
-    // Callbacks are XML (text/xml); kept as text so the handler reads the exact document.
-    app.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string', bodyLimit: CALLBACK_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    // Callbacks are XML (text/xml); kept as text so the handler reads the exact document. Any other type a platform
+    // might label a push with is read as text too (JSON keeps its own parser for the poll route).
+    const asText = (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => done(null, String(body));
+    app.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string', bodyLimit: CALLBACK_BODY_LIMIT }, asText);
+    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: CALLBACK_BODY_LIMIT }, asText);
     const tags = ['messaging'];
 
     const verify = async (req: FastifyRequest, reply: FastifyReply) => {

@@ -6,7 +6,6 @@ import { SiyuError, invalid, notFound } from '../../../core/errors.ts';
 import type { Store } from '../../../store/port.ts';
 import type { IdentityPort } from '../../identity/types.ts';
 import type { IngestService } from '../../ingest/service.ts';
-import { normaliseMessage, type RequestContext } from '../../ingest/normalise.ts';
 import type { JobService } from '../../jobs/service.ts';
 import type { TemplateService } from '../../templates/service.ts';
 import { channelRepo, type ChannelRow } from '../channel-repo.ts';
@@ -18,7 +17,9 @@ import type { ReceiptEvent } from '../schema.ts';
 import type { MessagingService } from '../service.ts';
 import type { AdapterContext, MessagingLog, OutgoingMessage, RenderedContent } from '../types.ts';
 import { CallbackCrypto, CallbackCryptoError, signatureMatches } from './crypto.ts';
+import { contactMessages, followMessage, internalContext } from './ingest-messages.ts';
 import { ADD_CHANGE_TYPES, DELETE_CHANGE_TYPES, readCallbackEvent, templateResultReceipt, type CallbackEvent, type WecomContactEvent } from './events.ts';
+import { wecomRepo } from './repo.ts';
 import { parseFlatXml } from './xml.ts';
 
 /** The job kind that polls a WeCom channel's mass-send tasks: payload `{ channel: "<id or name>" }`. */
@@ -250,62 +251,14 @@ export class WecomService {
     return { channel: 'wecom', ...(w.text ? { text: w.text } : {}), ...(w.attachments?.length ? { attachments: w.attachments } : {}) };
   }
 
-  private requestContext(): RequestContext {
-    const now = Date.now();
-    return { receivedAt: now, receivedAtIso: new Date(now).toISOString(), keyChannel: null, checkSize: false };
-  }
-
-  /**
-   * The contact change as ingest messages: an identify (the external_userid identity and the employee as
-   * `wecom_staff_userid`) and a track event with userid, external_userid and state. Message ids are derived from the
-   * event, so a callback WeCom repeats is stored once.
-   */
+  /** The contact change as an identify and a track event (see ingest-messages.ts). */
   private async ingestContact(c: ChannelRow, eventName: string, e: WecomContactEvent): Promise<void> {
-    const rc = this.requestContext();
-    const anonymousId = `wecom:${e.externalUserId}`;
-    const timestamp = new Date(e.createTime * 1000).toISOString();
-    const base = `wecom:${c.id}:${e.changeType}:${e.userId}:${e.externalUserId}:${e.createTime}`;
-    const context = { channel: 'wecom', traits: { wecom_external_userid: e.externalUserId } };
-    const messages = [];
-    if (ADD_CHANGE_TYPES.has(e.changeType)) {
-      messages.push(
-        normaliseMessage('identify', { messageId: `${base}:identify`, anonymousId, timestamp, context, traits: { wecom_external_userid: e.externalUserId, wecom_staff_userid: e.userId } }, 'wecom', rc),
-      );
-    }
-    const properties = {
-      userid: e.userId,
-      external_userid: e.externalUserId,
-      state: e.state,
-      change_type: e.changeType,
-      channel_id: c.id,
-      ...(e.corpId ? { corp_id: e.corpId } : {}),
-      ...(e.source ? { source: e.source } : {}),
-      ...(ADD_CHANGE_TYPES.has(e.changeType) ? { welcome_code: Boolean(e.welcomeCode) } : {}),
-    };
-    messages.push(normaliseMessage('track', { messageId: base, anonymousId, timestamp, context, event: eventName, properties }, 'wecom', rc));
-    await this.deps.ingest.ingest(c.workspace_id, messages);
+    await this.deps.ingest.ingest(c.workspace_id, contactMessages(c.id, eventName, e, internalContext()));
   }
 
-  /** A follow or unfollow of an official account as a track event on the member with that openid. */
-  private async ingestFollow(ws: string, cfg: WechatOaConfig, kind: 'follow' | 'unfollow', openid: string, at: number, extra: Record<string, unknown>, messageId?: string): Promise<void> {
-    const rc = this.requestContext();
-    const timestamp = new Date(at).toISOString();
-    const event = kind === 'follow' ? cfg.follow_event : cfg.unfollow_event;
-    const msg = normaliseMessage(
-      'track',
-      {
-        // Derived from the push (or the send), so a repeated push or a retried send is stored once.
-        messageId: messageId ?? `wechat:${cfg.app_id}:${kind}:${openid}:${at}`,
-        anonymousId: `wechat:${cfg.app_id}:${openid}`,
-        timestamp,
-        context: { channel: 'wechat_oa', traits: { openid, appid: cfg.app_id } },
-        event,
-        properties: { openid, app_id: cfg.app_id, ...extra },
-      },
-      'wechat',
-      rc,
-    );
-    await this.deps.ingest.ingest(ws, [msg]);
+  private async ingestFollow(ws: string, cfg: WechatOaConfig, kind: 'follow' | 'unfollow', openid: string, at: number, properties: Record<string, unknown>, messageId?: string): Promise<void> {
+    const eventName = kind === 'follow' ? cfg.follow_event : cfg.unfollow_event;
+    await this.deps.ingest.ingest(ws, [followMessage({ appId: cfg.app_id, eventName, kind, openid, at, properties, messageId }, internalContext())]);
   }
 
   /** 43004 on a template send: the member no longer follows; record it as an unfollow event (reason `send_43004`). */
@@ -333,16 +286,9 @@ export class WecomService {
     if (!c) throw notFound('messaging.channel_not_found', `No messaging channel ${channelRef}`, 'channel');
     if (c.type !== 'wecom') throw invalid('messaging.channel_type_invalid', `Channel ${c.name} is ${c.type}; mass-send polling needs a wecom channel`, 'channel');
     const since = new Date(Date.now() - (opts.maxAgeHours ?? 72) * 3_600_000).toISOString();
-    // Provider ids are `<msgid>:<external_userid or chat_id>`: one task per distinct prefix.
-    const rows = await this.deps.store.query<{ msgid: string }>(
-      `SELECT DISTINCT split_part(provider_message_id, ':', 1) AS msgid FROM message_sends
-       WHERE workspace_id = $1 AND channel_id = $2 AND state = 'sent' AND provider_message_id IS NOT NULL
-         AND provider_message_id NOT LIKE 'welcome:%' AND sent_at >= $3::TIMESTAMPTZ
-       ORDER BY msgid LIMIT $4`,
-      [ws, c.id, since, opts.maxTasks ?? 500],
-    );
+    const msgids = await wecomRepo.pendingTaskIds(this.deps.store, ws, c.id, since, opts.maxTasks ?? 500);
     const cfg = WecomConfig.parse(c.config);
-    const outcomes: PollOutcome[] = rows.length ? await pollTasks(cfg, this.context(c), rows.map((r) => r.msgid)) : [];
+    const outcomes: PollOutcome[] = msgids.length ? await pollTasks(cfg, this.context(c), msgids) : [];
     const receipts = outcomes.flatMap((o) => o.receipts);
     let recorded = 0;
     for (let i = 0; i < receipts.length; i += 10_000) recorded += (await this.deps.messaging.recordReceipt(ws, c.id, receipts.slice(i, i + 10_000))).recorded;

@@ -1,0 +1,127 @@
+// When a broadcast runs (pure): the moment its audience is taken, each member's send time for "at 10:00 in each
+// member's time zone", and how the audience is cut into chunks — time-slotted under a rate limit, so chunks never
+// run ahead of their slot whichever worker process picks them up.
+import { isTimeZone } from '../jobs/cron.ts';
+
+export type Schedule =
+  | { type: 'now' }
+  | { type: 'at'; at: string }
+  /** `time` (HH:MM) on `date` in each member's own time zone (member attribute `timezone`, else the workspace's). */
+  | { type: 'local_time'; date: string; time: string };
+
+/** The earliest and latest UTC offsets in use (Kiribati +14, Baker Island −12): bounds of a local time worldwide. */
+const MAX_OFFSET_MS = 14 * 3_600_000;
+const MIN_OFFSET_MS = -12 * 3_600_000;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function wallClock(t: number, tz: string) {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    formatters.set(tz, f);
+  }
+  const p: Record<string, number> = {};
+  for (const part of f.formatToParts(new Date(t))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+}
+
+/**
+ * Epoch ms of local `date` `time` in `tz`, DST-safe (the offset is re-checked at the first guess; a time skipped by
+ * a spring-forward gap lands an hour later, as clocks show).
+ * @example localTimeMs('2026-12-05', '10:00', 'Asia/Shanghai') // Date.parse('2026-12-05T02:00:00Z')
+ */
+export function localTimeMs(date: string, time: string, tz: string): number {
+  const wall = Date.parse(`${date}T${time}:00Z`);
+  const offset = (t: number) => wallClock(t, tz) - Math.floor(t / 1000) * 1000;
+  let t = wall - offset(wall);
+  t = wall - offset(t);
+  return t;
+}
+
+/** When the audience is taken: now, the given time, or the first moment any time zone reaches the local time. */
+export function startTime(s: Schedule, now: Date): Date {
+  if (s.type === 'now') return now;
+  if (s.type === 'at') return new Date(Math.max(now.getTime(), Date.parse(s.at)));
+  return new Date(Math.max(now.getTime(), Date.parse(`${s.date}T${s.time}:00Z`) - MAX_OFFSET_MS));
+}
+
+/** Why a schedule cannot run any more (null when it can): a time or local time that has passed everywhere. */
+export function scheduleInPast(s: Schedule, now: Date, graceMs = 60_000): string | null {
+  if (s.type === 'at' && Date.parse(s.at) < now.getTime() - graceMs) return `schedule.at ${s.at} has passed`;
+  if (s.type === 'local_time' && Date.parse(`${s.date}T${s.time}:00Z`) - MIN_OFFSET_MS < now.getTime() - graceMs) return `${s.date} ${s.time} has passed in every time zone`;
+  return null;
+}
+
+/**
+ * Each member's send time (epoch ms) for a local-time schedule, by their time zone (unknown or missing zones fall
+ * back to the workspace's). Null for other schedules: send as soon as the chunk runs.
+ */
+export function sendTimes(s: Schedule, zones: Map<string, string | null>, workspaceTz: string): Map<string, number> | null {
+  if (s.type !== 'local_time') return null;
+  const byZone = new Map<string, number>();
+  const at = (tz: string) => {
+    let t = byZone.get(tz);
+    if (t === undefined) byZone.set(tz, (t = localTimeMs(s.date, s.time, tz)));
+    return t;
+  };
+  const out = new Map<string, number>();
+  for (const [id, tz] of zones) out.set(id, at(tz && isTimeZone(tz) ? tz : workspaceTz));
+  return out;
+}
+
+export interface PlannedChunk {
+  chunk: number;
+  memberIds: string[];
+  /** Earliest time the chunk may run (epoch ms). */
+  runAt: number;
+  /** The members' local send time, when the schedule has one. */
+  sendAt: number | null;
+}
+
+/**
+ * Cuts the audience (holdout already removed) into chunks: members with the same send time together, in order,
+ * `size` per chunk (the rate, when it is smaller). Under a rate limit of r messages/s, chunk k of a send time runs
+ * at sendTime + k·size/r seconds; members whose send time has passed go now.
+ */
+export function planChunks(memberIds: string[], opts: { size: number; rate: number | null; now: number; sendAt?: Map<string, number> | null }): PlannedChunk[] {
+  const size = Math.max(1, Math.min(opts.size, opts.rate ?? Infinity));
+  const groups = new Map<number | null, string[]>();
+  for (const id of memberIds) {
+    const t = opts.sendAt?.get(id) ?? null;
+    const g = groups.get(t);
+    if (g) g.push(id);
+    else groups.set(t, [id]);
+  }
+  const keys = [...groups.keys()].sort((a, b) => (a ?? -Infinity) - (b ?? -Infinity));
+  const chunks: PlannedChunk[] = [];
+  for (const sendAt of keys) {
+    const ids = groups.get(sendAt)!;
+    const base = Math.max(opts.now, sendAt ?? opts.now);
+    for (let k = 0; k * size < ids.length; k++) {
+      const runAt = opts.rate ? base + Math.round((k * size * 1000) / opts.rate) : base;
+      chunks.push({ chunk: chunks.length, memberIds: ids.slice(k * size, (k + 1) * size), runAt, sendAt });
+    }
+  }
+  return chunks;
+}
+
+/**
+ * The fallback holdout draw (when no measurement module records one): a member is held out when a hash of the
+ * source and member falls under `share` — uniform, and the same on every re-run of the same start.
+ */
+export function inHoldout(sourceKey: string, memberId: string, share: number): boolean {
+  if (share <= 0) return false;
+  let h = 0x811c9dc5;
+  const s = sourceKey + '\u0000' + memberId;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  // A final avalanche so ids that differ in their last characters spread over the whole range.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 4_294_967_296 < share;
+}
