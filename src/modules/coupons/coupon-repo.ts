@@ -165,6 +165,18 @@ export function couponRepo(store: Store) {
       return rows.map((r) => ({ ...rowOf(r), config: typeof r.config === 'string' ? JSON.parse(r.config) : r.config }));
     },
 
+    /** Unused coupons (issued or claimed, window not past at `now`) of each member; members without any are absent. */
+    async countUnusedMany(db: SqlExecutor, ws: string, memberIds: string[], now: string): Promise<Map<string, number>> {
+      if (memberIds.length === 0) return new Map();
+      const rows = await db.query<{ member_id: string; n: number }>(
+        `SELECT mc.member_id, count(*) AS n FROM member_coupons mc JOIN ${store.jsonRows(2, ID_COLS, 'p')} ON mc.member_id = p.id
+         WHERE mc.workspace_id = $1 AND mc.status IN ('issued', 'claimed') AND (mc.valid_to IS NULL OR mc.valid_to > CAST($3 AS TIMESTAMPTZ))
+         GROUP BY mc.member_id`,
+        [ws, JSON.stringify(memberIds.map((id) => ({ id }))), now],
+      );
+      return new Map(rows.map((r) => [r.member_id, Number(r.n)]));
+    },
+
     /** An issued coupon becomes claimed, its validity fixed now; false when it was not `issued` any more. */
     async claim(tx: SqlExecutor, ws: string, id: string, v: { claimed_at: string; valid_from: string; valid_to: string }): Promise<boolean> {
       const rows = await tx.query(

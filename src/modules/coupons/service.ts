@@ -242,6 +242,12 @@ export class CouponsService {
     return { unused_count: count, unused: rows.map((r) => couponView(r, now.getTime())) };
   }
 
+  /** Unused coupon counts of many members at once (templates, exports): 0 for members without any. */
+  async unusedCounts(ws: string, memberIds: string[], now = new Date()): Promise<Map<string, number>> {
+    const found = await this.coupons.countUnusedMany(this.store, ws, memberIds, now.toISOString());
+    return new Map(memberIds.map((id) => [id, found.get(id) ?? 0]));
+  }
+
   // ---- order sync and jobs ----
 
   /** Runs the order sweep now: codes on changed orders, refunds; the job tick does this every minute. */

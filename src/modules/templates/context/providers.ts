@@ -69,7 +69,7 @@ export interface ProviderDeps {
   workspaces: Pick<WorkspaceService, 'get'>;
   tags: Pick<TagsService, 'tagsOf'>;
   loyalty?: Pick<LoyaltyService, 'config' | 'ledger' | 'tiers'>;
-  coupons?: Pick<CouponsService, 'profileSection'>;
+  coupons?: Pick<CouponsService, 'unusedCounts'>;
   scores?: Pick<ScoresService, 'memberScores'>;
   clv?: Pick<ClvService, 'member'>;
   /** The recommendations slot's provider (replaceable at run time through the registry). */
@@ -110,7 +110,7 @@ export function registerBuiltins(reg: ContextRegistry, d: ProviderDeps): void {
   if (d.coupons) {
     const coupons = d.coupons;
     reg.register('coupons', mount("The member's coupons", COUPONS, async (ws, ids) =>
-      perMember(ids, async (id) => ({ unused_count: (await coupons.profileSection(ws, id)).unused_count }))));
+      coupons.unusedCounts(ws, ids).then((counts) => new Map([...counts].map(([id, n]) => [id, { unused_count: n }])))));
   }
   reg.register('recommendations', {
     description: 'Recommended products (a registered provider; default: top sellers over 90 days)',
@@ -244,7 +244,7 @@ const notFoundAsNull = (e: unknown) => {
 
 /**
  * Calls a per-member read for each id with bounded concurrency. Used where the owning module has no batch read yet
- * (coupons' unused count, scores, CLV): such variables cost one or more queries per member, so the variable
+ * (scores, CLV): such variables cost one or more queries per member, so the variable
  * reference in docs/templates.md marks them.
  */
 async function perMember<T>(ids: string[], fn: (id: string) => Promise<T | null>): Promise<Map<string, T>> {
