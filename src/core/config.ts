@@ -21,6 +21,8 @@ export const ConfigSchema = z.object({
   publicUrl: z.string().url().optional(),
   /** HMAC key of tracked links and open pixels; without it a random key is generated once and kept in the store. */
   linkSecret: z.string().min(16).optional(),
+  /** Lease of broadcast chunk jobs and their claimed messages: how soon another worker takes over a dead worker's chunk. */
+  broadcastLeaseMs: z.coerce.number().int().min(200).max(3_600_000).default(30_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -41,6 +43,7 @@ export function loadConfig(overrides: Partial<Record<keyof Config, unknown>> = {
     segmentSchedule: env.SIYU_SEGMENT_SCHEDULE,
     publicUrl: env.SIYU_PUBLIC_URL || undefined,
     linkSecret: env.SIYU_LINK_SECRET || undefined,
+    broadcastLeaseMs: env.SIYU_BROADCAST_LEASE_MS,
   };
   const merged: Record<string, unknown> = {};
   for (const [k, v] of Object.entries({ ...fromEnv, ...overrides })) if (v !== undefined) merged[k] = v;

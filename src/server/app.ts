@@ -27,6 +27,8 @@ import { messagingRoutes } from '../modules/messaging/routes.ts';
 import { wecomRoutes } from '../modules/messaging/wecom/routes.ts';
 import { jobRoutes } from '../modules/jobs/routes.ts';
 import { templateRoutes } from '../modules/templates/routes.ts';
+import { broadcastRoutes } from '../modules/broadcasts/routes.ts';
+import { measurementRoutes } from '../modules/measurement/routes.ts';
 
 export interface AppOptions {
   store: Store;
@@ -42,7 +44,7 @@ export type App = FastifyInstance;
 const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
 
 /** Each domain module contributes one Fastify plugin factory; add new modules here. */
-const routeModules: Array<(s: Services) => FastifyPluginAsync> = [channelRoutes, ingestRoutes, orderRoutes, memberRoutes, tagRoutes, importRoutes, analyticsRoutes, scoreRoutes, segmentRoutes, clvRoutes, loyaltyRoutes, couponRoutes, campaignRoutes, jobRoutes, messagingRoutes, templateRoutes, wecomRoutes];
+const routeModules: Array<(s: Services) => FastifyPluginAsync> = [channelRoutes, ingestRoutes, orderRoutes, memberRoutes, tagRoutes, importRoutes, analyticsRoutes, scoreRoutes, segmentRoutes, clvRoutes, loyaltyRoutes, couponRoutes, campaignRoutes, jobRoutes, messagingRoutes, templateRoutes, wecomRoutes, broadcastRoutes, measurementRoutes];
 
 /**
  * Builds the app and its services. Call `app.ready()` (or `listen`) before use, `app.close()` to flush.

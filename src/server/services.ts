@@ -23,6 +23,10 @@ import { MessagingService } from '../modules/messaging/service.ts';
 import { JobService } from '../modules/jobs/service.ts';
 import { TemplateService } from '../modules/templates/service.ts';
 import { WecomService } from '../modules/messaging/wecom/service.ts';
+import { DeliveryService } from '../modules/delivery/service.ts';
+import { BroadcastService } from '../modules/broadcasts/service.ts';
+import { guardOf } from '../modules/delivery/guard.ts';
+import { MeasurementService } from '../modules/measurement/service.ts';
 
 export interface Services {
   store: Store;
@@ -65,6 +69,12 @@ export interface Services {
   templates: TemplateService;
   /** WeCom / WeChat callbacks (welcome messages, contact and follow events, template results) and mass-send polling. */
   wecom: WecomService;
+  /** The one send pipeline (addresses → guard rails → render → at-most-once send) broadcasts and journeys use. */
+  delivery: DeliveryService;
+  /** Broadcasts: one message to a segment, now / at a time / at a local time per member, throttled, cancellable. */
+  broadcasts: BroadcastService;
+  /** Measurement: holdout groups per campaign source, tracked links and open pixels, campaign reports with lift. */
+  measurement: MeasurementService;
   /** Flushes pending work (ingest buffers) and stops background loops. */
   close(): Promise<void>;
 }
@@ -124,7 +134,23 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   members.extendProfile('messages', (ws, id) => messaging.profileSection(ws, id));
   const templates = new TemplateService({ store, refs: memberRefs, workspaces, tags, loyalty, coupons, scores, clv });
   const wecom = new WecomService({ store, messaging, ingest, identity, templates, jobs });
-  return {
+  // The guard rails (consent module) and holdout draws (measurement module) are looked up on the finished services
+  // object, so they may be built in any order; without them everyone is admitted and holdouts are drawn locally.
+  const delivery = new DeliveryService({ store, templates, messaging, registry: metrics.registry, guard: () => guardOf(services) });
+  const broadcasts = new BroadcastService({
+    store, jobs, templates, messaging, delivery,
+    segmentIdOf: async (ws, ref) => (await segments.get(ws, ref)).id,
+    resolveMember: (ws, ref) => memberRefs.resolveOne(store, ws, ref),
+    timezoneOf: async (ws) => (await workspaces.get(ws)).timezone,
+    measurement: () => services.measurement,
+    leaseMs: config.broadcastLeaseMs,
+  });
+  // Registers the `track` and `open_pixel` template filters; its holdouts are what broadcasts and journeys draw.
+  const measurement = new MeasurementService({
+    store, config, messaging, templates,
+    resolveMembers: (ws, refs) => memberRefs.resolveMany(store, ws, refs),
+  });
+  const services: Services = {
     store,
     config,
     metrics,
@@ -148,8 +174,12 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
     messaging,
     templates,
     wecom,
+    delivery,
+    broadcasts,
+    measurement,
     async close() {
       for (const c of closers.reverse()) await c();
     },
   };
+  return services;
 }

@@ -7,6 +7,7 @@ import { connectApi, expectOk } from '../api-client.ts';
 import { withStoreOptions } from '../options.ts';
 import { channelTable, cohortCsvTable, funnelTable, gmvTable, kpiTable, toCsv, trendTable, type Table } from '../../modules/analytics/report-csv.ts';
 import { parseStep } from '../../modules/analytics/step-syntax.ts';
+import { campaignTable, campaignsTable } from '../../modules/measurement/report-csv.ts';
 
 type Opts = Record<string, any>;
 
@@ -108,4 +109,21 @@ export function registerReport(program: Command) {
     .option('--from <date>', 'first day (default: 30 days / 12 weeks / 12 months before --to)')
     .option('--to <date>', 'last day (default: today)')
     .action((o) => run(o, 'trends', (api) => api.request('GET', `/api/analytics/trends${query({ granularity: o.granularity, from: o.from, to: o.to })}`), trendTable));
+
+  withOutput(report.command('campaign'))
+    .description('campaign report of a source (broadcast:<id>, journey:<id>): reach, delivery, clicks, conversions, revenue, lift against the holdout with 95% CI')
+    .requiredOption('--source <key>', 'the campaign source key, e.g. broadcast:brd_01…')
+    .option('--window-days <n>', 'attribution window in days after the send (holdout: after assignment)', '7')
+    .action((o) =>
+      run(o, 'campaign', (api) => api.request('GET', `/api/measurement/campaigns/${encodeURIComponent(o.source)}/report${query({ window_days: o.windowDays })}`), campaignTable),
+    );
+
+  withOutput(report.command('campaigns'))
+    .description('one row per campaign source, newest activity first: reach, conversions, revenue, lift with 95% CI')
+    .option('--window-days <n>', 'attribution window in days', '7')
+    .option('--prefix <prefix>', 'only sources starting with this, e.g. broadcast:')
+    .option('--limit <n>', 'most campaigns (1–100)', '20')
+    .action((o) =>
+      run(o, 'campaigns', (api) => api.request('GET', `/api/measurement/campaigns${query({ window_days: o.windowDays, prefix: o.prefix, limit: o.limit })}`), campaignsTable),
+    );
 }

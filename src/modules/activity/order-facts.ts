@@ -17,7 +17,8 @@ const where = (scope: FactsScope) =>
 
 /**
  * INSERT of member_purchase_facts rows for the members with orders in `scope`, one per member:
- * - orders: all the member's orders (readers compare the sum with the orders table to know the facts are whole);
+ * - orders: all the member's orders (readers compare the sum with the orders table to know the facts are whole),
+ *   paid_orders: those paid or partially refunded (member_traits.order_count counts the same);
  * - first_purchase_at: earliest order that is not cancelled (the first-order cohort of analytics);
  * - paid_*: over paid and partially refunded orders, merged per local calendar day of the workspace zone (the
  *   CLV calibration summary with all history): first and last day numbers (days since 1970-01-01), number of
@@ -25,7 +26,7 @@ const where = (scope: FactsScope) =>
  */
 export function purchaseFactsSql(scope: FactsScope): string {
   return `
-    INSERT INTO member_purchase_facts (workspace_id, member_id, orders, first_purchase_at, paid_first_day, paid_last_day,
+    INSERT INTO member_purchase_facts (workspace_id, member_id, orders, paid_orders, first_purchase_at, paid_first_day, paid_last_day,
                                        paid_days, paid_value, paid_first_day_value, paid_last_at)
     WITH o AS (
       SELECT o.workspace_id, o.member_id, o.paid_at, o.status, o.amount - o.refunded_amount AS v,
@@ -41,11 +42,12 @@ export function purchaseFactsSql(scope: FactsScope): string {
       FROM pd GROUP BY workspace_id, member_id
     ),
     oa AS (
-      SELECT o.workspace_id, o.member_id, COUNT(*) AS n, MIN(CASE WHEN ${PURCHASE} THEN o.paid_at END) AS first_purchase_at,
+      SELECT o.workspace_id, o.member_id, COUNT(*) AS n, SUM(CASE WHEN ${PAID} THEN 1 ELSE 0 END) AS paid_n,
+             MIN(CASE WHEN ${PURCHASE} THEN o.paid_at END) AS first_purchase_at,
              MAX(CASE WHEN ${PAID} THEN o.paid_at END) AS paid_last_at
       FROM o GROUP BY o.workspace_id, o.member_id
     )
-    SELECT oa.workspace_id, oa.member_id, CAST(oa.n AS INTEGER), oa.first_purchase_at, ps.first_d, ps.last_d,
+    SELECT oa.workspace_id, oa.member_id, CAST(oa.n AS INTEGER), CAST(oa.paid_n AS INTEGER), oa.first_purchase_at, ps.first_d, ps.last_d,
            CAST(COALESCE(ps.days, 0) AS INTEGER), ps.v, f.v, oa.paid_last_at
     FROM oa
     LEFT JOIN ps ON ps.workspace_id = oa.workspace_id AND ps.member_id = oa.member_id

@@ -119,8 +119,8 @@ export const broadcastsRepo = {
   /** scheduled → running (or straight to completed for an empty audience), with the snapshot's counts. */
   async start(db: SqlExecutor, ws: string, id: string, v: { audience: number; holdout: number; chunks: number; now: string }): Promise<number> {
     return db.execCount(
-      `UPDATE broadcasts SET status = CASE WHEN $5 = 0 THEN 'completed' ELSE 'running' END, audience_count = $3, holdout_count = $4, chunk_count = $5,
-         started_at = $6::TIMESTAMPTZ, finished_at = CASE WHEN $5 = 0 THEN $6::TIMESTAMPTZ ELSE NULL END, updated_at = $6::TIMESTAMPTZ
+      `UPDATE broadcasts SET status = CASE WHEN CAST($5 AS INTEGER) = 0 THEN 'completed' ELSE 'running' END, audience_count = $3, holdout_count = $4,
+         chunk_count = CAST($5 AS INTEGER), started_at = $6::TIMESTAMPTZ, finished_at = CASE WHEN CAST($5 AS INTEGER) = 0 THEN $6::TIMESTAMPTZ ELSE NULL END, updated_at = $6::TIMESTAMPTZ
        WHERE workspace_id = $1 AND id = $2 AND status = 'scheduled'`,
       [ws, id, v.audience, v.holdout, v.chunks, v.now],
     );
@@ -220,8 +220,8 @@ export const broadcastsRepo = {
   /** Records a chunk's counts and its new state (done, waiting for deferred members, or cancelled). */
   async finishChunk(db: SqlExecutor, ws: string, id: string, chunk: number, v: { state: string; sent: number; failed: number; skipped: number; deferred: number; now: string }): Promise<void> {
     await db.exec(
-      `UPDATE broadcast_chunks SET state = $4, sent = $5, failed = $6, skipped = $7, deferred = $8,
-         finished_at = CASE WHEN $4 IN ('done', 'cancelled') THEN $9::TIMESTAMPTZ ELSE NULL END
+      `UPDATE broadcast_chunks SET state = CAST($4 AS VARCHAR), sent = $5, failed = $6, skipped = $7, deferred = $8,
+         finished_at = CASE WHEN CAST($4 AS VARCHAR) IN ('done', 'cancelled') THEN $9::TIMESTAMPTZ ELSE NULL END
        WHERE workspace_id = $1 AND broadcast_id = $2 AND chunk = $3 AND state <> 'done'`,
       [ws, id, chunk, v.state, v.sent, v.failed, v.skipped, v.deferred, v.now],
     );

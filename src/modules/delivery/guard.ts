@@ -22,6 +22,11 @@ export interface GuardDecision {
 
 export interface Guard {
   admit(ws: string, req: GuardRequest): Promise<GuardDecision>;
+  /**
+   * Gives back what `admit` reserved (frequency-cap slots, dedupe claims) for members that will not get this
+   * message after all: unreachable, not renderable, or failed for good.
+   */
+  release?(ws: string, sourceKey: string, memberIds: string[]): Promise<number>;
 }
 
 /** Admits everyone: the pipeline's guard while no consent module is installed. */
@@ -30,3 +35,14 @@ export const OPEN_GUARD: Guard = {
     return { admitted: [...req.memberIds], skipped: new Map(), deferred: new Map() };
   },
 };
+
+/**
+ * The consent module's guard on the app's services (`services.consent`), or null while none is installed. The
+ * only place the pipeline looks for it.
+ */
+export function guardOf(services: unknown): Guard | null {
+  const consent = (services as { consent?: Partial<Guard> & { guard?: Guard } } | undefined)?.consent;
+  const g = consent?.guard ?? consent;
+  if (!g || typeof g.admit !== 'function') return null;
+  return { admit: (ws, req) => g.admit!(ws, req), ...(typeof g.release === 'function' ? { release: (ws, key, ids) => g.release!(ws, key, ids) } : {}) };
+}

@@ -55,9 +55,10 @@ export class DeliveryService {
 
     // Addresses and the guard read different tables: ask both at once.
     let t = performance.now();
-    const guardRun: Promise<GuardDecision> = req.guard === false
-      ? Promise.resolve({ admitted: ids, skipped: new Map(), deferred: new Map() })
-      : this.guard().admit(ws, { sourceKey: req.sourceKey, channelId: req.channel.id, channelType: req.channel.type, purpose: req.purpose, memberIds: ids, now });
+    const guard = req.guard === false ? null : this.guard();
+    const guardRun: Promise<GuardDecision> = guard
+      ? guard.admit(ws, { sourceKey: req.sourceKey, channelId: req.channel.id, channelType: req.channel.type, purpose: req.purpose, memberIds: ids, now })
+      : Promise.resolve({ admitted: ids, skipped: new Map(), deferred: new Map() });
     guardRun.catch(() => undefined); // awaited below; must not surface as unhandled if addresses fail first
     const rows = await loadAddressRows(this.deps.store, ws, ids, plan);
     timings.addresses = ms(t);
@@ -80,11 +81,16 @@ export class DeliveryService {
     for (const [id, reason] of decision.skipped) if (reachable.delete(id)) outcomes.push({ member_id: id, status: 'skipped', reason });
     for (const [id, d] of decision.deferred) if (reachable.delete(id)) outcomes.push({ member_id: id, status: 'deferred', retry_at: d.retryAt, reason: d.reason });
     const admitted = decision.admitted.filter((id) => reachable.has(id));
+    // Admitted by the guard but not reachable here (merged, no address): their reservations go back.
+    const released = decision.admitted.filter((id) => !reachable.has(id));
 
     t = performance.now();
     const rendered = await this.deps.templates.renderMany(ws, req.template, admitted, req.extras);
     timings.render = ms(t);
-    for (const [id, f] of rendered.failed) outcomes.push({ member_id: id, status: 'skipped', reason: 'render_failed', detail: f.code });
+    for (const [id, f] of rendered.failed) {
+      outcomes.push({ member_id: id, status: 'skipped', reason: 'render_failed', detail: f.code });
+      released.push(id);
+    }
 
     const msgs: SendInput[] = [];
     for (const id of admitted) {
@@ -97,11 +103,13 @@ export class DeliveryService {
       for (const o of sent.results) {
         if (o.status === 'in_flight') outcomes.push({ member_id: o.member_id, status: 'in_flight', retry_at: o.lease_until ?? null });
         else if (o.status === 'failed' || (o.status === 'skipped' && o.state === 'failed')) {
+          if (o.status === 'failed') released.push(o.member_id);
           outcomes.push({ member_id: o.member_id, status: 'failed', send_id: o.send_id, code: o.error?.code ?? null, ...(o.status === 'skipped' ? { earlier: true } : {}) });
         } else outcomes.push({ member_id: o.member_id, status: 'sent', send_id: o.send_id, ...(o.status === 'skipped' ? { earlier: true } : {}) });
       }
     }
     timings.send = ms(t);
+    if (guard?.release && released.length > 0) await guard.release(ws, req.sourceKey, released);
     return this.report(req.sourceKey, outcomes, timings);
   }
 

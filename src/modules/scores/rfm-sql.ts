@@ -2,6 +2,7 @@
 import { RFM_SEGMENTS, type RfmConfig } from '../../core/segmentation/index.ts';
 import { COUNTED_STATUSES, Params, daysSince, idLiteral } from './sql-parts.ts';
 import type { FactsSource } from './facts-source.ts';
+import { dayNumber, localDaySql, offsetSegments } from '../clv/local-days.ts';
 
 export interface RfmRunSql {
   workspaceId: string;
@@ -13,6 +14,8 @@ export interface RfmRunSql {
   end: string;
   /** member_traits only when factsSource() said it holds exactly these facts. */
   source?: FactsSource;
+  /** With member_traits: the earliest last_order_at (zone offsets are looked up from there to `end`). */
+  oldestLastOrder?: string | null;
 }
 
 /** The quintile fractions as an array literal (code constants, the same in both dialects). */
@@ -30,13 +33,23 @@ const DIMS = [
  * monetary = Σ(amount − refunded_amount) − refunds not linked to an order in the window, never below 0 — the
  * same netting as member_traits.total_spend. Refunds count as known now, even when made after the as-of date.
  */
-export function rfmFactsCtes(p: Params, ws: string, asOf: string, tz: string, start: string | null, end: string, source: FactsSource = 'orders'): string {
+export function rfmFactsCtes(
+  p: Params, ws: string, asOf: string, timezone: string, start: string | null, end: string, source: FactsSource = 'orders',
+  days?: { asOf: string; oldest: string | null },
+): string {
+  // Bound only where used: DuckDB refuses parameters a statement does not reference.
+  const tz = () => p.add(timezone);
   const live = `NOT IN (SELECT id FROM members WHERE workspace_id = ${ws} AND merged_into IS NOT NULL)`;
   if (source === 'member_traits') {
     // All history, and member_traits holds exactly it (see facts-source.ts): the same facts without the GROUP BY.
+    // Recency from epoch seconds and the zone's offsets over the traits' range when they are known (no per-row
+    // zone conversion, which costs DuckDB more than the rest of the scan); the same calendar days either way.
+    const recency = days?.oldest
+      ? `CAST(${p.cast(dayNumber(days.asOf), 'INTEGER')} - ${localDaySql('EXTRACT(EPOCH FROM t.last_order_at)', offsetSegments(timezone, Date.parse(days.oldest), Date.parse(end)), (v) => p.add(v))} AS INTEGER)`
+      : daysSince('t.last_order_at', asOf, tz());
     return `
     facts AS MATERIALIZED (
-      SELECT t.member_id, ${daysSince('t.last_order_at', asOf, tz)} AS recency_days, CAST(t.order_count AS INTEGER) AS frequency,
+      SELECT t.member_id, ${recency} AS recency_days, CAST(t.order_count AS INTEGER) AS frequency,
              CAST(t.total_spend AS DECIMAL(14,2)) AS monetary
       FROM member_traits t
       WHERE t.workspace_id = ${ws} AND t.order_count > 0 AND t.member_id ${live}
@@ -60,7 +73,7 @@ export function rfmFactsCtes(p: Params, ws: string, asOf: string, tz: string, st
       GROUP BY member_id
     ),
     facts AS MATERIALIZED (
-      SELECT o.member_id, ${daysSince('o.last_at', asOf, tz)} AS recency_days, CAST(o.frequency AS INTEGER) AS frequency,
+      SELECT o.member_id, ${daysSince('o.last_at', asOf, tz())} AS recency_days, CAST(o.frequency AS INTEGER) AS frequency,
              CAST(GREATEST(o.gross - COALESCE(u.refunded, 0), 0) AS DECIMAL(14,2)) AS monetary
       FROM ord o LEFT JOIN unlinked u ON u.member_id = o.member_id
       WHERE o.member_id ${live}
@@ -112,9 +125,8 @@ export function rfmInsertSql(input: RfmRunSql): { sql: string; params: Params['v
   const ws = p.add(input.workspaceId);
   const asOf = p.cast(input.config.asOf, 'DATE');
   const run = p.add(input.runId);
-  const tz = p.add(input.timezone);
   const ctes = [
-    rfmFactsCtes(p, ws, asOf, tz, input.start, input.end, input.source),
+    rfmFactsCtes(p, ws, asOf, input.timezone, input.start, input.end, input.source, { asOf: input.config.asOf, oldest: input.oldestLastOrder ?? null }),
     cutsCte(p, input.config),
     `scored AS MATERIALIZED (
       SELECT f.member_id, f.recency_days, f.frequency, f.monetary,

@@ -86,8 +86,9 @@ export class ScoresService {
       asOf,
       config,
       async (tx, runId) => {
-        source = await factsSource(tx, ws, end, config.windowDays);
-        const { sql, params } = rfmInsertSql({ workspaceId: ws, runId, timezone, config, start, end, source });
+        const choice = await factsSource(tx, ws, end, config.windowDays);
+        source = choice.source;
+        const { sql, params } = rfmInsertSql({ workspaceId: ws, runId, timezone, config, start, end, source, oldestLastOrder: choice.oldestLastOrder });
         await tx.exec(sql, params);
       },
       async (tx) => {
@@ -177,7 +178,7 @@ export class ScoresService {
       asOf,
       config,
       async (tx, runId) => {
-        source = await factsSource(tx, ws, end);
+        source = (await factsSource(tx, ws, end)).source;
         const { sql, params } = lifecycleInsertSql({ workspaceId: ws, runId, timezone, asOf, end, config, source });
         await tx.exec(sql, params);
       },

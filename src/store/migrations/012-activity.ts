@@ -37,6 +37,7 @@ export function up(t: DialectTypes): string[] {
       workspace_id VARCHAR NOT NULL,
       member_id VARCHAR NOT NULL,
       orders INTEGER NOT NULL,
+      paid_orders INTEGER NOT NULL,
       first_purchase_at TIMESTAMPTZ,
       paid_first_day INTEGER,
       paid_last_day INTEGER,

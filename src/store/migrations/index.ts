@@ -12,8 +12,10 @@ import * as m009 from './009-jobs.ts';
 import * as m010 from './010-templates.ts';
 import * as m011 from './011-messaging.ts';
 import * as m012 from './012-activity.ts';
+import * as m013 from './013-consent.ts';
 import * as m014 from './014-broadcasts.ts';
 import * as m015 from './015-measurement.ts';
+import * as m016 from './016-journeys.ts';
 
 export interface Migration {
   version: number;
@@ -22,7 +24,7 @@ export interface Migration {
 }
 
 /** Every migration, oldest first. Append new ones; never edit one that has shipped. */
-export const MIGRATIONS: Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m014, m015];
+export const MIGRATIONS: Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m014, m015, m016];
 
 const TYPES: Record<Store['engine'], DialectTypes> = {
   duckdb: { json: 'JSON', double: 'DOUBLE', secondaryIndexes: false },

@@ -1,0 +1,133 @@
+// SQL of the guard rails: one read per batch of everything a decision needs (member, time zone, consent for the
+// channel and for `all`, an address, the guard state), and compare-and-set writes of the new states — an UPDATE on
+// `ver` for members with a state row, an INSERT … ON CONFLICT DO NOTHING for the rest. A row another writer changed
+// first is not written (PostgreSQL re-checks `ver` after the other commit; DuckDB aborts the transaction on the
+// conflict and it is retried), so counters never move past a cap, whichever process admits.
+import type { JsonColumn, SqlExecutor, Store } from '../../store/port.ts';
+import type { ChannelType, ConsentStatus } from './schema.ts';
+
+/** Where a channel type finds a member's address: a members column and/or an identity type (none: always reachable). */
+const ADDRESS: Record<ChannelType, { column: 'phone' | 'email' | null; identity: string | null } | null> = {
+  sms: { column: 'phone', identity: 'phone' },
+  email: { column: 'email', identity: 'email' },
+  wecom: { column: null, identity: 'wecom_external_userid' },
+  wechat_oa: { column: null, identity: 'openid' },
+  miniprogram: { column: null, identity: 'openid' },
+  // Push tokens and webhook targets are per integration, not member data the store knows: not checked here.
+  app_push: null,
+  webhook: null,
+};
+
+/** One member's facts as read for a decision. */
+export interface FactRow {
+  member_id: string;
+  found: boolean;
+  tz: string | null;
+  s_status: ConsentStatus | null;
+  s_at: string | null;
+  a_status: ConsentStatus | null;
+  a_at: string | null;
+  has_address: boolean;
+  ver: number | null;
+  state: string | null;
+}
+
+/** A state to write: `ver` is the version read (null: no row was read, insert one). */
+export interface StateWrite {
+  member_id: string;
+  ver: number | null;
+  state: string;
+}
+
+const ID_COLUMNS: JsonColumn[] = [{ name: 'member_id', type: 'text' }];
+const UPDATE_COLUMNS: JsonColumn[] = [
+  { name: 'member_id', type: 'text' },
+  { name: 'ver', type: 'bigint' },
+  { name: 'state', type: 'text' },
+];
+const INSERT_COLUMNS: JsonColumn[] = [
+  { name: 'member_id', type: 'text' },
+  { name: 'state', type: 'text' },
+];
+
+export function guardRepo(store: Store) {
+  return {
+    /** Facts of a batch of members for one channel type and purpose (one statement). */
+    facts(db: SqlExecutor, ws: string, memberIds: string[], channelType: ChannelType, purpose: string): Promise<FactRow[]> {
+      const addr = ADDRESS[channelType];
+      const params: (string | null)[] = [ws, JSON.stringify(memberIds.map((member_id) => ({ member_id }))), purpose, channelType, 'timezone'];
+      let hasAddress = 'true';
+      let identityJoin = '';
+      if (addr) {
+        const parts: string[] = [];
+        if (addr.column) parts.push(`m.${addr.column} IS NOT NULL`);
+        if (addr.identity) {
+          params.push(addr.identity);
+          identityJoin = `LEFT JOIN (SELECT DISTINCT i.member_id FROM identities i JOIN b b2 ON i.member_id = b2.member_id
+                          WHERE i.workspace_id = $1 AND i.type = $6) ai ON ai.member_id = b.member_id`;
+          parts.push('ai.member_id IS NOT NULL');
+        }
+        hasAddress = `(${parts.join(' OR ')})`;
+      }
+      return db.query<FactRow>(
+        `WITH b AS MATERIALIZED (SELECT r.member_id FROM ${store.jsonRows(2, ID_COLUMNS, 'r')})
+         SELECT b.member_id, (m.id IS NOT NULL AND m.merged_into IS NULL) AS found, ${store.jsonText('m.attributes', '$5')} AS tz,
+                cs.status AS s_status, cs.changed_at AS s_at, ca.status AS a_status, ca.changed_at AS a_at,
+                COALESCE(${hasAddress}, false) AS has_address, g.ver, g.state
+         FROM b
+         LEFT JOIN members m ON m.workspace_id = $1 AND m.id = b.member_id
+         LEFT JOIN consents cs ON cs.workspace_id = $1 AND cs.member_id = b.member_id AND cs.purpose = $3 AND cs.channel = $4
+         LEFT JOIN consents ca ON ca.workspace_id = $1 AND ca.member_id = b.member_id AND ca.purpose = $3 AND ca.channel = 'all'
+         LEFT JOIN guard_state g ON g.workspace_id = $1 AND g.member_id = b.member_id
+         ${identityJoin}`,
+        params,
+      );
+    },
+
+    /** The guard states of members (for release, and for re-reading the rows a concurrent writer changed). */
+    states(db: SqlExecutor, ws: string, memberIds: string[]): Promise<{ member_id: string; ver: number; state: string; tok: string | null }[]> {
+      return db.query(
+        `SELECT g.member_id, g.ver, g.state, g.tok FROM guard_state g JOIN ${store.jsonRows(2, ID_COLUMNS, 'r')} ON g.member_id = r.member_id WHERE g.workspace_id = $1`,
+        [ws, JSON.stringify(memberIds.map((member_id) => ({ member_id })))],
+      );
+    },
+
+    /**
+     * Compare-and-set of new states, marked with `tok`: returns how many were written. Fewer than asked means another
+     * writer changed some rows first; `lost` finds them.
+     */
+    async write(db: SqlExecutor, ws: string, writes: StateWrite[], tok: string, now: string): Promise<number> {
+      const updates = writes.filter((w) => w.ver !== null);
+      const inserts = writes.filter((w) => w.ver === null);
+      let n = 0;
+      if (updates.length > 0) {
+        n += await db.execCount(
+          `UPDATE guard_state SET ver = guard_state.ver + 1, state = r.state, tok = $3, updated_at = $4::TIMESTAMPTZ
+           FROM ${store.jsonRows(2, UPDATE_COLUMNS, 'r')}
+           WHERE guard_state.workspace_id = $1 AND guard_state.member_id = r.member_id AND guard_state.ver = r.ver`,
+          [ws, JSON.stringify(updates), tok, now],
+        );
+      }
+      if (inserts.length > 0) {
+        n += await db.execCount(
+          `INSERT INTO guard_state (workspace_id, member_id, ver, state, tok, updated_at)
+           SELECT $1, r.member_id, 1, r.state, $3, $4::TIMESTAMPTZ FROM ${store.jsonRows(2, INSERT_COLUMNS, 'r')}
+           ON CONFLICT (workspace_id, member_id) DO NOTHING`,
+          [ws, JSON.stringify(inserts.map(({ member_id, state }) => ({ member_id, state }))), tok, now],
+        );
+      }
+      return n;
+    },
+
+    /** Of `memberIds`, those whose state row is not the one this writer (`tok`) just wrote, with their current state. */
+    lost(db: SqlExecutor, ws: string, memberIds: string[], tok: string): Promise<{ member_id: string; ver: number; state: string }[]> {
+      return db.query(
+        `SELECT g.member_id, g.ver, g.state FROM guard_state g JOIN ${store.jsonRows(2, ID_COLUMNS, 'r')} ON g.member_id = r.member_id
+         WHERE g.workspace_id = $1 AND (g.tok IS NULL OR g.tok <> $3)`,
+        [ws, JSON.stringify(memberIds.map((member_id) => ({ member_id }))), tok],
+      );
+    },
+  };
+}
+
+export type GuardRepo = ReturnType<typeof guardRepo>;
