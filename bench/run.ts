@@ -1,7 +1,7 @@
 // `npm run bench`: ingest over HTTP on DuckDB and PostgreSQL, import of the online-retail file, demo generation;
 // prints one table with the comparisons. Options: --seconds 25 --connections 16 --batch 400 --connections-many 32 --batch-many 500
 // --users 10000 --demo-members 100000
-// --only ingest,import,demo,segmentation,loyalty --engines duckdb,postgres
+// --only ingest,import,demo,segmentation,loyalty,broadcast,journeys --engines duckdb,postgres
 // segmentation (issue 3; datasets cached in data/bench/): --big-members 1000000 --seg-sizes demo,big --seg-runs 5
 // --seg-pg-runs 3 --latency-samples 200 --regenerate (rebuild the cached brands); the demo size is --demo-members
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +18,8 @@ import { runIngest, type IngestResult } from './ingest.ts';
 import { startPostgres, type BenchPostgres } from './pg-server.ts';
 import { formatSegmentationTable, ISSUE_REFERENCE, runSegmentationBench, type SegRow } from './segmentation.ts';
 import { formatLoyaltyTable, LOYALTY_GOAL, runLoyaltyBench, type LoyaltyRow } from './loyalty.ts';
+import { BROADCAST_GOAL, formatBroadcastTable, runBroadcastBench, type BroadcastRow } from './broadcast.ts';
+import { formatJourneyTable, runJourneyBench, type JourneyRow } from './journeys.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -29,7 +31,7 @@ const { values: a } = parseArgs({
     'batch-many': { type: 'string', default: '500' },
     users: { type: 'string', default: '10000' },
     'demo-members': { type: 'string', default: '100000' },
-    only: { type: 'string', default: 'ingest,import,demo,segmentation,loyalty' },
+    only: { type: 'string', default: 'ingest,import,demo,segmentation,loyalty,journeys' },
     'big-members': { type: 'string', default: '1000000' },
     'seg-sizes': { type: 'string', default: 'demo,big' },
     'seg-runs': { type: 'string', default: '5' },
@@ -43,6 +45,15 @@ const { values: a } = parseArgs({
     'loyalty-inflight': { type: 'string', default: '1000' },
     'loyalty-connections': { type: 'string', default: '128' },
     'loyalty-lots': { type: 'string', default: '1000000' },
+    // broadcast (issue 5; needs the cached big brand): --broadcast-members 1000000 --broadcast-pg-members 1000000
+    // --broadcast-pg-workers 1,2 --broadcast-fresh (rebuild the DuckDB working copy under data/bench/tmp)
+    'broadcast-members': { type: 'string', default: '1000000' },
+    'broadcast-pg-members': { type: 'string', default: '1000000' },
+    'broadcast-pg-workers': { type: 'string', default: '1,2' },
+    'broadcast-fresh': { type: 'boolean', default: false },
+    // journeys (issue 5): event → journey step latency through a running server: --journey-events 300 --journey-rate 20
+    'journey-events': { type: 'string', default: '300' },
+    'journey-rate': { type: 'string', default: '20' },
   },
 });
 const only = new Set(a.only!.split(','));
@@ -227,8 +238,26 @@ if (segRows.length > 0) {
   process.stdout.write(`\nSegmentation, scores, analytics, CLV (issue 3) — ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n\n`);
   process.stdout.write(formatSegmentationTable(segRows, segPg) + '\n\n' + segNotes.map((n) => `- ${n}`).join('\n') + '\n');
 }
+let broadcastRows: BroadcastRow[] = [];
+if (only.has('broadcast')) {
+  broadcastRows = await runBroadcastBench({
+    engines, members: Number(a['broadcast-members']), pgMembers: Number(a['broadcast-pg-members']),
+    pgWorkers: a['broadcast-pg-workers']!.split(',').map(Number).filter((n) => n > 0), fresh: a['broadcast-fresh']!,
+    root: fileURLToPath(new URL('../data/bench', import.meta.url)), log,
+  });
+}
 if (loyaltyRows.length > 0) {
   process.stdout.write(`\nLoyalty ledger (issue 4; goal ≥ ${fmt(LOYALTY_GOAL)} ledger transactions/s on the embedded store, zero drift) — ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n\n`);
   process.stdout.write(formatLoyaltyTable(loyaltyRows) + '\n');
+}
+if (broadcastRows.length > 0) {
+  process.stdout.write(`\nBroadcasts (issue 5; goal ≥ ${fmt(BROADCAST_GOAL)} personalised messages/s rendered and handed to a webhook sink on the embedded store) — ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n\n`);
+  process.stdout.write(formatBroadcastTable(broadcastRows) + '\n');
+}
+let journeyRows: JourneyRow[] = [];
+if (only.has('journeys')) journeyRows = await runJourneyBench({ engines, events: Number(a['journey-events']), rate: Number(a['journey-rate']), log });
+if (journeyRows.length > 0) {
+  process.stdout.write(`\nJourneys (issue 5; goal: event → journey step p95 ≤ 1 s; POST /v1/track to a running siyu serve → webhook message at a local sink) — ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n\n`);
+  process.stdout.write(formatJourneyTable(journeyRows) + '\n');
 }
 process.stdout.write(`\nTotal bench time ${fmt((performance.now() - t0) / 1000, 0)} s.\n`);

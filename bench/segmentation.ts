@@ -97,8 +97,8 @@ async function timed(runs: number, fn: () => Promise<{ answer: string; extra?: R
 
 // As src/store/migrations/index.ts declares them per engine.
 const DIALECT: Record<'duckdb' | 'postgres', DialectTypes> = {
-  duckdb: { json: 'JSON', double: 'DOUBLE', secondaryIndexes: false },
-  postgres: { json: 'JSON', double: 'DOUBLE PRECISION', secondaryIndexes: true },
+  duckdb: { json: 'JSON', double: 'DOUBLE', secondaryIndexes: false, storage: { plain: ' USING COMPRESSION uncompressed', dictionary: ' USING COMPRESSION dictionary' } },
+  postgres: { json: 'JSON', double: 'DOUBLE PRECISION', secondaryIndexes: true, storage: { plain: '', dictionary: '' } },
 };
 
 /**
@@ -106,7 +106,7 @@ const DIALECT: Record<'duckdb' | 'postgres', DialectTypes> = {
  * which the bench wipes anyway; when their definitions changed since the cache was built they are dropped and
  * migrated afresh, so the product's current schema runs on the cached data without regenerating it.
  */
-async function openCached(dataset: Dataset, engine: 'duckdb' | 'postgres', log: (s: string) => void): Promise<Store> {
+export async function openCached(dataset: Dataset, engine: 'duckdb' | 'postgres', log: (s: string) => void): Promise<Store> {
   const store = await openStore(engine === 'duckdb' ? { dbPath: dataset.duckPath, migrate: false } : { databaseUrl: dataset.pgUrl, migrate: false });
   try {
     const derived = MIGRATIONS.filter((m) => m.version >= 2);

@@ -22,9 +22,11 @@ import { registerJobs } from './commands/jobs.ts';
 import { registerWorker } from './commands/worker.ts';
 import { registerTemplates } from './commands/templates.ts';
 import { registerMessaging } from './commands/messaging.ts';
+import { registerBroadcast } from './commands/broadcast.ts';
+import { registerJourney } from './commands/journey.ts';
 
 /** Commands contributed by modules; each adds itself to the program. */
-const registrars: Array<(program: Command) => void> = [registerServe, registerMigrate, registerKeys, registerMember, registerTags, registerDemo, registerImport, registerExport, registerReport, registerRfm, registerLifecycle, registerValueTiers, registerSegment, registerClv, registerLoyalty, registerCoupons, registerCampaigns, registerJobs, registerWorker, registerTemplates, registerMessaging];
+const registrars: Array<(program: Command) => void> = [registerServe, registerMigrate, registerKeys, registerMember, registerTags, registerDemo, registerImport, registerExport, registerReport, registerRfm, registerLifecycle, registerValueTiers, registerSegment, registerClv, registerLoyalty, registerCoupons, registerCampaigns, registerJobs, registerWorker, registerTemplates, registerMessaging, registerBroadcast, registerJourney];
 
 export function buildProgram(): Command {
   const program = new Command('siyu')

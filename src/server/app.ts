@@ -29,6 +29,10 @@ import { jobRoutes } from '../modules/jobs/routes.ts';
 import { templateRoutes } from '../modules/templates/routes.ts';
 import { broadcastRoutes } from '../modules/broadcasts/routes.ts';
 import { measurementRoutes } from '../modules/measurement/routes.ts';
+import { journeyRoutes } from '../modules/journeys/routes.ts';
+import { qrcodeRoutes, staffRoutes } from '../modules/staff/index.ts';
+import { communityRoutes } from '../modules/community/index.ts';
+import { consentRoutes } from '../modules/consent/routes.ts';
 
 export interface AppOptions {
   store: Store;
@@ -44,7 +48,7 @@ export type App = FastifyInstance;
 const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
 
 /** Each domain module contributes one Fastify plugin factory; add new modules here. */
-const routeModules: Array<(s: Services) => FastifyPluginAsync> = [channelRoutes, ingestRoutes, orderRoutes, memberRoutes, tagRoutes, importRoutes, analyticsRoutes, scoreRoutes, segmentRoutes, clvRoutes, loyaltyRoutes, couponRoutes, campaignRoutes, jobRoutes, messagingRoutes, templateRoutes, wecomRoutes, broadcastRoutes, measurementRoutes];
+const routeModules: Array<(s: Services) => FastifyPluginAsync> = [channelRoutes, ingestRoutes, orderRoutes, memberRoutes, tagRoutes, importRoutes, analyticsRoutes, scoreRoutes, segmentRoutes, clvRoutes, loyaltyRoutes, couponRoutes, campaignRoutes, jobRoutes, messagingRoutes, templateRoutes, wecomRoutes, broadcastRoutes, measurementRoutes, journeyRoutes, staffRoutes, qrcodeRoutes, communityRoutes, consentRoutes];
 
 /**
  * Builds the app and its services. Call `app.ready()` (or `listen`) before use, `app.close()` to flush.

@@ -27,6 +27,10 @@ import { DeliveryService } from '../modules/delivery/service.ts';
 import { BroadcastService } from '../modules/broadcasts/service.ts';
 import { guardOf } from '../modules/delivery/guard.ts';
 import { MeasurementService } from '../modules/measurement/service.ts';
+import { JourneyService } from '../modules/journeys/service.ts';
+import { QrCodeService, StaffService } from '../modules/staff/index.ts';
+import { CommunityService } from '../modules/community/index.ts';
+import { ConsentService, registerConsentTrackHandler } from '../modules/consent/index.ts';
 
 export interface Services {
   store: Store;
@@ -75,6 +79,16 @@ export interface Services {
   broadcasts: BroadcastService;
   /** Measurement: holdout groups per campaign source, tracked links and open pixels, campaign reports with lift. */
   measurement: MeasurementService;
+  /** Journeys: triggered, versioned member flows (waits, event waits, branches, A/B, sends, coupons, points, tags). */
+  journeys: JourneyService;
+  /** Staff-assisted operations (导购): stores, staff, assignments and 继承, order attribution, tasks, performance. */
+  staff: StaffService;
+  /** Channel QR codes (渠道活码): WeCom 联系我 / 加入群聊 codes with state, rotation, welcome, tags, acquisition report. */
+  qrcodes: QrCodeService;
+  /** Community (社群): customer groups, members, join/leave events, SOPs, audiences, reports. */
+  community: CommunityService;
+  /** Consent per channel and purpose, unsubscribe links and keywords, and the guard rails (`consent.guard`: caps, quiet hours, dedupe). */
+  consent: ConsentService;
   /** Flushes pending work (ingest buffers) and stops background loops. */
   close(): Promise<void>;
 }
@@ -134,6 +148,15 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   members.extendProfile('messages', (ws, id) => messaging.profileSection(ws, id));
   const templates = new TemplateService({ store, refs: memberRefs, workspaces, tags, loyalty, coupons, scores, clv });
   const wecom = new WecomService({ store, messaging, ingest, identity, templates, jobs });
+  // Consent and guard rails: delivery finds `consent.guard` on the services; members, templates and ingest get its parts.
+  const consent = new ConsentService({
+    store, refs: memberRefs, identity, registry: metrics.registry,
+    timezoneOf: async (ws) => (await workspaces.get(ws)).timezone,
+    publicUrl: `http://${config.host}:${config.port}`,
+  });
+  members.extendProfile('consents', (ws, id) => consent.profileSection(ws, id));
+  templates.registerContext('unsubscribe_url', consent.templateContext());
+  registerConsentTrackHandler(ingest, (ws, list, tx) => consent.record(ws, list, tx));
   // The guard rails (consent module) and holdout draws (measurement module) are looked up on the finished services
   // object, so they may be built in any order; without them everyone is admitted and holdouts are drawn locally.
   const delivery = new DeliveryService({ store, templates, messaging, registry: metrics.registry, guard: () => guardOf(services) });
@@ -150,6 +173,23 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
     store, config, messaging, templates,
     resolveMembers: (ws, refs) => memberRefs.resolveMany(store, ws, refs),
   });
+  // Follows the change feed and segment membership; sends through delivery; holdouts drawn by measurement (looked up late).
+  const journeys = new JourneyService({
+    store, jobs, changes, refs: memberRefs, segments, delivery, messaging, templates, templatesInfo: templates, coupons, couponTemplates: coupons, loyalty, tags,
+    timezoneOf: async (ws) => (await workspaces.get(ws)).timezone,
+    measurement: () => (services as unknown as { measurement?: MeasurementService }).measurement ?? null,
+  });
+  closers.push(() => journeys.close());
+  // Staff and community hook the WeCom callback (welcome by QR code state, customer-group events) and ingest (contact events).
+  let community: CommunityService | null = null;
+  const qrcodes = new QrCodeService({
+    store, wecom, templates, tags, members,
+    timezoneOf: async (ws) => (await workspaces.get(ws)).timezone,
+    chatIdOf: (ws, ref) => (community ? community.chatIdOf(ws, ref) : Promise.resolve(ref)),
+  });
+  const staff = new StaffService({ store, jobs, ingest, changes, refs: memberRefs, messaging, wecom, qrcodes, timezoneOf: async (ws) => (await workspaces.get(ws)).timezone });
+  closers.push(() => staff.close());
+  community = new CommunityService({ store, jobs, ingest, identity, messaging, wecom, templates, staff, qrcodes, timezoneOf: async (ws) => (await workspaces.get(ws)).timezone });
   const services: Services = {
     store,
     config,
@@ -177,6 +217,11 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
     delivery,
     broadcasts,
     measurement,
+    journeys,
+    staff,
+    qrcodes,
+    community,
+    consent,
     async close() {
       for (const c of closers.reverse()) await c();
     },

@@ -110,4 +110,11 @@ export interface DialectTypes {
    * its ART indexes slow appends and turn updates of indexed columns into delete+insert, so it skips them.
    */
   secondaryIndexes: boolean;
+  /**
+   * Per-column storage hints, appended after a column's type (empty where the engine has none). DuckDB analyses
+   * every column for the best compression when it writes; for tables rewritten wholesale by each run (scores, CLV
+   * predictions) that analysis costs more than the write: `plain` stores as is (unique ids), `dictionary` for
+   * columns with few values.
+   */
+  storage?: { plain: string; dictionary: string };
 }

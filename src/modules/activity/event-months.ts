@@ -18,18 +18,18 @@ const MAX_MEMBERS = 300_000;
  * wrong answer, because readers OR the rows of a member together. Also the workspaces' time zones (immutable).
  */
 interface StoreState {
-  months: Map<string, Set<MonthIndex>>;
+  /** workspace → member → months known to be stored. */
+  months: Map<string, Map<string, Set<MonthIndex>>>;
+  members: number;
   zones: Map<string, LocalMonths>;
 }
 const states = new WeakMap<SqlExecutor, StoreState>();
 
 function stateOf(store: Store): StoreState {
   let s = states.get(store);
-  if (!s) states.set(store, (s = { months: new Map(), zones: new Map() }));
+  if (!s) states.set(store, (s = { months: new Map(), members: 0, zones: new Map() }));
   return s;
 }
-
-const memberKey = (ws: string, member: string) => `${ws}\u0000${member}`;
 
 async function monthsOf(state: StoreState, db: SqlExecutor, ws: string): Promise<LocalMonths> {
   let z = state.zones.get(ws);
@@ -53,11 +53,12 @@ export async function recordEventMonths(store: Store, tx: SqlExecutor, ws: strin
   let months: LocalMonths | null = null;
   // member → year → bits this batch adds
   const add = new Map<string, Map<number, number>>();
+  const known = state.months.get(ws);
   for (const e of events) {
     if (!e.member_id) continue;
     months ??= await monthsOf(state, tx, ws);
-    const m = months.of(Date.parse(e.ts));
-    if (state.months.get(memberKey(ws, e.member_id))?.has(m)) continue;
+    const m = months.ofIso(e.ts);
+    if (known?.get(e.member_id)?.has(m)) continue;
     const { year, month } = splitMonth(m);
     let years = add.get(e.member_id);
     if (!years) add.set(e.member_id, (years = new Map()));
@@ -73,11 +74,18 @@ export async function recordEventMonths(store: Store, tx: SqlExecutor, ws: strin
     [JSON.stringify(rows), ws],
   );
   const remember = () => {
-    if (state.months.size > MAX_MEMBERS) state.months.clear();
+    if (state.members > MAX_MEMBERS) {
+      state.months.clear();
+      state.members = 0;
+    }
+    let byMember = state.months.get(ws);
+    if (!byMember) state.months.set(ws, (byMember = new Map()));
     for (const { m, y, b } of rows) {
-      const key = memberKey(ws, m);
-      let set = state.months.get(key);
-      if (!set) state.months.set(key, (set = new Set()));
+      let set = byMember.get(m);
+      if (!set) {
+        byMember.set(m, (set = new Set()));
+        state.members++;
+      }
       for (let k = 0; k < 12; k++) if (b & (1 << k)) set.add(y * 12 + k);
     }
   };
@@ -87,7 +95,7 @@ export async function recordEventMonths(store: Store, tx: SqlExecutor, ws: strin
 
 /** Merge: the merged member's months now belong to the survivor (its events moved with them). */
 export async function moveEventMonths(store: Store, tx: SqlExecutor, ws: string, fromId: string, intoId: string): Promise<void> {
-  stateOf(store).months.delete(memberKey(ws, fromId));
+  stateOf(store).months.get(ws)?.delete(fromId);
   await tx.exec('UPDATE member_event_months SET member_id = $3 WHERE workspace_id = $1 AND member_id = $2', [ws, fromId, intoId]);
 }
 

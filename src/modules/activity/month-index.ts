@@ -24,6 +24,8 @@ export class LocalMonths {
   private readonly starts = new Map<MonthIndex, number>();
   private lo = 0;
   private hi = -1;
+  private loIso = '';
+  private hiIso = '';
   private last: MonthIndex = 0;
 
   constructor(readonly tz: string) {}
@@ -38,6 +40,13 @@ export class LocalMonths {
     return s;
   }
 
+  /** The month of an ISO instant; ISO strings of the form toISOString() gives (`…Z`, 24 characters) of the last
+   * month seen are matched as text, the cheapest test on the ingest path. */
+  ofIso(ts: string): MonthIndex {
+    if (ts.length === 24 && ts >= this.loIso && ts < this.hiIso) return this.last;
+    return this.of(Date.parse(ts));
+  }
+
   of(ms: number): MonthIndex {
     if (ms >= this.lo && ms < this.hi) return this.last;
     const d = new Date(ms);
@@ -46,6 +55,8 @@ export class LocalMonths {
     else if (ms >= this.start(m + 1)) m++;
     this.lo = this.start(m);
     this.hi = this.start(m + 1);
+    this.loIso = new Date(this.lo).toISOString();
+    this.hiIso = new Date(this.hi).toISOString();
     this.last = m;
     return m;
   }

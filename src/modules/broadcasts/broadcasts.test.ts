@@ -49,6 +49,8 @@ forEachStore('broadcasts', (ctx) => {
     await ok('POST', '/api/templates', { name: 'greeting', content: { webhook: { body: { text: '你好 {{ member.name }}', user: '{{ member.user_id }}' } } } }, 201);
     await ok('POST', '/api/templates', { name: 'sms-only', content: { sms: { text: '【思域】{{ member.name }} 回T退订' } } }, 201);
     await ok('POST', '/api/templates', { name: 'with-coupon', content: { webhook: { body: { code: '{{ coupon.code }}' } } } }, 201);
+    // The same members get many broadcasts here, at any hour: no caps, no quiet hours (consent still applies).
+    await ok('PUT', '/api/consent/guard', { quiet_hours: null, caps: [] });
   });
   afterAll(async () => {
     await t?.app.close();
@@ -159,6 +161,7 @@ forEachStore('broadcasts', (ctx) => {
         return { admitted: req.memberIds.filter((id) => !skipped.has(id) && !deferred.has(id)), skipped, deferred };
       },
     };
+    const real = t.services.consent;
     (t.services as any).consent = { guard };
     try {
       const b = await create('guarded', 'guarded');
@@ -177,8 +180,21 @@ forEachStore('broadcasts', (ctx) => {
       expect(got.size).toBe(10);
       for (const id of refused) expect(got.has(id!)).toBe(false);
     } finally {
-      delete (t.services as any).consent;
+      (t.services as any).consent = real;
     }
+  });
+
+  it('goes through the consent guard: SMS marketing reaches only members who opted in', async () => {
+    await segment('sms-6', ['b10', 'b11', 'b12', 'b13', 'b14', 'b15']);
+    for (const u of ['b10', 'b11', 'b12']) await ok('PUT', `/api/consent/members/user_id:${u}`, { channel: 'sms', purpose: 'marketing', status: 'granted' });
+    await ok('PUT', '/api/consent/members/user_id:b12', { channel: 'sms', purpose: 'marketing', status: 'revoked' });
+    const b = await ok('POST', '/api/broadcasts', { name: 'sms marketing', segment: 'sms-6', template: 'sms-only', channel: 'sms-main' }, 201);
+    await ok('POST', `/api/broadcasts/${b.id}/schedule`);
+    await drain();
+    const p = await ok('GET', `/api/broadcasts/${b.id}/progress`);
+    expect(p).toMatchObject({ status: 'completed', counts: { sent: 2, skipped: 4, pending: 0 }, skipped_by_reason: { no_consent: 3, unsubscribed: 1 } });
+    const phones = sink.requests.filter((r) => r.url === '/sms' && String(r.json?.content).includes('【思域】')).map((r) => r.json.phone).sort();
+    expect(phones).toEqual(['13800000010', '13800000011']);
   });
 
   it('send-test renders for real members, ignores guard and holdout, and is not counted', async () => {

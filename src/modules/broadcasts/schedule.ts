@@ -26,16 +26,21 @@ function wallClock(t: number, tz: string) {
 }
 
 /**
- * Epoch ms of local `date` `time` in `tz`, DST-safe (the offset is re-checked at the first guess; a time skipped by
- * a spring-forward gap lands an hour later, as clocks show).
+ * Epoch ms of local `date` `time` in `tz`, DST-safe: a time shown twice (autumn) is the first; a time skipped by a
+ * spring-forward gap is read with the offset before the gap, so it lands as far after the gap as it was into it.
  * @example localTimeMs('2026-12-05', '10:00', 'Asia/Shanghai') // Date.parse('2026-12-05T02:00:00Z')
  */
 export function localTimeMs(date: string, time: string, tz: string): number {
   const wall = Date.parse(`${date}T${time}:00Z`);
   const offset = (t: number) => wallClock(t, tz) - Math.floor(t / 1000) * 1000;
-  let t = wall - offset(wall);
-  t = wall - offset(t);
-  return t;
+  // The offsets in force half a day either side; transitions are further apart than that.
+  const before = wall - offset(wall - 43_200_000);
+  const after = wall - offset(wall + 43_200_000);
+  const shows = (t: number) => wallClock(t, tz) === wall;
+  if (shows(before) && shows(after)) return Math.min(before, after);
+  if (shows(before)) return before;
+  if (shows(after)) return after;
+  return before;
 }
 
 /** When the audience is taken: now, the given time, or the first moment any time zone reaches the local time. */

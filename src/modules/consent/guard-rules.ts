@@ -150,8 +150,9 @@ function reservationOf(memberId: string, source: string, e: SourceEntry, replaye
 /**
  * Decides one member. Order: unknown member → no_address; consent → unsubscribed / no_consent; address →
  * no_address (these three also give back a reservation this source still held); quiet hours → retry at their end;
- * a reservation this source already holds → admitted again (replayed, nothing counted twice); dedupe key claimed by
- * another source within the window → duplicate; any applicable cap reached → capped; else reserve.
+ * a reservation this source already holds → admitted again (replayed, nothing counted twice); another source holding
+ * the dedupe key within the window (either side in time) → duplicate; any applicable cap reached → capped; else
+ * reserve.
  */
 export function evaluateMember(f: MemberFacts, req: EvalRequest, clock: ZoneClock): Evaluation {
   const held = f.state?.s[req.sourceKey];
@@ -166,9 +167,14 @@ export function evaluateMember(f: MemberFacts, req: EvalRequest, clock: ZoneCloc
 
   const atSec = Math.floor(req.at / 1000);
   const state = f.state ?? emptyState();
-  if (req.dedupeKey) {
+  if (req.dedupeKey && req.dedupeWindowSec > 0) {
+    // Another source holding the key within the window either side (exact while its reservation is remembered), or
+    // the latest claim of the key still running (kept as long as the window, for windows beyond a week).
     const claim = state.d[req.dedupeKey];
     if (claim && claim[0] > atSec && claim[1] !== req.sourceKey) return { admission: { ok: false, reason: 'duplicate' }, next: null };
+    for (const [source, e] of Object.entries(state.s)) {
+      if (e.d === req.dedupeKey && source !== req.sourceKey && Math.abs(e.t - atSec) < req.dedupeWindowSec) return { admission: { ok: false, reason: 'duplicate' }, next: null };
+    }
   }
   const taken: Record<string, string> = {};
   for (const rule of req.rules) {
@@ -194,7 +200,8 @@ export function evaluateMember(f: MemberFacts, req: EvalRequest, clock: ZoneCloc
   }
   const entry: SourceEntry = { t: atSec, r: taken, ch: req.channelType, p: req.purpose };
   if (req.dedupeKey && req.dedupeWindowSec > 0) {
-    next.d[req.dedupeKey] = [atSec + req.dedupeWindowSec, req.sourceKey];
+    const claim = next.d[req.dedupeKey];
+    if (!claim || claim[0] < atSec + req.dedupeWindowSec) next.d[req.dedupeKey] = [atSec + req.dedupeWindowSec, req.sourceKey];
     entry.d = req.dedupeKey;
   }
   next.s[req.sourceKey] = entry;
@@ -222,9 +229,13 @@ export function releaseEntry(state: MemberState, source: string): MemberState | 
   return next;
 }
 
-/** Drops expired dedupe claims and reservations older than SOURCE_KEEP_SEC (or beyond SOURCE_KEEP_MAX). */
+/**
+ * Drops dedupe claims that ended, and reservations made, more than SOURCE_KEEP_SEC before `nowSec` (the admit's
+ * time), and reservations beyond SOURCE_KEEP_MAX. Keeping them a week longer than needed makes admits that arrive
+ * out of time order (a retry with an earlier time) exact within a week.
+ */
 export function prune(state: MemberState, nowSec: number): MemberState {
-  for (const [k, [until]] of Object.entries(state.d)) if (until <= nowSec) delete state.d[k];
+  for (const [k, [until]] of Object.entries(state.d)) if (until < nowSec - SOURCE_KEEP_SEC) delete state.d[k];
   const sources = Object.entries(state.s);
   for (const [k, e] of sources) if (e.t < nowSec - SOURCE_KEEP_SEC) delete state.s[k];
   const left = Object.entries(state.s);

@@ -11,8 +11,8 @@ import { CHANNEL_TYPES, PURPOSES, type ChannelType, type Purpose } from './schem
 import type { ConsentSettings } from './settings.ts';
 import { isZone } from './zones.ts';
 
-/** Members per transaction: one facts read and one or two writes each. */
-export const ADMIT_CHUNK = 10_000;
+/** Members per transaction: one facts read and one or two writes each (DuckDB pays a scan per statement, so big). */
+export const ADMIT_CHUNK = 50_000;
 /** Compare-and-set rounds against concurrent writers before the transaction is retried as a whole. */
 const MAX_ROUNDS = 20;
 
@@ -200,8 +200,8 @@ function timeOf(at: Date | string | undefined): number {
 }
 
 function toFacts(f: FactRow, policy: ReturnType<typeof policyOf>, wsZone: string): MemberFacts {
-  const specific = f.s_status ? { status: f.s_status, changed_at: f.s_at! } : null;
-  const all = f.a_status ? { status: f.a_status, changed_at: f.a_at! } : null;
+  const specific = f.s_status ? { status: f.s_status, at: f.s_at ?? 0 } : null;
+  const all = f.a_status ? { status: f.a_status, at: f.a_at ?? 0 } : null;
   return {
     memberId: f.member_id,
     found: Boolean(f.found),

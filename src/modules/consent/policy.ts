@@ -5,26 +5,22 @@ import type { ChannelType, ConsentStatus, GuardConfig, Policy, Purpose } from '.
 /** A stored statement as far as the decision needs it. */
 export interface Statement {
   status: ConsentStatus;
-  /** When the member said so (ISO). */
-  changed_at: string;
+  /** When the member said so (epoch ms). */
+  at: number;
 }
 
 export type ConsentDecision =
   | { allowed: true; basis: 'granted' | 'default' }
   | { allowed: false; basis: 'revoked' | 'default'; reason: 'unsubscribed' | 'no_consent' };
 
-const timeOf = (s: Statement) => Date.parse(s.changed_at);
-
 /**
  * The deciding statement of two (channel-specific and `all`): the later one; on a tie a revocation.
- * @example latest({ status: 'granted', changed_at: '2025-01-01' }, { status: 'revoked', changed_at: '2025-03-01' }) // the revocation
+ * @example latest({ status: 'granted', at: 1 }, { status: 'revoked', at: 2 }) // the revocation
  */
 export function latest(a: Statement | null, b: Statement | null): Statement | null {
   if (!a) return b;
   if (!b) return a;
-  const ta = timeOf(a);
-  const tb = timeOf(b);
-  if (ta !== tb) return ta > tb ? a : b;
+  if (a.at !== b.at) return a.at > b.at ? a : b;
   return a.status === 'revoked' ? a : b;
 }
 

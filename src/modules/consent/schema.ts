@@ -66,7 +66,8 @@ export const ImportBody = z
   .strict();
 
 export const RefParam = z.object({ ref: z.string().min(1).max(300) }).strict();
-export const TokenParam = z.object({ token: z.string().min(10).max(600) }).strict();
+/** The unsubscribe pages' query: the signed token (a stray `?` parameter from a mail client is tolerated). */
+export const TokenQuery = z.looseObject({ t: z.string().max(600).default('') });
 
 export const HistoryQuery = z
   .object({

@@ -21,6 +21,9 @@ export interface DeliveryDeps {
   registry?: Registry;
 }
 
+/** Members whose template context loads in one round: larger rounds amortise DuckDB's scans of the member tables. */
+const DEFAULT_LOAD_CHUNK = 25_000;
+
 const ms = (t: number) => Math.round((performance.now() - t) * 10) / 10;
 
 /**
@@ -85,7 +88,8 @@ export class DeliveryService {
     const released = decision.admitted.filter((id) => !reachable.has(id));
 
     t = performance.now();
-    const rendered = await this.deps.templates.renderMany(ws, req.template, admitted, req.extras);
+    // Context for the whole batch in as few rounds as possible: each round scans the member tables (DuckDB).
+    const rendered = await this.deps.templates.renderMany(ws, req.template, admitted, req.extras, { sourceKey: req.sourceKey, loadChunk: req.loadChunk ?? DEFAULT_LOAD_CHUNK });
     timings.render = ms(t);
     for (const [id, f] of rendered.failed) {
       outcomes.push({ member_id: id, status: 'skipped', reason: 'render_failed', detail: f.code });

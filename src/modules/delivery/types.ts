@@ -23,6 +23,8 @@ export interface DeliveryRequest {
   guard?: boolean;
   /** Messages written and handed to the provider per database round trip (default 5,000). */
   sendChunk?: number;
+  /** Members whose template context loads in one round of queries (default 25,000). */
+  loadChunk?: number;
   /** How long a claimed message may stay `sending` without a heartbeat before another run takes it over. */
   leaseMs?: number;
   now?: Date;

@@ -157,9 +157,9 @@ const LOG_COLS: JsonColumn[] = [
 export const instancesRepo = {
   /** Prior instances of these members in a journey: what re-entry rules and entry-key dedupe need. */
   async priorOf(store: Store, db: SqlExecutor, ws: string, journeyId: string, memberIds: string[]) {
-    return byKeys<{ member_id: string; instance_key: string; entry_key: string; entry_seq: number; state: string }>(
+    return byKeys<{ member_id: string; instance_key: string; entry_key: string; entry_seq: number; state: string; entered_at: string; ended_at: string | null }>(
       store, db, ws, memberIds,
-      (list) => `SELECT member_id, instance_key, entry_key, entry_seq, state FROM journey_instances WHERE workspace_id = $1 AND journey_id = $2 AND member_id IN (${list})`,
+      (list) => `SELECT member_id, instance_key, entry_key, entry_seq, state, entered_at, ended_at FROM journey_instances WHERE workspace_id = $1 AND journey_id = $2 AND member_id IN (${list})`,
       [journeyId],
     );
   },
@@ -206,6 +206,7 @@ export const instancesRepo = {
       `UPDATE journey_instances SET locked_by = $2, lease_until = CAST($3 AS TIMESTAMPTZ)
        WHERE workspace_id = $4 AND state = 'active' AND (lease_until IS NULL OR lease_until < CAST($5 AS TIMESTAMPTZ))
          AND id IN (SELECT r.id FROM ${store.jsonRows(1, [col('id', 'text')], 'r')})
+         AND journey_id IN (SELECT j.id FROM journeys j WHERE j.workspace_id = $4 AND j.status = 'live')
        RETURNING ${COLS}`,
       [JSON.stringify(ids.map((id) => ({ id }))), o.worker, o.leaseUntil, ws, o.now],
     );
@@ -319,17 +320,18 @@ export const instancesRepo = {
   },
 
   /**
-   * Moves active instances of older versions at `from` to version `to` at step `into`. Same step type: the position
-   * (wait deadline) is kept; else it restarts at the new step now. Returns how many moved.
+   * Moves active instances of version `fromVersion` at step `from` to `version` at step `into` (not those a worker
+   * holds right now: they finish on their version). Same step type: the wait is kept; else the new step starts now.
    */
-  migrate(db: SqlExecutor, ws: string, journeyId: string, m: { version: number; from: string; into: string; keepWait: boolean; now: string }): Promise<number> {
+  migrate(db: SqlExecutor, ws: string, journeyId: string, m: { fromVersion: number; version: number; from: string; into: string; keepWait: boolean; now: string }): Promise<number> {
     return db.execCount(
       `UPDATE journey_instances SET version = $3, step_id = $5, updated_at = CAST($6 AS TIMESTAMPTZ),
-         wait_until = CASE WHEN $7 THEN wait_until ELSE NULL END,
-         wait_event = CASE WHEN $7 THEN wait_event ELSE NULL END,
-         wake_at = CASE WHEN $7 THEN wake_at ELSE CAST($6 AS TIMESTAMPTZ) END
-       WHERE workspace_id = $1 AND journey_id = $2 AND state = 'active' AND version < $3 AND step_id = $4`,
-      [ws, journeyId, m.version, m.from, m.into, m.now, m.keepWait],
+         wait_until = CASE WHEN CAST($7 AS BOOLEAN) THEN wait_until ELSE NULL END,
+         wait_event = CASE WHEN CAST($7 AS BOOLEAN) THEN wait_event ELSE NULL END,
+         wake_at = CASE WHEN CAST($7 AS BOOLEAN) THEN wake_at ELSE CAST($6 AS TIMESTAMPTZ) END
+       WHERE workspace_id = $1 AND journey_id = $2 AND state = 'active' AND version = $8 AND step_id = $4
+         AND (lease_until IS NULL OR lease_until < CAST($6 AS TIMESTAMPTZ))`,
+      [ws, journeyId, m.version, m.from, m.into, m.now, m.keepWait, m.fromVersion],
     );
   },
 

@@ -121,8 +121,10 @@ export const journeysRepo = {
    * DuckDB: a concurrent writer conflicts and is retried) and returns the current version and status.
    */
   async lockForEntry(db: SqlExecutor, ws: string, id: string): Promise<{ version: number; status: string; live_since: string | null } | null> {
-    await db.exec('UPDATE journeys SET entry_lock = entry_lock + 1 WHERE workspace_id = $1 AND id = $2', [ws, id]);
-    const rows = await db.query<{ version: number; status: string; live_since: string | null }>('SELECT version, status, live_since FROM journeys WHERE workspace_id = $1 AND id = $2', [ws, id]);
+    const rows = await db.query<{ version: number; status: string; live_since: string | null }>(
+      'UPDATE journeys SET entry_lock = entry_lock + 1 WHERE workspace_id = $1 AND id = $2 RETURNING version, status, live_since',
+      [ws, id],
+    );
     return rows[0] ? { version: Number(rows[0].version), status: rows[0].status, live_since: rows[0].live_since } : null;
   },
 

@@ -64,51 +64,54 @@ aud AS (
     a.assigned_at,
     f.first_sent_at, f.last_sent_at,
     COALESCE(f.messages, 0) AS messages, COALESCE(f.sent, 0) AS sent, COALESCE(f.delivered, 0) AS delivered,
-    COALESCE(f.failed, 0) AS failed, COALESCE(f.opened, 0) AS opened, COALESCE(f.clicked, 0) AS clicked
+    COALESCE(f.failed, 0) AS failed, COALESCE(f.opened, 0) AS opened, COALESCE(f.clicked, 0) AS clicked,
+    CASE WHEN COALESCE(a.group_name, 'treatment') = 'treatment' AND f.first_sent_at IS NOT NULL THEN f.first_sent_at ELSE a.assigned_at END AS first_touch,
+    CASE WHEN COALESCE(a.group_name, 'treatment') = 'treatment' AND f.last_sent_at IS NOT NULL THEN f.last_sent_at ELSE a.assigned_at END AS last_touch
   FROM assigned a FULL OUTER JOIN funnel f ON f.member_id = a.member_id
 ),
-ktouch AS (
-  SELECT s.member_id, s.sent_at AS t FROM ksend s JOIN aud a ON a.member_id = s.member_id
+span AS (
+  SELECT min(first_touch) AS lo, max(last_touch) + CAST($4 AS INTERVAL) AS hi FROM aud
+),
+touch AS (
+  SELECT s.member_id, s.sent_at AS ts, 1 AS mine, 0 AS gt FROM ksend s JOIN aud a ON a.member_id = s.member_id
   WHERE s.sent_at IS NOT NULL AND a.grp = 'treatment'
   UNION ALL
-  SELECT member_id, assigned_at AS t FROM aud
+  SELECT member_id, assigned_at AS ts, 1 AS mine, 0 AS gt FROM aud
   WHERE assigned_at IS NOT NULL AND (grp = 'holdout' OR first_sent_at IS NULL)
-),
-ord AS (
-  SELECT o.id, o.member_id, o.paid_at, o.amount FROM orders o
-  WHERE o.workspace_id = $1 AND o.status <> 'cancelled' AND o.member_id IN (SELECT member_id FROM aud)
-),
-olast AS (
-  SELECT o.id, o.member_id, o.paid_at, o.amount, max(k.t) AS k_last
-  FROM ord o JOIN ktouch k ON k.member_id = o.member_id AND k.t <= o.paid_at
-  GROUP BY o.id, o.member_id, o.paid_at, o.amount
-),
-inwin AS (
-  SELECT id, member_id, paid_at, amount, k_last FROM olast WHERE paid_at < k_last + CAST($4 AS INTERVAL)
-),
-comp AS (
-  SELECT s.member_id, s.sent_at AS t, s.source_key AS k FROM message_sends s
-  WHERE s.workspace_id = $1 AND s.sent_at IS NOT NULL AND s.source_key <> $2 AND NOT starts_with(s.source_key, $3)
-    AND s.member_id IN (SELECT member_id FROM inwin)
   UNION ALL
-  SELECT h.member_id, h.assigned_at AS t, h.source_key AS k FROM measurement_holdouts h
-  WHERE h.workspace_id = $1 AND h.group_name = 'holdout' AND h.source_key <> $2 AND NOT starts_with(h.source_key, $3)
-    AND h.member_id IN (SELECT member_id FROM inwin)
+  SELECT s.member_id, s.sent_at AS ts, 0 AS mine, CASE WHEN s.source_key > $2 THEN 1 ELSE 0 END AS gt
+  FROM message_sends s JOIN aud a ON a.member_id = s.member_id
+  WHERE s.workspace_id = $1 AND s.sent_at >= (SELECT lo FROM span) AND s.sent_at < (SELECT hi FROM span)
+    AND s.source_key <> $2 AND NOT starts_with(s.source_key, $3)
+  UNION ALL
+  SELECT h.member_id, h.assigned_at AS ts, 0 AS mine, CASE WHEN h.source_key > $2 THEN 1 ELSE 0 END AS gt
+  FROM measurement_holdouts h JOIN aud a ON a.member_id = h.member_id
+  WHERE h.workspace_id = $1 AND h.group_name = 'holdout' AND h.assigned_at >= (SELECT lo FROM span) AND h.assigned_at < (SELECT hi FROM span)
+    AND h.source_key <> $2 AND NOT starts_with(h.source_key, $3)
 ),
-stolen AS (
-  SELECT DISTINCT w.id FROM inwin w JOIN comp c ON c.member_id = w.member_id
-  WHERE c.t <= w.paid_at AND (c.t > w.k_last OR (c.t = w.k_last AND c.k > $2))
+stream AS (
+  SELECT member_id, ts, 0 AS is_order, mine, gt, CAST(NULL AS DECIMAL(14,2)) AS amount FROM touch
+  UNION ALL
+  SELECT o.member_id, o.paid_at AS ts, 1 AS is_order, CAST(NULL AS INTEGER) AS mine, 0 AS gt, o.amount
+  FROM orders o JOIN aud a ON a.member_id = o.member_id
+  WHERE o.workspace_id = $1 AND o.status <> 'cancelled' AND o.paid_at >= (SELECT lo FROM span) AND o.paid_at < (SELECT hi FROM span)
+),
+marked AS (
+  SELECT member_id, ts, is_order, amount,
+    max(CASE WHEN mine = 1 THEN ts END) OVER w AS k_last,
+    max(CASE WHEN mine = 0 THEN ts END) OVER w AS c_last,
+    max(CASE WHEN mine = 0 AND gt = 1 THEN ts END) OVER w AS c_gt_last
+  FROM stream
+  WINDOW w AS (PARTITION BY member_id ORDER BY ts, is_order ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),
 conv AS (
-  SELECT w.member_id, count(*) AS orders, sum(w.amount) AS revenue
-  FROM inwin w LEFT JOIN stolen x ON x.id = w.id
-  WHERE x.id IS NULL
-  GROUP BY w.member_id
+  SELECT member_id, count(*) AS orders, sum(amount) AS revenue FROM marked
+  WHERE is_order = 1 AND k_last IS NOT NULL AND ts < k_last + CAST($4 AS INTERVAL)
+    AND (c_last IS NULL OR c_last < k_last OR (c_last = k_last AND (c_gt_last IS NULL OR c_gt_last < k_last)))
+  GROUP BY member_id
 ),
 per AS (
-  SELECT a.grp, a.messages, a.sent, a.delivered, a.failed, a.opened, a.clicked,
-    CASE WHEN a.grp = 'treatment' AND a.first_sent_at IS NOT NULL THEN a.first_sent_at ELSE a.assigned_at END AS first_touch,
-    CASE WHEN a.grp = 'treatment' AND a.last_sent_at IS NOT NULL THEN a.last_sent_at ELSE a.assigned_at END AS last_touch,
+  SELECT a.grp, a.messages, a.sent, a.delivered, a.failed, a.opened, a.clicked, a.first_touch, a.last_touch,
     COALESCE(c.orders, 0) AS orders,
     CAST(COALESCE(c.revenue, 0) AS DOUBLE PRECISION) AS revenue
   FROM aud a LEFT JOIN conv c ON c.member_id = a.member_id

@@ -33,6 +33,8 @@ export interface Member360 {
   coupons?: CouponsProfile;
   /** Message counts by outcome and channel type, and the last send, when the messaging module is present. */
   messages?: Record<string, unknown>;
+  /** Consent statements and what they allow per purpose and channel type, when the consent module is present. */
+  consents?: Record<string, unknown>;
 }
 
 export interface TimelineEntry {
@@ -81,7 +83,7 @@ export class MembersService {
   private readonly sections = new Map<string, ProfileSection>();
 
   /** Adds a section (`name` → its value) to the member 360 view; other modules own what they add. */
-  extendProfile(name: 'loyalty' | 'coupons' | 'messages', section: ProfileSection): void {
+  extendProfile(name: 'loyalty' | 'coupons' | 'messages' | 'consents', section: ProfileSection): void {
     this.sections.set(name, section);
   }
 

@@ -242,14 +242,17 @@ export class TemplateService {
    * chunk of members (not per member), then every member renders from memory. `extras` carries per-member values
    * of caller-supplied variables (e.g. `coupon`); a member the template needs an extra for but has none fails.
    * `opts.sourceKey` is the send's source key: filters such as `track` (tracked links) sign it into their output.
+   * `opts.loadChunk` (default 2,000) is how many members one round of context queries loads: callers that render
+   * large batches (broadcasts) pass more, since on DuckDB each round scans the member tables whatever its size.
    */
-  async renderMany(ws: string, compiled: CompiledTemplate, memberIds: string[], extras?: Map<string, Record<string, unknown>>, opts: { sourceKey?: string } = {}): Promise<RenderResult> {
+  async renderMany(ws: string, compiled: CompiledTemplate, memberIds: string[], extras?: Map<string, Record<string, unknown>>, opts: { sourceKey?: string; loadChunk?: number } = {}): Promise<RenderResult> {
     const out = Object.assign(new Map<string, RenderedContent>(), { failed: new Map<string, RenderFailureInfo>() }) as RenderResult;
     await Promise.all([...this.filterPrepares.values()].map((prepare) => prepare(ws)));
     const ids = [...new Set(memberIds)];
     const now = new Date();
     const chunks: string[][] = [];
-    for (let i = 0; i < ids.length; i += LOAD_CHUNK) chunks.push(ids.slice(i, i + LOAD_CHUNK));
+    const size = Math.max(1, opts.loadChunk ?? LOAD_CHUNK);
+    for (let i = 0; i < ids.length; i += size) chunks.push(ids.slice(i, i + size));
     const memos = new Map<string, Promise<unknown>>();
     // Load the next chunk while this one renders (queries wait on the database, rendering on the CPU).
     const load = (c: number) => {

@@ -12,6 +12,8 @@ export const name = 'scores';
  * through `score_current` (the service upserts its row first in each recompute transaction).
  */
 export function up(t: DialectTypes): string[] {
+  const plain = t.storage?.plain ?? '';
+  const dict = t.storage?.dictionary ?? '';
   const tables = [
     `CREATE TABLE score_runs (
       workspace_id VARCHAR NOT NULL,
@@ -37,9 +39,10 @@ export function up(t: DialectTypes): string[] {
       PRIMARY KEY (workspace_id, kind)
     )`,
     // Buying members only (at least one counted order in the window).
+    // Rewritten whole by every run: storage hints spare DuckDB's compression analysis (a third of the write).
     `CREATE TABLE member_rfm (
-      workspace_id VARCHAR NOT NULL,
-      member_id VARCHAR NOT NULL,
+      workspace_id VARCHAR${dict} NOT NULL,
+      member_id VARCHAR${plain} NOT NULL,
       as_of DATE NOT NULL,
       recency_days INTEGER NOT NULL,
       frequency INTEGER NOT NULL,
@@ -47,8 +50,8 @@ export function up(t: DialectTypes): string[] {
       r_score INTEGER NOT NULL,
       f_score INTEGER NOT NULL,
       m_score INTEGER NOT NULL,
-      segment VARCHAR NOT NULL,
-      run_id VARCHAR NOT NULL
+      segment VARCHAR${dict} NOT NULL,
+      run_id VARCHAR${dict} NOT NULL
     )`,
     // Every live member (prospects included); the day counts are null without orders.
     `CREATE TABLE member_lifecycle (

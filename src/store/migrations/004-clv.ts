@@ -13,6 +13,9 @@ export const name = 'clv';
  * writer keeps one row per member (the summary is grouped by member; merges delete the merged-away row).
  */
 export function up(t: DialectTypes): string[] {
+  const plain = t.storage?.plain ?? '';
+  const dict = t.storage?.dictionary ?? '';
+  const dbl = `${t.double}${plain}`;
   return [
     `CREATE TABLE clv_fits (
       workspace_id VARCHAR NOT NULL,
@@ -33,18 +36,19 @@ export function up(t: DialectTypes): string[] {
       created_at TIMESTAMPTZ NOT NULL,
       PRIMARY KEY (workspace_id, id)
     )`,
+    // Rewritten whole by every fit: storage hints spare DuckDB's compression analysis (a third of the write).
     `CREATE TABLE member_clv (
-      workspace_id VARCHAR NOT NULL,
-      member_id VARCHAR NOT NULL,
-      fit_id VARCHAR NOT NULL,
-      frequency ${t.double} NOT NULL,
-      recency ${t.double} NOT NULL,
-      t ${t.double} NOT NULL,
-      monetary_value ${t.double} NOT NULL,
-      p_alive ${t.double} NOT NULL,
-      expected_purchases ${t.double} NOT NULL,
-      expected_avg_value ${t.double},
-      clv ${t.double}${t.secondaryIndexes ? ',\n      PRIMARY KEY (workspace_id, member_id)' : ''}
+      workspace_id VARCHAR${dict} NOT NULL,
+      member_id VARCHAR${plain} NOT NULL,
+      fit_id VARCHAR${dict} NOT NULL,
+      frequency ${dbl} NOT NULL,
+      recency ${dbl} NOT NULL,
+      t ${dbl} NOT NULL,
+      monetary_value ${dbl} NOT NULL,
+      p_alive ${dbl} NOT NULL,
+      expected_purchases ${dbl} NOT NULL,
+      expected_avg_value ${dbl},
+      clv ${dbl}${t.secondaryIndexes ? ',\n      PRIMARY KEY (workspace_id, member_id)' : ''}
     )`,
     ...(t.secondaryIndexes ? ['CREATE INDEX clv_fits_created ON clv_fits (workspace_id, created_at)'] : []),
   ];

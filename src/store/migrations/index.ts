@@ -16,6 +16,8 @@ import * as m013 from './013-consent.ts';
 import * as m014 from './014-broadcasts.ts';
 import * as m015 from './015-measurement.ts';
 import * as m016 from './016-journeys.ts';
+import * as m017 from './017-staff.ts';
+import * as m018 from './018-community.ts';
 
 export interface Migration {
   version: number;
@@ -24,11 +26,11 @@ export interface Migration {
 }
 
 /** Every migration, oldest first. Append new ones; never edit one that has shipped. */
-export const MIGRATIONS: Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m014, m015, m016];
+export const MIGRATIONS: Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m014, m015, m016, m017, m018];
 
 const TYPES: Record<Store['engine'], DialectTypes> = {
-  duckdb: { json: 'JSON', double: 'DOUBLE', secondaryIndexes: false },
-  postgres: { json: 'JSON', double: 'DOUBLE PRECISION', secondaryIndexes: true },
+  duckdb: { json: 'JSON', double: 'DOUBLE', secondaryIndexes: false, storage: { plain: ' USING COMPRESSION uncompressed', dictionary: ' USING COMPRESSION dictionary' } },
+  postgres: { json: 'JSON', double: 'DOUBLE PRECISION', secondaryIndexes: true, storage: { plain: '', dictionary: '' } },
 };
 
 const MIGRATION_LOCK = 7_411_001; // PostgreSQL advisory lock id: one migrator at a time across processes

@@ -21,6 +21,8 @@ export interface SinkReply {
   body?: unknown;
   headers?: Record<string, string>;
   hang?: boolean;
+  /** Answer after this many milliseconds (a slow provider); the message counts as delivered when answered. */
+  delayMs?: number;
 }
 
 export interface HttpSink {
@@ -74,20 +76,33 @@ export async function startHttpSink(opts: { secret?: string; reply?: (r: SinkReq
         hanging.add(res);
         return;
       }
-      const status = reply.status ?? 200;
-      if (status >= 200 && status < 300 && r.signatureOk !== false) {
-        const items: [string, unknown][] = Array.isArray(json?.messages)
-          ? json.messages.map((m: any) => [String(m.id), m])
-          : [[String(req.headers['idempotency-key'] ?? `req_${r.n}`), json ?? body]];
-        for (const [k, v] of items) {
-          if (delivered.has(k)) sink.duplicates++;
-          else delivered.set(k, v);
-        }
+      if (reply.delayMs) {
+        // A provider that acts on the message even when the caller is gone by the time it answers.
+        hanging.add(res);
+        setTimeout(() => {
+          hanging.delete(res);
+          answer(r, reply, res);
+        }, reply.delayMs);
+        return;
       }
-      res.writeHead(status, { 'content-type': 'application/json', ...(reply.headers ?? {}) });
-      res.end(JSON.stringify(reply.body ?? {}));
+      answer(r, reply, res);
     });
   });
+  const answer = (r: SinkRequest, reply: SinkReply, res: ServerResponse) => {
+    const status = reply.status ?? 200;
+    if (status >= 200 && status < 300 && r.signatureOk !== false) {
+      const items: [string, unknown][] = Array.isArray(r.json?.messages)
+        ? r.json.messages.map((m: any) => [String(m.id), m])
+        : [[String(r.headers['idempotency-key'] ?? `req_${r.n}`), r.json ?? r.body]];
+      for (const [k, v] of items) {
+        if (delivered.has(k)) sink.duplicates++;
+        else delivered.set(k, v);
+      }
+    }
+    if (res.destroyed) return;
+    res.writeHead(status, { 'content-type': 'application/json', ...(reply.headers ?? {}) });
+    res.end(JSON.stringify(reply.body ?? {}));
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   sink.close = async () => {

@@ -36,6 +36,11 @@ export interface WechatServerOptions {
   reply?: (r: WechatRequest, n: number) => WechatReply;
   /** Milliseconds to wait before answering (e.g. to test deadlines). */
   delayMs?: (r: WechatRequest) => number;
+  /**
+   * More API routes (`'POST /cgi-bin/externalcontact/add_contact_way'` → handler), answered after the token check
+   * like the built-in ones: other modules' contracts (e.g. src/modules/staff/testing/wecom-crm-contract.ts).
+   */
+  handlers?: Record<string, (r: WechatRequest) => { status?: number; body: unknown }>;
 }
 
 export interface MassTaskRecord {
@@ -262,7 +267,7 @@ export async function startWechatServer(opts: WechatServerOptions = {}): Promise
       if (delay > 0) await new Promise((done) => setTimeout(done, delay));
       if (res.destroyed) return;
       const route = `${r.method} ${r.path}`;
-      const handler = handlers[route];
+      const handler = handlers[route] ?? opts.handlers?.[route];
       if (!handler) return send(res, 404, { errcode: 404, errmsg: `no route ${route}` });
       if (!tokenRoutes.has(route)) {
         const bad = checkToken(r.query, r.path.startsWith('/cgi-bin/externalcontact/') ? isWecom : isApp);

@@ -1,5 +1,6 @@
 // Pure reading of the callback events Siyu acts on: WeCom customer-contact changes (add → welcome message and a
 // contact event; delete → a contact event) and WeChat official-account pushes (template send results, follows).
+import { parseXmlItems } from './xml.ts';
 
 /** A WeCom `change_external_contact` event (self-built app format; third-party suites use InfoType/TimeStamp). */
 export interface WecomContactEvent {
@@ -45,7 +46,31 @@ export interface IgnoredEvent {
   event: string;
 }
 
-export type CallbackEvent = WecomContactEvent | OaTemplateResult | OaFollowEvent | IgnoredEvent;
+/**
+ * A WeCom `change_external_chat` event (客户群变更): a customer group was created, changed (members joined or left,
+ * owner, name or notice changed) or dismissed. The event is a notification only: the group's detail
+ * (`groupchat/get`) says who is in it now.
+ */
+export interface WecomChatEvent {
+  kind: 'chat';
+  chatId: string;
+  /** create, update or dismiss. */
+  changeType: string;
+  /** update: add_member, del_member, change_owner, change_name, change_notice. */
+  updateDetail: string | null;
+  /** add_member: 0 invited by a member (directly or by link), 3 scanned the group QR code. */
+  joinScene: number | null;
+  /** del_member: 0 left by themselves, 1 removed by the owner or an admin. */
+  quitScene: number | null;
+  memChangeCnt: number | null;
+  /** The userids (external_userid for customers) that joined or left, when WeCom lists them. */
+  memChangeList: string[];
+  lastMemVer: string | null;
+  curMemVer: string | null;
+  createTime: number;
+}
+
+export type CallbackEvent = WecomContactEvent | OaTemplateResult | OaFollowEvent | WecomChatEvent | IgnoredEvent;
 
 const text = (v: string | undefined) => (v === undefined || v === '' ? null : v);
 const seconds = (v: string | undefined) => {
@@ -55,9 +80,10 @@ const seconds = (v: string | undefined) => {
 
 /**
  * What a decrypted callback document means for Siyu.
+ * `xml` (the decrypted document) is read for nested lists (a group event's MemChangeList).
  * @example readCallbackEvent({ MsgType: 'event', Event: 'change_external_contact', ChangeType: 'add_external_contact', … })
  */
-export function readCallbackEvent(f: Record<string, string>): CallbackEvent {
+export function readCallbackEvent(f: Record<string, string>, xml?: string): CallbackEvent {
   const event = f.Event ?? f.InfoType ?? f.MsgType ?? '';
   if (event === 'change_external_contact') {
     if (!f.UserID || !f.ExternalUserID) return { kind: 'ignored', event: `${event}:${f.ChangeType ?? ''}` };
@@ -71,6 +97,22 @@ export function readCallbackEvent(f: Record<string, string>): CallbackEvent {
       welcomeCode: text(f.WelcomeCode),
       createTime: seconds(f.CreateTime ?? f.TimeStamp),
       source: text(f.Source),
+    };
+  }
+  if (event === 'change_external_chat' && f.ChatId) {
+    const int = (v: string | undefined) => (v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v));
+    return {
+      kind: 'chat',
+      chatId: f.ChatId,
+      changeType: f.ChangeType ?? '',
+      updateDetail: text(f.UpdateDetail),
+      joinScene: int(f.JoinScene),
+      quitScene: int(f.QuitScene),
+      memChangeCnt: int(f.MemChangeCnt),
+      memChangeList: xml ? parseXmlItems(xml, 'MemChangeList') : [],
+      lastMemVer: text(f.LastMemVer),
+      curMemVer: text(f.CurMemVer),
+      createTime: seconds(f.CreateTime ?? f.TimeStamp),
     };
   }
   if (event === 'TEMPLATESENDJOBFINISH') {

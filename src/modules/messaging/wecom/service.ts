@@ -18,7 +18,8 @@ import type { MessagingService } from '../service.ts';
 import type { AdapterContext, MessagingLog, OutgoingMessage, RenderedContent } from '../types.ts';
 import { CallbackCrypto, CallbackCryptoError, signatureMatches } from './crypto.ts';
 import { contactMessages, followMessage, internalContext } from './ingest-messages.ts';
-import { ADD_CHANGE_TYPES, DELETE_CHANGE_TYPES, readCallbackEvent, templateResultReceipt, type CallbackEvent, type WecomContactEvent } from './events.ts';
+import { ADD_CHANGE_TYPES, DELETE_CHANGE_TYPES, readCallbackEvent, templateResultReceipt, type CallbackEvent, type WecomChatEvent, type WecomContactEvent } from './events.ts';
+import { wecomToken, wxCall, type WxOutcome } from '../providers/wx-api.ts';
 import { wecomRepo } from './repo.ts';
 import { parseFlatXml } from './xml.ts';
 
@@ -72,6 +73,24 @@ export interface CallbackOutcome {
   ingested?: boolean;
   welcome?: WelcomeOutcome;
   receipts?: { received: number; recorded: number };
+  /** What the customer-group hooks reported. */
+  hooks?: unknown[];
+}
+
+/**
+ * Picks the welcome message of a new customer instead of the channel's `welcome` (e.g. the template of the channel
+ * QR code the customer scanned, found by the event's `state`); null: not mine, ask the next one / use the channel's.
+ */
+export type WelcomeResolver = (ctx: { workspaceId: string; channel: ChannelRow; event: WecomContactEvent; memberId: string | null }) => Promise<RenderedContent | null>;
+
+/** Acts on a customer-group event (`change_external_chat`); what it returns is reported in the callback outcome. */
+export type ChatEventHook = (ctx: { workspaceId: string; channel: ChannelRow; event: WecomChatEvent }) => Promise<unknown>;
+
+/** Calls a WeCom API with one channel's credentials and the shared token cache (see {@link WecomService.apiFor}). */
+export interface WecomApi {
+  channelId: string;
+  /** `POST <base_url><path>` (or GET without a body) with the access token; errcodes become `wecom_<errcode>` errors. */
+  call(path: string, body: unknown, opts?: { idempotent?: boolean; method?: 'GET' | 'POST' }): Promise<WxOutcome>;
 }
 
 const refuse = (why: string) => new SiyuError('unauthorized', 'messaging.callback_refused', `Callback refused: ${why}`, { field: 'signature' });
@@ -79,6 +98,8 @@ const refuse = (why: string) => new SiyuError('unauthorized', 'messaging.callbac
 export class WecomService {
   private readonly log: MessagingLog;
   private readonly fetchFn: typeof fetch;
+  private readonly welcomeResolvers: WelcomeResolver[] = [];
+  private readonly chatHooks: ChatEventHook[] = [];
 
   constructor(private readonly deps: WecomServiceDeps) {
     this.log = deps.log ?? SILENT;
@@ -90,6 +111,36 @@ export class WecomService {
       if (typeof channel !== 'string' || !channel) throw invalid('messaging.poll_channel_missing', 'payload.channel names the WeCom channel to poll', 'payload.channel');
       await this.pollGroupMessages(job.workspaceId, channel);
     }, { concurrency: 2, leaseMs: 120_000 });
+  }
+
+  // ---- extension points (staff QR codes, community groups) -----------------------------------------------------
+
+  /** Adds a resolver asked (in order) for a new customer's welcome message before the channel's `welcome` config. */
+  addWelcomeResolver(fn: WelcomeResolver): void {
+    this.welcomeResolvers.push(fn);
+  }
+
+  /** Adds a hook run for each customer-group event of a WeCom channel. */
+  onChatEvent(fn: ChatEventHook): void {
+    this.chatHooks.push(fn);
+  }
+
+  /**
+   * A caller for other WeCom APIs (联系我, customer groups, …) with the credentials of the WeCom channel `channelRef`
+   * (id or name) and the shared token cache.
+   * @example const api = await wecom.apiFor(ws, 'wecom-main'); const r = await api.call('/cgi-bin/externalcontact/groupchat/list', { limit: 1000 }, { idempotent: true });
+   */
+  async apiFor(ws: string, channelRef: string): Promise<WecomApi> {
+    const c = await channelRepo.find(this.deps.store, ws, channelRef);
+    if (!c) throw notFound('messaging.channel_not_found', `No messaging channel ${channelRef}`, 'channel');
+    if (c.type !== 'wecom') throw invalid('messaging.channel_type_invalid', `Channel ${c.name} is ${c.type}; this needs a wecom channel`, 'channel');
+    const cfg = WecomConfig.parse(c.config);
+    const ctx = this.context(c);
+    const token = wecomToken(ctx, cfg);
+    return {
+      channelId: c.id,
+      call: (path, body, opts = {}) => wxCall(ctx, 'wecom', token, { base: cfg.base_url, path, body, method: opts.method ?? (body === undefined ? 'GET' : 'POST'), idempotent: opts.idempotent ?? false }),
+    };
   }
 
   // ---- callbacks ---------------------------------------------------------------------------------------------
@@ -137,10 +188,12 @@ export class WecomService {
     const { timestamp = '', nonce = '' } = q;
     const outer = parseFlatXml(body);
     let fields: Record<string, string>;
+    let xml = body;
     try {
       if (c.type === 'wecom' || q.encrypt_type === 'aes') {
         if (!outer.Encrypt) throw invalid('messaging.callback_invalid', 'the callback body has no Encrypt element', 'body');
-        fields = parseFlatXml(this.cryptoOf(c).decrypt(q.msg_signature, timestamp, nonce, outer.Encrypt));
+        xml = this.cryptoOf(c).decrypt(q.msg_signature, timestamp, nonce, outer.Encrypt);
+        fields = parseFlatXml(xml);
       } else {
         // Official account, plain mode: the query signature covers token, timestamp and nonce only.
         if (!signatureMatches(q.signature, [String(c.config.callback_token), timestamp, nonce])) throw refuse('signature does not match');
@@ -150,7 +203,7 @@ export class WecomService {
       if (e instanceof CallbackCryptoError) throw refuse(e.message);
       throw e;
     }
-    return { channel: c, event: readCallbackEvent(fields), receivedAt };
+    return { channel: c, event: readCallbackEvent(fields, xml), receivedAt };
   }
 
   /** Acts on a verified callback: ingests events, sends the welcome message, records receipts. */
@@ -165,6 +218,12 @@ export class WecomService {
         return { event: e.changeType, ingested };
       }
       return { event: e.changeType };
+    }
+    if (e.kind === 'chat' && c.type === 'wecom') {
+      const results = await Promise.all(
+        this.chatHooks.map((h) => h({ workspaceId: c.workspace_id, channel: c, event: e }).catch((err) => (this.log.warn({ err, channel: c.id }, 'customer-group hook failed'), null))),
+      );
+      return { event: `change_external_chat:${e.changeType}${e.updateDetail ? `:${e.updateDetail}` : ''}`, ...(results.length ? { hooks: results } : {}) };
     }
     if (c.type === 'wechat_oa') {
       const cfg = WechatOaConfig.parse(c.config);
@@ -203,9 +262,12 @@ export class WecomService {
     const memberId = await this.deps.identity.findMember(this.deps.store, ws, `wecom_external_userid:${e.externalUserId}`).catch(() => null);
     const out: CallbackOutcome = { event: e.changeType, member_id: memberId, ingested };
     const welcome = cfg.welcome;
-    if (!e.welcomeCode || !welcome || !welcome.enabled || !c.enabled) return out;
-    const deadline = o.receivedAt + welcome.budget_ms;
-    const content = await this.welcomeContent(ws, cfg, memberId);
+    if (!e.welcomeCode || !c.enabled) return out;
+    // A resolver (e.g. the scanned QR code's welcome template) goes first; else the channel's welcome config.
+    const resolved = await this.resolveWelcome(ws, c, e, memberId);
+    if (!resolved && (!welcome || !welcome.enabled)) return out;
+    const deadline = o.receivedAt + (welcome?.budget_ms ?? 15_000);
+    const content = resolved ?? (await this.welcomeContent(ws, cfg, memberId));
     if (!content) {
       out.welcome = { status: 'skipped', error: { code: 'welcome_content_missing', message: 'no welcome template or text could be rendered' }, elapsed_ms: Date.now() - o.receivedAt, recorded: false };
       return out;
@@ -233,6 +295,18 @@ export class WecomService {
     const [r] = await wecomAdapter.send(cfg, [msg], this.context(c));
     out.welcome = { status: r.status, ...(r.error ? { error: { code: r.error.code, message: r.error.message } } : {}), elapsed_ms: Date.now() - o.receivedAt, recorded: false };
     return out;
+  }
+
+  private async resolveWelcome(workspaceId: string, channel: ChannelRow, event: WecomContactEvent, memberId: string | null): Promise<RenderedContent | null> {
+    for (const r of this.welcomeResolvers) {
+      try {
+        const content = await r({ workspaceId, channel, event, memberId });
+        if (content) return content;
+      } catch (err) {
+        this.log.warn({ err, channel: channel.id }, 'welcome resolver failed; using the channel welcome');
+      }
+    }
+    return null;
   }
 
   /** The welcome message: the configured template rendered for the member, else the configured text. */

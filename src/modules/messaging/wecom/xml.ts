@@ -35,3 +35,20 @@ export function buildFlatXml(fields: Record<string, string | number>): string {
     .join('');
   return `<xml>${body}</xml>`;
 }
+
+/**
+ * The `<Item>` values of the nested list `tag` (e.g. a group event's MemChangeList), CDATA or text.
+ * @example parseXmlItems('<xml><MemChangeList><Item><![CDATA[wm1]]></Item><Item>wm2</Item></MemChangeList></xml>', 'MemChangeList') // ['wm1', 'wm2']
+ */
+export function parseXmlItems(xml: string, tag: string): string[] {
+  const block = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(xml)?.[1];
+  if (!block) return [];
+  const out: string[] = [];
+  const re = /<Item>([\s\S]*?)<\/Item>/g;
+  for (let m = re.exec(block); m; m = re.exec(block)) {
+    const raw = m[1].trim();
+    const v = raw.startsWith('<![CDATA[') ? raw.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1') : decodeEntities(raw);
+    if (v) out.push(v);
+  }
+  return out;
+}

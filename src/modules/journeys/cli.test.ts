@@ -1,0 +1,74 @@
+// `siyu journey …` end to end on both stores, in-process (the CLI opens the database itself, as without a server).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
+import { runCli } from '../../../test/support/cli.ts';
+import { openStore } from '../../store/open-store.ts';
+import { buildApp } from '../../server/app.ts';
+import { loadConfig } from '../../core/config.ts';
+import { DEFAULT_WORKSPACE } from '../workspaces/service.ts';
+
+describe.each(ENGINES)('siyu journey [%s]', (engine) => {
+  let db: TestDb;
+  let dbArgs: string[];
+  const dir = mkdtempSync(join(tmpdir(), 'siyu-journey-cli-'));
+  const file = (name: string, body: unknown) => {
+    const f = join(dir, `${engine}-${name}.json`);
+    writeFileSync(f, JSON.stringify(body));
+    return f;
+  };
+  const run = async (args: string[]) => {
+    const r = await runCli([...args, ...dbArgs]);
+    if (r.error) throw r.error;
+    return r.out;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDb(engine);
+    dbArgs = db.options.dbPath ? ['--db', db.options.dbPath] : ['--database-url', db.options.databaseUrl!];
+    const store = await openStore(db.options);
+    const { app, services } = await buildApp({ store, config: loadConfig({ logLevel: 'silent' }, {}) });
+    await app.ready();
+    try {
+      await services.workspaces.ensureDefault();
+      const key = await services.workspaces.createKey(DEFAULT_WORKSPACE, 'admin');
+      const headers = { authorization: `Bearer ${key.secret}` };
+      for (const [url, payload] of [
+        ['/api/messaging/channels', { name: 'hook', type: 'webhook', config: { url: 'http://127.0.0.1:9/hook' } }],
+        ['/api/templates', { name: 'remind', content: { webhook: { body: { text: 'hi {{ member.name }}' } } } }],
+      ] as const) {
+        const r = await app.inject({ method: 'POST', url, headers, payload });
+        expect(r.statusCode, r.body).toBe(201);
+      }
+    } finally {
+      await app.close();
+      await store.close();
+    }
+  });
+  afterAll(async () => db?.cleanup());
+
+  it('lists templates, creates from a play and from a file, publishes, pauses, resumes and shows stats', async () => {
+    const templates = await run(['journey', 'templates']);
+    expect(templates).toContain('abandoned_cart\t购物车挽回 / Abandoned cart');
+    expect(templates).toContain('--param channel=…\trequired');
+
+    expect(await run(['journey', 'create', '--template', 'abandoned_cart', '--param', 'channel=hook', '--param', 'template=remind', '--name', '购物车', '--publish']))
+      .toMatch(/^created journey 购物车 \(jny_\w+\) live version 1\n$/);
+    const def = { trigger: { type: 'event', event: 'Signed Up' }, start: 'w', steps: { w: { type: 'wait', duration: '1d', next: 'm' }, m: { type: 'send', channel: 'hook', template: 'remind' } } };
+    expect(await run(['journey', 'create', '--file', file('welcome', { name: '欢迎', definition: def })])).toMatch(/created journey 欢迎 \(jny_\w+\) draft/);
+    expect(await run(['journey', 'publish', '欢迎'])).toBe('published journey 欢迎 version 1 (live)\n');
+    expect(await run(['journey', 'list'])).toMatch(/购物车\tlive\tv1\tevent Product Added\tjny_\w+\n欢迎\tlive\tv1\tevent Signed Up\tjny_\w+\n/);
+    expect(await run(['journey', 'pause', '欢迎'])).toBe('paused journey 欢迎 (paused)\n');
+    expect(await run(['journey', 'resume', '欢迎'])).toBe('resumed journey 欢迎 (live)\n');
+    expect(JSON.parse(await run(['journey', 'show', '欢迎'])).definition.steps.m).toMatchObject({ type: 'send', template_version: 1 });
+    const stats = await run(['journey', 'stats', '购物车']);
+    expect(stats).toContain('购物车 (live, version 1): entered 0');
+    expect(stats).toContain('wait_order\twait_event\t0\t0\t0\t0');
+
+    const bad = await runCli(['journey', 'create', '--name', 'bad', '--file', file('bad', { ...def, start: 'nope' }), ...dbArgs]);
+    expect(bad.error?.code).toBe('journey.definition_invalid');
+    expect(bad.error?.message).toContain('definition.start');
+  });
+});
