@@ -24,9 +24,13 @@ import { registerTemplates } from './commands/templates.ts';
 import { registerMessaging } from './commands/messaging.ts';
 import { registerBroadcast } from './commands/broadcast.ts';
 import { registerJourney } from './commands/journey.ts';
+import { registerStaff } from './commands/staff.ts';
+import { registerQrcode } from './commands/qrcode.ts';
+import { registerCommunity } from './commands/community.ts';
+import { registerConsent } from './commands/consent.ts';
 
 /** Commands contributed by modules; each adds itself to the program. */
-const registrars: Array<(program: Command) => void> = [registerServe, registerMigrate, registerKeys, registerMember, registerTags, registerDemo, registerImport, registerExport, registerReport, registerRfm, registerLifecycle, registerValueTiers, registerSegment, registerClv, registerLoyalty, registerCoupons, registerCampaigns, registerJobs, registerWorker, registerTemplates, registerMessaging, registerBroadcast, registerJourney];
+const registrars: Array<(program: Command) => void> = [registerServe, registerMigrate, registerKeys, registerMember, registerTags, registerDemo, registerImport, registerExport, registerReport, registerRfm, registerLifecycle, registerValueTiers, registerSegment, registerClv, registerLoyalty, registerCoupons, registerCampaigns, registerJobs, registerWorker, registerTemplates, registerMessaging, registerBroadcast, registerJourney, registerStaff, registerQrcode, registerCommunity, registerConsent];
 
 export function buildProgram(): Command {
   const program = new Command('siyu')

@@ -175,7 +175,7 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   });
   // Follows the change feed and segment membership; sends through delivery; holdouts drawn by measurement (looked up late).
   const journeys = new JourneyService({
-    store, jobs, changes, refs: memberRefs, segments, delivery, messaging, templates, templatesInfo: templates, coupons, couponTemplates: coupons, loyalty, tags,
+    store, jobs, changes, refs: memberRefs, identity, segments, delivery, messaging, templates, templatesInfo: templates, coupons, couponTemplates: coupons, loyalty, tags,
     timezoneOf: async (ws) => (await workspaces.get(ws)).timezone,
     measurement: () => (services as unknown as { measurement?: MeasurementService }).measurement ?? null,
   });
@@ -187,7 +187,7 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
     timezoneOf: async (ws) => (await workspaces.get(ws)).timezone,
     chatIdOf: (ws, ref) => (community ? community.chatIdOf(ws, ref) : Promise.resolve(ref)),
   });
-  const staff = new StaffService({ store, jobs, ingest, changes, refs: memberRefs, messaging, wecom, qrcodes, timezoneOf: async (ws) => (await workspaces.get(ws)).timezone });
+  const staff = new StaffService({ store, jobs, ingest, changes, identity, refs: memberRefs, messaging, wecom, qrcodes, timezoneOf: async (ws) => (await workspaces.get(ws)).timezone });
   closers.push(() => staff.close());
   community = new CommunityService({ store, jobs, ingest, identity, messaging, wecom, templates, staff, qrcodes, timezoneOf: async (ws) => (await workspaces.get(ws)).timezone });
   const services: Services = {

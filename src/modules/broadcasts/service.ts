@@ -30,7 +30,10 @@ export interface BroadcastDeps {
   resolveMember(ws: string, ref: string): Promise<string>;
   timezoneOf(ws: string): Promise<string>;
   measurement?: () => HoldoutAssigner | null | undefined;
-  /** Members per chunk job (default 5,000). */
+  /**
+   * Members per chunk job (default 20,000; under a rate limit, one second's worth). Large chunks amortise the
+   * per-batch queries (on DuckDB each scans the member tables); a chunk is still a few seconds of work.
+   */
   chunkSize?: number;
   /** Chunk jobs one process runs at once (default 2: one chunk's queries overlap another's rendering). */
   concurrency?: number;
@@ -67,7 +70,7 @@ export class BroadcastService {
         }
       },
       measurement: deps.measurement,
-      chunkSize: deps.chunkSize ?? 5_000,
+      chunkSize: deps.chunkSize ?? 20_000,
       leaseMs,
     };
     deps.jobs.register(START_KIND, (job) => runStart(this.runner, job), { concurrency: 1, leaseMs: Math.max(leaseMs, 30_000), maxAttempts: 5 });

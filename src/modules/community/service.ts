@@ -20,6 +20,7 @@ import { groupReport } from './report-repo.ts';
 import { communityRepo, type GroupRow } from './repo.ts';
 import type { GroupListQuery, GroupPatch, ReportQuery, SyncBody, Targets } from './schema.ts';
 import { CommunitySops } from './sops.ts';
+import { mergeCommunityData } from './merge.ts';
 
 export const SYNC_JOB = 'community.sync';
 
@@ -55,6 +56,7 @@ export class CommunityService {
     this.log = deps.log ?? ((err, msg) => console.error(msg, err));
     this.sops = new CommunitySops(deps);
     deps.wecom.onChatEvent(({ workspaceId, channel, event }) => this.onChatEvent(workspaceId, channel.id, event));
+    deps.identity.onMerge('community', (tx, ws, from, into) => mergeCommunityData(tx, ws, from, into));
     deps.jobs.register(SYNC_JOB, async (job) => {
       const p = (job.payload ?? {}) as { channel?: unknown; groups?: unknown };
       if (typeof p.channel !== 'string') throw invalid('community.sync_channel_missing', 'payload.channel names the WeCom channel', 'payload.channel');

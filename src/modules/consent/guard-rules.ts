@@ -168,10 +168,10 @@ export function evaluateMember(f: MemberFacts, req: EvalRequest, clock: ZoneCloc
   const atSec = Math.floor(req.at / 1000);
   const state = f.state ?? emptyState();
   if (req.dedupeKey && req.dedupeWindowSec > 0) {
-    // Another source holding the key within the window either side (exact while its reservation is remembered), or
-    // the latest claim of the key still running (kept as long as the window, for windows beyond a week).
+    // Another source holding the key within the window either side of this time (exact while its reservation is
+    // remembered), or — for windows longer than reservations are kept — the key's latest claim still running.
     const claim = state.d[req.dedupeKey];
-    if (claim && claim[0] > atSec && claim[1] !== req.sourceKey) return { admission: { ok: false, reason: 'duplicate' }, next: null };
+    if (claim && claim[0] > atSec && claim[1] !== req.sourceKey && !state.s[claim[1]]) return { admission: { ok: false, reason: 'duplicate' }, next: null };
     for (const [source, e] of Object.entries(state.s)) {
       if (e.d === req.dedupeKey && source !== req.sourceKey && Math.abs(e.t - atSec) < req.dedupeWindowSec) return { admission: { ok: false, reason: 'duplicate' }, next: null };
     }

@@ -59,10 +59,11 @@ export function addDays(date: string, days: number): string {
  */
 export function zonedToUtc(date: string, minutes: number, tz: string): number {
   const wall = Date.parse(date + 'T00:00:00Z') + minutes * 60_000;
-  let guess = wall - (wallMs(wall, tz) - wall);
-  const off2 = wallMs(guess, tz) - guess;
-  guess = wall - off2;
-  return guess;
+  const first = wall - (wallMs(wall, tz) - wall);
+  const second = wall - (wallMs(first, tz) - first);
+  if (wallMs(second, tz) === wall) return second;
+  if (wallMs(first, tz) === wall) return first;
+  return Math.max(first, second); // a time skipped by a clock change: the instant the clocks jumped to it
 }
 
 export type Period = 'day' | 'week' | 'month';

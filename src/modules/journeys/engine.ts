@@ -67,6 +67,19 @@ export class JourneyEngine {
     return { ...r, steps };
   }
 
+  /**
+   * Enters candidates and starts running the new instances without waiting for them (`done` settles when they have
+   * run): a listener enters its next batch while this one sends. Large entries run to the end before returning.
+   */
+  async enterAndStart(ws: string, journeyId: string, candidates: Candidate[]): Promise<{ entry: EntryResult; done: Promise<unknown> }> {
+    if (candidates.length > INLINE_ENTRIES) {
+      const r = await this.enterAndRun(ws, journeyId, candidates);
+      return { entry: r, done: Promise.resolve() };
+    }
+    const entry = await this.entries.enter(ws, journeyId, candidates, { claim: true });
+    return { entry, done: entry.instances.length > 0 ? this.runner.process(ws, entry.instances) : Promise.resolve() };
+  }
+
   /** Claims due instances in batches and runs them until none is due (or `maxBatches` ran). */
   async runDue(ws: string, opts: { maxBatches?: number; signal?: AbortSignal } = {}): Promise<ProcessResult & { batches: number; full: boolean }> {
     const total = { processed: 0, steps: 0, goals: 0, batches: 0, full: false };

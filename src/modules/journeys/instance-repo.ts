@@ -335,6 +335,22 @@ export const instancesRepo = {
     );
   },
 
+  /**
+   * A member merged into another: its active instances follow the survivor (a cart reminder reaches the signed-in
+   * member), except where the survivor already has an instance from the same trigger — that one ends as exited.
+   */
+  async moveOnMerge(db: SqlExecutor, ws: string, from: string, into: string, now: string): Promise<number> {
+    await db.exec(
+      `UPDATE journey_instances SET state = 'exited', ended_at = CAST($4 AS TIMESTAMPTZ), updated_at = CAST($4 AS TIMESTAMPTZ), wake_at = NULL,
+         last_error = 'member merged into ' || $3
+       WHERE workspace_id = $1 AND member_id = $2 AND state = 'active'
+         AND EXISTS (SELECT 1 FROM journey_instances j2 WHERE j2.workspace_id = $1 AND j2.journey_id = journey_instances.journey_id
+                       AND j2.member_id = $3 AND j2.entry_key = journey_instances.entry_key)`,
+      [ws, from, into, now],
+    );
+    return db.execCount(`UPDATE journey_instances SET member_id = $3, updated_at = CAST($4 AS TIMESTAMPTZ) WHERE workspace_id = $1 AND member_id = $2 AND state = 'active'`, [ws, from, into, now]);
+  },
+
   /** Ends every active instance of a journey (archive), logging where each stood. Returns how many ended. */
   async endAll(db: SqlExecutor, ws: string, journeyId: string, state: InstanceState, outcome: string, now: string): Promise<number> {
     await db.exec(

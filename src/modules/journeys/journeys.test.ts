@@ -104,6 +104,26 @@ forEachStore('journeys', (ctx) => {
     expect(sink.duplicates).toBe(0);
   });
 
+  it('a member merged mid-journey takes its instances along: the reminder reaches the surviving member', async () => {
+    const j = await journey('merge-cart', {
+      trigger: { type: 'event', event: 'Merge Cart' }, entry: { key: 'cart_id' }, start: 'w',
+      steps: { w: { type: 'wait_event', event: 'Merge Order', timeout: '1h', on_timeout: 'r' }, r: send() },
+    });
+    const anon = await t.app.inject({ method: 'POST', url: '/v1/track', headers: t.write, payload: { anonymousId: 'anon-merge-1', event: 'Merge Cart', properties: { cart_id: 'mc1' } } });
+    expect(anon.statusCode).toBe(200);
+    await J().idle();
+    const [before] = await instances(j.id);
+    expect(before.member_id).not.toBe(member('j40'));
+    const alias = await t.app.inject({ method: 'POST', url: '/v1/alias', headers: t.write, payload: { previousId: 'anon-merge-1', userId: 'j40' } });
+    expect(alias.statusCode, alias.body).toBe(200);
+    await J().idle();
+    const [after] = await instances(j.id);
+    expect(after).toMatchObject({ id: before.id, member_id: member('j40'), state: 'active' });
+    advance(HOUR + 60_000);
+    await runDue();
+    expect(sent(`journey:${j.id}`).map((m) => m.member_id)).toEqual([member('j40')]);
+  });
+
   it('re-entry rules: once ever, again after exit, every time', async () => {
     // Each instance waits for "Pong" (real time throughout: re-entry is judged as of each event's receipt).
     const def = (reentry: string, event: string) => ({ trigger: { type: 'event', event }, entry: { reentry }, start: 'w', steps: { w: { type: 'wait_event', event: 'Pong', timeout: '1h' } } });

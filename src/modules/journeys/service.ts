@@ -29,6 +29,8 @@ export interface JourneysDeps extends Omit<ModuleEffectsDeps, 'now' | 'segmentId
   jobs: JobService;
   changes: ChangeFeed;
   refs: MemberRefs;
+  /** Member merges move active instances to the surviving member. */
+  identity?: { onMerge(name: string, hook: (tx: SqlExecutor, ws: string, from: string, into: string) => Promise<number>): void };
   segments: { onMembershipChange(l: MembershipListener): () => void; get(ws: string, ref: string): Promise<{ id: string }> };
   templatesInfo: { get(ws: string, ref: string, version?: number): Promise<{ id: string; current_version: number; channels: string[] }> };
   couponTemplates: { getTemplate(ws: string, ref: string): Promise<{ id: string }> };
@@ -79,6 +81,7 @@ export class JourneyService {
       couponTemplate: async (ws, ref) => (await deps.couponTemplates.getTemplate(ws, ref)).id,
     };
     registerJourneyJobs(deps.jobs, this);
+    deps.identity?.onMerge('journeys', (tx, ws, from, into) => instancesRepo.moveOnMerge(tx, ws, from, into, iso(this.clock())));
   }
 
   setLogger(log: ErrorLogger): void {

@@ -161,6 +161,22 @@ forEachStore('measurement', (ctx) => {
     });
   });
 
+  describe('link configuration', () => {
+    it('uses SIYU_PUBLIC_URL and SIYU_LINK_SECRET when they are set', async () => {
+      const other = await createTestApp(ctx.store, { publicUrl: 'https://m.example.com/', linkSecret: 'l'.repeat(32) });
+      try {
+        const url = await other.services.measurement.trackedUrl(other.workspaceId, 'broadcast:cfg', 'mem_X', 'https://shop.example/');
+        expect(url.startsWith('https://m.example.com/r/')).toBe(true);
+        // Signed with the configured key: that app follows it, an app with the stored key refuses it.
+        expect((await other.app.inject({ method: 'GET', url: new URL(url).pathname })).statusCode).toBe(302);
+        expect((await t.app.inject({ method: 'GET', url: new URL(url).pathname })).statusCode).toBe(400);
+        await expect(other.services.measurement.trackedUrl(other.workspaceId, 'broadcast:cfg', 'mem_X', 'javascript:alert(1)')).rejects.toMatchObject({ code: 'measurement.url_invalid' });
+      } finally {
+        await other.app.close();
+      }
+    });
+  });
+
   describe('conversions and the campaign report', () => {
     const K = 'broadcast:rep1';
 

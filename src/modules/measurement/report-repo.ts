@@ -36,6 +36,11 @@ export interface GroupAggregate {
  * other source touched the member in between (last touch wins; another source's touches are its sends that reached
  * the provider and its holdout assignments; equal times go to the greater source key).
  *
+ * How: the campaign's touches, other sources' touches and the orders of the audience (only those between the
+ * campaign's first touch and its last touch + window) form one stream per member, ordered by time (touches before
+ * orders at the same instant); running maxima give each order the campaign's latest touch and the latest competing
+ * touch before it — one sort, no join of every order with every touch, and no plan that hinges on row estimates.
+ *
  * Parameters: $1 workspace, $2 campaign key, $3 `$2 || ':'`, $4 the window as an interval literal ('7 days').
  */
 export const REPORT_SQL = `

@@ -81,4 +81,18 @@ forEachStore('staff attribution and performance report', (ctx) => {
     expect((await ok('GET', '/api/staff/orders/o7')).staff_id).toBe(ids.A);
     expect((await ok('GET', '/api/staff/orders/o1')).staff_id).toBe(ids.A);
   });
+
+  it('follows members through merges: the kept member has the assignment and its history', async () => {
+    await ok('POST', '/api/members', { user_id: 'mz', phone: '13900000009' });
+    await ok('POST', '/api/staff/assignments', { members: ['phone:13900000009'], staff: 'userid:ua' });
+    const before = await ok('GET', '/api/staff/members/phone:13900000009');
+    await ok('POST', '/api/members', { user_id: 'm2', phone: '13900000009' }); // m2 (B's) and mz are one person
+    const kept = await t.services.members.resolve(t.workspaceId, 'phone:13900000009');
+    expect(kept).toBe(await t.services.members.resolve(t.workspaceId, 'user_id:m2'));
+    const after = await ok('GET', `/api/staff/members/${kept}`);
+    expect(after.current).not.toBeNull();
+    expect(after.history.length).toBeGreaterThanOrEqual(before.history.length);
+    const [n] = await ctx.store.query<{ n: number }>('SELECT COUNT(*) AS n FROM staff_assignments WHERE workspace_id = $1 AND member_id IN ($2, $3)', [t.workspaceId, before.member_id, ids.m2]);
+    expect(Number(n.n)).toBe(1);
+  });
 });

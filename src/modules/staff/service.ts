@@ -14,6 +14,7 @@ import { Background } from './background.ts';
 import { afterCommit, contactsAdded, contactsDeleted, CONTACT_ADDED, CONTACT_DELETED, type ContactItem } from './contacts.ts';
 import { directoryRepo, type StaffRow, type StoreRow } from './directory-repo.ts';
 import { handover, type HandoverHook, type HandoverResult } from './handover.ts';
+import { mergeStaffData } from './merge.ts';
 import type { QrCodeService } from './qrcode-service.ts';
 import { staffReport, storeReport } from './report-repo.ts';
 import type { AssignBody, HandoverBody, ReportQuery, SettingsBody, StaffCreate, StaffPatch, StoreCreate, StorePatch, TaskListQuery } from './schema.ts';
@@ -29,6 +30,8 @@ export interface StaffDeps {
   wecom: WecomService;
   qrcodes: QrCodeService;
   timezoneOf(ws: string): Promise<string>;
+  /** Identity resolution: merged members' staff data follows them. */
+  identity?: { onMerge(name: string, hook: (tx: any, ws: string, fromId: string, intoId: string) => Promise<number>): void };
   log?: (err: unknown, msg: string) => void;
 }
 
@@ -62,6 +65,7 @@ export class StaffService {
       });
     });
     deps.ingest.onTrack(CONTACT_DELETED, (tx, ws, items) => contactsDeleted(tx, ws, items));
+    deps.identity?.onMerge('staff', (tx, ws, from, into) => mergeStaffData(tx, ws, from, into));
     deps.changes.subscribe((c) => {
       if (c.orders) this.queueAttribution(c.workspaceId, c.memberIds);
     });

@@ -171,6 +171,8 @@ export function up(t: DialectTypes): string[] {
     'CREATE INDEX staff_order_attr_staff ON staff_order_attributions (workspace_id, staff_id, paid_at)',
     'CREATE INDEX staff_contacts_member ON staff_contacts (workspace_id, member_id)',
     'CREATE INDEX qrcode_arrivals_member ON qrcode_arrivals (workspace_id, member_id)',
+    'CREATE INDEX qrcode_arrivals_external ON qrcode_arrivals (workspace_id, external_userid)',
+    'CREATE INDEX staff_assignments_store ON staff_assignments (workspace_id, store_id)',
   ];
   return [...tables, ...(t.secondaryIndexes ? indexes : [])];
 }

@@ -1,0 +1,87 @@
+// `siyu consent …` end to end on both stores, in-process through buildProgram: set, show, import, export, link,
+// check and guard settings.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
+import { openStore } from '../../store/open-store.ts';
+import { buildApp } from '../../server/app.ts';
+import { loadConfig } from '../../core/config.ts';
+import { DEFAULT_WORKSPACE } from '../../modules/workspaces/service.ts';
+import { runCli } from '../../../test/support/cli.ts';
+
+describe.each(ENGINES)('siyu consent [%s]', (engine) => {
+  let db: TestDb;
+  let dbArgs: string[];
+  const dir = mkdtempSync(join(tmpdir(), 'siyu-consent-cli-'));
+
+  beforeAll(async () => {
+    db = await createTestDb(engine);
+    dbArgs = db.options.dbPath ? ['--db', db.options.dbPath] : ['--database-url', db.options.databaseUrl!];
+    const store = await openStore(db.options);
+    const { app, services } = await buildApp({ store, config: loadConfig({ logLevel: 'silent' }, {}) });
+    await app.ready();
+    await services.workspaces.ensureDefault();
+    await services.members.upsert(DEFAULT_WORKSPACE, { members: Array.from({ length: 20 }, (_, i) => ({ user_id: `k${i}`, phone: `1770000${String(i).padStart(4, '0')}` })) });
+    await app.close();
+    await store.close();
+  });
+  afterAll(async () => db?.cleanup());
+
+  it('sets, shows and checks consent', async () => {
+    const set = await runCli(['consent', 'set', 'user_id:k1', '--channel', 'sms', '--grant', '--detail', 'paper form', '--operator', 'alice', ...dbArgs]);
+    expect(set.error).toBeUndefined();
+    expect(set.out).toMatch(/^mem_\w+: sms marketing granted/);
+    const show = await runCli(['consent', 'show', 'user_id:k1', ...dbArgs]);
+    expect(show.out).toMatch(/sms\tmarketing\tgranted\toperator/);
+    expect(show.out).toMatch(/marketing\tyes \(granted\)/);
+    const history = await runCli(['consent', 'show', 'user_id:k1', '--history', ...dbArgs]);
+    expect(history.out).toMatch(/sms\tmarketing\tgranted\toperator \(paper form\) by alice/);
+    const both = await runCli(['consent', 'set', 'user_id:k1', '--channel', 'sms', ...dbArgs]);
+    expect(both.error?.code).toBe('cli.consent_status_required');
+    const bad = await runCli(['consent', 'set', 'user_id:k1', '--channel', 'fax', '--revoke', ...dbArgs]);
+    expect(bad.error).toBeDefined();
+
+    const check = await runCli(['consent', 'check', 'user_id:k1', 'user_id:k2', 'user_id:nobody', '--channel', 'sms', '--at', '2025-06-18T04:00:00Z', ...dbArgs]);
+    expect(check.out.trim().split('\n')).toEqual(['user_id:k1\tadmit', 'user_id:k2\tno_consent', 'user_id:nobody\tmember_not_found']);
+    const quiet = await runCli(['consent', 'check', 'user_id:k1', '--channel', 'sms', '--at', '2025-06-18T14:00:00Z', ...dbArgs]);
+    expect(quiet.out).toBe('user_id:k1\tquiet_hours until 2025-06-19T01:00:00.000Z\n');
+  });
+
+  it('imports a CSV file, exports the history and makes links', async () => {
+    const csv = join(dir, `c-${engine}.csv`);
+    writeFileSync(csv, ['member,channel,purpose,status,at', ...Array.from({ length: 12 }, (_, i) => `user_id:k${i},email,marketing,${i % 2 ? 'yes' : 'no'},2025-05-0${(i % 9) + 1}T00:00:00Z`), 'user_id:ghost,sms,marketing,yes,'].join('\n'));
+    const imp = await runCli(['consent', 'import', csv, ...dbArgs]);
+    expect(imp.error).toBeUndefined();
+    expect(imp.out).toMatch(/recorded 12 of 13 statements/);
+    expect(imp.out).toMatch(/1 rows name unknown members: row 13 \(user_id:ghost\)/);
+
+    const json = join(dir, `c-${engine}.json`);
+    writeFileSync(json, JSON.stringify([{ member: 'user_id:k3', channel: 'all', status: false }]));
+    expect((await runCli(['consent', 'import', json, ...dbArgs])).out).toMatch(/recorded 1 of 1/);
+
+    const out = join(dir, `h-${engine}.csv`);
+    const exp = await runCli(['consent', 'export', '--out', out, ...dbArgs]);
+    expect(exp.out).toMatch(/wrote 14 statements/);
+    const lines = readFileSync(out, 'utf8').trim().split('\r\n');
+    expect(lines[0]).toBe('id,member_id,channel,purpose,status,source,source_detail,operator,ip,user_agent,occurred_at,recorded_at');
+    expect(lines).toHaveLength(15);
+    const one = await runCli(['consent', 'export', '--member', 'user_id:k3', ...dbArgs]);
+    expect(one.out.trim().split('\r\n')).toHaveLength(3);
+
+    const link = await runCli(['consent', 'link', 'user_id:k3', '--channel', 'email', ...dbArgs]);
+    expect(link.out).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/unsubscribe\?t=[\w-]+\.[\w-]+\n$/);
+  });
+
+  it('shows and changes the guard settings', async () => {
+    const show = await runCli(['consent', 'guard', ...dbArgs]);
+    expect(JSON.parse(show.out).quiet_hours).toEqual({ start: '21:00', end: '09:00', purposes: ['marketing'] });
+    const f = join(dir, `g-${engine}.json`);
+    writeFileSync(f, JSON.stringify({ caps: [{ scope: 'all', period: 'week', limit: 3 }], quiet_hours: null }));
+    const set = await runCli(['consent', 'guard', '--set', f, ...dbArgs]);
+    expect(JSON.parse(set.out)).toMatchObject({ caps: [{ scope: 'all', period: 'week', limit: 3, purposes: ['marketing'] }], quiet_hours: null });
+    writeFileSync(f, JSON.stringify({ caps: [{ scope: 'all', period: 'year', limit: 3 }] }));
+    expect((await runCli(['consent', 'guard', '--set', f, ...dbArgs])).error).toBeDefined();
+  });
+});
