@@ -51,12 +51,11 @@ export interface BroadcastRow {
 
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '—');
 
-/** The personalised template: profile, order traits and user id of each member. */
+/** The personalised template: each member's name, city and order traits. */
 export const BENCH_TEMPLATE = {
   webhook: {
     body: {
       text: "{{ member.name | default: '亲爱的会员' }},您在{{ member.city | default: '本地' }}门店累计消费{{ member.traits.total_spend | money }},共{{ member.traits.order_count | default: 0 }}单,双12会员日全场8折。回T退订",
-      user_id: '{{ member.user_id }}',
     },
   },
 };
@@ -115,7 +114,8 @@ async function duckCopy(dataset: Dataset, o: BroadcastBenchOptions): Promise<str
 
 /** Removes what earlier runs of this bench left: broadcasts, snapshots, sends, jobs, its segment, channel, template. */
 async function reset(store: Store, ws: string): Promise<void> {
-  for (const t of ['broadcast_members', 'broadcast_chunks', 'broadcasts', 'message_sends', 'jobs']) await store.exec(`DELETE FROM ${t} WHERE workspace_id = $1`, [ws]);
+  // guard_state: the frequency-cap counters earlier runs took (a rerun the same day would be capped).
+  for (const t of ['broadcast_members', 'broadcast_chunks', 'broadcasts', 'message_sends', 'jobs', 'guard_state']) await store.exec(`DELETE FROM ${t} WHERE workspace_id = $1`, [ws]);
   await store.exec(`DELETE FROM segment_members WHERE workspace_id = $1 AND segment_id = 'seg_bench_broadcast'`, [ws]);
   await store.exec(`DELETE FROM segments WHERE workspace_id = $1 AND id = 'seg_bench_broadcast'`, [ws]);
 }
@@ -138,8 +138,12 @@ async function audienceSegment(store: Store, ws: string, n: number): Promise<voi
   });
 }
 
-/** Channel (webhook, batch mode, to the sink) and template, replaced on every run. */
+/**
+ * Channel (webhook, batch mode, to the sink) and template, replaced on every run; the guard rails stay on with their
+ * defaults (consent, caps, dedupe) except quiet hours, so the bench runs at any hour.
+ */
 async function setup(services: Services, ws: string, sinkUrl: string): Promise<void> {
+  await services.consent.updateGuardConfig(ws, { quiet_hours: null });
   await services.messaging.upsertChannel(ws, 'bench-sink', {
     type: 'webhook', config: { url: sinkUrl, mode: 'batch' },
     options: { batch_size: 1000, concurrency: 4, retries: 3, backoff_ms: 200, timeout_ms: 60_000 },

@@ -18,7 +18,8 @@ export interface AddressPlan {
  * `openid` (the first) and as `openid:<appid>` (each), so the WeChat adapters pick the one of their app.
  */
 export const ADDRESS_PLANS: Record<MessagingChannelType, AddressPlan> = {
-  webhook: { identities: ['user_id'], deviceToken: false, required: null },
+  // A webhook gets the profile's phone and email (the envelope carries member_id); no identity scan per batch.
+  webhook: { identities: [], deviceToken: false, required: null },
   email: { identities: ['email'], deviceToken: false, required: 'email' },
   sms: { identities: ['phone'], deviceToken: false, required: 'phone' },
   wecom: { identities: ['wecom_external_userid'], deviceToken: false, required: 'wecom_external_userid' },

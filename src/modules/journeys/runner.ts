@@ -110,14 +110,17 @@ export class Runner {
         const writes: PositionWrite[] = [];
         const logs: LogRow[] = [];
         const moving: InstanceRow[] = [];
+        const soon = new Set<string>();
         for (const i of active) {
           const def = await defOf(i);
           const r = results.get(i.id)!;
           const w = this.apply(i, def, r, t, logs);
           writes.push(w);
           if (!w.release) moving.push({ ...i, step_id: w.step_id, seq: w.seq, wake_at: w.wake_at, wait_until: null, wait_event: null, anchor_at: w.anchor_at, attempts: 0, last_error: null, context: w.context });
-          if (!(r instanceof Error) && r.kind === 'wait' && Date.parse(r.wakeAt) - t.getTime() < 10_000) this.d.onSoonWake?.(ws, r.wakeAt);
+          // Whole seconds, rounded up: one wake job per second however many instances wait until then.
+          if (!(r instanceof Error) && r.kind === 'wait' && Date.parse(r.wakeAt) - t.getTime() < 10_000) soon.add(new Date(Math.ceil(Date.parse(r.wakeAt) / 1000) * 1000).toISOString());
         }
+        for (const at of soon) this.d.onSoonWake?.(ws, at);
         await this.d.beforePersist?.(ws, writes.map((w) => w.id));
         const written = await this.persist(ws, writes, logs, t);
         // Released by the write (waiting, ended), or no longer ours (another worker took it over).
