@@ -9,7 +9,8 @@
 // cached database on the persistent bench cluster (data/bench/pg) is used in place; the bench deletes its own rows
 // (broadcast, snapshot, sends, jobs) afterwards.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/core/config.ts';
@@ -63,7 +64,7 @@ export const BENCH_TEMPLATE = {
 interface Sink {
   url: string;
   proc: ChildProcess;
-  stats(): Promise<{ messages: number; members: number; duplicates: number; requests: number; first: number; last: number; samples: unknown[] }>;
+  stats(): Promise<{ messages: number; members: number; duplicates: number; requests: number; first: number; last: number; samples: unknown[]; cpu_ms: number }>;
   reset(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -161,11 +162,32 @@ interface RunResult {
   snapshotSeconds: number;
   sink: Awaited<ReturnType<Sink['stats']>>;
   status: string;
+  /** CPU seconds the sending processes (this one, or the worker processes) and the sink used during the run. */
+  cpuSeconds: number;
+  /** 1-minute load average at the end (other work on the machine slows every figure). */
+  load: number;
 }
 
+/** CPU milliseconds a process has used (Linux /proc; 0 elsewhere). */
+function procCpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime in clock ticks (USER_HZ 100)
+  } catch {
+    return 0;
+  }
+}
+const selfCpuMs = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
+
 /** Creates and schedules the broadcast, waits for it to complete (polling progress), and reads the sink's counts. */
-async function runOnce(services: Services, ws: string, sink: Sink, label: string, log: (s: string) => void): Promise<RunResult> {
+async function runOnce(services: Services, ws: string, sink: Sink, label: string, log: (s: string) => void, workerPids: number[] = []): Promise<RunResult> {
   await sink.reset();
+  const cpuOf = () => (workerPids.length ? workerPids.reduce((a, pid) => a + procCpuMs(pid), 0) : selfCpuMs());
+  const cpu0 = cpuOf();
+  const sinkCpu0 = (await sink.stats()).cpu_ms;
   const b = await services.broadcasts.create(ws, { name: `bench ${label} ${new Date().toISOString()}`, segment: 'seg_bench_broadcast', template: 'bench-broadcast', channel: 'bench-sink', purpose: 'marketing', holdout_share: 0, schedule: { type: 'now' }, rate_limit_per_second: null });
   const t0 = performance.now();
   await services.broadcasts.schedule(ws, b.id);
@@ -180,9 +202,15 @@ async function runOnce(services: Services, ws: string, sink: Sink, label: string
     }
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpu1 = cpuOf();
   const full = await services.broadcasts.get(ws, b.id);
   const snapshotSeconds = full.started_at && full.scheduled_at ? (Date.parse(full.started_at) - Date.parse(full.scheduled_at)) / 1000 : NaN;
-  return { sent: p.counts.sent, audience: p.audience ?? 0, seconds, snapshotSeconds, sink: await sink.stats(), status: p.status };
+  const stats = await sink.stats();
+  return { sent: p.counts.sent, audience: p.audience ?? 0, seconds, snapshotSeconds, sink: stats, status: p.status, cpuSeconds: (cpu1 - cpu0 + stats.cpu_ms - sinkCpu0) / 1000, load: loadavg()[0] };
+}
+
+function cpuNote(r: RunResult, who: string): string {
+  return `${fmt(r.sent / r.cpuSeconds)} messages per CPU-second (${who} + sink, ${fmt(r.cpuSeconds, 0)} CPU-s); load average ${fmt(r.load, 1)} at the end`;
 }
 
 function verdict(r: RunResult): string {
@@ -192,10 +220,13 @@ function verdict(r: RunResult): string {
     : `MISMATCH: ${r.status}, sent ${fmt(r.sent)} of ${fmt(r.audience)}, sink ${fmt(r.sink.messages)} messages / ${fmt(r.sink.members)} members / ${fmt(r.sink.duplicates)} duplicates`;
 }
 
+/** Where a chunk's time went (addresses and guard run side by side, so their shares overlap). */
 function stageNote(): string {
-  const total = Object.values(pipelineTimings).reduce((s, v) => s + v, 0);
+  const t = pipelineTimings;
+  const total = Math.max(t.addresses ?? 0, t.guard ?? 0) + (t.render ?? 0) + (t.send ?? 0);
   if (!total) return '';
-  return '; pipeline time ' + Object.entries(pipelineTimings).map(([k, v]) => `${k} ${fmt((100 * v) / total, 0)}%`).join(', ');
+  const pct = (v = 0) => `${fmt((100 * v) / total, 0)}%`;
+  return `; chunk time: addresses ${pct(t.addresses)} ∥ guard ${pct(t.guard)}, render ${pct(t.render)}, send ${pct(t.send)}`;
 }
 
 async function runDuck(dataset: Dataset, sink: Sink, o: BroadcastBenchOptions): Promise<BroadcastRow> {
@@ -219,7 +250,7 @@ async function runDuck(dataset: Dataset, sink: Sink, o: BroadcastBenchOptions): 
       what: `broadcast to ${fmt(r.audience)} members, personalised webhook messages (in-process worker)`,
       store: 'DuckDB file',
       result: `${fmt(rate)} messages/s`,
-      notes: `${fmt(r.seconds, 1)} s schedule → completed (audience snapshot ${fmt(r.snapshotSeconds, 1)} s); ${verdict(r)}; goal ≥ ${fmt(BROADCAST_GOAL)}/s ${rate >= BROADCAST_GOAL ? 'met' : 'NOT met'}${stageNote()}`,
+      notes: `${fmt(r.seconds, 1)} s schedule → completed (audience snapshot ${fmt(r.snapshotSeconds, 1)} s); ${verdict(r)}; goal ≥ ${fmt(BROADCAST_GOAL)}/s ${rate >= BROADCAST_GOAL ? 'met' : 'NOT met'}; ${cpuNote(r, 'this process')}${stageNote()}`,
     };
   } finally {
     await app.close();
@@ -243,14 +274,14 @@ async function runPg(dataset: Dataset, sink: Sink, workers: number, o: Broadcast
     }
     await Promise.all(procs.map((p) => waitForLine(p, /siyu worker \S+ running/, 120_000)));
     o.log(`  PostgreSQL: broadcast to ${fmt(o.pgMembers)} members with ${workers} worker process${workers > 1 ? 'es' : ''} …`);
-    const r = await runOnce(services, ws, sink, `postgres ×${workers}`, o.log);
+    const r = await runOnce(services, ws, sink, `postgres ×${workers}`, o.log, procs.map((p) => p.pid!));
     const rate = r.sent / r.seconds;
     o.log(`    ${fmt(rate)} messages/s (${fmt(r.seconds, 1)} s)`);
     return {
       what: `broadcast to ${fmt(r.audience)} members, personalised webhook messages (${workers} × siyu worker)`,
       store: `PostgreSQL ${version.split(' ')[0]} (fsync on)`,
       result: `${fmt(rate)} messages/s`,
-      notes: `${fmt(r.seconds, 1)} s schedule → completed (audience snapshot ${fmt(r.snapshotSeconds, 1)} s); ${verdict(r)}`,
+      notes: `${fmt(r.seconds, 1)} s schedule → completed (audience snapshot ${fmt(r.snapshotSeconds, 1)} s); ${verdict(r)}; ${cpuNote(r, `worker process${workers > 1 ? 'es' : ''}`)} (PostgreSQL's own CPU not counted)`,
     };
   } finally {
     for (const p of procs) p.kill('SIGTERM');

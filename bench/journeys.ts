@@ -142,12 +142,13 @@ export function formatJourneyTable(rows: JourneyRow[]): string {
   return lines.join('\n');
 }
 
-// `node --import tsx bench/journeys.ts [--events 300] [--rate 50] [--engines duckdb,postgres]` runs it alone.
+// `node --import tsx bench/journeys.ts [--events 300] [--rate 20] [--engines duckdb,postgres]` runs it alone;
+// BENCH_DEBUG=1 prints the server's log and each event's send time and latency.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const arg = (k: string, d: string) => {
     const i = process.argv.indexOf(`--${k}`);
     return i > 0 ? process.argv[i + 1] : d;
   };
-  const rows = await runJourneyBench({ engines: new Set(arg('engines', 'duckdb,postgres').split(',')), events: Number(arg('events', '300')), rate: Number(arg('rate', '50')), log: (s) => process.stderr.write(s + '\n') });
+  const rows = await runJourneyBench({ engines: new Set(arg('engines', 'duckdb,postgres').split(',')), events: Number(arg('events', '300')), rate: Number(arg('rate', '20')), log: (s) => process.stderr.write(s + '\n') });
   process.stdout.write(formatJourneyTable(rows) + '\n');
 }

@@ -15,7 +15,8 @@ const samples: unknown[] = [];
 const server = createServer((req, res) => {
   if (req.method === 'GET' && req.url?.startsWith('/stats')) {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ messages: seen.size, members: members.size, duplicates, requests, first, last, samples }));
+    const cpu = process.cpuUsage();
+    res.end(JSON.stringify({ messages: seen.size, members: members.size, duplicates, requests, first, last, samples, cpu_ms: (cpu.user + cpu.system) / 1000 }));
     return;
   }
   if (req.method === 'POST' && req.url?.startsWith('/reset')) {

@@ -83,6 +83,12 @@ export function orderMonthsSql(scope: FactsScope): string {
  * Recomputes both tables for some members of `ws` (the orders module calls this with the traits, for every
  * write path); `list` is the SQL of the bound member ids (`$2, $3, …`), `params` = [ws, ...ids]. Rows are
  * deleted and inserted again: neither table has a key on DuckDB, so this is cheap there.
+ * Two writers recomputing one member cannot both leave a row: the traits upsert that runs just before in the same
+ * transaction locks the member's member_traits row (PostgreSQL: the second writer waits, and its statements here
+ * then see the first one's rows and delete them; DuckDB: when both change it, the second fails on the write
+ * conflict and is retried), and deleting an existing facts row conflicts the same way. Only orders that leave the
+ * traits as they were (cancelled ones) escape both, and a facts row of cancelled orders alone counts nowhere (no
+ * purchase, no paid day); the member's next order write replaces every row it has.
  */
 export async function recomputeOrderFacts(tx: SqlExecutor, list: string, params: string[]): Promise<void> {
   for (const table of ['member_purchase_facts', 'member_order_months']) {

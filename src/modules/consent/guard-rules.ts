@@ -108,15 +108,26 @@ export function evalRequest(cfg: GuardConfig, r: { sourceKey: string; channelTyp
   };
 }
 
-/** Local time and quiet-hours end per time zone, computed once per zone per batch. */
+/** What a batch needs of one time zone: the local period keys and the end of quiet hours (null: not quiet). */
+export interface ZoneFacts {
+  local: LocalTime;
+  periods: Record<Period, string>;
+  quietEnd: number | null;
+}
+
+/** Local time, period keys and quiet-hours end per time zone, computed once per zone per batch. */
 export class ZoneClock {
-  private readonly cache = new Map<string, { local: LocalTime; quietEnd: number | null }>();
+  private readonly cache = new Map<string, ZoneFacts>();
   constructor(private readonly req: EvalRequest) {}
-  of(tz: string) {
+  of(tz: string): ZoneFacts {
     let v = this.cache.get(tz);
     if (!v) {
       const local = localTime(this.req.at, tz);
-      v = { local, quietEnd: this.req.quiet ? quietUntil(local, this.req.quiet.start, this.req.quiet.end, tz) : null };
+      v = {
+        local,
+        periods: { day: periodKey(local, 'day'), week: periodKey(local, 'week'), month: periodKey(local, 'month') },
+        quietEnd: this.req.quiet ? quietUntil(local, this.req.quiet.start, this.req.quiet.end, tz) : null,
+      };
       this.cache.set(tz, v);
     }
     return v;
@@ -161,7 +172,7 @@ export function evaluateMember(f: MemberFacts, req: EvalRequest, clock: ZoneCloc
   if (!f.consent.allowed) return refuse(f.consent.reason);
   if (!f.hasAddress) return refuse('no_address');
 
-  const { local, quietEnd } = clock.of(f.tz);
+  const { periods, quietEnd } = clock.of(f.tz);
   if (quietEnd !== null) return { admission: { ok: false, reason: 'quiet_hours', retryAt: new Date(quietEnd).toISOString() }, next: null };
   if (held) return { admission: { ok: true, reservation: reservationOf(f.memberId, req.sourceKey, held, true) }, next: null };
 
@@ -178,7 +189,7 @@ export function evaluateMember(f: MemberFacts, req: EvalRequest, clock: ZoneCloc
   }
   const taken: Record<string, string> = {};
   for (const rule of req.rules) {
-    const period = periodKey(local, rule.period);
+    const period = periods[rule.period];
     const n = state.c[rule.key]?.[period] ?? 0;
     if (n >= rule.limit) return { admission: { ok: false, reason: 'capped' }, next: null };
     // The count of a pruned period is unknown (an admit far out of time order): refuse rather than over-admit.
@@ -188,11 +199,14 @@ export function evaluateMember(f: MemberFacts, req: EvalRequest, clock: ZoneCloc
   }
 
   const next = prune(cloneState(state), atSec);
-  for (const [key, period] of Object.entries(taken)) {
+  for (const key in taken) {
+    const period = taken[key];
     const counts = (next.c[key] ??= {});
     counts[period] = (counts[period] ?? 0) + 1;
-    const keys = Object.keys(counts).sort();
-    for (const old of keys.slice(0, Math.max(0, keys.length - KEEP_PERIODS))) {
+    const keys = Object.keys(counts);
+    if (keys.length <= KEEP_PERIODS) continue;
+    keys.sort();
+    for (const old of keys.slice(0, keys.length - KEEP_PERIODS)) {
       delete counts[old];
       next.f ??= {};
       if (!next.f[key] || next.f[key] < old) next.f[key] = old;
@@ -235,11 +249,15 @@ export function releaseEntry(state: MemberState, source: string): MemberState | 
  * out of time order (a retry with an earlier time) exact within a week.
  */
 export function prune(state: MemberState, nowSec: number): MemberState {
-  for (const [k, [until]] of Object.entries(state.d)) if (until < nowSec - SOURCE_KEEP_SEC) delete state.d[k];
-  const sources = Object.entries(state.s);
-  for (const [k, e] of sources) if (e.t < nowSec - SOURCE_KEEP_SEC) delete state.s[k];
-  const left = Object.entries(state.s);
-  if (left.length >= SOURCE_KEEP_MAX) {
+  const horizon = nowSec - SOURCE_KEEP_SEC;
+  for (const k in state.d) if (state.d[k][0] < horizon) delete state.d[k];
+  let n = 0;
+  for (const k in state.s) {
+    if (state.s[k].t < horizon) delete state.s[k];
+    else n++;
+  }
+  if (n >= SOURCE_KEEP_MAX) {
+    const left = Object.entries(state.s);
     left.sort((a, b) => a[1].t - b[1].t);
     for (const [k] of left.slice(0, left.length - SOURCE_KEEP_MAX + 1)) delete state.s[k];
   }
@@ -247,7 +265,9 @@ export function prune(state: MemberState, nowSec: number): MemberState {
 }
 
 function cloneState(s: MemberState): MemberState {
-  const out: MemberState = { c: Object.fromEntries(Object.entries(s.c).map(([k, v]) => [k, { ...v }])), d: { ...s.d }, s: { ...s.s } };
+  const c: MemberState['c'] = {};
+  for (const k in s.c) c[k] = { ...s.c[k] };
+  const out: MemberState = { c, d: { ...s.d }, s: { ...s.s } };
   if (s.f) out.f = { ...s.f };
   return out;
 }

@@ -7,7 +7,6 @@ import type { Services } from '../../server/services.ts';
 import { workspaceOf } from '../../server/auth.ts';
 import { parseImportCsv } from './csv.ts';
 import { CHANNEL_TYPES, ConsentPut, ExportQuery, GuardConfigPatch, HistoryQuery, ImportBody, InboundBody, LinkQuery, PURPOSES, RefParam, TokenQuery, IMPORT_MAX_ROWS } from './schema.ts';
-import type { ConsentService } from './service.ts';
 import { confirmPage, donePage, invalidPage } from './unsubscribe-page.ts';
 
 const CSV = 'text/csv; charset=utf-8';
@@ -28,11 +27,7 @@ const CheckBody = z
 
 const ctxOf = (req: FastifyRequest) => ({ ip: req.ip ?? null, userAgent: (req.headers['user-agent'] as string | undefined)?.slice(0, 500) ?? null });
 
-/** Services with the consent module installed (it is optional to the rest of the app). */
-type WithConsent = Services & { consent: ConsentService };
-
-export function consentRoutes(services: Services): FastifyPluginAsync {
-  const s = services as WithConsent;
+export function consentRoutes(s: Services): FastifyPluginAsync {
   return async (root) => {
     const app = root.withTypeProvider<ZodTypeProvider>();
     const tags = ['consent'];
@@ -91,7 +86,7 @@ export function consentRoutes(services: Services): FastifyPluginAsync {
 }
 
 /** The import route in its own plugin: it also takes `text/csv` bodies. */
-function importRoute(s: WithConsent): FastifyPluginAsync {
+function importRoute(s: Services): FastifyPluginAsync {
   return async (root) => {
     const app = root.withTypeProvider<ZodTypeProvider>();
     app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -121,7 +116,7 @@ function importRoute(s: WithConsent): FastifyPluginAsync {
  * The public unsubscribe pages (`/unsubscribe?t=<token>`): GET shows a confirmation (mail scanners that prefetch links revoke nothing), POST
  * revokes — also RFC 8058 one-click (`List-Unsubscribe-Post: List-Unsubscribe=One-Click`), which posts a form body.
  */
-function unsubscribeRoutes(s: WithConsent): FastifyPluginAsync {
+function unsubscribeRoutes(s: Services): FastifyPluginAsync {
   return async (root) => {
     const app = root.withTypeProvider<ZodTypeProvider>();
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) => done(null, body));

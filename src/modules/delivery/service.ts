@@ -60,13 +60,12 @@ export class DeliveryService {
     let t = performance.now();
     const guard = req.guard === false ? null : this.guard();
     const guardRun: Promise<GuardDecision> = guard
-      ? guard.admit(ws, { sourceKey: req.sourceKey, channelId: req.channel.id, channelType: req.channel.type, purpose: req.purpose, memberIds: ids, now })
+      ? guard.admit(ws, { sourceKey: req.sourceKey, channelId: req.channel.id, channelType: req.channel.type, purpose: req.purpose, memberIds: ids, now }).finally(() => (timings.guard = ms(t)))
       : Promise.resolve({ admitted: ids, skipped: new Map(), deferred: new Map() });
     guardRun.catch(() => undefined); // awaited below; must not surface as unhandled if addresses fail first
     const rows = await loadAddressRows(this.deps.store, ws, ids, plan);
     timings.addresses = ms(t);
     const decision = await guardRun;
-    timings.guard = ms(t);
 
     const profiles = new Map(rows.profiles.map((p) => [p.id, p]));
     const addresses = buildAddresses(rows.profiles, rows.identities);

@@ -55,6 +55,6 @@ export interface DeliveryReport {
   /** The earliest time deferred or in-flight members should be tried again (null when there are none). */
   retry_at: string | null;
   outcomes: DeliveryOutcome[];
-  /** Milliseconds per stage (addresses, guard, render, send), for profiling. */
+  /** Milliseconds per stage (addresses and guard run at the same time; then render, send), for profiling. */
   timings: Record<string, number>;
 }

@@ -10,7 +10,8 @@ import type { MemberRefs } from '../members/member-refs.ts';
 import type { MembershipListener } from '../segments/engine.ts';
 import { parseDefinition } from './definition.ts';
 import { JourneyEngine } from './engine.ts';
-import { instancesRepo, type InstanceRow } from './instance-repo.ts';
+import { instanceAdmin } from './instance-admin.ts';
+import type { InstanceRow } from './instance-repo.ts';
 import { registerJourneyJobs, scheduleName, SWEEP_SCHEDULE } from './jobs.ts';
 import { journeySource, unitHash } from './keys.ts';
 import { ModuleEffects, type ModuleEffectsDeps } from './module-effects.ts';
@@ -81,7 +82,7 @@ export class JourneyService {
       couponTemplate: async (ws, ref) => (await deps.couponTemplates.getTemplate(ws, ref)).id,
     };
     registerJourneyJobs(deps.jobs, this);
-    deps.identity?.onMerge('journeys', (tx, ws, from, into) => instancesRepo.moveOnMerge(tx, ws, from, into, iso(this.clock())));
+    deps.identity?.onMerge('journeys', (tx, ws, from, into) => instanceAdmin.moveOnMerge(tx, ws, from, into, iso(this.clock())));
   }
 
   setLogger(log: ErrorLogger): void {
@@ -181,7 +182,7 @@ export class JourneyService {
     const moves: { fromVersion: number; from: string; into: string; keepWait: boolean }[] = [];
     if (migrate && j.version > 0) {
       const stranded: { version: number; step_id: string; members: number }[] = [];
-      for (const o of await instancesRepo.occupied(this.deps.store, ws, j.id)) {
+      for (const o of await instanceAdmin.occupied(this.deps.store, ws, j.id)) {
         const into = mapping[o.step_id] ?? (pinned.steps[o.step_id] ? o.step_id : null);
         if (!into) {
           stranded.push({ version: o.version, step_id: o.step_id, members: o.n });
@@ -203,7 +204,7 @@ export class JourneyService {
     const migrated = await this.deps.store.transaction(async (tx) => {
       await journeysRepo.publish(tx, ws, j.id, { version, definition: pinned, status, now, liveSince: j.status === 'draft' ? now : null });
       let n = 0;
-      for (const m of moves) n += await instancesRepo.migrate(tx, ws, j.id, { ...m, version, now });
+      for (const m of moves) n += await instanceAdmin.migrate(tx, ws, j.id, { ...m, version, now });
       return n;
     });
     this.engine.live.invalidate(ws);
@@ -235,7 +236,7 @@ export class JourneyService {
     const now = iso(this.clock());
     const ended = await this.deps.store.transaction(async (tx) => {
       await journeysRepo.setStatus(tx, ws, j.id, ['draft', 'live', 'paused'], 'archived', now, null);
-      return instancesRepo.endAll(tx, ws, j.id, 'archived', 'archived', now);
+      return instanceAdmin.endAll(tx, ws, j.id, 'archived', 'archived', now);
     });
     this.engine.live.invalidate(ws);
     await this.deps.jobs.deleteSchedule(ws, scheduleName(j.id)).catch(() => undefined);
@@ -254,7 +255,7 @@ export class JourneyService {
   async instances(ws: string, ref: string, q: { state?: string; member?: string; step?: string; limit: number; cursor?: string }) {
     const j = await this.row(ws, ref);
     const memberId = q.member ? await this.deps.refs.resolveOne(this.deps.store, ws, q.member) : undefined;
-    const rows = await instancesRepo.list(this.deps.store, ws, { journeyId: j.id, memberId, states: q.state?.split(','), step: q.step, before: q.cursor, limit: q.limit + 1 });
+    const rows = await instanceAdmin.list(this.deps.store, ws, { journeyId: j.id, memberId, states: q.state?.split(','), step: q.step, before: q.cursor, limit: q.limit + 1 });
     const page = rows.slice(0, q.limit);
     return { journey_id: j.id, data: page.map(instanceView), next_cursor: rows.length > q.limit ? page[page.length - 1].id : null };
   }
@@ -262,7 +263,7 @@ export class JourneyService {
   /** Every journey instance of a member, newest first, with the journey's name. */
   async memberJourneys(ws: string, ref: string) {
     const memberId = await this.deps.refs.resolveOne(this.deps.store, ws, ref);
-    const rows = await instancesRepo.list(this.deps.store, ws, { memberId, limit: 1000 });
+    const rows = await instanceAdmin.list(this.deps.store, ws, { memberId, limit: 1000 });
     const names = new Map((await journeysRepo.list(this.deps.store, ws, null)).map((j) => [j.id, j.name]));
     return { member_id: memberId, data: rows.map((r) => ({ ...instanceView(r), journey_name: names.get(r.journey_id) ?? null })) };
   }
