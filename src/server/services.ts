@@ -178,6 +178,7 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
     store, jobs, changes, refs: memberRefs, identity, segments, delivery, messaging, templates, templatesInfo: templates, coupons, couponTemplates: coupons, loyalty, tags,
     timezoneOf: async (ws) => (await workspaces.get(ws)).timezone,
     measurement: () => (services as unknown as { measurement?: MeasurementService }).measurement ?? null,
+    staff: () => (services as unknown as { staff?: StaffService }).staff ?? null,
   });
   closers.push(() => journeys.close());
   // Staff and community hook the WeCom callback (welcome by QR code state, customer-group events) and ingest (contact events).

@@ -14,6 +14,14 @@ export interface SendRequest {
   extras?: Map<string, Record<string, unknown>>;
 }
 
+export interface StaffTaskSpec {
+  memberId: string;
+  type: 'message' | 'call' | 'invite_group';
+  script: string | null;
+  dueAt: string;
+  sourceKey: string;
+}
+
 export interface Effects {
   /** One batch through the delivery pipeline (guard → render → at-most-once send). */
   send(ws: string, req: SendRequest): Promise<DeliveryReport>;
@@ -24,6 +32,11 @@ export interface Effects {
   /** Adds (creating it if missing) or removes a tag for members. */
   tag(ws: string, tag: string, memberIds: string[], add: boolean): Promise<void>;
   setAttribute(ws: string, memberIds: string[], key: string, value: unknown): Promise<void>;
+  /**
+   * Tasks for the members' staff, one per spec; the same (sourceKey, member) returns the first task. Resolves with
+   * the task ids in spec order, or null when no staff module is present.
+   */
+  staffTasks(ws: string, specs: StaffTaskSpec[]): Promise<string[] | null>;
   /** Which of `memberIds` a segment rule holds for now. */
   ruleMembers(ws: string, rule: unknown, memberIds: string[], now: Date): Promise<Set<string>>;
 }

@@ -191,7 +191,8 @@ forEachStore('journeys', (ctx) => {
         points: { type: 'grant_points', points: 50, next: 'tag' },
         tag: { type: 'add_tag', tag: 'journey-vip', next: 'untag' },
         untag: { type: 'remove_tag', tag: 'old-tag', next: 'attr' },
-        attr: { type: 'set_attribute', attribute: 'journey_level', value: 'gold', next: 'check' },
+        attr: { type: 'set_attribute', attribute: 'journey_level', value: 'gold', next: 'task' },
+        task: { type: 'staff_task', task: 'call', script: '回访新会员', due_in_hours: 48, next: 'check' },
         check: { type: 'condition', rule: { has_tag: 'journey-vip' }, then: 'ab', else: 'out' },
         ab: { type: 'split', branches: [{ name: 'A', weight: 1, next: 'mail' }, { name: 'B', weight: 1, next: 'mail' }] },
         mail: { ...send('pause', 'with-coupon') },
@@ -224,6 +225,9 @@ forEachStore('journeys', (ctx) => {
     expect(profile.attributes.journey_level).toBe('gold');
     expect(profile.tags.map((x: any) => x.name)).toEqual(['journey-vip']);
     expect((await ok('GET', '/api/loyalty/members/user_id:j5/points')).balance).toBe(50);
+    const tasks = (await ok('GET', '/api/staff/tasks?member=user_id:j5')).data;
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({ type: 'call', script: '回访新会员', status: 'open' });
     const stats = await ok('GET', `/api/journeys/${j.id}/stats`);
     for (const s of stats.steps) expect(s.entered, s.step_id).toBe(1);
     expect(calls).toBeGreaterThan(8);

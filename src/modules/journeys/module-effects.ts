@@ -8,7 +8,7 @@ import type { MessagingService } from '../messaging/service.ts';
 import type { TemplateService } from '../templates/service.ts';
 import type { MessagingChannelType } from '../templates/channels.ts';
 import { compileRule, parseRule, ruleDeps, type Rule } from '../segments/rules/index.ts';
-import type { Effects, SendRequest } from './effects.ts';
+import type { Effects, SendRequest, StaffTaskSpec } from './effects.ts';
 import { memberData } from './member-data.ts';
 
 export interface ModuleEffectsDeps {
@@ -23,6 +23,8 @@ export interface ModuleEffectsDeps {
     addMembers(ws: string, tag: string, body: { members: string[]; source?: string; create_missing_tag?: boolean }): Promise<unknown>;
     removeMembers(ws: string, tag: string, body: { members: string[] }): Promise<unknown>;
   };
+  /** The staff module (导购 tasks), looked up late: it is built after journeys. */
+  staff?: () => { createTasks(ws: string, specs: StaffTaskSpec[]): Promise<{ tasks: { task_id: string }[] }> } | null | undefined;
   segmentId(ws: string, ref: string): Promise<string>;
   timezoneOf(ws: string): Promise<string>;
   now(): Date;
@@ -71,6 +73,13 @@ export class ModuleEffects implements Effects {
         }
       }
     }
+  }
+
+  async staffTasks(ws: string, specs: StaffTaskSpec[]): Promise<string[] | null> {
+    const staff = this.d.staff?.();
+    if (!staff) return null;
+    const r = await staff.createTasks(ws, specs);
+    return r.tasks.map((t) => t.task_id);
   }
 
   async setAttribute(ws: string, memberIds: string[], key: string, value: unknown): Promise<void> {

@@ -117,13 +117,25 @@ const AttributeStep = z
     next,
   })
   .strict();
+/** A task for the member's assigned staff member (导购): a 1:1 message with a suggested script, a call or a group invite. */
+const StaffTaskStep = z
+  .object({
+    ...common,
+    type: z.literal('staff_task'),
+    task: z.enum(['message', 'call', 'invite_group']),
+    script: z.string().max(2000).optional(),
+    /** Due this many hours after the step runs (default 24). */
+    due_in_hours: z.number().min(0).max(24 * 90).default(24),
+    next,
+  })
+  .strict();
 const ExitStep = z.object({ ...common, type: z.literal('exit') }).strict();
 
-export const STEP_TYPES = ['wait', 'wait_event', 'condition', 'split', 'send', 'issue_coupon', 'grant_points', 'add_tag', 'remove_tag', 'set_attribute', 'exit'] as const;
+export const STEP_TYPES = ['wait', 'wait_event', 'condition', 'split', 'send', 'issue_coupon', 'grant_points', 'add_tag', 'remove_tag', 'set_attribute', 'staff_task', 'exit'] as const;
 export type StepType = (typeof STEP_TYPES)[number];
 
 export const StepSchema = z.discriminatedUnion('type', [
-  WaitStep, WaitEventStep, ConditionStep, SplitStep, SendStep, CouponStep, PointsStep, AddTagStep, RemoveTagStep, AttributeStep, ExitStep,
+  WaitStep, WaitEventStep, ConditionStep, SplitStep, SendStep, CouponStep, PointsStep, AddTagStep, RemoveTagStep, AttributeStep, StaffTaskStep, ExitStep,
 ], { error: `type must be one of ${STEP_TYPES.join(', ')}` });
 export type Step = z.output<typeof StepSchema>;
 export type StepOf<T extends StepType> = Extract<Step, { type: T }>;

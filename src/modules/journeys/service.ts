@@ -35,6 +35,8 @@ export interface JourneysDeps extends Omit<ModuleEffectsDeps, 'now' | 'segmentId
   segments: { onMembershipChange(l: MembershipListener): () => void; get(ws: string, ref: string): Promise<{ id: string }> };
   templatesInfo: { get(ws: string, ref: string, version?: number): Promise<{ id: string; current_version: number; channels: string[] }> };
   couponTemplates: { getTemplate(ws: string, ref: string): Promise<{ id: string }> };
+  /** The staff module for staff_task steps, looked up late (built after journeys); without it those steps fail softly. */
+  staff?: ModuleEffectsDeps['staff'];
   /** Records holdout draws (the measurement module); without it holdouts are drawn by a stable local hash. */
   measurement?: () => { assignHoldout(ws: string, spec: { sourceKey: string; share: number; memberIds: string[] }, tx?: SqlExecutor): Promise<Set<string>> } | null | undefined;
   now?: () => Date;

@@ -100,6 +100,15 @@ export async function runStep(env: StepEnv, stepId: string, step: Step, group: I
     case 'set_attribute':
       await env.effects.setAttribute(env.ws, [...new Set(group.map((i) => i.member_id))], step.attribute, step.value);
       return new Map(group.map((i) => [i.id, { kind: 'next', to: step.next ?? null, outcome: 'done' }]));
+    case 'staff_task': {
+      const due = new Date(env.now.getTime() + step.due_in_hours * 3_600_000).toISOString();
+      const ids = await env.effects.staffTasks(env.ws, group.map((i) => ({
+        memberId: i.member_id, type: step.task, script: step.script ?? null, dueAt: due, sourceKey: effectKey(i.id, stepId, i.seq),
+      })));
+      return new Map(group.map((i, k) => [i.id, ids
+        ? { kind: 'next', to: step.next ?? null, outcome: 'task_created', detail: { task_id: ids[k] } }
+        : { kind: 'next', to: step.next ?? null, outcome: 'failed:staff.unavailable', detail: { message: 'no staff module' } }]));
+    }
     case 'exit':
       return new Map(group.map((i) => [i.id, { kind: 'end', outcome: 'exit' }]));
   }
