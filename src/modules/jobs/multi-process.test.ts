@@ -85,8 +85,8 @@ describe('jobs across worker processes [postgres]', () => {
     const rows = await store.query<{ id: string; attempt: number; last_error: string | null }>(`SELECT id, attempt, last_error FROM jobs WHERE kind = 'mp.slow'`);
     const retried = rows.filter((r) => r.attempt > 1);
     expect(retried.length).toBeGreaterThan(0);
+    // A retried job was claimed by the victim: started (in `held`) or still waiting in its claimed batch when it died.
     for (const r of retried) {
-      expect(held.has(r.id)).toBe(true);
       expect(r.attempt).toBe(2);
       expect(r.last_error).toContain(`:${victim.proc.pid}:`);
     }
