@@ -147,7 +147,7 @@ async function setup(services: Services, ws: string, sinkUrl: string): Promise<v
   await services.consent.updateGuardConfig(ws, { quiet_hours: null });
   await services.messaging.upsertChannel(ws, 'bench-sink', {
     type: 'webhook', config: { url: sinkUrl, mode: 'batch' },
-    options: { batch_size: 1000, concurrency: 4, retries: 3, backoff_ms: 200, timeout_ms: 60_000 },
+    options: { batch_size: Number(process.env.BENCH_BATCH ?? 1000), concurrency: 4, retries: 3, backoff_ms: 200, timeout_ms: 60_000 },
   } as any);
   await services.templates.delete(ws, 'bench-broadcast').catch(() => undefined);
   await services.templates.create(ws, { name: 'bench-broadcast', content: BENCH_TEMPLATE });

@@ -23,6 +23,10 @@ export const ConfigSchema = z.object({
   linkSecret: z.string().min(16).optional(),
   /** Lease of broadcast chunk jobs and their claimed messages: how soon another worker takes over a dead worker's chunk. */
   broadcastLeaseMs: z.coerce.number().int().min(200).max(3_600_000).default(30_000),
+  /** Members per broadcast chunk job (one second's worth under a rate limit). */
+  broadcastChunkSize: z.coerce.number().int().min(100).max(200_000).default(20_000),
+  /** Broadcast chunk jobs one process runs at once. */
+  broadcastConcurrency: z.coerce.number().int().min(1).max(16).default(2),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -44,6 +48,8 @@ export function loadConfig(overrides: Partial<Record<keyof Config, unknown>> = {
     publicUrl: env.SIYU_PUBLIC_URL || undefined,
     linkSecret: env.SIYU_LINK_SECRET || undefined,
     broadcastLeaseMs: env.SIYU_BROADCAST_LEASE_MS,
+    broadcastChunkSize: env.SIYU_BROADCAST_CHUNK_SIZE,
+    broadcastConcurrency: env.SIYU_BROADCAST_CONCURRENCY,
   };
   const merged: Record<string, unknown> = {};
   for (const [k, v] of Object.entries({ ...fromEnv, ...overrides })) if (v !== undefined) merged[k] = v;

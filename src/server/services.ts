@@ -167,6 +167,8 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
     timezoneOf: async (ws) => (await workspaces.get(ws)).timezone,
     measurement: () => services.measurement,
     leaseMs: config.broadcastLeaseMs,
+    chunkSize: config.broadcastChunkSize,
+    concurrency: config.broadcastConcurrency,
   });
   // Registers the `track` and `open_pixel` template filters; its holdouts are what broadcasts and journeys draw.
   const measurement = new MeasurementService({

@@ -49,12 +49,11 @@ const COLUMNS = 'workspace_id, id, name, description, status, segment_id, templa
 const EDITABLE = ['name', 'description', 'segment_id', 'template_id', 'channel_id', 'channel_type', 'purpose', 'holdout_share', 'schedule', 'rate_limit_per_second'] as const;
 export type Editable = Partial<Pick<BroadcastRow, (typeof EDITABLE)[number]>>;
 
-const MEMBER_COLUMNS: JsonColumn[] = [
-  { name: 'm', type: 'text' },
-  { name: 'c', type: 'bigint' },
-  { name: 's', type: 'timestamptz' },
-  { name: 'h', type: 'boolean' },
+const ZONE_COLUMNS: JsonColumn[] = [
+  { name: 'tz', type: 'text' },
+  { name: 'send_at', type: 'timestamptz' },
 ];
+const HOLDOUT_COLUMNS: JsonColumn[] = [{ name: 'm', type: 'text' }];
 const CHUNK_COLUMNS: JsonColumn[] = [
   { name: 'chunk', type: 'bigint' },
   { name: 'member_count', type: 'bigint' },
@@ -64,9 +63,6 @@ const SKIP_COLUMNS: JsonColumn[] = [
   { name: 'member_id', type: 'text' },
   { name: 'reason', type: 'text' },
 ];
-
-/** Rows per INSERT of the audience snapshot (one JSON parameter each). */
-const SNAPSHOT_BATCH = 50_000;
 
 export const broadcastsRepo = {
   async insert(db: SqlExecutor, r: BroadcastRow): Promise<void> {
@@ -155,16 +151,22 @@ export const broadcastsRepo = {
 
   // ---- the audience snapshot ----
 
-  /** Members of the segment now (sorted), with their `timezone` attribute when asked. */
-  async audience(db: Store, ws: string, segmentId: string, withZones: boolean): Promise<{ member_id: string; tz?: string | null }[]> {
+  /** Member ids of the segment now (for a holdout draw, which needs them in hand). */
+  async audienceIds(db: SqlExecutor, ws: string, segmentId: string): Promise<string[]> {
     // The segments module keeps current membership in segment_members (coupons read it the same way).
-    if (!withZones) return db.query(`SELECT member_id FROM segment_members WHERE workspace_id = $1 AND segment_id = $2 ORDER BY member_id`, [ws, segmentId]);
-    return db.query(
-      `SELECT s.member_id, ${db.jsonText('m.attributes', '$3')} AS tz
-       FROM segment_members s LEFT JOIN members m ON m.workspace_id = s.workspace_id AND m.id = s.member_id
-       WHERE s.workspace_id = $1 AND s.segment_id = $2 ORDER BY s.member_id`,
+    const rows = await db.query<{ member_id: string }>('SELECT member_id FROM segment_members WHERE workspace_id = $1 AND segment_id = $2', [ws, segmentId]);
+    return rows.map((r) => r.member_id);
+  },
+
+  /** The distinct `timezone` attributes of the segment's members (a local-time schedule's send times come per zone). */
+  async audienceZones(db: Store, ws: string, segmentId: string): Promise<string[]> {
+    const rows = await db.query<{ tz: string | null }>(
+      `SELECT DISTINCT ${db.jsonText('m.attributes', '$3')} AS tz
+       FROM segment_members s JOIN members m ON m.workspace_id = s.workspace_id AND m.id = s.member_id
+       WHERE s.workspace_id = $1 AND s.segment_id = $2`,
       [ws, segmentId, 'timezone'],
     );
+    return rows.map((r) => r.tz).filter((tz): tz is string => tz !== null);
   },
 
   async clearSnapshot(db: SqlExecutor, ws: string, id: string): Promise<void> {
@@ -172,15 +174,60 @@ export const broadcastsRepo = {
     await db.exec('DELETE FROM broadcast_chunks WHERE workspace_id = $1 AND broadcast_id = $2', [ws, id]);
   },
 
-  /** Writes the snapshot: [member, chunk (null: holdout), send time (ISO or null), holdout]. */
-  async insertMembers(db: SqlExecutor, store: Store, ws: string, id: string, rows: { m: string; c: number | null; s: string | null; h: boolean }[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += SNAPSHOT_BATCH) {
-      await db.exec(
-        `INSERT INTO broadcast_members (workspace_id, broadcast_id, member_id, chunk, send_at, holdout)
-         SELECT $1, $2, r.m, CAST(r.c AS INTEGER), r.s, r.h FROM ${store.jsonRows(3, MEMBER_COLUMNS, 'r')}`,
-        [ws, id, JSON.stringify(rows.slice(i, i + SNAPSHOT_BATCH))],
-      );
+  /**
+   * Writes the snapshot in one statement, in the store: the segment's members now, each with its send time (by
+   * time zone, for a local-time schedule), the holdout flag, and a chunk number — `size` members per chunk in member
+   * order, chunks of earlier send times first. One statement sees one state of the segment, so the chunk numbering
+   * and the rows agree whatever changes concurrently. Returns nothing; read the chunks back with `snapshotChunks`.
+   */
+  async insertSnapshot(
+    db: SqlExecutor,
+    store: Store,
+    s: { ws: string; id: string; segmentId: string; size: number; zones: { tz: string; send_at: string }[] | null; defaultSendAt: string | null; holdout: string[] | null },
+  ): Promise<void> {
+    const params: (string | number | null)[] = [s.ws, s.id, s.segmentId, s.size];
+    const joins: string[] = [];
+    let sendAt = 'CAST(NULL AS TIMESTAMPTZ)';
+    if (s.zones) {
+      const zones = params.push(JSON.stringify(s.zones));
+      const key = params.push('timezone');
+      const fallback = params.push(s.defaultSendAt);
+      joins.push(`LEFT JOIN members m ON m.workspace_id = s.workspace_id AND m.id = s.member_id`);
+      joins.push(`LEFT JOIN ${store.jsonRows(zones, ZONE_COLUMNS, 'z')} ON z.tz = ${store.jsonText('m.attributes', `$${key}`)}`);
+      sendAt = `COALESCE(z.send_at, CAST($${fallback} AS TIMESTAMPTZ))`;
     }
+    let held = 'false';
+    if (s.holdout) {
+      const h = params.push(JSON.stringify(s.holdout.map((m) => ({ m }))));
+      joins.push(`LEFT JOIN (SELECT DISTINCT hr.m FROM ${store.jsonRows(h, HOLDOUT_COLUMNS, 'hr')}) h ON h.m = s.member_id`);
+      held = '(h.m IS NOT NULL)';
+    }
+    const audience = `SELECT s.member_id, ${sendAt} AS send_at, ${held} AS held FROM segment_members s ${joins.join(' ')} WHERE s.workspace_id = $1 AND s.segment_id = $3`;
+    await db.exec(
+      `INSERT INTO broadcast_members (workspace_id, broadcast_id, member_id, chunk, send_at, holdout)
+       SELECT $1, $2, a.member_id,
+              CASE WHEN a.held THEN NULL ELSE CAST(f.first_chunk + FLOOR(CAST(a.rn - 1 AS DOUBLE PRECISION) / $4) AS INTEGER) END,
+              CASE WHEN a.held THEN NULL ELSE a.send_at END, a.held
+       FROM (SELECT x.member_id, x.send_at, x.held, row_number() OVER (PARTITION BY x.held, x.send_at ORDER BY x.member_id) AS rn FROM (${audience}) x) a
+       LEFT JOIN (
+         SELECT y.send_at, COALESCE(sum(y.chunks) OVER (ORDER BY y.send_at ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS first_chunk
+         FROM (SELECT x.send_at, CAST(CEIL(CAST(count(*) AS DOUBLE PRECISION) / $4) AS INTEGER) AS chunks FROM (${audience}) x WHERE NOT x.held GROUP BY x.send_at) y
+       ) f ON f.send_at IS NOT DISTINCT FROM a.send_at`,
+      params,
+    );
+  },
+
+  /** The snapshot's chunks (members and send time each) and its totals. */
+  async snapshotChunks(db: SqlExecutor, ws: string, id: string) {
+    const chunks = await db.query<{ chunk: number; n: number; send_at: string | null }>(
+      `SELECT chunk, count(*) AS n, min(send_at) AS send_at FROM broadcast_members WHERE workspace_id = $1 AND broadcast_id = $2 AND chunk IS NOT NULL GROUP BY chunk ORDER BY chunk`,
+      [ws, id],
+    );
+    const [t] = await db.query<{ audience: number; holdout: number }>(
+      `SELECT count(*) AS audience, COALESCE(sum(CASE WHEN holdout THEN 1 ELSE 0 END), 0) AS holdout FROM broadcast_members WHERE workspace_id = $1 AND broadcast_id = $2`,
+      [ws, id],
+    );
+    return { chunks: chunks.map((c) => ({ chunk: Number(c.chunk), n: Number(c.n), sendAt: c.send_at === null ? null : Date.parse(c.send_at) })), audience: Number(t.audience), holdout: Number(t.holdout) };
   },
 
   async insertChunks(db: SqlExecutor, store: Store, ws: string, id: string, rows: { chunk: number; member_count: number; run_at: string }[]): Promise<void> {

@@ -13,7 +13,7 @@ import type { MessagingChannelType } from '../templates/channels.ts';
 import type { TemplateService } from '../templates/service.ts';
 import { drawHoldout, type HoldoutAssigner } from './holdout.ts';
 import { broadcastsRepo as repo, type BroadcastRow } from './repo.ts';
-import { planChunks, sendTimes, type Schedule } from './schedule.ts';
+import { chunkSizeFor, slotChunks, zoneSendTimes, type Schedule } from './schedule.ts';
 
 export const START_KIND = 'broadcast.start';
 export const CHUNK_KIND = 'broadcast.chunk';
@@ -48,33 +48,25 @@ export async function runStart(d: RunnerDeps, job: ClaimedJob): Promise<void> {
   const ws = job.workspaceId;
   const b = await repo.find(d.store, ws, job.payload.broadcastId);
   if (!b || b.status !== 'scheduled') return; // cancelled, or an earlier run of this job already started it
-  const now = Date.now();
   if (!(await d.segmentExists(ws, b.segment_id))) {
-    await d.store.transaction((tx) => repo.fail(tx, ws, b.id, 'broadcast.segment_missing', `segment ${b.segment_id} no longer exists`, iso(now)));
+    await d.store.transaction((tx) => repo.fail(tx, ws, b.id, 'broadcast.segment_missing', `segment ${b.segment_id} no longer exists`, new Date().toISOString()));
     return;
   }
   const schedule = b.schedule as Schedule;
-  const audience = await repo.audience(d.store, ws, b.segment_id, schedule.type === 'local_time');
-  const ids = audience.map((r) => r.member_id);
-  const holdout = await drawHoldout(d.measurement?.(), ws, sourceKeyOf(b.id), b.holdout_share, ids);
-  const targets = holdout.size === 0 ? ids : ids.filter((id) => !holdout.has(id));
-  const zones = schedule.type === 'local_time' ? new Map(audience.map((r) => [r.member_id, r.tz ?? null])) : null;
-  const sendAt = zones ? sendTimes(schedule, zones, await d.timezoneOf(ws)) : null;
-  const chunks = planChunks(targets, { size: d.chunkSize, rate: b.rate_limit_per_second, now, sendAt });
-
-  const rows: { m: string; c: number | null; s: string | null; h: boolean }[] = [];
-  for (const c of chunks) {
-    const s = c.sendAt === null ? null : iso(c.sendAt);
-    for (const m of c.memberIds) rows.push({ m, c: c.chunk, s, h: false });
-  }
-  for (const m of holdout) rows.push({ m, c: null, s: null, h: true });
+  // The holdout draw needs the ids in hand (the measurement module records each member's group); without one the
+  // whole snapshot stays in the store.
+  const holdout = b.holdout_share > 0 ? [...(await drawHoldout(d.measurement?.(), ws, sourceKeyOf(b.id), b.holdout_share, await repo.audienceIds(d.store, ws, b.segment_id)))] : null;
+  const times = schedule.type === 'local_time' ? zoneSendTimes(schedule, await repo.audienceZones(d.store, ws, b.segment_id), await d.timezoneOf(ws)) : null;
+  const size = chunkSizeFor(d.chunkSize, b.rate_limit_per_second);
   await d.store.transaction(async (tx) => {
     await repo.clearSnapshot(tx, ws, b.id);
-    await repo.insertMembers(tx, d.store, ws, b.id, rows);
-    await repo.insertChunks(tx, d.store, ws, b.id, chunks.map((c) => ({ chunk: c.chunk, member_count: c.memberIds.length, run_at: iso(c.runAt) })));
+    await repo.insertSnapshot(tx, d.store, { ws, id: b.id, segmentId: b.segment_id, size, zones: times?.zones ?? null, defaultSendAt: times?.fallback ?? null, holdout });
+    const snap = await repo.snapshotChunks(tx, ws, b.id);
+    const chunks = slotChunks(snap.chunks, { size, rate: b.rate_limit_per_second, now: Date.now() });
+    await repo.insertChunks(tx, d.store, ws, b.id, chunks.map((c) => ({ chunk: c.chunk, member_count: c.n, run_at: iso(c.runAt) })));
     await d.jobs.enqueueMany(ws, chunks.map((c) => ({ kind: CHUNK_KIND, payload: { broadcastId: b.id, chunk: c.chunk }, key: `${sourceKeyOf(b.id)}:chunk:${c.chunk}`, runAt: iso(c.runAt) })), tx);
-    // Guarded on 'scheduled': a cancel that won the race rolls all of this back.
-    await repo.start(tx, ws, b.id, { audience: ids.length, holdout: holdout.size, chunks: chunks.length, now: iso(now) });
+    // Guarded on 'scheduled': a cancel that won the race rolls all of this back. started_at: when the snapshot is in.
+    await repo.start(tx, ws, b.id, { audience: snap.audience, holdout: snap.holdout, chunks: chunks.length, now: new Date().toISOString() });
   });
 }
 
@@ -119,7 +111,7 @@ export async function runChunk(d: RunnerDeps, job: ClaimedJob, ctx: JobContext):
     const template = await d.templates.compile(ws, b.template_id, { channel: b.channel_type as MessagingChannelType, version: b.template_version ?? undefined });
     const request = { sourceKey, channel: { id: b.channel_id, type: b.channel_type as MessagingChannelType }, template, purpose: b.purpose as Purpose, leaseMs: d.leaseMs };
     // Under a rate limit a chunk is at most one second's worth: it goes out in tenths, 100 ms apart, so the rate
-    // holds within the second too. (A cancel takes effect at the next chunk: within a second, or 5,000 messages.)
+    // holds within the second too. (A cancel takes effect at the next chunk: within a second, or one chunk.)
     const step = b.rate_limit_per_second ? Math.max(1, Math.ceil(b.rate_limit_per_second / 10)) : Math.max(1, members.length);
     const started = Date.now();
     for (let i = 0, k = 0; i < members.length; i += step, k++) {

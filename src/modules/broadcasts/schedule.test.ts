@@ -1,7 +1,7 @@
 // Broadcast timing (pure): local times per zone across DST, the start moment, chunk plans under a rate limit and per
 // send time, and the fallback holdout draw.
 import { describe, expect, it } from 'vitest';
-import { inHoldout, localTimeMs, planChunks, scheduleInPast, sendTimes, startTime } from './schedule.ts';
+import { chunkSizeFor, inHoldout, localTimeMs, scheduleInPast, slotChunks, startTime, zoneSendTimes } from './schedule.ts';
 
 describe('local times', () => {
   it('finds the instant of a wall-clock time in a zone, DST included', () => {
@@ -12,14 +12,14 @@ describe('local times', () => {
     expect(new Date(localTimeMs('2026-03-08', '02:30', 'America/New_York')).toISOString()).toBe('2026-03-08T07:30:00.000Z');
   });
 
-  it('gives each member the time of their zone, the workspace zone for unknown ones', () => {
-    const zones = new Map([['a', 'Asia/Shanghai'], ['b', 'Europe/London'], ['c', null], ['d', 'Not/AZone']]);
-    const t = sendTimes({ type: 'local_time', date: '2026-12-05', time: '09:30' }, zones, 'Asia/Tokyo')!;
-    expect(new Date(t.get('a')!).toISOString()).toBe('2026-12-05T01:30:00.000Z');
-    expect(new Date(t.get('b')!).toISOString()).toBe('2026-12-05T09:30:00.000Z');
-    expect(new Date(t.get('c')!).toISOString()).toBe('2026-12-05T00:30:00.000Z');
-    expect(t.get('d')).toBe(t.get('c'));
-    expect(sendTimes({ type: 'now' }, zones, 'UTC')).toBeNull();
+  it('gives each time zone in use its send time; unknown zones fall back to the workspace one', () => {
+    const t = zoneSendTimes({ type: 'local_time', date: '2026-12-05', time: '09:30' }, ['Asia/Shanghai', 'Europe/London', 'Not/AZone'], 'Asia/Tokyo')!;
+    expect(t.zones).toEqual([
+      { tz: 'Asia/Shanghai', send_at: '2026-12-05T01:30:00.000Z' },
+      { tz: 'Europe/London', send_at: '2026-12-05T09:30:00.000Z' },
+    ]);
+    expect(t.fallback).toBe('2026-12-05T00:30:00.000Z');
+    expect(zoneSendTimes({ type: 'now' }, ['UTC'], 'UTC')).toBeNull();
   });
 
   it('starts when the first zone reaches the local time, and knows when a schedule has passed everywhere', () => {
@@ -35,26 +35,21 @@ describe('local times', () => {
   });
 });
 
-describe('planChunks', () => {
-  const ids = Array.from({ length: 25 }, (_, i) => `m${String(i).padStart(2, '0')}`);
-
-  it('cuts by size, all due now without a rate', () => {
-    const p = planChunks(ids, { size: 10, rate: null, now: 1000 });
-    expect(p.map((c) => [c.chunk, c.memberIds.length, c.runAt])).toEqual([[0, 10, 1000], [1, 10, 1000], [2, 5, 1000]]);
+describe('slotChunks', () => {
+  it('runs chunks now without a rate, at their send time when it is ahead', () => {
+    const p = slotChunks([{ chunk: 1, n: 10, sendAt: null }, { chunk: 0, n: 10, sendAt: null }, { chunk: 2, n: 5, sendAt: 9000 }], { size: 10, rate: null, now: 1000 });
+    expect(p.map((c) => [c.chunk, c.runAt])).toEqual([[0, 1000], [1, 1000], [2, 9000]]);
   });
 
-  it('under a rate, chunks hold one second of messages each and run a second apart', () => {
-    const p = planChunks(ids, { size: 5000, rate: 10, now: 0 });
-    expect(p.map((c) => [c.memberIds.length, c.runAt])).toEqual([[10, 0], [10, 1000], [5, 2000]]);
-    const fast = planChunks(ids, { size: 10, rate: 40, now: 0 });
-    expect(fast.map((c) => c.runAt)).toEqual([0, 250, 500]);
-  });
-
-  it('groups members by send time; past send times go now', () => {
-    const sendAt = new Map(ids.map((id, i) => [id, i < 5 ? 500 : i < 15 ? 5000 : 9000]));
-    const p = planChunks(ids, { size: 8, rate: null, now: 1000, sendAt });
-    expect(p.map((c) => [c.memberIds.length, c.runAt, c.sendAt])).toEqual([[5, 1000, 500], [8, 5000, 5000], [2, 5000, 5000], [8, 9000, 9000], [2, 9000, 9000]]);
-    expect(p.flatMap((c) => c.memberIds).sort()).toEqual(ids);
+  it('under a rate, chunks of one send time take one slot each', () => {
+    expect(chunkSizeFor(20_000, 10)).toBe(10);
+    expect(chunkSizeFor(20_000, null)).toBe(20_000);
+    const chunks = [0, 1, 2].map((chunk) => ({ chunk, n: 10, sendAt: null }));
+    expect(slotChunks(chunks, { size: 10, rate: 10, now: 0 }).map((c) => c.runAt)).toEqual([0, 1000, 2000]);
+    expect(slotChunks(chunks, { size: 10, rate: 40, now: 0 }).map((c) => c.runAt)).toEqual([0, 250, 500]);
+    // A second send time starts its own slots; one that has passed starts now.
+    const mixed = slotChunks([{ chunk: 0, n: 10, sendAt: 500 }, { chunk: 1, n: 10, sendAt: 500 }, { chunk: 2, n: 3, sendAt: 5000 }, { chunk: 3, n: 3, sendAt: 5000 }], { size: 10, rate: 10, now: 1000 });
+    expect(mixed.map((c) => c.runAt)).toEqual([1000, 2000, 5000, 6000]);
   });
 });
 

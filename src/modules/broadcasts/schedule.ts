@@ -58,57 +58,40 @@ export function scheduleInPast(s: Schedule, now: Date, graceMs = 60_000): string
 }
 
 /**
- * Each member's send time (epoch ms) for a local-time schedule, by their time zone (unknown or missing zones fall
- * back to the workspace's). Null for other schedules: send as soon as the chunk runs.
+ * Send times of a local-time schedule per time zone in use (members' `timezone` attributes; unknown zones are left
+ * out and get `fallback`, the workspace zone's time, like members without one). Null for other schedules.
  */
-export function sendTimes(s: Schedule, zones: Map<string, string | null>, workspaceTz: string): Map<string, number> | null {
+export function zoneSendTimes(s: Schedule, zones: string[], workspaceTz: string): { zones: { tz: string; send_at: string }[]; fallback: string } | null {
   if (s.type !== 'local_time') return null;
-  const byZone = new Map<string, number>();
-  const at = (tz: string) => {
-    let t = byZone.get(tz);
-    if (t === undefined) byZone.set(tz, (t = localTimeMs(s.date, s.time, tz)));
-    return t;
-  };
-  const out = new Map<string, number>();
-  for (const [id, tz] of zones) out.set(id, at(tz && isTimeZone(tz) ? tz : workspaceTz));
-  return out;
+  const at = (tz: string) => new Date(localTimeMs(s.date, s.time, tz)).toISOString();
+  return { zones: zones.filter((tz) => isTimeZone(tz)).map((tz) => ({ tz, send_at: at(tz) })), fallback: at(workspaceTz) };
 }
 
-export interface PlannedChunk {
+export interface SnapshotChunk {
   chunk: number;
-  memberIds: string[];
-  /** Earliest time the chunk may run (epoch ms). */
-  runAt: number;
-  /** The members' local send time, when the schedule has one. */
+  n: number;
+  /** The members' local send time (epoch ms), when the schedule has one. */
   sendAt: number | null;
 }
 
 /**
- * Cuts the audience (holdout already removed) into chunks: members with the same send time together, in order,
- * `size` per chunk (the rate, when it is smaller). Under a rate limit of r messages/s, chunk k of a send time runs
- * at sendTime + k·size/r seconds; members whose send time has passed go now.
+ * When each chunk may run: at its members' send time (or now, if that has passed), and under a rate limit of r
+ * messages/s chunk k of a send time runs k·size/r seconds later — its one-second slot.
  */
-export function planChunks(memberIds: string[], opts: { size: number; rate: number | null; now: number; sendAt?: Map<string, number> | null }): PlannedChunk[] {
-  const size = Math.max(1, Math.min(opts.size, opts.rate ?? Infinity));
-  const groups = new Map<number | null, string[]>();
-  for (const id of memberIds) {
-    const t = opts.sendAt?.get(id) ?? null;
-    const g = groups.get(t);
-    if (g) g.push(id);
-    else groups.set(t, [id]);
-  }
-  const keys = [...groups.keys()].sort((a, b) => (a ?? -Infinity) - (b ?? -Infinity));
-  const chunks: PlannedChunk[] = [];
-  for (const sendAt of keys) {
-    const ids = groups.get(sendAt)!;
-    const base = Math.max(opts.now, sendAt ?? opts.now);
-    for (let k = 0; k * size < ids.length; k++) {
-      const runAt = opts.rate ? base + Math.round((k * size * 1000) / opts.rate) : base;
-      chunks.push({ chunk: chunks.length, memberIds: ids.slice(k * size, (k + 1) * size), runAt, sendAt });
-    }
-  }
-  return chunks;
+export function slotChunks(chunks: SnapshotChunk[], opts: { size: number; rate: number | null; now: number }): (SnapshotChunk & { runAt: number })[] {
+  const index = new Map<number | null, number>();
+  return [...chunks]
+    .sort((a, b) => a.chunk - b.chunk)
+    .map((c) => {
+      const k = index.get(c.sendAt) ?? 0;
+      index.set(c.sendAt, k + 1);
+      const base = Math.max(opts.now, c.sendAt ?? opts.now);
+      return { ...c, runAt: opts.rate ? base + Math.round((k * opts.size * 1000) / opts.rate) : base };
+    });
 }
+
+/** Members per chunk: `size`, or one second's worth under a smaller rate limit. */
+export const chunkSizeFor = (size: number, rate: number | null) => Math.max(1, Math.min(size, rate ?? Infinity));
 
 /**
  * The fallback holdout draw (when no measurement module records one): a member is held out when a hash of the

@@ -195,6 +195,15 @@ forEachStore('consent', (ctx) => {
       expect(m.consents.effective.marketing.wecom.allowed).toBe(false);
     });
 
+    it('memberRecord gives everything consent holds about a member (for a data-subject export)', async () => {
+      const id = (await ok('GET', '/api/members/user_id:c-2')).id;
+      const r = await t.services.consent.memberRecord(t.workspaceId, id);
+      expect(r.member_id).toBe(id);
+      expect(r.consents.length).toBeGreaterThan(0);
+      expect(r.history.length).toBeGreaterThanOrEqual(r.consents.length);
+      expect(r.guard_state).toBeNull();
+    });
+
     it('a member merge moves statements to the survivor, the latest winning', async () => {
       await ok('POST', '/api/members', { user_id: 'mg-a', phone: '13700000001' });
       await ok('POST', '/api/members', { user_id: 'mg-b', email: 'mg@example.com' });

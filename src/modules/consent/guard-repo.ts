@@ -60,18 +60,19 @@ export function parseFacts(text: string | null): FactRow[] {
 export interface StateWrite {
   member_id: string;
   ver: number | null;
-  state: string;
+  /** The new state (an object: it travels nested in the batch's JSON, not as an escaped string). */
+  state: unknown;
 }
 
 const ID_COLUMNS: JsonColumn[] = [{ name: 'member_id', type: 'text' }];
 const UPDATE_COLUMNS: JsonColumn[] = [
   { name: 'member_id', type: 'text' },
   { name: 'ver', type: 'bigint' },
-  { name: 'state', type: 'text' },
+  { name: 'state', type: 'json' },
 ];
 const INSERT_COLUMNS: JsonColumn[] = [
   { name: 'member_id', type: 'text' },
-  { name: 'state', type: 'text' },
+  { name: 'state', type: 'json' },
 ];
 
 export function guardRepo(store: Store) {
@@ -150,7 +151,7 @@ export function guardRepo(store: Store) {
       let n = 0;
       if (updates.length > 0) {
         n += await db.execCount(
-          `UPDATE guard_state SET ver = guard_state.ver + 1, state = r.state, tok = $3, updated_at = $4::TIMESTAMPTZ
+          `UPDATE guard_state SET ver = guard_state.ver + 1, state = CAST(r.state AS VARCHAR), tok = $3, updated_at = $4::TIMESTAMPTZ
            FROM ${store.jsonRows(2, UPDATE_COLUMNS, 'r')}
            WHERE guard_state.workspace_id = $1 AND guard_state.member_id = r.member_id AND guard_state.ver = r.ver`,
           [ws, JSON.stringify(updates), tok, now],
@@ -159,7 +160,7 @@ export function guardRepo(store: Store) {
       if (inserts.length > 0) {
         n += await db.execCount(
           `INSERT INTO guard_state (workspace_id, member_id, ver, state, tok, updated_at)
-           SELECT $1, r.member_id, 1, r.state, $3, $4::TIMESTAMPTZ FROM ${store.jsonRows(2, INSERT_COLUMNS, 'r')}
+           SELECT $1, r.member_id, 1, CAST(r.state AS VARCHAR), $3, $4::TIMESTAMPTZ FROM ${store.jsonRows(2, INSERT_COLUMNS, 'r')}
            ON CONFLICT (workspace_id, member_id) DO NOTHING`,
           [ws, JSON.stringify(inserts.map(({ member_id, state }) => ({ member_id, state }))), tok, now],
         );

@@ -99,7 +99,7 @@ export class GuardService {
           for (const id of chunk) {
             const e = evaluateMember(byId.get(id) ?? missing(id, wsZone), er, clock);
             decisions.set(id, e.admission);
-            if (e.next) writes.push({ member_id: id, ver: versions.get(id) ?? null, state: JSON.stringify(e.next) });
+            if (e.next) writes.push({ member_id: id, ver: versions.get(id) ?? null, state: e.next });
           }
           this.timings.decide += performance.now() - t0;
           this.timings.members += chunk.length;
@@ -120,7 +120,7 @@ export class GuardService {
               byId.set(row.member_id, f);
               const e = evaluateMember(f, er, clock);
               decisions.set(row.member_id, e.admission);
-              if (e.next) pending.push({ member_id: row.member_id, ver: Number(row.ver), state: JSON.stringify(e.next) });
+              if (e.next) pending.push({ member_id: row.member_id, ver: Number(row.ver), state: e.next });
             }
           }
           this.timings.write += performance.now() - t0;
@@ -154,7 +154,7 @@ export class GuardService {
             const writes: StateWrite[] = [];
             for (const r of rows) {
               const next = releaseOf(parseState(r.state), sourceKey);
-              if (next) writes.push({ member_id: r.member_id, ver: Number(r.ver), state: JSON.stringify(next) });
+              if (next) writes.push({ member_id: r.member_id, ver: Number(r.ver), state: next });
             }
             if (writes.length === 0) break;
             const written = await this.repo.write(tx, ws, writes, tok, now);

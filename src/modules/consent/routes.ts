@@ -3,6 +3,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { invalid } from '../../core/errors.ts';
 import type { Services } from '../../server/services.ts';
 import { workspaceOf } from '../../server/auth.ts';
 import { parseImportCsv } from './csv.ts';
@@ -103,8 +104,8 @@ function importRoute(s: Services): FastifyPluginAsync {
         const ws = workspaceOf(req);
         if (typeof req.body === 'string') {
           const rows = parseImportCsv(req.body);
-          const body = ImportBody.parse({ rows });
-          return s.consent.import(ws, body.rows, ctxOf(req));
+          if (rows.length === 0 || rows.length > IMPORT_MAX_ROWS) throw invalid('consent.import_size', `A CSV import holds 1 to ${IMPORT_MAX_ROWS} rows; this one has ${rows.length}`, 'body');
+          return s.consent.import(ws, rows, ctxOf(req));
         }
         return s.consent.import(ws, req.body.rows, { ...ctxOf(req), source: req.body.source });
       },

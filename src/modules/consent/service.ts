@@ -8,6 +8,7 @@ import type { IdentityPort } from '../identity/types.ts';
 import type { MemberRefs } from '../members/member-refs.ts';
 import { historyCsvHeader, historyCsvLines, normaliseStatus } from './csv.ts';
 import { GuardService, type AdmitRequest } from './guard.ts';
+import { senderOf } from './inbound.ts';
 import { matchKeyword } from './keywords.ts';
 import { decideConsent, policyOf } from './policy.ts';
 import { consentRepo, type CurrentRow, type StatementRow } from './repo.ts';
@@ -184,6 +185,20 @@ export class ConsentService {
     };
   }
 
+  /**
+   * Everything consent holds about one member (by id), for a data-subject export: current statements, the full
+   * history, and the guard state (frequency counters, dedupe claims, reservations). Guard state is operational and may
+   * be deleted with the member; the history is the record that consent was given or withdrawn.
+   */
+  async memberRecord(ws: string, memberId: string) {
+    const [consents, history, guard] = await Promise.all([
+      this.repo.current(this.deps.store, ws, memberId),
+      this.repo.history(this.deps.store, ws, memberId),
+      this.deps.store.query<{ state: string; updated_at: string }>('SELECT state, updated_at FROM guard_state WHERE workspace_id = $1 AND member_id = $2', [ws, memberId]),
+    ]);
+    return { member_id: memberId, consents, history, guard_state: guard[0] ? { ...JSON.parse(guard[0].state), updated_at: guard[0].updated_at } : null };
+  }
+
   /** The member 360 `consents` section. */
   async profileSection(ws: string, memberId: string): Promise<{ records: CurrentRow[]; effective: EffectiveConsent }> {
     const [rows, { config }] = await Promise.all([this.repo.current(this.deps.store, ws, memberId), this.settings.get(ws)]);
@@ -237,7 +252,7 @@ export class ConsentService {
     const { config } = await this.settings.get(ws);
     const keyword = matchKeyword(body.text, config.keywords);
     if (!keyword) return { matched: false, keyword: null, member_id: null, revoked: null };
-    const memberId = await this.senderOf(ws, body);
+    const memberId = await senderOf(this.deps.store, this.deps.identity, ws, body);
     if (!memberId) return { matched: true, keyword, member_id: null, revoked: null };
     const purpose = config.unsubscribe.purpose;
     await this.record(ws, [{ memberId, channel: body.channel, purpose, status: 'revoked', source: 'keyword', sourceDetail: `keyword ${keyword}: ${body.text.slice(0, 200)}`, at: body.at }]);
@@ -253,37 +268,6 @@ export class ConsentService {
     if (items.length === 0) return 0;
     const { config } = await this.settings.get(ws);
     return this.record(ws, items.map((i) => ({ memberId: i.memberId, channel: i.channelType, purpose: config.unsubscribe.purpose, status: 'revoked' as const, source: 'receipt' as const, sourceDetail: i.detail ?? null, at: i.at })));
-  }
-
-  /** The member an inbound message came from, by the channel's address. */
-  private async senderOf(ws: string, b: InboundBody): Promise<string | null> {
-    const db = this.deps.store;
-    const find = (ref: string) => this.deps.identity.findMember(db, ws, ref);
-    switch (b.channel) {
-      case 'sms': {
-        const byIdentity = await find(`phone:${b.from}`);
-        if (byIdentity) return byIdentity;
-        const digits = b.from.replace(/[\s\-().]/g, '').replace(/^(\+86|0086)/, '');
-        const [m] = await db.query<{ id: string }>('SELECT id FROM members WHERE workspace_id = $1 AND phone = $2 AND merged_into IS NULL LIMIT 1', [ws, digits]);
-        return m?.id ?? null;
-      }
-      case 'email':
-        return find(`email:${b.from}`);
-      case 'wecom':
-        return find(`wecom_external_userid:${b.from}`);
-      case 'wechat_oa':
-      case 'miniprogram': {
-        if (b.from.includes(':')) return find(`openid:${b.from}`);
-        if (b.app_id) return find(`openid:${b.app_id}:${b.from}`);
-        const [i] = await db.query<{ member_id: string }>(
-          `SELECT member_id FROM identities WHERE workspace_id = $1 AND type = 'openid' AND right(value, length($2) + 1) = ':' || $2 LIMIT 1`,
-          [ws, b.from],
-        );
-        return i ? find(i.member_id) : null;
-      }
-      default:
-        return find(b.from).catch(() => null);
-    }
   }
 
   /** Dry run of the guard for member refs: each ref's decision now (nothing is reserved). */

@@ -1,6 +1,7 @@
 // Per-workspace guard settings: the stored config patch over the defaults and the unsubscribe-link secret, with a
 // short in-process cache (the guard reads them on every batch; other processes see a change within CACHE_MS).
 import { randomBytes } from 'node:crypto';
+import { invalid } from '../../core/errors.ts';
 import type { SqlExecutor, Store } from '../../store/port.ts';
 import { GuardConfigPatch, mergeGuardPatch, resolveGuardConfig, type GuardConfig } from './schema.ts';
 
@@ -33,7 +34,9 @@ export class ConsentSettings {
     await this.ensure(this.store, ws);
     const saved = await this.store.transaction(async (tx) => {
       const [row] = await tx.query<{ config: unknown }>('SELECT config FROM consent_settings WHERE workspace_id = $1', [ws]);
-      const patch = GuardConfigPatch.parse(mergeGuardPatch(parsePatch(row?.config), put));
+      const merged = GuardConfigPatch.safeParse(mergeGuardPatch(parsePatch(row?.config), put));
+      if (!merged.success) throw invalid('consent.guard_invalid', `Guard settings: ${merged.error.issues[0].message}`, merged.error.issues[0].path.join('.') || 'body');
+      const patch = merged.data;
       await tx.exec('UPDATE consent_settings SET config = $2, updated_at = $3::TIMESTAMPTZ WHERE workspace_id = $1', [ws, JSON.stringify(patch), new Date().toISOString()]);
       return patch;
     });
