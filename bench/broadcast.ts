@@ -147,7 +147,7 @@ async function setup(services: Services, ws: string, sinkUrl: string): Promise<v
   await services.consent.updateGuardConfig(ws, { quiet_hours: null });
   await services.messaging.upsertChannel(ws, 'bench-sink', {
     type: 'webhook', config: { url: sinkUrl, mode: 'batch' },
-    options: { batch_size: Number(process.env.BENCH_BATCH ?? 1000), concurrency: 4, retries: 3, backoff_ms: 200, timeout_ms: 60_000 },
+    options: { batch_size: 1000, concurrency: 4, retries: 3, backoff_ms: 200, timeout_ms: 60_000 },
   } as any);
   await services.templates.delete(ws, 'bench-broadcast').catch(() => undefined);
   await services.templates.create(ws, { name: 'bench-broadcast', content: BENCH_TEMPLATE });
@@ -166,6 +166,8 @@ interface RunResult {
   cpuSeconds: number;
   /** 1-minute load average at the end (other work on the machine slows every figure). */
   load: number;
+  /** Share of the run this process's event loop was busy (in-process workers: the JS thread's saturation). */
+  elu: number;
 }
 
 /** CPU milliseconds a process has used (Linux /proc; 0 elsewhere). */
@@ -187,6 +189,7 @@ async function runOnce(services: Services, ws: string, sink: Sink, label: string
   await sink.reset();
   const cpuOf = () => (workerPids.length ? workerPids.reduce((a, pid) => a + procCpuMs(pid), 0) : selfCpuMs());
   const cpu0 = cpuOf();
+  const elu0 = performance.eventLoopUtilization();
   const sinkCpu0 = (await sink.stats()).cpu_ms;
   const b = await services.broadcasts.create(ws, { name: `bench ${label} ${new Date().toISOString()}`, segment: 'seg_bench_broadcast', template: 'bench-broadcast', channel: 'bench-sink', purpose: 'marketing', holdout_share: 0, schedule: { type: 'now' }, rate_limit_per_second: null });
   const t0 = performance.now();
@@ -203,10 +206,11 @@ async function runOnce(services: Services, ws: string, sink: Sink, label: string
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpu1 = cpuOf();
+  const elu = performance.eventLoopUtilization(elu0).utilization;
   const full = await services.broadcasts.get(ws, b.id);
   const snapshotSeconds = full.started_at && full.scheduled_at ? (Date.parse(full.started_at) - Date.parse(full.scheduled_at)) / 1000 : NaN;
   const stats = await sink.stats();
-  return { sent: p.counts.sent, audience: p.audience ?? 0, seconds, snapshotSeconds, sink: stats, status: p.status, cpuSeconds: (cpu1 - cpu0 + stats.cpu_ms - sinkCpu0) / 1000, load: loadavg()[0] };
+  return { sent: p.counts.sent, audience: p.audience ?? 0, seconds, snapshotSeconds, sink: stats, status: p.status, cpuSeconds: (cpu1 - cpu0 + stats.cpu_ms - sinkCpu0) / 1000, load: loadavg()[0], elu };
 }
 
 function cpuNote(r: RunResult, who: string): string {
@@ -250,7 +254,7 @@ async function runDuck(dataset: Dataset, sink: Sink, o: BroadcastBenchOptions): 
       what: `broadcast to ${fmt(r.audience)} members, personalised webhook messages (in-process worker)`,
       store: 'DuckDB file',
       result: `${fmt(rate)} messages/s`,
-      notes: `${fmt(r.seconds, 1)} s schedule → completed (audience snapshot ${fmt(r.snapshotSeconds, 1)} s); ${verdict(r)}; goal ≥ ${fmt(BROADCAST_GOAL)}/s ${rate >= BROADCAST_GOAL ? 'met' : 'NOT met'}; ${cpuNote(r, 'this process')}${stageNote()}`,
+      notes: `${fmt(r.seconds, 1)} s schedule → completed (audience snapshot ${fmt(r.snapshotSeconds, 1)} s); ${verdict(r)}; goal ≥ ${fmt(BROADCAST_GOAL)}/s ${rate >= BROADCAST_GOAL ? 'met' : 'NOT met'}; ${cpuNote(r, 'this process')}; JS thread busy ${fmt(100 * r.elu, 0)}%${stageNote()}`,
     };
   } finally {
     await app.close();

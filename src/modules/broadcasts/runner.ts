@@ -13,6 +13,7 @@ import type { MessagingChannelType } from '../templates/channels.ts';
 import type { TemplateService } from '../templates/service.ts';
 import { drawHoldout, type HoldoutAssigner } from './holdout.ts';
 import { broadcastsRepo as repo, type BroadcastRow } from './repo.ts';
+import { snapshotRepo } from './snapshot-repo.ts';
 import { chunkSizeFor, slotChunks, zoneSendTimes, type Schedule } from './schedule.ts';
 
 export const START_KIND = 'broadcast.start';
@@ -55,15 +56,15 @@ export async function runStart(d: RunnerDeps, job: ClaimedJob): Promise<void> {
   const schedule = b.schedule as Schedule;
   // The holdout draw needs the ids in hand (the measurement module records each member's group); without one the
   // whole snapshot stays in the store.
-  const holdout = b.holdout_share > 0 ? [...(await drawHoldout(d.measurement?.(), ws, sourceKeyOf(b.id), b.holdout_share, await repo.audienceIds(d.store, ws, b.segment_id)))] : null;
-  const times = schedule.type === 'local_time' ? zoneSendTimes(schedule, await repo.audienceZones(d.store, ws, b.segment_id), await d.timezoneOf(ws)) : null;
+  const holdout = b.holdout_share > 0 ? [...(await drawHoldout(d.measurement?.(), ws, sourceKeyOf(b.id), b.holdout_share, await snapshotRepo.audienceIds(d.store, ws, b.segment_id)))] : null;
+  const times = schedule.type === 'local_time' ? zoneSendTimes(schedule, await snapshotRepo.audienceZones(d.store, ws, b.segment_id), await d.timezoneOf(ws)) : null;
   const size = chunkSizeFor(d.chunkSize, b.rate_limit_per_second);
   await d.store.transaction(async (tx) => {
-    await repo.clearSnapshot(tx, ws, b.id);
-    await repo.insertSnapshot(tx, d.store, { ws, id: b.id, segmentId: b.segment_id, size, zones: times?.zones ?? null, defaultSendAt: times?.fallback ?? null, holdout });
-    const snap = await repo.snapshotChunks(tx, ws, b.id);
+    await snapshotRepo.clearSnapshot(tx, ws, b.id);
+    await snapshotRepo.insertSnapshot(tx, d.store, { ws, id: b.id, segmentId: b.segment_id, size, zones: times?.zones ?? null, defaultSendAt: times?.fallback ?? null, holdout });
+    const snap = await snapshotRepo.snapshotChunks(tx, ws, b.id);
     const chunks = slotChunks(snap.chunks, { size, rate: b.rate_limit_per_second, now: Date.now() });
-    await repo.insertChunks(tx, d.store, ws, b.id, chunks.map((c) => ({ chunk: c.chunk, member_count: c.n, run_at: iso(c.runAt) })));
+    await snapshotRepo.insertChunks(tx, d.store, ws, b.id, chunks.map((c) => ({ chunk: c.chunk, member_count: c.n, run_at: iso(c.runAt) })));
     await d.jobs.enqueueMany(ws, chunks.map((c) => ({ kind: CHUNK_KIND, payload: { broadcastId: b.id, chunk: c.chunk }, key: `${sourceKeyOf(b.id)}:chunk:${c.chunk}`, runAt: iso(c.runAt) })), tx);
     // Guarded on 'scheduled': a cancel that won the race rolls all of this back. started_at: when the snapshot is in.
     await repo.start(tx, ws, b.id, { audience: snap.audience, holdout: snap.holdout, chunks: chunks.length, now: new Date().toISOString() });
@@ -97,17 +98,17 @@ export async function runChunk(d: RunnerDeps, job: ClaimedJob, ctx: JobContext):
   const b = await repo.find(d.store, ws, broadcastId);
   if (!b) return;
   const sourceKey = sourceKeyOf(b.id);
-  const c = await repo.chunk(d.store, ws, b.id, chunk);
+  const c = await snapshotRepo.chunk(d.store, ws, b.id, chunk);
   if (!c || c.state === 'done' || c.state === 'cancelled') return;
   if (b.status !== 'running') {
     if (b.status === 'cancelled' || b.status === 'failed') await finish(d, b, chunk, 'cancelled', c.runs > 0 ? null : zero());
     return;
   }
   const later = c.runs > 0;
-  await d.store.transaction((tx) => repo.markChunkRunning(tx, ws, b.id, chunk, new Date().toISOString()));
+  await d.store.transaction((tx) => snapshotRepo.markChunkRunning(tx, ws, b.id, chunk, new Date().toISOString()));
   const tally: Tally = zero();
   try {
-    const members = await repo.chunkMembers(d.store, ws, b.id, chunk, later ? { sourceKey } : null);
+    const members = await snapshotRepo.chunkMembers(d.store, ws, b.id, chunk, later ? { sourceKey } : null);
     const template = await d.templates.compile(ws, b.template_id, { channel: b.channel_type as MessagingChannelType, version: b.template_version ?? undefined });
     const request = { sourceKey, channel: { id: b.channel_id, type: b.channel_type as MessagingChannelType }, template, purpose: b.purpose as Purpose, leaseMs: d.leaseMs };
     // Under a rate limit a chunk is at most one second's worth: it goes out in tenths, 100 ms apart, so the rate
@@ -141,11 +142,11 @@ async function finish(d: RunnerDeps, b: BroadcastRow, chunk: number, state: stri
   const ws = b.workspace_id;
   const now = new Date().toISOString();
   await d.store.transaction(async (tx) => {
-    await repo.recordSkips(tx, d.store, ws, b.id, skips);
+    await snapshotRepo.recordSkips(tx, d.store, ws, b.id, skips);
     let v = counts;
     if (!v) {
       v = zero();
-      for (const r of await repo.chunkTruth(tx, ws, b.id, chunk, sourceKeyOf(b.id))) {
+      for (const r of await snapshotRepo.chunkTruth(tx, ws, b.id, chunk, sourceKeyOf(b.id))) {
         const n = Number(r.n);
         if (SENT_STATES.has(r.state)) v.sent += n;
         else if (r.state === 'failed') v.failed += n;
@@ -153,7 +154,7 @@ async function finish(d: RunnerDeps, b: BroadcastRow, chunk: number, state: stri
         else v.deferred += n;
       }
     }
-    await repo.finishChunk(tx, ws, b.id, chunk, { state, sent: v.sent, failed: v.failed, skipped: v.skipped, deferred: state === 'waiting' ? v.deferred : 0, now });
+    await snapshotRepo.finishChunk(tx, ws, b.id, chunk, { state, sent: v.sent, failed: v.failed, skipped: v.skipped, deferred: state === 'waiting' ? v.deferred : 0, now });
   });
   if (state === 'done' || state === 'cancelled') await d.store.transaction((tx) => repo.completeIfDone(tx, ws, b.id, now));
 }

@@ -13,6 +13,7 @@ import type { TemplateService } from '../templates/service.ts';
 import type { HoldoutAssigner } from './holdout.ts';
 import { progressOf } from './progress.ts';
 import { broadcastsRepo as repo, type BroadcastRow, type Editable } from './repo.ts';
+import { snapshotRepo } from './snapshot-repo.ts';
 import { CHUNK_KIND, runChunk, runStart, START_KIND, sourceKeyOf, type RunnerDeps } from './runner.ts';
 import { scheduleInPast, startTime, type Schedule } from './schedule.ts';
 import type { BroadcastCreate, BroadcastPatch, ListQuery, SendTestBody } from './schema.ts';
@@ -133,7 +134,7 @@ export class BroadcastService {
     const b = await this.row(ws, ref);
     const n = await this.deps.store.transaction(async (tx) => {
       const n = await repo.delete(tx, ws, b.id);
-      if (n > 0) await repo.clearSnapshot(tx, ws, b.id);
+      if (n > 0) await snapshotRepo.clearSnapshot(tx, ws, b.id);
       return n;
     });
     if (n === 0) throw new SiyuError('conflict', 'broadcast.not_deletable', `broadcast ${b.name} is ${b.status}; cancel it first`, { field: 'id' });
@@ -197,7 +198,7 @@ export class BroadcastService {
   /** Per-chunk state and counts (`GET /api/broadcasts/:id/chunks`). */
   async chunks(ws: string, ref: string) {
     const b = await this.row(ws, ref);
-    return { broadcast_id: b.id, data: await repo.chunks(this.deps.store, ws, b.id) };
+    return { broadcast_id: b.id, data: await snapshotRepo.chunks(this.deps.store, ws, b.id) };
   }
 
   /**

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { historyCsvLines, parseImportCsv } from './csv.ts';
-import { emptyState, evalRequest, evaluateMember, releaseEntry, ZoneClock, type MemberFacts, type MemberState } from './guard-rules.ts';
+import { emptyState, evalRequest, evaluateMember, releaseEntry, ruleKey, ZoneClock, type MemberFacts, type MemberState } from './guard-rules.ts';
 import { statementsOf } from './ingest-hook.ts';
 import { matchKeyword } from './keywords.ts';
 import { decideConsent } from './policy.ts';
@@ -131,7 +131,7 @@ describe('guard rules', () => {
 
   it('reserves per cap, replays a held source, and frees slots on release', () => {
     const a = run(null, 'b:1', '2025-06-18T04:00:00Z');
-    expect(a.admission).toMatchObject({ ok: true, reservation: { source_key: 'b:1', counters: { 'marketing|all|day': '2025-06-18' }, replayed: false } });
+    expect(a.admission).toMatchObject({ ok: true, reservation: { source_key: 'b:1', counters: { 'm|all|D': '2025-06-18' }, replayed: false } });
     const b = run(a.next, 'b:2', '2025-06-18T05:00:00Z');
     expect(b.admission.ok).toBe(true);
     expect(run(b.next, 'b:3', '2025-06-18T06:00:00Z').admission).toEqual({ ok: false, reason: 'capped' });
@@ -166,10 +166,15 @@ describe('guard rules', () => {
     expect(revoked.next?.d.promo).toBeUndefined();
   });
 
+  it('keys counters by purposes, scope and period', () => {
+    expect(ruleKey({ scope: 'wecom', period: 'day', limit: 1, purposes: ['service', 'marketing'] })).toBe('ms|wecom|D');
+    expect(ruleKey({ scope: 'mch_1', period: 'month', limit: 9, purposes: ['marketing'] })).toBe('m|mch_1|M');
+  });
+
   it('never over-admits a period whose count was pruned', () => {
     let s: MemberState | null = emptyState();
     for (const [i, day] of ['2025-06-18', '2025-06-19', '2025-06-20'].entries()) s = run(s, `b:${i}`, `${day}T04:00:00Z`).next ?? s;
-    expect(Object.keys(s!.c['marketing|all|day']).sort()).toEqual(['2025-06-19', '2025-06-20']);
+    expect(Object.keys(s!.c['m|all|D']).sort()).toEqual(['2025-06-19', '2025-06-20']);
     expect(run(s, 'b:10', '2025-06-18T06:00:00Z').admission).toEqual({ ok: false, reason: 'capped' });
   });
 

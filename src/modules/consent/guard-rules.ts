@@ -20,8 +20,6 @@ export interface SourceEntry {
   r: Record<string, string>;
   /** Dedupe key claimed, if any. */
   d?: string;
-  ch: string;
-  p: Purpose;
 }
 
 /** A member's guard state (stored as JSON text). */
@@ -67,9 +65,16 @@ export interface CompiledRule {
   limit: number;
 }
 
-/** The counter key of a cap rule: purposes, scope and period (the limit may change without resetting counts). */
+const PURPOSE_CODE: Record<Purpose, string> = { marketing: 'm', service: 's' };
+const PERIOD_CODE: Record<Period, string> = { day: 'D', week: 'W', month: 'M' };
+
+/**
+ * The counter key of a cap rule — purposes, scope and period, short because every member's state repeats it (the
+ * limit is not part of it: changing a limit applies to the current count).
+ * @example ruleKey({ scope: 'wecom', period: 'day', limit: 1, purposes: ['service', 'marketing'] }) // 'ms|wecom|D'
+ */
 export function ruleKey(r: CapRule): string {
-  return `${[...r.purposes].sort().join('+')}|${r.scope}|${r.period}`;
+  return `${r.purposes.map((p) => PURPOSE_CODE[p]).sort().join('')}|${r.scope}|${PERIOD_CODE[r.period]}`;
 }
 
 /** The cap rules that count a message of `purpose` on this channel (by type, by id, or `all`). */
@@ -154,8 +159,8 @@ export interface Evaluation {
 
 const iso = (sec: number) => new Date(sec * 1000).toISOString();
 
-function reservationOf(memberId: string, source: string, e: SourceEntry, replayed: boolean): Reservation {
-  return { member_id: memberId, source_key: source, channel_type: e.ch, purpose: e.p, reserved_at: iso(e.t), counters: { ...e.r }, dedupe_key: e.d ?? null, replayed };
+function reservationOf(memberId: string, req: EvalRequest, e: SourceEntry, replayed: boolean): Reservation {
+  return { member_id: memberId, source_key: req.sourceKey, channel_type: req.channelType, purpose: req.purpose, reserved_at: iso(e.t), counters: { ...e.r }, dedupe_key: e.d ?? null, replayed };
 }
 
 /**
@@ -174,7 +179,7 @@ export function evaluateMember(f: MemberFacts, req: EvalRequest, clock: ZoneCloc
 
   const { periods, quietEnd } = clock.of(f.tz);
   if (quietEnd !== null) return { admission: { ok: false, reason: 'quiet_hours', retryAt: new Date(quietEnd).toISOString() }, next: null };
-  if (held) return { admission: { ok: true, reservation: reservationOf(f.memberId, req.sourceKey, held, true) }, next: null };
+  if (held) return { admission: { ok: true, reservation: reservationOf(f.memberId, req, held, true) }, next: null };
 
   const atSec = Math.floor(req.at / 1000);
   const state = f.state ?? emptyState();
@@ -212,14 +217,14 @@ export function evaluateMember(f: MemberFacts, req: EvalRequest, clock: ZoneCloc
       if (!next.f[key] || next.f[key] < old) next.f[key] = old;
     }
   }
-  const entry: SourceEntry = { t: atSec, r: taken, ch: req.channelType, p: req.purpose };
+  const entry: SourceEntry = { t: atSec, r: taken };
   if (req.dedupeKey && req.dedupeWindowSec > 0) {
     const claim = next.d[req.dedupeKey];
     if (!claim || claim[0] < atSec + req.dedupeWindowSec) next.d[req.dedupeKey] = [atSec + req.dedupeWindowSec, req.sourceKey];
     entry.d = req.dedupeKey;
   }
   next.s[req.sourceKey] = entry;
-  return { admission: { ok: true, reservation: reservationOf(f.memberId, req.sourceKey, entry, false) }, next };
+  return { admission: { ok: true, reservation: reservationOf(f.memberId, req, entry, false) }, next };
 }
 
 /**

@@ -41,7 +41,7 @@ forEachStore('guard rails', (ctx) => {
       const req = { channelType: 'sms', channelId: 'mch_test', purpose: 'marketing' as const, at: NOON };
 
       const r1 = await guard.admit(ws, { ...req, sourceKey: 'broadcast:1', memberIds: [a, b, c, d, 'mem_unknown'] });
-      expect(r1.get(a)).toMatchObject({ ok: true, reservation: { member_id: a, source_key: 'broadcast:1', counters: { 'marketing|all|day': '2025-06-18' }, replayed: false } });
+      expect(r1.get(a)).toMatchObject({ ok: true, reservation: { member_id: a, source_key: 'broadcast:1', counters: { 'm|all|D': '2025-06-18' }, replayed: false } });
       // 12:00 in Shanghai is 21:00 the evening before in Los Angeles: quiet until 09:00 there.
       expect(r1.get(b)).toEqual({ ok: false, reason: 'quiet_hours', retryAt: '2025-06-18T16:00:00.000Z' });
       expect(r1.get(c)).toEqual({ ok: false, reason: 'no_address' });
@@ -146,7 +146,7 @@ forEachStore('guard rails', (ctx) => {
         for (const id of ids) expect(per.get(id), id).toBe(2);
         const rows = await ctx.store.query<{ state: string }>('SELECT state FROM guard_state WHERE workspace_id = $1', [ws]);
         expect(rows).toHaveLength(ids.length);
-        for (const r of rows) expect(JSON.parse(r.state).c['marketing|all|day']['2025-06-18']).toBe(2);
+        for (const r of rows) expect(JSON.parse(r.state).c['m|all|D']['2025-06-18']).toBe(2);
       } finally {
         if (ctx.engine === 'postgres') await Promise.all(stores.map((s) => s.close()));
       }
