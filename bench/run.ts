@@ -31,7 +31,7 @@ const { values: a } = parseArgs({
     'batch-many': { type: 'string', default: '500' },
     users: { type: 'string', default: '10000' },
     'demo-members': { type: 'string', default: '100000' },
-    only: { type: 'string', default: 'ingest,import,demo,segmentation,loyalty,journeys' },
+    only: { type: 'string', default: 'ingest,import,demo,segmentation,loyalty,journeys,broadcast' },
     'big-members': { type: 'string', default: '1000000' },
     'seg-sizes': { type: 'string', default: 'demo,big' },
     'seg-runs': { type: 'string', default: '5' },
@@ -45,10 +45,11 @@ const { values: a } = parseArgs({
     'loyalty-inflight': { type: 'string', default: '1000' },
     'loyalty-connections': { type: 'string', default: '128' },
     'loyalty-lots': { type: 'string', default: '1000000' },
-    // broadcast (issue 5; needs the cached big brand): --broadcast-members 1000000 --broadcast-pg-members 1000000
-    // --broadcast-pg-workers 1,2 --broadcast-fresh (rebuild the DuckDB working copy under data/bench/tmp)
+    // broadcast (issue 5; needs the cached big brand): --broadcast-members 1000000 --broadcast-pg-members 50000
+    // --broadcast-pg-workers 1,2 --broadcast-fresh (rebuild the DuckDB working copy under data/bench/tmp). The
+    // PostgreSQL audience defaults to 50k: the guard's per-batch facts query is slow there at this size (see README).
     'broadcast-members': { type: 'string', default: '1000000' },
-    'broadcast-pg-members': { type: 'string', default: '1000000' },
+    'broadcast-pg-members': { type: 'string', default: '50000' },
     'broadcast-pg-workers': { type: 'string', default: '1,2' },
     'broadcast-fresh': { type: 'boolean', default: false },
     // journeys (issue 5): event → journey step latency through a running server: --journey-events 300 --journey-rate 20

@@ -39,12 +39,26 @@ export async function cohortCountsFromFacts(store: Store, q: CohortQuery): Promi
                          WHEN ${d} >= 0 THEN (CAST(${col} AS BIGINT) & ((CAST(1 AS BIGINT) << (${BITS} - ${d})) - 1)) << ${d}
                          ELSE CAST(${col} AS BIGINT) >> (0 - ${d}) END) & ((CAST(1 AS BIGINT) << ${i32(valid)}) - 1))`;
   };
-  const years = `year >= ${i32(Math.floor(base / 12))} AND year <= ${i32(Math.floor((base + Math.max(full, 1) - 1) / 12))}`;
+  // Rows of a year with a bit in the whole months counted ([base, base + full)); the first and last year's rows with
+  // activity only outside them are skipped before the join (most of a calendar year lies outside a 12-month table).
+  const firstYear = Math.floor(base / 12);
+  const lastYear = Math.floor((base + full - 1) / 12);
+  // (Placeholders are made only when used: the engines refuse parameters a statement does not reference.)
+  const inWindow = (col: string) => {
+    const yearBits = Array.from({ length: lastYear - firstYear + 1 }, (_, i) => {
+      const y = firstYear + i;
+      let bits = 0;
+      for (let m = 0; m < 12; m++) if (y * 12 + m >= base && y * 12 + m < base + full) bits |= 1 << m;
+      return `WHEN ${i32(y)} THEN ${i32(bits)}`;
+    });
+    return `year >= ${i32(firstYear)} AND year <= ${i32(lastYear)} AND (${col} & CASE year ${yearBits.join(' ')} END) <> 0`;
+  };
+  // Each cohort member gets a small integer `k`: after the one join on member_id, rows are grouped by integers.
   const cohort =
     q.by === 'signup'
-      ? `SELECT id AS member_id, ${unitOf('created_at')} AS c FROM members
+      ? `SELECT id AS member_id, ${unitOf('created_at')} AS c, ROW_NUMBER() OVER () AS k FROM members
          WHERE workspace_id = ${w} AND merged_into IS NULL AND created_at >= ${start} AND created_at < ${cohortEnd}`
-      : `SELECT member_id, ${unitOf('first_purchase_at')} AS c FROM member_purchase_facts
+      : `SELECT member_id, ${unitOf('first_purchase_at')} AS c, ROW_NUMBER() OVER () AS k FROM member_purchase_facts
          WHERE workspace_id = ${w} AND first_purchase_at >= ${start} AND first_purchase_at < ${cohortEnd}`;
   // One row set, joined to the cohort once and grouped once: month-table rows (`act` = months with an event or an
   // order, so one mask serves both), the part-month's events and orders as flags, and for signup cohorts the
@@ -53,11 +67,11 @@ export async function cohortCountsFromFacts(store: Store, q: CohortQuery): Promi
   const none = 'CAST(NULL AS INTEGER) AS year, 0 AS act, 0 AS buy, 0 AS rep';
   const flags = partial !== null;
   const noFlags = flags ? ', 0 AS ev_p, 0 AS any_p, 0 AS buy_p' : '';
-  const branches = [
-    `SELECT member_id, year, months AS act, 0 AS buy, 0 AS rep${noFlags} FROM member_event_months WHERE workspace_id = ${w} AND ${years}`,
-    `SELECT member_id, year, ordered, purchased, repurchased${flags ? ', 0, 0, 0' : ''} FROM member_order_months WHERE workspace_id = ${w} AND ${years}`,
+  const branches = full === 0 ? [] : [
+    `SELECT member_id, year, months AS act, 0 AS buy, 0 AS rep${noFlags} FROM member_event_months WHERE workspace_id = ${w} AND ${inWindow('months')}`,
+    `SELECT member_id, year, ordered, purchased, repurchased${flags ? ', 0, 0, 0' : ''} FROM member_order_months WHERE workspace_id = ${w} AND ${inWindow('ordered')}`,
   ];
-  if (q.by === 'signup') branches.push(`SELECT member_id, ${none}${noFlags} FROM cohort`);
+  if (q.by === 'signup' || full === 0) branches.push(`SELECT member_id, ${none}${noFlags} FROM cohort`);
   let pu = '';
   if (flags) {
     const from = p.ts(new Date(months.start(endMonth)).toISOString());
@@ -87,9 +101,9 @@ export async function cohortCountsFromFacts(store: Store, q: CohortQuery): Promi
     `WITH cohort AS MATERIALIZED (${cohort}),
      act AS (${branches.join('\n UNION ALL ')}),
      per AS MATERIALIZED (
-       SELECT a.member_id, MIN(c.c) AS c, ${maskCols.join(', ')}${flagCols}
+       SELECT c.c, ${maskCols.join(', ')}${flagCols}
        FROM act a JOIN cohort c ON c.member_id = a.member_id
-       GROUP BY a.member_id
+       GROUP BY c.k, c.c
      )
      SELECT c AS cohort, COUNT(*) AS size, ${cols.join(', ')} FROM per GROUP BY c`,
     p.values,
