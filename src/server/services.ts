@@ -30,6 +30,7 @@ import { MeasurementService } from '../modules/measurement/service.ts';
 import { JourneyService } from '../modules/journeys/service.ts';
 import { QrCodeService, StaffService } from '../modules/staff/index.ts';
 import { CommunityService } from '../modules/community/index.ts';
+import type { ChannelType } from '../modules/consent/schema.ts';
 import { ConsentService, registerConsentTrackHandler } from '../modules/consent/index.ts';
 
 export interface Services {
@@ -157,6 +158,8 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   members.extendProfile('consents', (ws, id) => consent.profileSection(ws, id));
   templates.registerContext('unsubscribe_url', consent.templateContext());
   registerConsentTrackHandler(ingest, (ws, list, tx) => consent.record(ws, list, tx));
+  // A provider's "unsubscribed" receipt (e.g. an email list-unsubscribe) revokes marketing consent on that channel type.
+  messaging.onUnsubscribed((ws, items) => consent.recordUnsubscribes(ws, items.map((i) => ({ ...i, channelType: i.channelType as ChannelType }))));
   // The guard rails (consent module) and holdout draws (measurement module) are looked up on the finished services
   // object, so they may be built in any order; without them everyone is admitted and holdouts are drawn locally.
   const delivery = new DeliveryService({ store, templates, messaging, registry: metrics.registry, guard: () => guardOf(services) });

@@ -236,6 +236,20 @@ forEachStore('messaging', (ctx) => {
       // Signed but malformed: 400 after the signature check.
       expect((await post(hook.id, { events: [{ type: 'teleported', send_id: a.id }] })).statusCode).toBe(400);
     });
+
+    it('an unsubscribed receipt revokes the member\'s marketing consent on that channel type', async () => {
+      await t.services.messaging.send(ws(), 'hook', msgs(['u2']), 'broadcast:unsub');
+      const [s] = await ledger('broadcast:unsub');
+      expect((await post(hook.id, { type: 'unsubscribed', send_id: s.id })).statusCode).toBe(200);
+      let consents: any = null;
+      for (let i = 0; i < 50; i++) {
+        consents = (await api('GET', `/api/consent/members/${s.member_id}`)).json();
+        if (JSON.stringify(consents).includes('revoked')) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(JSON.stringify(consents)).toContain('revoked');
+      expect(JSON.stringify(consents)).toContain('webhook');
+    });
   });
 
   describe('views', () => {

@@ -55,6 +55,7 @@ export class MessagingService {
   private readonly sends;
   private readonly events;
   private readonly limiters = new Map<string, RateLimiter>();
+  private readonly unsubscribeListeners: UnsubscribeListener[] = [];
   private readonly log: MessagingLog;
   private readonly fetchFn: typeof fetch;
 
@@ -307,12 +308,20 @@ export class MessagingService {
       });
       const inserted = await this.events.insertEvents(tx, ws, channel.id, receivedAt, rows);
       await this.events.applyPatches(tx, ws, receivedAt, foldReceipts(rows.filter((r) => r.matched).map((r) => ({ sendId: r.send_id!, r }))));
+      const unsubscribed = rows.filter((r) => r.matched && r.type === 'unsubscribed' && r.member_id)
+        .map((r) => ({ memberId: r.member_id!, channelType: channel.type, at: r.occurred_at, detail: `receipt ${channel.id}:${r.send_id}` }));
       tx.afterEnd((ok) => {
         if (ok) for (const r of rows) this.metrics.receipts.inc({ channel: channel.id, channel_type: channel.type, type: r.type });
+        if (ok && unsubscribed.length > 0) for (const fn of this.unsubscribeListeners) void fn(ws, unsubscribed).catch((e) => this.log.warn({ err: e }, 'messaging: unsubscribe listener failed'));
       });
       const unmatched = rows.filter((r) => !r.matched).map((r) => r.send_id ?? r.provider_message_id);
       return { received: rows.length, recorded: inserted, duplicates: rows.length - inserted, unmatched };
     });
+  }
+
+  /** Called after commit with the members a provider receipt reports as unsubscribed (consent records them). */
+  onUnsubscribed(fn: UnsubscribeListener): void {
+    this.unsubscribeListeners.push(fn);
   }
 
   /** Closes pooled provider connections (SMTP). */
@@ -320,6 +329,8 @@ export class MessagingService {
     for (const a of this.providers.all()) await a.close?.();
   }
 }
+
+type UnsubscribeListener = (ws: string, items: { memberId: string; channelType: string; at: string; detail: string }[]) => Promise<unknown>;
 
 function encodeCursor(id: string): string {
   return Buffer.from(JSON.stringify({ id }), 'utf8').toString('base64url');
