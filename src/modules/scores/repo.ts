@@ -45,7 +45,7 @@ export const scoresRepo = {
    */
   async swapIn(tx: SqlExecutor, ws: string, kind: ScoreKind, runId: string, asOf: string): Promise<number> {
     const { table, column, history } = KIND_TABLES[kind];
-    await tx.exec(
+    const changed = await tx.execCount(
       `INSERT INTO member_score_history (workspace_id, member_id, kind, value, previous, as_of, run_id)
        SELECT $1, COALESCE(n.member_id, o.member_id), $2, n.v, o.v, CAST($3 AS DATE), $4
        FROM (SELECT member_id, ${column} AS v FROM ${table} WHERE workspace_id = $1 AND run_id = $4) n
@@ -54,8 +54,7 @@ export const scoresRepo = {
       [ws, history, asOf, runId],
     );
     await tx.exec(`DELETE FROM ${table} WHERE workspace_id = $1 AND run_id <> $2`, [ws, runId]);
-    const [row] = await tx.query<{ n: number }>('SELECT COUNT(*) AS n FROM member_score_history WHERE workspace_id = $1 AND run_id = $2', [ws, runId]);
-    return Number(row.n);
+    return changed;
   },
 
   async insertRun(tx: SqlExecutor, ws: string, r: Omit<ScoreRunRow, 'finished_at'> & { finished_at: string }): Promise<void> {
