@@ -41,7 +41,10 @@ forEachStore('segments realtime', (ctx) => {
     const track = await api('POST', '/v1/track', { userId: 'r-1', event: 'Signed In', properties: { method: 'wechat' } }, t.write);
     expect(track.statusCode, track.body).toBe(200);
     expect(await until(() => isIn(seg.id, 'r-1'))).toBe(true);
-    const entered = changes.find((c) => c.segmentId === seg.id && c.change === 'entered')!;
+    // Listeners are told after the membership commits, so the stored row can be visible a moment before the call.
+    const findEntered = () => changes.find((c) => c.segmentId === seg.id && c.change === 'entered');
+    expect(await until(async () => findEntered() !== undefined)).toBe(true);
+    const entered = findEntered()!;
     expect(entered).toMatchObject({ workspaceId: t.workspaceId, trigger: 'realtime', memberIds: [expect.stringMatching(/^mem_/)] });
     expect(entered.latencyMs).toBeGreaterThanOrEqual(0);
     const runs = (await api('GET', `/api/segments/${seg.id}/runs`)).json().data;
