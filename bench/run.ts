@@ -35,6 +35,8 @@ const { values: a } = parseArgs({
     'big-members': { type: 'string', default: '1000000' },
     'seg-sizes': { type: 'string', default: 'demo,big' },
     'seg-runs': { type: 'string', default: '5' },
+    // operation ids to measure, e.g. segment,segment-ref (default: all, and the ingest → membership latency)
+    'seg-ops': { type: 'string', default: '' },
     'seg-pg-runs': { type: 'string', default: '3' },
     'latency-samples': { type: 'string', default: '200' },
     regenerate: { type: 'boolean', default: false },
@@ -192,6 +194,7 @@ async function benchSegmentation() {
     engines,
     runs: Number(a['seg-runs']),
     pgRuns: Number(a['seg-pg-runs']),
+    ops: a['seg-ops'] ? new Set(a['seg-ops'].split(',')) : undefined,
     latencySamples: Number(a['latency-samples']),
     regenerate: a.regenerate!,
     root: fileURLToPath(new URL('../data/bench', import.meta.url)),

@@ -26,6 +26,8 @@ export interface SegmentationOptions {
   runs: number;
   pgRuns: number;
   latencySamples: number;
+  /** Operation ids to measure (`segment`, `segment-ref`, `rfm`, …, `latency`); default all. */
+  ops?: Set<string>;
   regenerate: boolean;
   /** Cache root (default data/bench). */
   root: string;
@@ -349,17 +351,19 @@ async function runEngine(dataset: Dataset, engine: 'duckdb' | 'postgres', opts: 
       const address = await app.listen({ port: 0, host: '127.0.0.1' });
       const ctx: EngineCtx = { store, services, app, url: address, ws: BENCH_WORKSPACE, dataset, endIso, lastDay };
       const pgBig = engine === 'postgres' && dataset.kind === 'big';
-      for (const op of OPS) {
+      for (const op of OPS.filter((o) => !opts.ops || opts.ops.has(o.id))) {
         opts.log(`  ${dataset.label} ${engine}: ${op.id} …`);
         const runs = pgBig ? Math.min(opts.pgRuns, op.pgBigRuns ?? opts.pgRuns) : opts.runs;
         const t = await timed(runs, () => op.run(ctx));
         opts.log(`    ${t.error ? `error: ${t.error}` : `p50 ${fmtMs(t.p50)}, min ${fmtMs(t.min)} — ${t.answer}`}`);
         out.set(op.id, t);
       }
-      opts.log(`  ${dataset.label} ${engine}: ingest → membership latency (${opts.latencySamples} events) …`);
-      const l = await latency(ctx, opts.latencySamples);
-      opts.log(`    ${l.error ? `error: ${l.error}` : `p50 ${fmtMs(l.p50)}, p95 ${fmtMs(l.extra!.p95)} — ${l.answer}`}`);
-      out.set('latency', l);
+      if (!opts.ops || opts.ops.has('latency')) {
+        opts.log(`  ${dataset.label} ${engine}: ingest → membership latency (${opts.latencySamples} events) …`);
+        const l = await latency(ctx, opts.latencySamples);
+        opts.log(`    ${l.error ? `error: ${l.error}` : `p50 ${fmtMs(l.p50)}, p95 ${fmtMs(l.extra!.p95)} — ${l.answer}`}`);
+        out.set('latency', l);
+      }
     } finally {
       await app.close();
     }
@@ -396,13 +400,13 @@ export async function runSegmentationBench(opts: SegmentationOptions): Promise<{
     for (const d of datasets) {
       const duck = opts.engines.has('duckdb') ? await attempt(d, 'duckdb') : new Map<string, Timing>();
       const pg = cluster ? await attempt(d, 'postgres') : new Map<string, Timing>();
-      for (const op of OPS) {
+      for (const op of OPS.filter((o) => !opts.ops || opts.ops.has(o.id))) {
         rows.push({
           operation: op.label, size: d.label, duck: duck.get(op.id) ?? null, pg: pg.get(op.id) ?? null,
           goalMs: op.goalMs?.[d.kind], minSpeedup: d.kind === 'big' ? op.minSpeedup : undefined,
         });
       }
-      rows.push({ operation: 'ingest → segment membership (HTTP /v1/track → onMembershipChange)', size: d.label, duck: duck.get('latency') ?? null, pg: pg.get('latency') ?? null, goalMs: 1000, latency: true });
+      if (!opts.ops || opts.ops.has('latency')) rows.push({ operation: 'ingest → segment membership (HTTP /v1/track → onMembershipChange)', size: d.label, duck: duck.get('latency') ?? null, pg: pg.get('latency') ?? null, goalMs: 1000, latency: true });
     }
   } finally {
     await cluster?.stop();

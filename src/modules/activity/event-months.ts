@@ -1,11 +1,16 @@
 // member_event_months: the local months in which each member had an event, kept as events are written.
 import { isTx, type SqlExecutor, type Store } from '../../store/port.ts';
 import { LocalMonths, splitMonth, type MonthIndex } from './month-index.ts';
+import { isMemberActivity, memberActivitySql, SYSTEM_CHANNEL } from './member-activity.ts';
 
-/** An event as the month index needs it: its member (null for anonymous events) and time (ISO instant). */
+/**
+ * An event as the month index needs it: its member (null for anonymous events), time (ISO instant) and channel
+ * (system events are not activity and set no month).
+ */
 export interface EventStamp {
   member_id: string | null;
   ts: string;
+  channel?: string | null;
 }
 
 /** Members remembered per store before the cache starts over (a few tens of MB at most). */
@@ -55,7 +60,7 @@ export async function recordEventMonths(store: Store, tx: SqlExecutor, ws: strin
   const add = new Map<string, Map<number, number>>();
   const known = state.months.get(ws);
   for (const e of events) {
-    if (!e.member_id) continue;
+    if (!e.member_id || !isMemberActivity(e.channel)) continue;
     months ??= await monthsOf(state, tx, ws);
     const m = months.ofIso(e.ts);
     if (known?.get(e.member_id)?.has(m)) continue;
@@ -100,14 +105,26 @@ export async function moveEventMonths(store: Store, tx: SqlExecutor, ws: string,
 }
 
 /**
- * member_event_months of `scope` (`$1` = workspace, or every workspace) recomputed from the events table, one row
- * per member and local year: for migrations and bulk loads that write events around the ingest path.
+ * Whose member_event_months a rebuild writes: one workspace's (`$1`), every workspace's, or every member with a
+ * system event (migration 20 redoes those, written before system events were left out).
+ */
+export type EventMonthsScope = 'workspace' | 'all' | 'with-system-events';
+
+const SCOPE_WHERE: Record<EventMonthsScope, string> = {
+  workspace: 'e.workspace_id = $1',
+  all: 'TRUE',
+  'with-system-events': `EXISTS (SELECT 1 FROM events s WHERE s.workspace_id = e.workspace_id AND s.member_id = e.member_id AND s.channel = '${SYSTEM_CHANNEL}')`,
+};
+
+/**
+ * member_event_months of `scope` recomputed from the events table, one row per member and local year: for
+ * migrations and bulk loads that write events around the ingest path. System events are left out (not activity).
  * Events are first grouped per member into 25-day spans of epoch time, keeping the first and last instant: a span
  * is shorter than any local month (even one shortened by a clock change), so it touches at most two local months
  * and those two instants name them. That
  * converts two instants per span to local time instead of every event (the zone conversion is the costly part).
  */
-export function eventMonthsSql(scope: 'workspace' | 'all'): string {
+export function eventMonthsSql(scope: EventMonthsScope): string {
   const ym = (col: string) =>
     `CAST(EXTRACT(YEAR FROM ${col}) AS INTEGER) AS y, CAST(1 AS INTEGER) << CAST(EXTRACT(MONTH FROM ${col}) - 1 AS INTEGER) AS b`;
   return `
@@ -115,7 +132,7 @@ export function eventMonthsSql(scope: 'workspace' | 'all'): string {
     WITH spans AS (
       SELECT e.workspace_id, e.member_id, MIN(e.ts) AS lo, MAX(e.ts) AS hi
       FROM events e
-      WHERE ${scope === 'workspace' ? 'e.workspace_id = $1' : 'TRUE'} AND e.member_id IS NOT NULL
+      WHERE ${SCOPE_WHERE[scope]} AND e.member_id IS NOT NULL AND ${memberActivitySql('e')}
       GROUP BY e.workspace_id, e.member_id, FLOOR(EXTRACT(EPOCH FROM e.ts) / 2160000)
     ),
     local AS (

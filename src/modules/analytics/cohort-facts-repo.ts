@@ -6,6 +6,7 @@ import type { Store } from '../../store/port.ts';
 import type { CohortCounts, CohortQuery } from './cohort-repo.ts';
 import { BITS, bitOf } from './cohort-bits.ts';
 import { COUNTED_ORDER, localDay, num, Params, unitOfDay } from './sql.ts';
+import { memberActivitySql } from '../activity/member-activity.ts';
 
 /**
  * The same counts as the raw query for `unit = 'month'` in the workspace's own time zone (the facts are in it).
@@ -78,7 +79,7 @@ export async function cohortCountsFromFacts(store: Store, q: CohortQuery): Promi
     const actEnd = p.ts(q.activityEnd);
     pu = i32(partial);
     branches.push(
-      `SELECT member_id, ${none}, 1, 0, 0 FROM events WHERE workspace_id = ${w} AND ts >= ${from} AND ts < ${actEnd}`,
+      `SELECT member_id, ${none}, 1, 0, 0 FROM events WHERE workspace_id = ${w} AND ts >= ${from} AND ts < ${actEnd} AND ${memberActivitySql()}`,
       `SELECT member_id, ${none}, 0, 1, CASE WHEN ${COUNTED_ORDER} THEN 1 ELSE 0 END FROM orders
        WHERE workspace_id = ${w} AND paid_at >= ${from} AND paid_at < ${actEnd}`,
     );

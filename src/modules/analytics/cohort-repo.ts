@@ -4,6 +4,7 @@ import { COUNTED_ORDER, localDay, num, Params, unitOfDay } from './sql.ts';
 import { orderFactsCover } from '../activity/order-facts.ts';
 import { cohortCountsFromFacts } from './cohort-facts-repo.ts';
 import { BITS, bitOf } from './cohort-bits.ts';
+import { memberActivitySql } from '../activity/member-activity.ts';
 
 export type CohortUnit = 'month' | 'week';
 export type CohortBy = 'first_order' | 'signup';
@@ -83,7 +84,7 @@ export async function cohortCountsRaw(store: Store, q: CohortQuery): Promise<Coh
        SELECT member_id, ${range.map((j) => `${maskAgg('u', 'TRUE', j)} AS m${j}`).join(', ')}
        FROM (
          SELECT member_id, ${unitOf('ts')} AS u FROM events
-         WHERE workspace_id = ${w} AND ts >= ${start} AND ts < ${actEnd} AND member_id IN (SELECT member_id FROM cohort)
+         WHERE workspace_id = ${w} AND ts >= ${start} AND ts < ${actEnd} AND ${memberActivitySql()} AND member_id IN (SELECT member_id FROM cohort)
        ) x GROUP BY member_id
      ),
      od AS MATERIALIZED (

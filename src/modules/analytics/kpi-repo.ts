@@ -3,6 +3,7 @@ import type { Store } from '../../store/port.ts';
 import { addDays, daysBetween, localMidnightUtc } from './calendar.ts';
 import type { Bounded } from './periods.ts';
 import { bucketOf, COUNTED_ORDER, localDay, num, Params, unitOfDay } from './sql.ts';
+import { memberActivitySql } from '../activity/member-activity.ts';
 
 /** Raw figures of one period, straight from the store (see kpis.ts for what each KPI is made of). */
 export interface PeriodFigures {
@@ -124,7 +125,7 @@ async function activityFigures(store: Store, ws: string, tz: string, periods: Bo
   return store.query(
     `WITH act AS (
        SELECT DISTINCT member_id, ${day} AS d FROM (
-         SELECT member_id, ts AS t FROM events WHERE workspace_id = ${w} AND member_id IS NOT NULL AND ts >= ${lo} AND ts < ${hi}
+         SELECT member_id, ts AS t FROM events WHERE workspace_id = ${w} AND member_id IS NOT NULL AND ts >= ${lo} AND ts < ${hi} AND ${memberActivitySql()}
          UNION ALL
          SELECT member_id, paid_at FROM orders WHERE workspace_id = ${w} AND member_id IS NOT NULL AND paid_at >= ${lo} AND paid_at < ${hi}
        ) x

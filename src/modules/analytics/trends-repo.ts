@@ -1,6 +1,7 @@
 // SQL for trend series: per day, week or month bucket, new members, active members, buyers, orders and GMV.
 import type { Store } from '../../store/port.ts';
 import { COUNTED_ORDER, localDay, num, Params, unitOfDay } from './sql.ts';
+import { memberActivitySql } from '../activity/member-activity.ts';
 
 export type Granularity = 'day' | 'week' | 'month';
 
@@ -44,7 +45,7 @@ export async function trendCounts(store: Store, q: TrendQuery): Promise<TrendCou
     store.query(
       `SELECT b, COUNT(DISTINCT member_id) AS n FROM (
          SELECT member_id, ${a.idx('t')} AS b FROM (
-           SELECT member_id, ts AS t FROM events WHERE workspace_id = ${a.w} AND member_id IS NOT NULL AND ts >= ${a.s} AND ts < ${a.e}
+           SELECT member_id, ts AS t FROM events WHERE workspace_id = ${a.w} AND member_id IS NOT NULL AND ts >= ${a.s} AND ts < ${a.e} AND ${memberActivitySql()}
            UNION ALL
            SELECT member_id, paid_at FROM orders WHERE workspace_id = ${a.w} AND member_id IS NOT NULL AND paid_at >= ${a.s} AND paid_at < ${a.e}
          ) y

@@ -89,7 +89,7 @@ export const ingestRepo = {
   /** Keeps member_event_months (cohort activity) in step with the newly stored rows, in the same transaction. */
   async recordMonths(store: Store, tx: SqlExecutor, workspaceId: string, rows: EventRow[], fresh: Set<string> | 'all'): Promise<void> {
     const stamps = [];
-    for (const r of rows) if (r.m && (fresh === 'all' || fresh.has(r.i))) stamps.push({ member_id: r.m, ts: r.t });
+    for (const r of rows) if (r.m && (fresh === 'all' || fresh.has(r.i))) stamps.push({ member_id: r.m, ts: r.t, channel: r.c });
     await recordEventMonths(store, tx, workspaceId, stamps);
   },
 };

@@ -3,9 +3,8 @@
 // `system` so that analytics can tell them from what the member did. They do not mark the member active.
 import type { SqlExecutor, Store } from '../../store/port.ts';
 import { type EventRow, ingestRepo } from './repo.ts';
-
-/** Channel of every event Siyu records itself. */
-export const SYSTEM_CHANNEL = 'system';
+// The channel is defined with what counts as activity (src/modules/activity/member-activity.ts).
+import { SYSTEM_CHANNEL } from '../activity/member-activity.ts';
 
 export interface SystemEvent {
   /** Stable id: recording the same event twice stores it once. */

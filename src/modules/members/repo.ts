@@ -3,6 +3,7 @@
 import type { JsonColumn, SqlExecutor, SqlParam, Store } from '../../store/port.ts';
 import type { MemberRow, TraitsRow } from './profile.ts';
 import { IDENTITY_TYPES } from '../identity/types.ts';
+import { memberActivitySql } from '../activity/member-activity.ts';
 
 export interface IdentityRow {
   type: string;
@@ -74,7 +75,7 @@ export function membersRepo(store: Store) {
     async activity(db: SqlExecutor, ws: string, memberId: string, since: string): Promise<ActivityRow> {
       const rows = await db.query<Omit<ActivityRow, 'member_id'>>(
         `WITH a AS MATERIALIZED (
-           SELECT ts FROM events WHERE workspace_id = $1 AND member_id = $2 AND ts >= CAST($3 AS TIMESTAMPTZ)
+           SELECT ts FROM events WHERE workspace_id = $1 AND member_id = $2 AND ts >= CAST($3 AS TIMESTAMPTZ) AND ${memberActivitySql()}
            UNION ALL
            SELECT paid_at AS ts FROM orders WHERE workspace_id = $1 AND member_id = $2 AND paid_at >= CAST($3 AS TIMESTAMPTZ))
          SELECT count(DISTINCT CAST(ts AS DATE)) AS active_days, max(ts) AS last_ts FROM a`,
@@ -89,7 +90,7 @@ export function membersRepo(store: Store) {
       const rows = await db.query<ActivityRow>(
         `WITH a AS MATERIALIZED (
            SELECT e.member_id, e.ts FROM events e JOIN ${ids(2)} ON e.member_id = p.id
-           WHERE e.workspace_id = $1 AND e.ts >= CAST($3 AS TIMESTAMPTZ)
+           WHERE e.workspace_id = $1 AND e.ts >= CAST($3 AS TIMESTAMPTZ) AND ${memberActivitySql('e')}
            UNION ALL
            SELECT o.member_id, o.paid_at AS ts FROM orders o JOIN ${ids(2)} ON o.member_id = p.id
            WHERE o.workspace_id = $1 AND o.paid_at >= CAST($3 AS TIMESTAMPTZ))

@@ -1,5 +1,6 @@
 // HTTP routes of messaging: /api/messaging/channels (CRUD, test), one-off sends, the send ledger, member messages,
-// and /api/messaging/receipts/:channelId — authenticated by the channel's HMAC signature instead of an admin key.
+// and /api/messaging/receipts/:channelId and /api/messaging/inbound/:channelId (members' replies) — authenticated by
+// the channel's HMAC signature instead of an admin key.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { SiyuError } from '../../core/errors.ts';
@@ -7,6 +8,7 @@ import type { Services } from '../../server/services.ts';
 import { workspaceOf } from '../../server/auth.ts';
 import { ChannelCreate, ChannelParam, ChannelPut, ChannelTestBody, MemberMessagesQuery, MemberParam, ReceiptBody, ReceiptParam, SendBody, SendParam, SendsQuery, type ReceiptEvent } from './schema.ts';
 import { SIGNATURE_HEADER, verifySignature } from './signature.ts';
+import { InboundRequest } from './inbound.ts';
 
 /** Largest receipts request (10,000 events). */
 const RECEIPT_BODY_LIMIT = 8 * 1024 * 1024;
@@ -79,6 +81,17 @@ const receiptWorkspaces = new WeakMap<FastifyRequest, string>();
 function receiptRoutes(s: Services): FastifyPluginAsync {
   return async (root) => {
     const app = root.withTypeProvider<ZodTypeProvider>();
+    const verifyChannelSignature = async (req: FastifyRequest) => {
+      const { channelId } = req.params as { channelId: string };
+      const target = await s.messaging.receiptTarget(channelId);
+      const refuse = (why: string) => new SiyuError('unauthorized', 'messaging.receipt_signature_invalid', `Receipt refused: ${why}`, { field: SIGNATURE_HEADER });
+      if (!target) throw refuse('unknown channel or bad signature');
+      if (!target.secret) throw refuse('the channel has no receipt secret configured');
+      const header = req.headers[SIGNATURE_HEADER];
+      const check = verifySignature(target.secret, Array.isArray(header) ? header[0] : header, rawBodies.get(req) ?? '');
+      if (!check.ok) throw refuse(check.reason === 'expired' ? 'signature timestamp outside the 5-minute window' : `signature ${check.reason}`);
+      receiptWorkspaces.set(req, target.channel.workspace_id);
+    };
     app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: RECEIPT_BODY_LIMIT }, (req, body, done) => {
       rawBodies.set(req, body as string);
       try {
@@ -100,23 +113,36 @@ function receiptRoutes(s: Services): FastifyPluginAsync {
           body: ReceiptBody,
         },
         // Verified before the body is validated: an unsigned caller learns nothing about the schema.
-        preValidation: async (req) => {
-          const { channelId } = req.params as { channelId: string };
-          const target = await s.messaging.receiptTarget(channelId);
-          const refuse = (why: string) => new SiyuError('unauthorized', 'messaging.receipt_signature_invalid', `Receipt refused: ${why}`, { field: SIGNATURE_HEADER });
-          if (!target) throw refuse('unknown channel or bad signature');
-          if (!target.secret) throw refuse('the channel has no receipt secret configured');
-          const header = req.headers[SIGNATURE_HEADER];
-          const check = verifySignature(target.secret, Array.isArray(header) ? header[0] : header, rawBodies.get(req) ?? '');
-          if (!check.ok) throw refuse(check.reason === 'expired' ? 'signature timestamp outside the 5-minute window' : `signature ${check.reason}`);
-          receiptWorkspaces.set(req, target.channel.workspace_id);
-        },
+        preValidation: verifyChannelSignature,
       },
       async (req) => {
         const events = 'events' in req.body ? req.body.events : [req.body];
         const ws = receiptWorkspaces.get(req);
         if (!ws) throw new SiyuError('unauthorized', 'messaging.receipt_signature_invalid', 'Receipt refused: not verified', { field: SIGNATURE_HEADER });
         return s.messaging.recordReceipt(ws, req.params.channelId, events as ReceiptEvent[]);
+      },
+    );
+
+    // Replies members send (an SMS provider's 上行/MO callback, a push provider's reply): stored once per id, and
+    // unsubscribe keywords (退订, TD, STOP…) revoke marketing consent on the channel's type.
+    app.post(
+      '/api/messaging/inbound/:channelId',
+      {
+        config: { auth: 'none' },
+        bodyLimit: RECEIPT_BODY_LIMIT,
+        schema: {
+          tags: ['messaging'],
+          summary: 'Messages members sent (e.g. SMS replies): { messages: [{ id, from, text, time }] } or one message, signed like receipts (X-Siyu-Signature)',
+          params: ReceiptParam,
+          body: InboundRequest,
+        },
+        preValidation: verifyChannelSignature,
+      },
+      async (req) => {
+        const messages = 'messages' in req.body ? req.body.messages : [req.body];
+        const ws = receiptWorkspaces.get(req);
+        if (!ws) throw new SiyuError('unauthorized', 'messaging.receipt_signature_invalid', 'Receipt refused: not verified', { field: SIGNATURE_HEADER });
+        return s.messaging.receiveInbound(ws, req.params.channelId, messages.map((m) => ({ ...(m.id ? { id: m.id } : {}), from: m.from, text: m.text, ...(m.time ? { at: m.time } : {}), raw: m })));
       },
     );
   };

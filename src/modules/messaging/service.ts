@@ -11,6 +11,7 @@ import { createMessagingMetrics, type MessagingMetrics } from './metrics.ts';
 import { defaultProviders, type ProviderRegistry } from './providers/registry.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { foldReceipts, normaliseReceipt } from './receipts.ts';
+import { inboundId, inboundRepo, type InboundItem, type InboundListener } from './inbound.ts';
 import type { ChannelCreate, ChannelPut, ReceiptEvent, SendsQuery } from './schema.ts';
 import { sendRepo } from './send-repo.ts';
 import { sendBatch, type SendInput, type SendOptions, type SendReport } from './sender.ts';
@@ -56,6 +57,8 @@ export class MessagingService {
   private readonly events;
   private readonly limiters = new Map<string, RateLimiter>();
   private readonly unsubscribeListeners: UnsubscribeListener[] = [];
+  private readonly inboundListeners: InboundListener[] = [];
+  private readonly channelListeners: ChannelListener[] = [];
   private readonly log: MessagingLog;
   private readonly fetchFn: typeof fetch;
 
@@ -118,6 +121,7 @@ export class MessagingService {
       if (await this.channels.find(tx, ws, body.name)) throw new SiyuError('duplicate', 'messaging.channel_exists', `A messaging channel named ${body.name} exists`, { field: 'name' });
       await this.channels.insert(tx, row);
     });
+    await this.channelChanged(row, false);
     return this.view(row);
   }
 
@@ -152,6 +156,7 @@ export class MessagingService {
     });
     this.limiters.delete(existing.id);
     await this.providers.get(existing.type).close?.(existing.id);
+    await this.channelChanged(row, false);
     return { channel: this.view(row), created: false };
   }
 
@@ -160,6 +165,19 @@ export class MessagingService {
     await this.channels.delete(this.deps.store, ws, c.id);
     this.limiters.delete(c.id);
     if (this.providers.has(c.type)) await this.providers.get(c.type).close?.(c.id);
+    await this.channelChanged(c, true);
+  }
+
+  /**
+   * Adds a listener told after a channel is created, replaced or deleted (e.g. WeCom keeps its polling schedule).
+   * A failing listener is logged; the channel change stands.
+   */
+  onChannelChange(fn: ChannelListener): void {
+    this.channelListeners.push(fn);
+  }
+
+  private async channelChanged(c: ChannelRow, deleted: boolean): Promise<void> {
+    for (const fn of this.channelListeners) await fn(c, deleted).catch((err) => this.log.warn({ err, channel: c.id }, 'messaging: channel listener failed'));
   }
 
   /** What adapters get for one channel: its options, throttle, tokens, fetch and log. */
@@ -319,6 +337,39 @@ export class MessagingService {
     });
   }
 
+  /**
+   * Messages members sent to channel `channelRef` (an SMS reply, an official-account text, a WeCom 微信客服 message):
+   * each is stored once per provider id, and the new ones go to the inbound listeners (consent matches unsubscribe
+   * keywords). Returns how many were new and what the listeners answered.
+   * @example await messaging.receiveInbound(ws, 'sms-main', [{ id: 'mo_1', from: '13900000001', text: '退订' }])
+   */
+  async receiveInbound(ws: string, channelRef: string, items: InboundItem[]): Promise<{ received: number; recorded: number; duplicates: number; results: unknown[] }> {
+    const channel = await this.row(ws, channelRef);
+    const now = new Date().toISOString();
+    const rows = items.map((i) => {
+      const at = i.at ? new Date(i.at).toISOString() : now;
+      return { ...i, at, id: i.id ?? inboundId({ from: i.from, text: i.text, at: i.at }) };
+    });
+    const fresh = await inboundRepo(this.deps.store).insertNew(this.deps.store, ws, channel.id, channel.type, now, rows);
+    const stored = rows.filter((r) => fresh.has(r.id));
+    const results: unknown[] = [];
+    if (stored.length > 0) {
+      try {
+        for (const fn of this.inboundListeners) results.push(...(await fn({ workspaceId: ws, channelId: channel.id, channelType: channel.type, items: stored })));
+      } catch (err) {
+        // Not acted on: forget them, so the provider's next push (or a retry) is not taken for a repeat.
+        await inboundRepo(this.deps.store).forget(this.deps.store, ws, channel.id, stored.map((r) => r.id)).catch(() => undefined);
+        throw err;
+      }
+    }
+    return { received: rows.length, recorded: stored.length, duplicates: rows.length - stored.length, results };
+  }
+
+  /** Adds a listener for newly received inbound messages (consent: unsubscribe keywords); what it returns is reported. */
+  onInbound(fn: InboundListener): void {
+    this.inboundListeners.push(fn);
+  }
+
   /** Called after commit with the members a provider receipt reports as unsubscribed (consent records them). */
   onUnsubscribed(fn: UnsubscribeListener): void {
     this.unsubscribeListeners.push(fn);
@@ -329,6 +380,8 @@ export class MessagingService {
     for (const a of this.providers.all()) await a.close?.();
   }
 }
+
+type ChannelListener = (channel: ChannelRow, deleted: boolean) => Promise<unknown>;
 
 type UnsubscribeListener = (ws: string, items: { memberId: string; channelType: string; at: string; detail: string }[]) => Promise<unknown>;
 

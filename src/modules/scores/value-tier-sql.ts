@@ -1,6 +1,7 @@
 // Value tiers in SQL: spend and orders over a window, days since the last order or event, the classifyValueTier CASE.
 import type { ValueTierConfig } from '../../core/segmentation/index.ts';
 import { COUNTED_STATUSES, Params, daysSince, idLiteral } from './sql-parts.ts';
+import { memberActivitySql } from '../activity/member-activity.ts';
 
 /** Spend thresholds derived from the data: the top shares of positive spends (spendThresholdsFromValues in SQL). */
 export interface DerivedSpend { highShare: number; potentialShare: number }
@@ -60,7 +61,7 @@ export function valueTierInsertSql(input: ValueTierRunSql) {
     ),
     ev AS (
       SELECT e.member_id, MAX(e.ts) AS last_event_at FROM events e
-      WHERE e.workspace_id = ${ws} AND e.member_id IS NOT NULL AND e.ts < ${end}
+      WHERE e.workspace_id = ${ws} AND e.member_id IS NOT NULL AND e.ts < ${end} AND ${memberActivitySql('e')}
       GROUP BY e.member_id
     ),
     facts AS MATERIALIZED (

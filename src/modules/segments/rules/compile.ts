@@ -62,20 +62,58 @@ export function compileRule(dialect: RuleDialect, rule: Rule, opts: CompileOptio
   // the costly event/order subqueries then aggregate only their rows instead of every member's (hashing 10⁵–10⁶
   // member ids is most of the time of a segment count). Sound because every condition is ANDed with them.
   const candidates = select(b, clock, opts, 'members m', [live + b.scope('m.id')], cheap, 'id');
+  const ctes = [`_cand AS MATERIALIZED (${candidates})`];
   b.restrictTo('SELECT _cand.id FROM _cand');
-  // When the remaining conditions only test m.id, the candidates are the outer rows themselves.
-  const outer = costly.some(readsMemberRow)
-    ? select(b, clock, opts, 'members m', [live + b.scope('m.id')], costly)
-    : select(b, clock, opts, '_cand m', [], costly);
-  return { sql: `WITH _cand AS MATERIALIZED (${candidates}) ${outer}`, params: b.params };
+  // Then the costly conditions that are plain member sets narrow the candidates one after another, cheapest table
+  // first: each set aggregates only the members every earlier one kept (an event count over the few members with
+  // the right orders instead of over all candidates).
+  const chained: { name: string; ids: string }[] = [];
+  const rest: (Rule | Condition)[] = [];
+  for (const r of [...costly].sort((x, y) => costRank(x) - costRank(y))) {
+    // Leaf nodes only: their compilation adds no joins to the scope, so it can be used in the outer select as is.
+    const c = costRank(r) < NOT_CHAINED ? condition({ b, clock, opts, joins: [] }, r) : null;
+    if (!c || !isMemberSet(c) || c.negated) {
+      rest.push(c ?? r);
+      continue;
+    }
+    const name = `_c${ctes.length}`;
+    const ids = `SELECT ${c.distinct ? '' : 'DISTINCT '}_s.member_id AS id FROM (${c.set}) _s`;
+    chained.push({ name, ids });
+    ctes.push(`${name} AS MATERIALIZED (${ids})`);
+    b.restrictTo(`SELECT ${name}.id FROM ${name}`);
+  }
+  const last = chained.at(-1);
+  if (last && rest.length === 0) {
+    // The last set is the answer: no need to store it first.
+    ctes.pop();
+    return { sql: `WITH ${ctes.join(', ')} SELECT q.id AS member_id FROM (${last.ids}) q`, params: b.params };
+  }
+  // When the remaining conditions only test m.id, the last narrowed set gives the outer rows itself.
+  const outer = rest.some((r) => isRule(r) && readsMemberRow(r))
+    ? select(b, clock, opts, 'members m', [live + b.scope('m.id')], rest)
+    : select(b, clock, opts, `${last?.name ?? '_cand'} m`, [], rest);
+  return { sql: `WITH ${ctes.join(', ')} ${outer}`, params: b.params };
 }
 
+const NOT_CHAINED = 9;
+/** Order in which costly conditions narrow the candidates: smaller tables first; composite rules not chained. */
+function costRank(rule: Rule): number {
+  if ('coupons' in rule || 'points_expiring' in rule) return 1;
+  if ('orders' in rule) return 2;
+  if ('event' in rule) return 3;
+  if ('sequence' in rule) return 4;
+  return NOT_CHAINED;
+}
+
+/** A rule node, as opposed to a condition already compiled from one. */
+const isRule = (x: Rule | Condition): x is Rule => !('set' in x) && !('sql' in x);
+
 /** `SELECT m.id AS <as> FROM <from> [LEFT JOIN …] WHERE <base> AND <each conjunct>`. */
-function select(b: SqlBuilder, clock: Clock, opts: CompileOptions, from: string, base: string[], conjuncts: Rule[], as = 'member_id'): string {
+function select(b: SqlBuilder, clock: Clock, opts: CompileOptions, from: string, base: string[], conjuncts: (Rule | Condition)[], as = 'member_id'): string {
   const scope: Scope = { b, clock, opts, joins: [] };
   // Top-level conjuncts stay separate so the planner sees a flat AND; positive sets become semi joins.
   const where = [...base, ...conjuncts.map((r) => {
-    const c = condition(scope, r);
+    const c = isRule(r) ? condition(scope, r) : r;
     return isMemberSet(c) && !c.negated ? `m.id IN (${c.set})` : predicate(scope, c).sql;
   })];
   const joins = scope.joins.map((j) => ` ${j}`).join('');

@@ -225,6 +225,34 @@ forEachStore('segment rules', (ctx) => {
     expect(await members(sh60, { memberIds: ['m3'] })).toEqual(['m3']);
   });
 
+  it('chains several costly conditions, each over the members the earlier ones kept, and agrees with each alone', async () => {
+    const pv = { event: { name: 'Product Viewed', within_days: 30 } };
+    const buy60 = { orders: { measure: 'sum', op: '>=', value: 60, within_days: 90 } };
+    const seq = { sequence: { steps: [{ name: 'Product Added' }, { name: 'Order Completed' }], within_hours: 24 } };
+    const noPv3 = { event: { name: 'Product Viewed', within_days: 30, count: { op: '<', value: 3 } } };
+    const all = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8'];
+    const meet = async (...rules: unknown[]) => {
+      let left = all;
+      for (const r of rules) {
+        const ids = new Set(await members(r as any));
+        left = left.filter((m) => ids.has(m));
+      }
+      return left;
+    };
+    const sizes: number[] = [];
+    for (const conjuncts of [
+      [{ lacks_tag: 'x' }, pv, buy60],
+      [{ lacks_tag: 'x' }, buy60, seq, pv],
+      [{ lacks_tag: 'x' }, pv, noPv3, { not: buy60 }],
+      [attr('city', 'in', ['上海', '北京']), buy60, pv, { or: [seq, { has_tag: 'VIP' }] }],
+    ]) {
+      const want = await meet(...conjuncts);
+      expect(await members({ and: conjuncts } as any), JSON.stringify(conjuncts)).toEqual(want);
+      sizes.push(want.length);
+    }
+    expect(sizes.some((n) => n > 0)).toBe(true);
+  });
+
   it('answers the four-condition audience', async () => {
     expect(await members({ and: [
       attr('city', '=', '上海'),
