@@ -155,7 +155,7 @@ describe('readers', () => {
     ws.addRow([17850, '张三', new Date(Date.UTC(1990, 2, 15)), 3.5]);
     ws.addRow([]);
     ws.addRow(['u2', { richText: [{ text: '李' }, { text: '四' }] }, '1992-07-04', { formula: '1+1', result: 2 }]);
-    await wb.xlsx.writeFile(file);
+    writeFileSync(file, Buffer.from(await wb.xlsx.writeBuffer())); // writeFile can resolve before the flush
     const r = await readAll(file);
     expect(r.header).toEqual(['user_id', 'name', 'birthday', 'score']);
     expect(r.rows.map((x) => x.row)).toEqual([2, 4]);

@@ -161,7 +161,8 @@ forEachStore('imports', (ctx) => {
     ws.addRow(['会员编号', '姓名', '手机', '生日', '城市']);
     ws.addRow([900001, '王小明', '13900000001', new Date(Date.UTC(1991, 5, 1)), '北京']);
     ws.addRow(['x-2', '陈 静', '13900000002', '1993-08-09', '广州']);
-    await wb.xlsx.writeFile(input);
+    // writeFile can resolve before the file is flushed (seen under load): write the bytes ourselves.
+    writeFileSync(input, Buffer.from(await wb.xlsx.writeBuffer()));
     const mapping = { kind: 'members' as const, fields: { user_id: '会员编号', name: '姓名', phone: '手机', birthday: '生日', city: '城市' } };
     const s = await runImport({ api, kind: 'members', file: input, mapping });
     expect(s).toMatchObject({ rowsRead: 2, imported: 2, rejected: 0, membersCreated: 2, reportPath: null });
