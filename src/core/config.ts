@@ -23,8 +23,12 @@ export const ConfigSchema = z.object({
   linkSecret: z.string().min(16).optional(),
   /** Lease of broadcast chunk jobs and their claimed messages: how soon another worker takes over a dead worker's chunk. */
   broadcastLeaseMs: z.coerce.number().int().min(200).max(3_600_000).default(30_000),
-  /** Members per broadcast chunk job (one second's worth under a rate limit). */
-  broadcastChunkSize: z.coerce.number().int().min(100).max(200_000).default(20_000),
+  /**
+   * Members per broadcast chunk job (one second's worth under a rate limit). Default by engine: 50,000 on the
+   * embedded store (one process; each chunk's statements scan the member tables), 20,000 where several worker
+   * processes share the chunks.
+   */
+  broadcastChunkSize: z.coerce.number().int().min(100).max(200_000).optional(),
   /** Broadcast chunk jobs one process runs at once. */
   broadcastConcurrency: z.coerce.number().int().min(1).max(16).default(2),
 });

@@ -10,6 +10,7 @@ import { errorHandler } from './error-mapping.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createServices, type Services } from './services.ts';
 import { systemRoutes } from './system-routes.ts';
+import { registerConsole, type ConsoleHandle } from './console.ts';
 import { memberRoutes } from '../modules/members/routes.ts';
 import { tagRoutes } from '../modules/tags/routes.ts';
 import { channelRoutes } from '../modules/channels/routes.ts';
@@ -40,6 +41,8 @@ export interface AppOptions {
   metrics?: Metrics;
   /** pino logger options or false; defaults to the configured level. */
   logger?: boolean | object;
+  /** Folder of the built web console served at `/` (default web/dist); false serves none. */
+  consoleDir?: string | false;
 }
 
 export type App = FastifyInstance;
@@ -66,7 +69,9 @@ export async function buildApp(opts: AppOptions): Promise<{ app: App; services: 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  let webConsole: ConsoleHandle | undefined;
   app.setNotFoundHandler((req, reply) => {
+    if (webConsole?.fallback(req, reply)) return reply;
     const body = { type: 'not_found', code: 'route.not_found', message: `No route ${req.method} ${req.url.split('?')[0]}` };
     return reply.status(404).send(req.url.startsWith('/v1/') ? { success: false, ...body } : body);
   });
@@ -95,6 +100,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: App; services: 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  if (opts.consoleDir !== false) webConsole = await registerConsole(app, opts.consoleDir);
   await app.register(systemRoutes(services));
   for (const register of routeModules) await app.register(register(services));
   return { app, services };

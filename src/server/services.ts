@@ -160,6 +160,13 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   registerConsentTrackHandler(ingest, (ws, list, tx) => consent.record(ws, list, tx));
   // A provider's "unsubscribed" receipt (e.g. an email list-unsubscribe) revokes marketing consent on that channel type.
   messaging.onUnsubscribed((ws, items) => consent.recordUnsubscribes(ws, items.map((i) => ({ ...i, channelType: i.channelType as ChannelType }))));
+  // Replies members send through a channel (SMS MO callbacks, official-account texts, WeCom 微信客服) go through the
+  // unsubscribe keywords (退订, TD, STOP…): a match revokes marketing on that channel type.
+  messaging.onInbound(async (b) => {
+    const out: unknown[] = [];
+    for (const i of b.items) out.push({ id: i.id, ...(await consent.inbound(b.workspaceId, { channel: b.channelType as ChannelType, from: i.from, text: i.text.slice(0, 2000), at: i.at })) });
+    return out;
+  });
   // The guard rails (consent module) and holdout draws (measurement module) are looked up on the finished services
   // object, so they may be built in any order; without them everyone is admitted and holdouts are drawn locally.
   const delivery = new DeliveryService({ store, templates, messaging, registry: metrics.registry, guard: () => guardOf(services) });

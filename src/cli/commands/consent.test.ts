@@ -1,5 +1,5 @@
 // `siyu consent …` end to end on both stores, in-process through buildProgram: set, show, import, export, link,
-// check and guard settings.
+// inbound replies, check and guard settings.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +72,18 @@ describe.each(ENGINES)('siyu consent [%s]', (engine) => {
 
     const link = await runCli(['consent', 'link', 'user_id:k3', '--channel', 'email', ...dbArgs]);
     expect(link.out).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/unsubscribe\?t=[\w-]+\.[\w-]+\n$/);
+  });
+
+  it('takes an inbound reply: 退订 revokes marketing on the channel, other text changes nothing', async () => {
+    expect((await runCli(['consent', 'set', 'user_id:k15', '--channel', 'sms', '--grant', '--at', '2025-01-01T00:00:00Z', ...dbArgs])).error).toBeUndefined();
+    const none = await runCli(['consent', 'inbound', '--channel', 'sms', '--from', '17700000015', '--text', '几点发货', ...dbArgs]);
+    expect(none.out).toBe('no unsubscribe keyword\n');
+    const r = await runCli(['consent', 'inbound', '--channel', 'sms', '--from', '17700000015', '--text', '退订', ...dbArgs]);
+    expect(r.error).toBeUndefined();
+    expect(r.out).toMatch(/^keyword 退订: marketing revoked on sms for mem_\w+\n$/);
+    expect((await runCli(['consent', 'show', 'user_id:k15', ...dbArgs])).out).toMatch(/marketing\tno \(revoked\)/);
+    const unknown = await runCli(['consent', 'inbound', '--channel', 'sms', '--from', '13100000000', '--text', 'TD', ...dbArgs]);
+    expect(unknown.out).toBe('keyword TD: no member found for 13100000000\n');
   });
 
   it('shows and changes the guard settings', async () => {

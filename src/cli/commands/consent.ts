@@ -1,4 +1,4 @@
-// `siyu consent show|set|import|export|link|check|guard`: members' consent per channel and purpose and the guard
+// `siyu consent show|set|import|export|link|inbound|check|guard`: members' consent per channel and purpose and the guard
 // rails, through the API.
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -125,6 +125,24 @@ export function registerConsent(program: Command) {
       withApi(opts, async (api) => {
         const r = expectOk(await api.request('GET', `/api/consent/unsubscribe-link?member=${enc(ref)}&channel=${enc(opts.channel)}&purpose=${enc(opts.purpose)}`), 'consent link');
         out(r.url + '\n');
+      }),
+    );
+
+  withStoreOptions(consent.command('inbound'))
+    .description('a message a member sent (an SMS reply, a WeCom or official-account chat): 退订 / TD / STOP revoke marketing on that channel')
+    .requiredOption('--channel <type>', 'channel type: sms, wecom, wechat_oa, email, …')
+    .requiredOption('--from <address>', 'phone (sms), external_userid (wecom), openid (wechat_oa: APPID:OPENID), email')
+    .requiredOption('--text <text>', 'what the member wrote')
+    .option('--app-id <appid>', 'official account / mini program of a bare openid')
+    .option('--at <iso>', 'when it was sent (default now)')
+    .option('--json', 'print JSON')
+    .action((opts) =>
+      withApi(opts, async (api) => {
+        const body = { channel: opts.channel, from: opts.from, text: opts.text, ...(opts.appId ? { app_id: opts.appId } : {}), ...(opts.at ? { at: opts.at } : {}) };
+        const r = expectOk(await api.request('POST', '/api/consent/inbound', body), 'consent inbound');
+        if (opts.json) return void out(JSON.stringify(r, null, 2) + '\n');
+        if (!r.matched) return void out('no unsubscribe keyword\n');
+        out(r.revoked ? `keyword ${r.keyword}: ${r.revoked.purpose} revoked on ${r.revoked.channel} for ${r.member_id}\n` : `keyword ${r.keyword}: no member found for ${opts.from}\n`);
       }),
     );
 

@@ -79,6 +79,7 @@ function banner(url: string, adminKey: string, writeKey: string, s: DemoSummary,
   const ref = s.sample?.phone ? `phone:${s.sample.phone}` : s.sample ? s.sample.id : 'user_id:…';
   out('');
   out(`Siyu demo 「茶咖时光」 is running at ${url}  (${fmt(s.members)} members, ${fmt(s.orders)} orders, ${fmt(s.events)} events)`);
+  out(`  Console:      ${url}/   (web console: sign in with the admin key below)`);
   out(`  API docs:     ${url}/docs   (OpenAPI: ${url}/openapi.json, metrics: ${url}/metrics)`);
   out(`  Admin key:    ${adminKey}   (Authorization: Bearer …)`);
   out(`  Write key:    ${writeKey}   (Segment-style: HTTP basic auth username)`);

@@ -1,4 +1,4 @@
-// `siyu journey create|list|show|update|publish|pause|resume|archive|stats|instances|templates`: journeys through the
+// `siyu journey create|list|show|update|publish|pause|resume|archive|stats|instances|enter|run|templates`: journeys through the
 // API; a definition comes from a JSON file (the definition itself, or { name, description, definition }).
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -160,6 +160,39 @@ export function registerJourney(program: Command) {
         const s = expectOk(await api.request('GET', path(ref, `/stats${opts.journeyVersion ? `?version=${Number(opts.journeyVersion)}` : ''}`)), 'journey stats');
         if (opts.json) return void out(JSON.stringify(s, null, 2) + '\n');
         printStats(s);
+      }),
+    );
+
+  withStoreOptions(j.command('enter'))
+    .argument('<journey>', 'journey id or name')
+    .argument('<members...>', 'member refs (the re-entry rule applies)')
+    .description('enter members by hand and run them now')
+    .option('--properties <json>', 'entry properties as JSON (e.g. {"cart_id":"c1"})')
+    .option('--json', 'print JSON')
+    .action((ref: string, members: string[], opts) =>
+      withApi(opts, async (api) => {
+        let properties: unknown;
+        if (opts.properties) {
+          try {
+            properties = JSON.parse(opts.properties);
+          } catch {
+            throw invalid('cli.properties_invalid', '--properties is not JSON', 'properties');
+          }
+        }
+        const r = expectOk(await api.request('POST', path(ref, '/enter'), { members, ...(properties ? { properties } : {}) }), 'journey enter');
+        if (opts.json) return void out(JSON.stringify(r, null, 2) + '\n');
+        const nf = Array.isArray(r.not_found) ? r.not_found : [];
+        out(`entered ${r.entered} of ${r.requested}${r.held_out ? `, ${Array.isArray(r.held_out) ? r.held_out.length : r.held_out} held out` : ''}${r.skipped ? `, ${Array.isArray(r.skipped) ? r.skipped.length : r.skipped} skipped` : ''}${nf.length ? `; not found: ${nf.join(', ')}` : ''}\n`);
+      }),
+    );
+
+  withStoreOptions(j.command('run'))
+    .description('run the trigger catch-up sweep and everything due now (the workers do this continuously)')
+    .option('--json', 'print JSON')
+    .action((opts) =>
+      withApi(opts, async (api) => {
+        const r = expectOk(await api.request('POST', '/api/journeys/run', {}), 'journey run');
+        out(JSON.stringify(r, null, opts.json ? 2 : 0) + '\n');
       }),
     );
 

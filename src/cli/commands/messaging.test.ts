@@ -1,4 +1,5 @@
-// `siyu messaging …` end to end on both stores, in-process: channel set/list/test/delete, a one-off send, sends.
+// `siyu messaging …` end to end on both stores, in-process: channel set/list/test/delete, a one-off send, sends,
+// WeCom mass-send polling.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { loadConfig } from '../../core/config.ts';
 import { DEFAULT_WORKSPACE } from '../../modules/workspaces/service.ts';
 import { runCli as run } from '../../../test/support/cli.ts';
 import { startHttpSink, type HttpSink } from '../../modules/messaging/testing/http-sink.ts';
+import { startWechatServer } from '../../modules/messaging/testing/wechat-server.ts';
 
 const SECRET = 'whsec_cli_secret';
 
@@ -70,5 +72,25 @@ describe.each(ENGINES)('siyu messaging [%s]', (engine) => {
     expect(missing.error?.code).toBe('cli.type_required');
     expect((await run(['messaging', 'channels', 'delete', 'crm-hook', ...dbArgs])).out).toBe('deleted messaging channel crm-hook\n');
     expect((await run(['messaging', 'channels', 'list', ...dbArgs])).out).toBe('no messaging channels\n');
+  });
+
+  it('polls a WeCom channel\u2019s mass-send results; other channel types are refused', async () => {
+    const wx = await startWechatServer({ corpId: 'ww_cli', corpSecret: 'cs' });
+    try {
+      const cfg = join(dir, `wecom-${engine}.json`);
+      writeFileSync(cfg, JSON.stringify({ config: { corp_id: 'ww_cli', corp_secret: 'cs', base_url: wx.url } }));
+      expect((await run(['messaging', 'channels', 'set', 'wecom-cli', '--type', 'wecom', '--file', cfg, ...dbArgs])).error).toBeUndefined();
+      const r = await run(['messaging', 'poll', 'wecom-cli', '--max-age-hours', '24', ...dbArgs]);
+      expect(r.error).toBeUndefined();
+      expect(r.out).toBe('0 tasks: 0 receipts (0 new), 0 employees yet to send\n');
+      const json = await run(['messaging', 'poll', 'wecom-cli', '--json', ...dbArgs]);
+      expect(JSON.parse(json.out)).toMatchObject({ tasks: 0, receipts: 0, errors: [] });
+      const hook = join(dir, `hook2-${engine}.json`);
+      writeFileSync(hook, JSON.stringify({ config: { url: sink.url + '/in' } }));
+      await run(['messaging', 'channels', 'set', 'hook2', '--type', 'webhook', '--file', hook, ...dbArgs]);
+      expect((await run(['messaging', 'poll', 'hook2', ...dbArgs])).error?.code).toBe('messaging.channel_type_invalid');
+    } finally {
+      await wx.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
-// `siyu messaging channels list|set|delete|test`, `siyu messaging send` (a one-off) and `siyu messaging sends`:
+// `siyu messaging channels list|set|delete|test`, `siyu messaging send` (a one-off), `siyu messaging sends` and
+// `siyu messaging poll` (WeCom mass-send results):
 // messaging channels (webhook, email, sms, app_push…) through the API. (`siyu channels` means source channels.)
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -128,6 +129,22 @@ export function registerMessaging(program: Command) {
         if (opts.json) out(JSON.stringify(r, null, 2) + '\n');
         else out(`${r.status}: ${r.send_id} to ${r.member_id} (${r.source_key})${r.provider_message_id ? ` provider id ${r.provider_message_id}` : ''}${r.error ? ` — ${r.error.code}: ${r.error.message}` : ''}\n`);
         if (r.status === 'failed') throw new SiyuError('unavailable', 'messaging.send_failed', `the message failed: ${r.error?.code ?? 'error'}`);
+      }),
+    );
+
+  withStoreOptions(messaging.command('poll'))
+    .argument('<channel>', 'WeCom messaging channel name or id')
+    .description('read the results of WeCom mass-send tasks into delivery receipts now (also the messaging.wecom_poll schedule)')
+    .option('--max-age-hours <n>', 'tasks of sends made within this many hours (default 72)', int)
+    .option('--max-tasks <n>', 'at most this many tasks (default 500)', int)
+    .option('--json', 'print JSON')
+    .action((channel: string, opts) =>
+      withApi(opts, async (api) => {
+        const body = { ...(opts.maxAgeHours ? { max_age_hours: opts.maxAgeHours } : {}), ...(opts.maxTasks ? { max_tasks: opts.maxTasks } : {}) };
+        const r = expectOk(await api.request('POST', `/api/messaging/wecom/${encodeURIComponent(channel)}/poll`, body), 'messaging poll');
+        if (opts.json) return void out(JSON.stringify(r, null, 2) + '\n');
+        out(`${r.tasks} tasks: ${r.receipts} receipts (${r.recorded} new), ${r.senders_pending} employees yet to send${r.errors.length ? `, ${r.errors.length} errors` : ''}\n`);
+        for (const e of r.errors) out(`  ${e.msgid}: ${e.code} ${e.message}\n`);
       }),
     );
 

@@ -6,41 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { isSiyuError } from '../errors.ts';
 import { LedgerModel } from './ledger.ts';
 import type { LedgerOp } from './ledger-ops.ts';
+import { conflictOp, ledgerScenarios, MEMBERS, ORDER_CENTS } from './ledger-steps-fixture.ts';
 import { parseLotPolicy } from './lots.ts';
 import { parseRefundPolicy } from './refund-reversal.ts';
 
-const MEMBERS = ['m1', 'm2', 'm3'];
-const ORDERS = ['o1', 'o2', 'o3', 'o4', 'o5', 'o6'];
-const ORDER_CENTS = 10_000; // every order paid ¥100
-const owner = (o: string) => MEMBERS[ORDERS.indexOf(o) % MEMBERS.length];
-
-/** A step before it meets the state: refunds pick their amount from what is left of the order. */
-type Step =
-  | { t: 'earn'; member: string; points: number; order: string | null; pending: boolean }
-  | { t: 'redeem'; member: string; points: number; order: string | null }
-  | { t: 'refund'; order: string; fraction: number }
-  | { t: 'expire'; member: string | null }
-  | { t: 'adjust'; member: string; delta: number }
-  | { t: 'transfer'; from: string; to: string; points: number }
-  | { t: 'replay'; pick: number }
-  | { t: 'conflict'; pick: number };
-
-const member = fc.constantFrom(...MEMBERS);
-const order = fc.option(fc.constantFrom(...ORDERS), { nil: null });
-const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ t: fc.constant('earn' as const), member, points: fc.integer({ min: 1, max: 500 }), order, pending: fc.boolean() }) },
-  { weight: 4, arbitrary: fc.record({ t: fc.constant('redeem' as const), member, points: fc.integer({ min: 1, max: 600 }), order }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('refund' as const), order: fc.constantFrom(...ORDERS), fraction: fc.double({ min: 0.01, max: 1, noNaN: true }) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('expire' as const), member: fc.option(member, { nil: null }) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('adjust' as const), member, delta: fc.integer({ min: -300, max: 300 }).filter((d) => d !== 0) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('transfer' as const), from: member, to: member, points: fc.integer({ min: 1, max: 300 }) }).filter((s) => s.from !== s.to) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('replay' as const), pick: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('conflict' as const), pick: fc.nat() }) },
-);
-const scenario = fc.record({
-  steps: fc.array(fc.record({ step, gapHours: fc.integer({ min: 0, max: 240 }) }), { minLength: 1, maxLength: 60 }),
-  shortfall: fc.constantFrom('debt' as const, 'forgive' as const),
-});
+// Six orders, rare expiries, up to 60 steps.
+const { scenario, stepOp } = ledgerScenarios({ orders: ['o1', 'o2', 'o3', 'o4', 'o5', 'o6'], expireWeight: 1, maxSteps: 60 });
 
 const snapshot = (l: LedgerModel) => JSON.stringify({ e: l.entries(), lots: l.lots(), d: MEMBERS.map((m) => l.debt(m)) });
 
@@ -69,30 +40,21 @@ describe('LedgerModel properties', () => {
             if (s.t === 'replay') {
               expect(l.apply(prior)).toMatchObject({ ok: true, replayed: true });
             } else {
-              const other: LedgerOp = { kind: 'adjust', key: prior.key, member: 'm1', delta: 1, reason: 'conflict probe', operator: 'test', at };
-              expect(() => l.apply(other)).toThrow(expect.objectContaining({ code: 'ledger.idempotency_conflict' }));
+              expect(() => l.apply(conflictOp(prior.key, at))).toThrow(expect.objectContaining({ code: 'ledger.idempotency_conflict' }));
             }
             expect(snapshot(l)).toBe(before);
             return;
           }
 
-          const key = `k${i}`;
-          let op: LedgerOp;
-          if (s.t === 'earn') op = { kind: 'earn', key, member: s.order ? owner(s.order) : s.member, points: s.points, orderId: s.order ?? undefined, at, ...(s.pending ? {} : { availableAt: null }) };
-          else if (s.t === 'redeem') op = { kind: 'redeem', key, member: s.order ? owner(s.order) : s.member, points: s.points, orderId: s.order ?? undefined, at };
-          else if (s.t === 'expire') op = { kind: 'expire', key, at, member: s.member ?? undefined };
-          else if (s.t === 'adjust') op = { kind: 'adjust', key, member: s.member, delta: s.delta, reason: 'property test', operator: 'fc', at };
-          else if (s.t === 'transfer') op = { kind: 'transfer', key, from: s.from, to: s.to, points: s.points, at };
-          else {
-            const left = ORDER_CENTS - (refunded.get(s.order) ?? 0);
-            const cents = left === 0 ? 1 : Math.max(1, Math.min(left, Math.round(left * s.fraction)));
-            op = { kind: 'refund', key, member: owner(s.order), orderId: s.order, orderAmount: ORDER_CENTS / 100, refundAmount: cents / 100, at };
-            if (left === 0) {
+          const op = stepOp(s, `k${i}`, at, refunded);
+          if (op.kind === 'refund') {
+            const sofar = refunded.get(op.orderId) ?? 0;
+            if (sofar === ORDER_CENTS) {
               expect(() => l.apply(op)).toThrow(expect.objectContaining({ code: 'loyalty.refund_exceeds_order' }));
               expect(snapshot(l)).toBe(before);
               return;
             }
-            refunded.set(s.order, ORDER_CENTS - left + cents);
+            refunded.set(op.orderId, sofar + Math.round(op.refundAmount * 100));
           }
 
           const availableBefore = 'member' in op && op.member ? l.available(op.member, at) : 0;

@@ -7,7 +7,7 @@ import { money, rate, ratio, round } from './sql.ts';
 export const KPI_DOCS = {
   members: 'members (not merged into another) created on or before the last day',
   new_members: 'members created in the period',
-  active_members: 'distinct members with any event or order in the period (the base of conversion and ARPU)',
+  active_members: 'distinct members with any event of their own (not a system event such as a tier change) or order in the period (the base of conversion and ARPU)',
   dau: 'average over the days of the period of the members active that day',
   wau: 'distinct members active in the 7 days ending on the last day',
   mau: 'distinct members active in the 30 days ending on the last day',

@@ -32,8 +32,8 @@ export interface BroadcastDeps {
   timezoneOf(ws: string): Promise<string>;
   measurement?: () => HoldoutAssigner | null | undefined;
   /**
-   * Members per chunk job (default 20,000; under a rate limit, one second's worth). Large chunks amortise the
-   * per-batch queries (on DuckDB each scans the member tables); a chunk is still a few seconds of work.
+   * Members per chunk job (default {@link defaultChunkSize}; under a rate limit, one second's worth). Large chunks
+   * amortise the per-batch queries (on DuckDB each scans the member tables); a chunk is still a few seconds of work.
    */
   chunkSize?: number;
   /** Chunk jobs one process runs at once (default 2: one chunk's queries overlap another's rendering). */
@@ -43,6 +43,13 @@ export interface BroadcastDeps {
 }
 
 const missing = (ref: string) => notFound('broadcast.not_found', `No broadcast ${ref}`, 'id');
+
+/**
+ * Members per chunk when not configured: 50,000 on a single-process store (DuckDB: every statement of a chunk scans
+ * the member tables, so fewer, larger chunks cost less per message), 20,000 where several worker processes share
+ * the chunks (PostgreSQL: more chunks to spread, and its indexed lookups cost the same per row at any size).
+ */
+export const defaultChunkSize = (store: Store) => (store.capabilities.multiProcess ? 20_000 : 50_000);
 
 /**
  * @example
@@ -71,7 +78,7 @@ export class BroadcastService {
         }
       },
       measurement: deps.measurement,
-      chunkSize: deps.chunkSize ?? 20_000,
+      chunkSize: deps.chunkSize ?? defaultChunkSize(deps.store),
       leaseMs,
     };
     deps.jobs.register(START_KIND, (job) => runStart(this.runner, job), { concurrency: 1, leaseMs: Math.max(leaseMs, 30_000), maxAttempts: 5 });

@@ -162,17 +162,21 @@ export const snapshotRepo = {
    * members were deferred) members already skipped or with a finished send of this source are left out.
    */
   async chunkMembers(db: SqlExecutor, ws: string, id: string, chunk: number, later: { sourceKey: string } | null): Promise<string[]> {
-    const rows = later
-      ? await db.query<{ member_id: string }>(
-          `SELECT b.member_id FROM broadcast_members b
+    // One text of newline-separated ids (member ids are generated: no newlines) instead of 50,000 rows: reading a
+    // row per id cost DuckDB's client more than the query.
+    const [row] = later
+      ? await db.query<{ ids: string | null }>(
+          `SELECT string_agg(b.member_id, chr(10) ORDER BY b.member_id) AS ids FROM broadcast_members b
            LEFT JOIN message_sends s ON s.workspace_id = b.workspace_id AND s.source_key = $4 AND s.member_id = b.member_id
            WHERE b.workspace_id = $1 AND b.broadcast_id = $2 AND b.chunk = $3 AND b.skip_reason IS NULL
-             AND (s.state IS NULL OR s.state IN ('pending', 'sending'))
-           ORDER BY b.member_id`,
+             AND (s.state IS NULL OR s.state IN ('pending', 'sending'))`,
           [ws, id, chunk, later.sourceKey],
         )
-      : await db.query<{ member_id: string }>('SELECT member_id FROM broadcast_members WHERE workspace_id = $1 AND broadcast_id = $2 AND chunk = $3 ORDER BY member_id', [ws, id, chunk]);
-    return rows.map((r) => r.member_id);
+      : await db.query<{ ids: string | null }>(
+          'SELECT string_agg(member_id, chr(10) ORDER BY member_id) AS ids FROM broadcast_members WHERE workspace_id = $1 AND broadcast_id = $2 AND chunk = $3',
+          [ws, id, chunk],
+        );
+    return row?.ids ? row.ids.split('\n') : [];
   },
 
   async recordSkips(db: SqlExecutor, store: Store, ws: string, id: string, rows: { member_id: string; reason: string }[]): Promise<void> {

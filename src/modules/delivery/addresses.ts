@@ -68,18 +68,29 @@ export function buildAddresses(profiles: ProfileAddressRow[], identities: Identi
 }
 
 const ID_COLUMNS: JsonColumn[] = [{ name: 'id', type: 'text' }];
+const ORDINAL_COLUMNS: JsonColumn[] = [
+  { name: 'id', type: 'text' },
+  { name: 'k', type: 'bigint' },
+];
 
 /** Profile rows (surviving and merged) and identities of these members, for one channel type. */
 export async function loadAddressRows(store: Store, ws: string, memberIds: string[], plan: AddressPlan): Promise<{ profiles: ProfileAddressRow[]; identities: IdentityRow[] }> {
   if (memberIds.length === 0) return { profiles: [], identities: [] };
-  const ids = JSON.stringify(memberIds.map((id) => ({ id })));
   const token = plan.deviceToken ? `, ${store.jsonText('m.attributes', '$3')} AS device_token` : '';
-  const profiles = store.query<ProfileAddressRow>(
-    `SELECT m.id, m.merged_into, m.phone, m.email${token}
-     FROM members m JOIN ${store.jsonRows(2, ID_COLUMNS, 'p')} ON m.id = p.id
-     WHERE m.workspace_id = $1`,
-    plan.deviceToken ? [ws, ids, 'device_token'] : [ws, ids],
-  );
+  // Rows name their member by position in the batch (a small integer) rather than by id: reading back a long text
+  // per row cost the embedded store's client about a microsecond each, more than the rest of the row.
+  const numbered = JSON.stringify(memberIds.map((id, k) => ({ id, k })));
+  const profiles = store
+    .query<Omit<ProfileAddressRow, 'id'> & { k: number; id?: string }>(
+      `SELECT CAST(p.k AS INTEGER) AS k, m.merged_into, m.phone, m.email${token}
+       FROM members m JOIN ${store.jsonRows(2, ORDINAL_COLUMNS, 'p')} ON m.id = p.id
+       WHERE m.workspace_id = $1`,
+      plan.deviceToken ? [ws, numbered, 'device_token'] : [ws, numbered],
+    )
+    .then((rows) => {
+      for (const r of rows) r.id = memberIds[Number(r.k)];
+      return rows as unknown as ProfileAddressRow[];
+    });
   const types = plan.identities;
   const identities = types.length === 0
     ? Promise.resolve([] as IdentityRow[])
@@ -88,7 +99,7 @@ export async function loadAddressRows(store: Store, ws: string, memberIds: strin
          FROM identities i JOIN ${store.jsonRows(2, ID_COLUMNS, 'p')} ON i.member_id = p.id
          WHERE i.workspace_id = $1 AND i.type IN (${types.map((_, k) => `$${k + 3}`).join(', ')})
          ORDER BY i.member_id, i.type, i.first_seen_at, i.value`,
-        [ws, ids, ...types],
+        [ws, JSON.stringify(memberIds.map((id) => ({ id }))), ...types],
       );
   return { profiles: await profiles, identities: await identities };
 }

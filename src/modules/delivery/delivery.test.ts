@@ -31,11 +31,14 @@ forEachStore('delivery pipeline', (ctx) => {
     },
   };
   let delivery: DeliveryService;
+  let down = true;
 
   beforeAll(async () => {
     t = await createTestApp(ctx.store);
-    // The SMS provider refuses d5's message for good.
-    sink = await startHttpSink({ reply: (r) => (r.json?.phone === '13900000005' ? { status: 400, body: { error: 'blacklisted' } } : {}) });
+    // The SMS provider refuses d5's message for good; r1's only while `down` (a 503: retryable).
+    sink = await startHttpSink({
+      reply: (r) => (r.json?.phone === '13900000005' ? { status: 400, body: { error: 'blacklisted' } } : r.json?.phone === '13900000091' && down ? { status: 503 } : {}),
+    });
     const members = ['d0', 'd1', 'd2', 'd3', 'd4', 'd5'].map((u, i) => ({ user_id: u, name: `会员${i}`, ...(u === 'd4' ? {} : { phone: `1390000000${i}` }) }));
     const r = await t.app.inject({ method: 'POST', url: '/api/members', headers: t.admin, payload: { members } });
     expect(r.statusCode, r.body).toBe(200);
@@ -75,6 +78,32 @@ forEachStore('delivery pipeline', (ctx) => {
     expect(again).toMatchObject({ sent: 2, failed: 1 });
     expect(again.outcomes.filter((o) => o.status === 'sent').every((o: any) => o.earlier)).toBe(true);
     expect(sink.delivered.size).toBe(2);
+  });
+
+  it('keeps the reservation of a retryable failure (5xx) for its retry, and releases a permanent one (4xx)', async () => {
+    const r = await t.app.inject({ method: 'POST', url: '/api/members', headers: t.admin, payload: { members: [{ user_id: 'r1', name: '会员r1', phone: '13900000091' }] } });
+    expect(r.statusCode, r.body).toBe(200);
+    const r1 = await t.services.members.resolve(ws(), 'user_id:r1');
+    const d5 = ids.get('d5')!;
+    const template = await t.services.templates.compile(ws(), 'sms');
+    const req = { sourceKey: 'test:delivery:retry', channel: sms, template, purpose: 'marketing' as const, memberIds: [r1, d5] };
+    const before = released.length;
+    const first = await delivery.deliver(ws(), req);
+    const by = new Map(first.outcomes.map((o) => [o.member_id, o]));
+    expect(by.get(r1)).toMatchObject({ status: 'failed', code: 'http_503', retryable: true });
+    expect(by.get(d5)).toMatchObject({ status: 'failed', code: 'http_400', retryable: false });
+    // Only the permanent failure gave its cap slot back.
+    expect(released.slice(before)).toEqual([[d5]]);
+
+    // The provider is back: a retry sends r1 under the same source (and the kept reservation); d5 stays failed.
+    down = false;
+    const retry = await delivery.deliver(ws(), { ...req, retryFailed: true });
+    const again = new Map(retry.outcomes.map((o) => [o.member_id, o]));
+    expect(again.get(r1)).toMatchObject({ status: 'sent' });
+    expect(again.get(d5)).toMatchObject({ status: 'failed', code: 'http_400', retryable: false, earlier: true });
+    expect([...sink.delivered.values()].map((m: any) => m.content)).toContain('【思域】会员r1,您好');
+    // d5 was released once, by the first run; nothing new to give back.
+    expect(released.slice(before)).toEqual([[d5]]);
   });
 
   it('renders extras per member; a member without the extra is skipped, never sent a blank', async () => {

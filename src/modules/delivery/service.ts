@@ -24,7 +24,17 @@ export interface DeliveryDeps {
 /** Members whose template context loads in one round: larger rounds amortise DuckDB's scans of the member tables. */
 const DEFAULT_LOAD_CHUNK = 25_000;
 
+/**
+ * Messages claimed in the send ledger per statement: 25,000 on a single-process store (DuckDB: each statement that
+ * completes a claim scans the ledger, so fewer, larger claims cost less per message), 5,000 where several worker
+ * processes share the work (PostgreSQL: indexed, and smaller claims leave less in flight when a worker dies).
+ */
+export const defaultSendChunk = (store: Store) => (store.capabilities.multiProcess ? 5_000 : 25_000);
+
 const ms = (t: number) => Math.round((performance.now() - t) * 10) / 10;
+
+/** Whether a failed send may still succeed on a retry (timeouts, 5xx, throttling), as messaging classified it. */
+const retryableError = (e: { retryable: boolean } | undefined): boolean => e?.retryable === true;
 
 /**
  * @example
@@ -102,12 +112,16 @@ export class DeliveryService {
     }
     t = performance.now();
     if (msgs.length > 0) {
-      const sent = await this.deps.messaging.send(ws, req.channel.id, msgs, req.sourceKey, { chunkSize: req.sendChunk, leaseMs: req.leaseMs });
+      const sent = await this.deps.messaging.send(ws, req.channel.id, msgs, req.sourceKey, { chunkSize: req.sendChunk ?? defaultSendChunk(this.deps.store), leaseMs: req.leaseMs, retryFailed: req.retryFailed });
       for (const o of sent.results) {
         if (o.status === 'in_flight') outcomes.push({ member_id: o.member_id, status: 'in_flight', retry_at: o.lease_until ?? null });
         else if (o.status === 'failed' || (o.status === 'skipped' && o.state === 'failed')) {
-          if (o.status === 'failed') released.push(o.member_id);
-          outcomes.push({ member_id: o.member_id, status: 'failed', send_id: o.send_id, code: o.error?.code ?? null, ...(o.status === 'skipped' ? { earlier: true } : {}) });
+          const retryable = retryableError(o.error);
+          // A permanent failure (4xx, invalid address) will never be sent: its cap slot and dedupe claim go back. A
+          // retryable one (timeout, 5xx, throttling) keeps them: a retry (`retryFailed`) may still send it, and must
+          // not find its slot taken by another campaign in the meantime.
+          if (o.status === 'failed' && !retryable) released.push(o.member_id);
+          outcomes.push({ member_id: o.member_id, status: 'failed', send_id: o.send_id, code: o.error?.code ?? null, retryable, ...(o.status === 'skipped' ? { earlier: true } : {}) });
         } else outcomes.push({ member_id: o.member_id, status: 'sent', send_id: o.send_id, ...(o.status === 'skipped' ? { earlier: true } : {}) });
       }
     }

@@ -21,10 +21,12 @@ export interface DeliveryRequest {
   to?: Map<string, Record<string, string>>;
   /** Run the guard (consent, caps, quiet hours, dedupe); false only for test sends. Default true. */
   guard?: boolean;
-  /** Messages written and handed to the provider per database round trip (default 5,000). */
+  /** Messages written and handed to the provider per database round trip (default 25,000 on DuckDB, 5,000 on PostgreSQL). */
   sendChunk?: number;
   /** Members whose template context loads in one round of queries (default 25,000). */
   loadChunk?: number;
+  /** Re-send members whose earlier send of this source failed with a retryable error (same send id). Default false. */
+  retryFailed?: boolean;
   /** How long a claimed message may stay `sending` without a heartbeat before another run takes it over. */
   leaseMs?: number;
   now?: Date;
@@ -36,7 +38,8 @@ export type SkipReason = 'member_not_found' | 'no_address' | 'render_failed' | (
 /** What happened to one member. `sent`/`failed` include members an earlier run of the same source already did. */
 export type DeliveryOutcome =
   | { member_id: string; status: 'sent'; send_id: string; earlier?: boolean }
-  | { member_id: string; status: 'failed'; send_id: string; code: string | null; earlier?: boolean }
+  /** `retryable`: a timeout, 5xx or throttling (its guard reservation is kept for a retry); else failed for good. */
+  | { member_id: string; status: 'failed'; send_id: string; code: string | null; retryable: boolean; earlier?: boolean }
   | { member_id: string; status: 'skipped'; reason: SkipReason; detail?: string }
   /** Not now (quiet hours): deliver again at `retry_at`. */
   | { member_id: string; status: 'deferred'; retry_at: string; reason: string }

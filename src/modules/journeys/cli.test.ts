@@ -67,6 +67,15 @@ describe.each(ENGINES)('siyu journey [%s]', (engine) => {
     expect(stats).toContain('购物车 (live, version 1): entered 0');
     expect(stats).toContain('wait_order\twait_event\t0\t0\t0\t0');
 
+    // Manual entry and the run-now command.
+    const csv = join(dir, `${engine}-members.csv`);
+    writeFileSync(csv, 'user_id,name\ncli-j1,会员一\n');
+    await runCli(['import', 'members', csv, ...dbArgs]);
+    expect(await run(['journey', 'enter', '欢迎', 'user_id:cli-j1', 'user_id:nobody'])).toBe('entered 1 of 2; not found: user_id:nobody\n');
+    expect(JSON.parse(await run(['journey', 'enter', '欢迎', 'user_id:cli-j1', '--json']))).toMatchObject({ requested: 1, entered: 0 }); // entered once ever (the default rule)
+    expect(JSON.parse(await run(['journey', 'run']))).toEqual(expect.any(Object));
+    expect(await run(['journey', 'instances', '欢迎'])).toMatch(/^mem_\w+\tactive\tw\tv1/);
+
     const bad = await runCli(['journey', 'create', '--name', 'bad', '--file', file('bad', { ...def, start: 'nope' }), ...dbArgs]);
     expect(bad.error?.code).toBe('journey.definition_invalid');
     expect(bad.error?.message).toContain('definition.start');

@@ -385,6 +385,47 @@ forEachStore('journeys', (ctx) => {
     expect(sent(`journey:${md.id}`)).toHaveLength(4);
   });
 
+  it('segment exit and membership-anniversary triggers enter the right members; a wait until a time of day waits for the next local 10:00', async () => {
+    // Segment exit: only the member who leaves enters.
+    await ok('POST', '/api/segments', { name: 'seg-exit', kind: 'static', members: ['user_id:j40', 'user_id:j41'] }, 201);
+    const ex = await journey('on-exit', { trigger: { type: 'segment', segment: 'seg-exit', on: 'exit' }, start: 'm', steps: { m: send() } });
+    await ok('POST', '/api/segments/seg-exit/members', { members: ['user_id:j42'], mode: 'append' });
+    await J().idle();
+    expect(await instances(ex.id)).toHaveLength(0); // an entry is no exit
+    await ok('POST', '/api/segments/seg-exit/members', { members: ['user_id:j41'], mode: 'remove' });
+    await J().idle();
+    expect((await instances(ex.id)).map((i) => i.member_id)).toEqual([member('j41')]);
+    expect(sent(`journey:${ex.id}`).map((m) => m.member_id)).toEqual([member('j41')]);
+
+    // Membership anniversary: members created today enter on the same local date a year on (not today: whole years ≥ 1).
+    await ok('POST', '/api/segments', { name: 'anniv', kind: 'static', members: ['user_id:j43', 'user_id:j44'] }, 201);
+    const an = await journey('anniversary', { trigger: { type: 'date', field: 'membership_anniversary', segment: 'anniv' }, entry: { reentry: 'every_time' }, start: 'm', steps: { m: send() } });
+    expect(await J().triggers.tick(ws(), an.id, new Date().toISOString())).toMatchObject({ entered: 0 });
+    const nextYear = new Date(Date.now() + 366 * 24 * HOUR);
+    const tz = (await t.services.workspaces.get(ws())).timezone;
+    const local = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, month: '2-digit', day: '2-digit' }).format(d);
+    // The same local month-day a year on (366 days lands a day late except across a leap day): step back to it.
+    let tick = nextYear;
+    for (let i = 0; i < 3 && local(tick) !== local(new Date()); i++) tick = new Date(tick.getTime() - 24 * HOUR);
+    expect(await J().triggers.tick(ws(), an.id, tick.toISOString())).toMatchObject({ entered: 2 });
+    expect((await instances(an.id)).map((i) => i.member_id).sort()).toEqual([member('j43'), member('j44')].sort());
+
+    // Wait until a local time of day: the instance waits for the next 10:00 in the workspace zone.
+    const w = await journey('until-ten', { trigger: { type: 'event', event: 'Until Ten' }, start: 'w', steps: { w: { type: 'wait', until_time: '10:00', next: 'm' }, m: send() } });
+    await track('j45', 'Until Ten');
+    for (let i = 0; i < 5 && !(await instances(w.id))[0]?.wait_until; i++) await runDue();
+    const [inst] = await instances(w.id);
+    expect(inst).toMatchObject({ step_id: 'w', state: 'active' });
+    const until = new Date(inst.wait_until);
+    expect(new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hour12: false }).format(until)).toBe('10:00');
+    expect(until.getTime() - Date.now()).toBeGreaterThan(0);
+    expect(until.getTime() - Date.now()).toBeLessThanOrEqual(24 * HOUR);
+    expect(sent(`journey:${w.id}`)).toHaveLength(0);
+    advance(until.getTime() - Date.now() + 1000);
+    await runDue();
+    expect(sent(`journey:${w.id}`).map((m) => m.member_id)).toEqual([member('j45')]);
+  });
+
   it('pauses, resumes and archives; refuses bad definitions with the node in the error', async () => {
     const j = await journey('lifecycle', { trigger: { type: 'event', event: 'Life' }, start: 'w', steps: { w: { type: 'wait', duration: '1h' } } });
     expect(await ok('POST', `/api/journeys/${j.id}/pause`)).toMatchObject({ status: 'paused' });

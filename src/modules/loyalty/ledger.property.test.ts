@@ -6,41 +6,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { forEachStore } from '../../../test/support/stores.ts';
 import { type LedgerOp, LedgerModel, parseLotPolicy, parseRefundPolicy } from '../../core/loyalty/index.ts';
+import { conflictOp, ledgerScenarios, MEMBERS } from '../../core/loyalty/ledger-steps-fixture.ts';
 import { parseStoredConfig } from './config.ts';
 import { LedgerService } from './ledger-service.ts';
 
-const MEMBERS = ['m1', 'm2', 'm3'];
-const ORDERS = ['o1', 'o2', 'o3', 'o4'];
-const ORDER_CENTS = 10_000;
-const owner = (o: string) => MEMBERS[ORDERS.indexOf(o) % MEMBERS.length];
 const LOTS = { expiry: { type: 'days', days: 20 }, pendingDays: 3, timezone: 'Asia/Shanghai' } as const;
-
-type Step =
-  | { t: 'earn'; member: string; points: number; order: string | null; pending: boolean }
-  | { t: 'redeem'; member: string; points: number; order: string | null }
-  | { t: 'refund'; order: string; fraction: number }
-  | { t: 'expire'; member: string | null }
-  | { t: 'adjust'; member: string; delta: number }
-  | { t: 'transfer'; from: string; to: string; points: number }
-  | { t: 'replay'; pick: number }
-  | { t: 'conflict'; pick: number };
-
-const member = fc.constantFrom(...MEMBERS);
-const order = fc.option(fc.constantFrom(...ORDERS), { nil: null });
-const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ t: fc.constant('earn' as const), member, points: fc.integer({ min: 1, max: 500 }), order, pending: fc.boolean() }) },
-  { weight: 4, arbitrary: fc.record({ t: fc.constant('redeem' as const), member, points: fc.integer({ min: 1, max: 600 }), order }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('refund' as const), order: fc.constantFrom(...ORDERS), fraction: fc.double({ min: 0.01, max: 1, noNaN: true }) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('expire' as const), member: fc.option(member, { nil: null }) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('adjust' as const), member, delta: fc.integer({ min: -300, max: 300 }).filter((d) => d !== 0) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('transfer' as const), from: member, to: member, points: fc.integer({ min: 1, max: 300 }) }).filter((s) => s.from !== s.to) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('replay' as const), pick: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('conflict' as const), pick: fc.nat() }) },
-);
-const scenario = fc.record({
-  steps: fc.array(fc.record({ step, gapHours: fc.integer({ min: 0, max: 240 }) }), { minLength: 1, maxLength: 30 }),
-  shortfall: fc.constantFrom('debt' as const, 'forgive' as const),
-});
+// Four orders, expiries twice as often as the model's own test, up to 30 steps (each one a store round trip).
+const { scenario, stepOp } = ledgerScenarios({ orders: ['o1', 'o2', 'o3', 'o4'], expireWeight: 2, maxSteps: 30 });
 
 type Outcome = { ok: true; replayed: boolean } | { ok: false; code: string };
 const sortDeductions = (d: { lot_id?: string; lotId?: string; points: number }[] | null | undefined) =>
@@ -134,19 +106,9 @@ forEachStore('loyalty ledger vs LedgerModel', (ctx) => {
           if (s.t === 'replay' || s.t === 'conflict') {
             if (done.length === 0) continue;
             const prior = done[s.pick % done.length];
-            op = s.t === 'replay' ? prior : { kind: 'adjust', key: prior.key, member: 'm1', delta: 1, reason: 'conflict probe', operator: 'test', at };
+            op = s.t === 'replay' ? prior : conflictOp(prior.key, at);
           } else {
-            const key = `k${i}`;
-            if (s.t === 'earn') op = { kind: 'earn', key, member: s.order ? owner(s.order) : s.member, points: s.points, orderId: s.order ?? undefined, at, ...(s.pending ? {} : { availableAt: null }) };
-            else if (s.t === 'redeem') op = { kind: 'redeem', key, member: s.order ? owner(s.order) : s.member, points: s.points, orderId: s.order ?? undefined, at };
-            else if (s.t === 'expire') op = { kind: 'expire', key, at, member: s.member ?? undefined };
-            else if (s.t === 'adjust') op = { kind: 'adjust', key, member: s.member, delta: s.delta, reason: 'property test', operator: 'fc', at };
-            else if (s.t === 'transfer') op = { kind: 'transfer', key, from: s.from, to: s.to, points: s.points, at };
-            else {
-              const left = ORDER_CENTS - (refunded.get(s.order) ?? 0);
-              const cents = left === 0 ? 1 : Math.max(1, Math.min(left, Math.round(left * s.fraction)));
-              op = { kind: 'refund', key, member: owner(s.order), orderId: s.order, orderAmount: ORDER_CENTS / 100, refundAmount: cents / 100, at };
-            }
+            op = stepOp(s, `k${i}`, at, refunded);
           }
           const want = modelApply(l, op);
           const got = await storeApply(ws, op);

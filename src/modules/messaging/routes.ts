@@ -8,7 +8,7 @@ import type { Services } from '../../server/services.ts';
 import { workspaceOf } from '../../server/auth.ts';
 import { ChannelCreate, ChannelParam, ChannelPut, ChannelTestBody, MemberMessagesQuery, MemberParam, ReceiptBody, ReceiptParam, SendBody, SendParam, SendsQuery, type ReceiptEvent } from './schema.ts';
 import { SIGNATURE_HEADER, verifySignature } from './signature.ts';
-import { InboundRequest } from './inbound.ts';
+import { InboundRequest, type InboundMessage } from './inbound.ts';
 
 /** Largest receipts request (10,000 events). */
 const RECEIPT_BODY_LIMIT = 8 * 1024 * 1024;
@@ -139,7 +139,8 @@ function receiptRoutes(s: Services): FastifyPluginAsync {
         preValidation: verifyChannelSignature,
       },
       async (req) => {
-        const messages = 'messages' in req.body ? req.body.messages : [req.body];
+        const body = req.body as { messages?: InboundMessage[] } & Partial<InboundMessage>;
+        const messages: InboundMessage[] = body.messages ?? [body as InboundMessage];
         const ws = receiptWorkspaces.get(req);
         if (!ws) throw new SiyuError('unauthorized', 'messaging.receipt_signature_invalid', 'Receipt refused: not verified', { field: SIGNATURE_HEADER });
         return s.messaging.receiveInbound(ws, req.params.channelId, messages.map((m) => ({ ...(m.id ? { id: m.id } : {}), from: m.from, text: m.text, ...(m.time ? { at: m.time } : {}), raw: m })));

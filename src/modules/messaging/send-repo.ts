@@ -38,6 +38,7 @@ export interface LedgerRow {
   provider_message_id: string | null;
   error_code: string | null;
   error_message: string | null;
+  error_retryable: boolean | null;
   lease_until: string | null;
 }
 
@@ -101,7 +102,7 @@ export function sendRepo(store: Store) {
     /** The ledger rows of these members under one source. */
     async rowsOf(db: SqlExecutor, ws: string, sourceKey: string, memberIds: string[]): Promise<LedgerRow[]> {
       return db.query<LedgerRow>(
-        `SELECT id, member_id, state, claim_token, attempts, provider_message_id, error_code, error_message, lease_until
+        `SELECT id, member_id, state, claim_token, attempts, provider_message_id, error_code, error_message, error_retryable, lease_until
          FROM message_sends
          WHERE workspace_id = $1 AND source_key = $2 AND member_id IN (SELECT member_id FROM ${store.jsonRows(3, MEMBER_COLUMNS, 'r')})`,
         [ws, sourceKey, JSON.stringify(memberIds.map((member_id) => ({ member_id })))],

@@ -40,7 +40,7 @@ export interface SendOutcome {
   state: string;
   attempt?: number;
   provider_message_id?: string | null;
-  error?: ProviderError | { code: string | null; message: string | null };
+  error?: ProviderError | { code: string | null; message: string | null; retryable: boolean };
   lease_until?: string | null;
 }
 
@@ -69,7 +69,7 @@ export interface SenderDeps {
 function outcomeOfExisting(r: LedgerRow): SendOutcome {
   const base = { member_id: r.member_id, send_id: r.id, state: r.state, provider_message_id: r.provider_message_id };
   if (r.state === 'sending' || r.state === 'pending') return { ...base, status: 'in_flight', lease_until: r.lease_until };
-  return { ...base, status: 'skipped', ...(r.state === 'failed' ? { error: { code: r.error_code, message: r.error_message } } : {}) };
+  return { ...base, status: 'skipped', ...(r.state === 'failed' ? { error: { code: r.error_code, message: r.error_message, retryable: r.error_retryable === true } } : {}) };
 }
 
 /** Sends `msgs` (one per member; later duplicates are dropped) under `sourceKey`, chunk by chunk. */

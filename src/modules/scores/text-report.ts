@@ -10,11 +10,6 @@ export function csvField(v: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** CSV lines (CRLF-terminated, as RFC 4180 has it) of rows picked by `columns`. */
-export function csvLines(rows: Array<Record<string, unknown>>, columns: readonly string[]): string {
-  return rows.map((r) => columns.map((c) => csvField(r[c])).join(',') + '\r\n').join('');
-}
-
 /** Display width: CJK and full-width characters take two columns in a terminal. */
 function width(s: string): number {
   let w = 0;

@@ -2,6 +2,7 @@
 // employee and content, up to 10,000 customers or 2,000 customer groups each, confirmed by the employee in WeCom) and
 // new-customer welcome messages (`externalcontact/send_welcome_msg`, with the event's welcome code, within 20 s).
 import { z } from 'zod';
+import { cronError } from '../../jobs/cron.ts';
 import { mapLimit } from '../rate-limiter.ts';
 import type { AdapterContext, ChannelTestResult, OutgoingMessage, ProviderAdapter, SendResult } from '../types.ts';
 import { refused } from './generic-http.ts';
@@ -51,6 +52,16 @@ export const WecomConfig = z
     contact_event: z.string().min(1).max(200).default('WeCom Contact Added'),
     /** Track event ingested when a customer and an employee stop being contacts. */
     contact_deleted_event: z.string().min(1).max(200).default('WeCom Contact Deleted'),
+    /**
+     * Cron (workspace time zone) of the `messaging.wecom_poll` schedule that reads mass-send results into receipts;
+     * default every 15 minutes, null: no schedule (poll with the API or a job of your own).
+     */
+    results_poll_cron: z
+      .string()
+      .max(100)
+      .refine((c) => cronError(c.trim()) === null, { message: 'not a valid cron pattern' })
+      .nullable()
+      .optional(),
   })
   .strict()
   .refine((c) => Boolean(c.callback_token) === Boolean(c.encoding_aes_key), {

@@ -2,7 +2,7 @@
 // demos: access tokens (gettoken, token, stable_token) that expire and can be revoked, customer-contact mass-send
 // tasks with fail_list, task/result polling with cursors, welcome codes valid 20 s and usable once, official-account
 // template messages (followers only, client_msg_id dedupe, 64-bit msgids) and mini-program subscribe messages
-// (one send per subscription).
+// (one send per subscription), and 微信客服 messages read with kf/sync_msg (callback token, cursor, has_more).
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -63,6 +63,13 @@ export interface WechatServer {
   welcomes: { code: string; body: any; at: number }[];
   templateSends: any[];
   subscribeSends: any[];
+  /** 微信客服 messages kf/sync_msg serves, oldest first. */
+  kfMessages: KfSyncMessage[];
+  /**
+   * A customer (`origin` 3, default) writes to the 微信客服 account `openKfId`: the message joins the sync list, and the
+   * answer is the callback Token a `kf_msg_or_event` push carries (valid 10 minutes), to put in the pushed XML.
+   */
+  kfWrite(openKfId: string, externalUserId: string, message: { text?: string; msgtype?: string; origin?: number }): string;
   /** Invalidates every token issued so far; API calls with them answer `code` (42001 expired by default). */
   revokeTokens(code?: number): void;
   /** The employee `sender` (default: every sender of the task) sends their share of a task. */
@@ -70,6 +77,16 @@ export interface WechatServer {
   /** A new welcome code, valid 20 seconds from now (or `validMs`). */
   issueWelcomeCode(validMs?: number): string;
   close(): Promise<void>;
+}
+
+export interface KfSyncMessage {
+  msgid: string;
+  open_kfid: string;
+  external_userid: string;
+  send_time: number;
+  origin: number;
+  msgtype: string;
+  text?: { content: string };
 }
 
 const AUTO_SENDER = 'auto_sender';
@@ -86,6 +103,7 @@ export async function startWechatServer(opts: WechatServerOptions = {}): Promise
   const tokens = new Map<string, { owner: string; expiresAt: number; revoked?: number }>();
   const welcomeCodes = new Map<string, { validUntil: number; used: boolean }>();
   const clientMsgIds = new Map<string, string>();
+  const kfTokens = new Map<string, number>();
   let n = 0;
   let apiCalls = 0;
   let msgSeq = 0;
@@ -97,6 +115,22 @@ export async function startWechatServer(opts: WechatServerOptions = {}): Promise
     welcomes: [] as WechatServer['welcomes'],
     templateSends: [] as any[],
     subscribeSends: [] as any[],
+    kfMessages: [] as KfSyncMessage[],
+    kfWrite(openKfId: string, externalUserId: string, m: { text?: string; msgtype?: string; origin?: number }) {
+      const msgtype = m.msgtype ?? 'text';
+      s.kfMessages.push({
+        msgid: `kfmsg_${++n}`,
+        open_kfid: openKfId,
+        external_userid: externalUserId,
+        send_time: Math.floor(Date.now() / 1000),
+        origin: m.origin ?? 3,
+        msgtype,
+        ...(msgtype === 'text' ? { text: { content: m.text ?? '' } } : {}),
+      });
+      const token = `ENC${++n}${Math.random().toString(36).slice(2, 12)}`;
+      kfTokens.set(token, Date.now() + 10 * 60_000);
+      return token;
+    },
     revokeTokens(code = 42001) {
       for (const t of tokens.values()) t.revoked = code;
     },
@@ -236,6 +270,19 @@ export async function startWechatServer(opts: WechatServerOptions = {}): Promise
       s.templateSends.push({ ...b, msgid });
       return { body: null, raw: `{"errcode":0,"errmsg":"ok","msgid":${msgid}}` };
     },
+    'POST /cgi-bin/kf/sync_msg': (r) => {
+      const b = r.json ?? {};
+      // The callback token is optional in the contract (without it the call is strictly rate-limited); a given one
+      // must be valid.
+      if (b.token !== undefined && !((kfTokens.get(String(b.token)) ?? 0) > Date.now())) return { body: { errcode: 95007, errmsg: 'invalid msg token' } };
+      if (b.cursor !== undefined && !/^\d+$/.test(String(b.cursor))) return { body: { errcode: 95000, errmsg: 'invalid cursor' } };
+      const limit = Number(b.limit) > 0 && Number(b.limit) <= 1000 ? Number(b.limit) : 1000;
+      const start = Number(b.cursor ?? 0);
+      const list: KfSyncMessage[] = [];
+      let i = start;
+      for (; i < s.kfMessages.length && list.length < limit; i++) if (!b.open_kfid || s.kfMessages[i].open_kfid === b.open_kfid) list.push(s.kfMessages[i]);
+      return { body: { errcode: 0, errmsg: 'ok', next_cursor: String(i), has_more: i < s.kfMessages.length ? 1 : 0, msg_list: list } };
+    },
     'POST /cgi-bin/message/subscribe/send': (r) => {
       const b = r.json ?? {};
       if (!b.template_id) return { body: { errcode: 40037, errmsg: 'invalid template_id' } };
@@ -270,7 +317,7 @@ export async function startWechatServer(opts: WechatServerOptions = {}): Promise
       const handler = handlers[route] ?? opts.handlers?.[route];
       if (!handler) return send(res, 404, { errcode: 404, errmsg: `no route ${route}` });
       if (!tokenRoutes.has(route)) {
-        const bad = checkToken(r.query, r.path.startsWith('/cgi-bin/externalcontact/') ? isWecom : isApp);
+        const bad = checkToken(r.query, r.path.startsWith('/cgi-bin/externalcontact/') || r.path.startsWith('/cgi-bin/kf/') ? isWecom : isApp);
         if (bad) return send(res, 200, bad);
         const scripted = opts.reply?.(r, ++apiCalls);
         if (scripted) return send(res, scripted.status ?? 200, scripted.body);

@@ -257,7 +257,7 @@ describe('welcome message when the store is down', () => {
       };
       const svc = new WecomService({
         store: {} as any,
-        messaging: { registerProvider() {}, tokens: new TokenCache(), send: down, receiptTarget: async () => ({ channel, secret: null }) } as any,
+        messaging: { registerProvider() {}, onChannelChange() {}, tokens: new TokenCache(), send: down, receiptTarget: async () => ({ channel, secret: null }) } as any,
         ingest: { ingest: down } as any,
         identity: { findMember: down } as any,
       });

@@ -1,5 +1,6 @@
 // Pure reading of the callback events Siyu acts on: WeCom customer-contact changes (add → welcome message and a
-// contact event; delete → a contact event) and WeChat official-account pushes (template send results, follows).
+// contact event; delete → a contact event; 微信客服 message notices) and WeChat official-account pushes (template send
+// results, follows, followers' text messages).
 import { parseXmlItems } from './xml.ts';
 
 /** A WeCom `change_external_contact` event (self-built app format; third-party suites use InfoType/TimeStamp). */
@@ -41,6 +42,27 @@ export interface OaFollowEvent {
   createTime: number;
 }
 
+/** A text an official-account follower sent (普通消息, MsgType text): checked for unsubscribe keywords. */
+export interface OaTextMessage {
+  kind: 'text';
+  openid: string;
+  content: string;
+  /** The platform's 64-bit message id (as text); repeated pushes carry the same one. */
+  msgId: string | null;
+  createTime: number;
+}
+
+/**
+ * WeCom 微信客服 `kf_msg_or_event`: customers wrote to a customer-service account; the messages themselves are read
+ * with `kf/sync_msg`, passing this event's Token (valid 10 minutes) and the account.
+ */
+export interface KfMessageEvent {
+  kind: 'kf_msg';
+  token: string;
+  openKfId: string | null;
+  createTime: number;
+}
+
 export interface IgnoredEvent {
   kind: 'ignored';
   event: string;
@@ -70,7 +92,7 @@ export interface WecomChatEvent {
   createTime: number;
 }
 
-export type CallbackEvent = WecomContactEvent | OaTemplateResult | OaFollowEvent | WecomChatEvent | IgnoredEvent;
+export type CallbackEvent = WecomContactEvent | OaTemplateResult | OaFollowEvent | WecomChatEvent | OaTextMessage | KfMessageEvent | IgnoredEvent;
 
 const text = (v: string | undefined) => (v === undefined || v === '' ? null : v);
 const seconds = (v: string | undefined) => {
@@ -123,6 +145,12 @@ export function readCallbackEvent(f: Record<string, string>, xml?: string): Call
   if ((event === 'subscribe' || event === 'unsubscribe') && f.FromUserName) {
     const key = text(f.EventKey);
     return { kind: event === 'subscribe' ? 'follow' : 'unfollow', openid: f.FromUserName, scene: key?.startsWith('qrscene_') ? key.slice(8) : null, createTime: seconds(f.CreateTime) };
+  }
+  if (event === 'kf_msg_or_event' && f.Token) {
+    return { kind: 'kf_msg', token: f.Token, openKfId: text(f.OpenKfId), createTime: seconds(f.CreateTime) };
+  }
+  if (f.MsgType === 'text' && f.FromUserName && f.Content !== undefined) {
+    return { kind: 'text', openid: f.FromUserName, content: f.Content, msgId: text(f.MsgId), createTime: seconds(f.CreateTime) };
   }
   return { kind: 'ignored', event };
 }

@@ -1,7 +1,8 @@
 // WeCom and WeChat callbacks and the work they start: URL verification, signature checks and decryption; on a new
 // WeCom customer, the contact event ingested (identity, segments, journeys follow) and the welcome message sent
 // inline within WeCom's 20-second window; official-account template results as receipts and follows as events;
-// and the scheduled polling that turns WeCom mass-send tasks into delivery receipts.
+// members' texts (official-account messages, WeCom 微信客服 via kf/sync_msg) to the inbound listeners (consent);
+// and the scheduled polling (one schedule per WeCom channel) that turns mass-send tasks into delivery receipts.
 import { SiyuError, invalid, notFound } from '../../../core/errors.ts';
 import type { Store } from '../../../store/port.ts';
 import type { IdentityPort } from '../../identity/types.ts';
@@ -18,13 +19,23 @@ import type { MessagingService } from '../service.ts';
 import type { AdapterContext, MessagingLog, OutgoingMessage, RenderedContent } from '../types.ts';
 import { CallbackCrypto, CallbackCryptoError, signatureMatches } from './crypto.ts';
 import { contactMessages, followMessage, internalContext } from './ingest-messages.ts';
-import { ADD_CHANGE_TYPES, DELETE_CHANGE_TYPES, readCallbackEvent, templateResultReceipt, type CallbackEvent, type WecomChatEvent, type WecomContactEvent } from './events.ts';
+import { ADD_CHANGE_TYPES, DELETE_CHANGE_TYPES, readCallbackEvent, templateResultReceipt, type CallbackEvent, type KfMessageEvent, type WecomChatEvent, type WecomContactEvent } from './events.ts';
+import { inboundRepo, type InboundItem } from '../inbound.ts';
 import { wecomToken, wxCall, type WxOutcome } from '../providers/wx-api.ts';
 import { wecomRepo } from './repo.ts';
 import { parseFlatXml } from './xml.ts';
 
 /** The job kind that polls a WeCom channel's mass-send tasks: payload `{ channel: "<id or name>" }`. */
 export const WECOM_POLL_JOB = 'messaging.wecom_poll';
+/**
+ * How often a WeCom channel's mass-send results are polled unless its config says otherwise (`results_poll_cron`,
+ * null to turn it off): employees confirm their share of a task within hours, and results change until then.
+ */
+export const DEFAULT_POLL_CRON = '*/15 * * * *';
+/** The recurring schedule (jobs module) that polls one WeCom channel's mass-send results. */
+export const pollScheduleName = (channelId: string) => `messaging.wecom_poll:${channelId}`;
+/** Pages of `kf/sync_msg` read per 微信客服 notice (1,000 messages each); the rest waits for the next notice. */
+const KF_MAX_PAGES = 20;
 
 const SILENT: MessagingLog = { debug() {}, warn() {} };
 
@@ -67,8 +78,31 @@ export interface WelcomeOutcome {
   recorded: boolean;
 }
 
+/** One message of `kf/sync_msg` (origin 3: the customer wrote it; 4: a system event; 5: a servicer). */
+interface KfMessage {
+  msgid: string;
+  open_kfid?: string;
+  external_userid?: string;
+  send_time?: number;
+  origin?: number;
+  msgtype?: string;
+  text?: { content?: string };
+}
+
+/** What one 微信客服 notice read: pages and messages, customer texts, how many were new, what consent made of them. */
+export interface KfSyncOutcome {
+  pages: number;
+  messages: number;
+  texts: number;
+  recorded: number;
+  results?: unknown[];
+  error?: { code: string; message: string };
+}
+
 export interface CallbackOutcome {
   event: string;
+  /** Inbound messages stored and what consent made of them. */
+  inbound?: unknown;
   member_id?: string | null;
   ingested?: boolean;
   welcome?: WelcomeOutcome;
@@ -111,6 +145,23 @@ export class WecomService {
       if (typeof channel !== 'string' || !channel) throw invalid('messaging.poll_channel_missing', 'payload.channel names the WeCom channel to poll', 'payload.channel');
       await this.pollGroupMessages(job.workspaceId, channel);
     }, { concurrency: 2, leaseMs: 120_000 });
+    // Every WeCom channel gets its results polled on a schedule, kept in step with the channel's config.
+    deps.messaging.onChannelChange((c, deleted) => this.keepPollSchedule(c, deleted));
+  }
+
+  /** Creates, updates or removes the polling schedule of a WeCom channel (`results_poll_cron`, default every 15 min). */
+  private async keepPollSchedule(c: ChannelRow, deleted: boolean): Promise<void> {
+    const jobs = this.deps.jobs;
+    if (!jobs) return;
+    const name = pollScheduleName(c.id);
+    const cron = c.type === 'wecom' && !deleted && c.enabled ? (c.config.results_poll_cron === undefined ? DEFAULT_POLL_CRON : (c.config.results_poll_cron as string | null)) : null;
+    if (cron) {
+      await jobs.schedule(c.workspace_id, { name, cron, kind: WECOM_POLL_JOB, payload: { channel: c.id } });
+      return;
+    }
+    await jobs.deleteSchedule(c.workspace_id, name).catch((e) => {
+      if (!(e instanceof SiyuError && e.code === 'schedule.not_found')) throw e;
+    });
   }
 
   // ---- extension points (staff QR codes, community groups) -----------------------------------------------------
@@ -225,8 +276,18 @@ export class WecomService {
       );
       return { event: `change_external_chat:${e.changeType}${e.updateDetail ? `:${e.updateDetail}` : ''}`, ...(results.length ? { hooks: results } : {}) };
     }
+    if (e.kind === 'kf_msg' && c.type === 'wecom') {
+      const inbound = await this.syncKfMessages(c, e);
+      return { event: 'kf_msg_or_event', inbound };
+    }
     if (c.type === 'wechat_oa') {
       const cfg = WechatOaConfig.parse(c.config);
+      if (e.kind === 'text') {
+        // A follower's text: stored once per MsgId (the platform repeats unanswered pushes); 退订 / TD revoke consent.
+        const item: InboundItem = { from: `${cfg.app_id}:${e.openid}`, text: e.content, at: new Date(e.createTime * 1000).toISOString(), ...(e.msgId ? { id: `oa:${e.msgId}` } : {}) };
+        const r = await this.deps.messaging.receiveInbound(c.workspace_id, c.id, [item]);
+        return { event: 'text', inbound: r };
+      }
       if (e.kind === 'template_result') {
         const r = templateResultReceipt(e.status);
         const receipt: ReceiptEvent = {
@@ -343,6 +404,50 @@ export class WecomService {
     if (cfg.app_id !== appId) return;
     // One event per send: a retried send of the same message does not add another.
     await this.ingestFollow(ctx.workspaceId, cfg, 'unfollow', openid, Date.now(), { reason: 'send_43004', send_id: m.sendId, channel_id: c.id }, `wechat:${cfg.app_id}:unfollow:${openid}:send:${m.sendId}`);
+  }
+
+  // ---- 微信客服 messages --------------------------------------------------------------------------------------
+
+  /**
+   * Reads what customers wrote to a 微信客服 account (`kf/sync_msg` from the stored cursor, with the notice's token)
+   * and hands their text messages (origin 3) to the inbound listeners under the customer's external_userid; the
+   * cursor is saved after each page, so a message is read once (and stored once if two notices overlap).
+   */
+  async syncKfMessages(c: ChannelRow, e: Pick<KfMessageEvent, 'token' | 'openKfId'>): Promise<KfSyncOutcome> {
+    const cfg = WecomConfig.parse(c.config);
+    const ctx = this.context(c);
+    const token = wecomToken(ctx, cfg);
+    const repo = inboundRepo(this.deps.store);
+    const stream = `kf:${e.openKfId ?? '*'}`;
+    let cursor = await repo.cursor(this.deps.store, c.workspace_id, c.id, stream);
+    const out: KfSyncOutcome = { pages: 0, messages: 0, texts: 0, recorded: 0 };
+    for (let page = 0; page < KF_MAX_PAGES; page++) {
+      const body = { ...(cursor ? { cursor } : {}), token: e.token, limit: 1000, ...(e.openKfId ? { open_kfid: e.openKfId } : {}) };
+      const r = await wxCall(ctx, 'wecom', token, { base: cfg.base_url, path: '/cgi-bin/kf/sync_msg', body, method: 'POST', idempotent: true });
+      if (!r.ok) {
+        out.error = { code: r.error.code, message: r.error.message };
+        break;
+      }
+      out.pages++;
+      const list = (Array.isArray(r.json.msg_list) ? r.json.msg_list : []) as KfMessage[];
+      out.messages += list.length;
+      const texts: InboundItem[] = list
+        .filter((m) => m.origin === 3 && m.msgtype === 'text' && m.external_userid && typeof m.text?.content === 'string')
+        .map((m) => ({ id: `kf:${m.msgid}`, from: m.external_userid!, text: m.text!.content!, ...(m.send_time ? { at: new Date(m.send_time * 1000).toISOString() } : {}) }));
+      out.texts += texts.length;
+      if (texts.length) {
+        const r2 = await this.deps.messaging.receiveInbound(c.workspace_id, c.id, texts);
+        out.recorded += r2.recorded;
+        (out.results ??= []).push(...r2.results);
+      }
+      const next = typeof r.json.next_cursor === 'string' ? r.json.next_cursor : '';
+      if (next && next !== cursor) {
+        cursor = next;
+        await repo.saveCursor(this.deps.store, c.workspace_id, c.id, stream, next);
+      }
+      if (!Number(r.json.has_more) || !next) break;
+    }
+    return out;
   }
 
   // ---- mass-send receipts ------------------------------------------------------------------------------------

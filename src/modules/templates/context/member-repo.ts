@@ -3,6 +3,11 @@
 import type { JsonColumn, Store } from '../../../store/port.ts';
 
 const ID_COLUMNS: JsonColumn[] = [{ name: 'id', type: 'text' }];
+/** Ids with their position in the batch: rows come back numbered by it (see memberContextRows). */
+const ORDINAL_COLUMNS: JsonColumn[] = [
+  { name: 'id', type: 'text' },
+  { name: 'k', type: 'bigint' },
+];
 
 export interface MemberContextRow {
   id: string;
@@ -49,22 +54,26 @@ export const ALL_MEMBER: MemberNeed = { columns: [...PROFILE_COLUMNS], traits: [
 /** Surviving members of these ids with the asked columns, traits and user_id; merged-away and unknown ids are absent. */
 export async function memberContextRows(store: Store, ws: string, memberIds: string[], need: MemberNeed = ALL_MEMBER): Promise<Partial<MemberContextRow>[]> {
   if (memberIds.length === 0) return [];
-  const cols = ['m.id', ...need.columns.filter((c) => (PROFILE_COLUMNS as readonly string[]).includes(c)).map((c) => `m.${c}`)];
+  // Rows name their member by position in the batch (a small integer), not by id: reading back a long text per row
+  // cost the embedded store's client about a microsecond each, a good part of rendering a broadcast.
+  const cols = ['CAST(p.k AS INTEGER) AS k', ...need.columns.filter((c) => (PROFILE_COLUMNS as readonly string[]).includes(c)).map((c) => `m.${c}`)];
   const traits = need.traits.filter((c) => (TRAIT_COLUMNS as readonly string[]).includes(c));
   for (const c of traits) cols.push(`t.${c}`);
   if (need.userId) cols.push('u.user_id');
-  return store.query<Partial<MemberContextRow>>(
+  const rows = await store.query<Partial<MemberContextRow> & { k?: number }>(
     `SELECT ${cols.join(', ')}
      FROM members m
-     JOIN ${store.jsonRows(2, ID_COLUMNS, 'p')} ON m.id = p.id
+     JOIN ${store.jsonRows(2, ORDINAL_COLUMNS, 'p')} ON m.id = p.id
      ${traits.length ? 'LEFT JOIN member_traits t ON t.workspace_id = m.workspace_id AND t.member_id = m.id' : ''}
      ${need.userId ? `LEFT JOIN (
        SELECT i.member_id, min(i.value) AS user_id FROM identities i JOIN ${store.jsonRows(2, ID_COLUMNS, 'q')} ON i.member_id = q.id
        WHERE i.workspace_id = $1 AND i.type = 'user_id' GROUP BY i.member_id
      ) u ON u.member_id = m.id` : ''}
      WHERE m.workspace_id = $1 AND m.merged_into IS NULL`,
-    [ws, JSON.stringify(memberIds.map((id) => ({ id })))],
+    [ws, JSON.stringify(memberIds.map((id, k) => ({ id, k })))],
   );
+  for (const r of rows) r.id = memberIds[Number(r.k)];
+  return rows;
 }
 
 /**

@@ -1,0 +1,216 @@
+// The web console end to end in Debian's Chromium: a real app on a DuckDB test store serves the built console
+// (web/dist, rebuilt first when its sources changed), members, orders and events are seeded through the API, and the
+// flows run as an operator would: sign in, dashboard, find a member and open the 360 (tags added and removed),
+// build a segment and watch its live count, save it, RFM chart, language switch. Screenshots go to docs/screenshots.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { createTestDb, type TestDb } from '../support/stores.ts';
+import { createTestApp, type TestApp } from '../support/app.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import type { Store } from '../../src/store/port.ts';
+import { launchBrowser, type Browser } from './browser.ts';
+// @ts-expect-error plain ESM script without types
+import { ensureConsoleBuilt } from '../../web/scripts/build.mjs';
+import { SCHEMA_FILE, schemaSource } from '../../web/scripts/openapi-types.ts';
+
+const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+const DAY = 86_400_000;
+
+const PEOPLE = [
+  { user_id: 'e2e1', name: '林晓雨', phone: '13800000001', city: '上海', orders: [88, 42, 120] },
+  { user_id: 'e2e2', name: '陈子豪', phone: '13800000002', city: '杭州', orders: [35] },
+  { user_id: 'e2e3', name: '王思琪', phone: '13800000003', city: '上海', orders: [66, 18] },
+  { user_id: 'e2e4', name: '赵一鸣', phone: '13800000004', city: '北京', orders: [] },
+  { user_id: 'e2e5', name: '周可欣', phone: '13800000005', city: '成都', orders: [29] },
+];
+
+describe('web console [duckdb, chromium]', () => {
+  let db: TestDb;
+  let store: Store;
+  let t: TestApp;
+  let browser: Browser;
+  let url: string;
+
+  beforeAll(async () => {
+    const built = await ensureConsoleBuilt({ quiet: true });
+    if (built.built) console.log(`web console built in ${(built.ms / 1000).toFixed(1)} s`);
+    db = await createTestDb('duckdb');
+    store = await openStore(db.options);
+    t = await createTestApp(store);
+    url = (await t.app.listen({ port: 0, host: '127.0.0.1' })).replace('[::1]', '127.0.0.1');
+    await seed(t);
+    browser = await launchBrowser();
+    mkdirSync(SHOTS, { recursive: true });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.app.close();
+    await store?.close();
+    await db?.cleanup();
+  });
+
+  /** An input by test id, whether antd put the id on the input itself or on its wrapper. */
+  const input = (page: Page, id: string) => page.locator(`input[data-testid="${id}"], [data-testid="${id}"] input`).first();
+  const shot = (page: Page, name: string, fullPage = false) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage });
+
+  async function signIn(page: Page) {
+    await page.goto(url + '/');
+    await page.getByTestId('signin-key').fill(t.adminKey);
+    await page.getByTestId('signin-submit').click();
+    await page.getByTestId('kpi-members').waitFor();
+  }
+
+  it('the committed API types match the OpenAPI document (run `npm run gen:api` when this fails)', async () => {
+    const current = await schemaSource(t.app.swagger() as unknown as Record<string, unknown>);
+    expect(readFileSync(SCHEMA_FILE, 'utf8') === current, 'web/src/api/schema.d.ts is stale: run `npm run gen:api`').toBe(true);
+  });
+
+  it('signs in with an admin key (refusing a wrong one with its code), shows the workspace and the dashboard', async () => {
+    const page = await browser.newPage();
+    await page.goto(url + '/members?q=x');
+    await page.waitForURL(/\/login\?next=/);
+    await page.getByText('登录控制台').waitFor();
+    await shot(page, 'sign-in');
+    await page.getByTestId('signin-key').fill('sk_wrong_key');
+    await page.getByTestId('signin-submit').click();
+    await expect.poll(() => page.getByTestId('api-error').textContent()).toContain('auth.invalid_key');
+
+    await page.getByTestId('signin-key').fill(t.adminKey);
+    await page.getByTestId('signin-submit').click();
+    await page.waitForURL(/\/members\?q=x$/); // back where the operator was going
+    await page.goto(url + '/');
+    await expect.poll(() => page.getByTestId('workspace-name').textContent()).toMatch(/^test /);
+    // The cards show what the KPI API answers for this month (seeded orders span the last three weeks).
+    const kpis = (await t.app.inject({ url: '/api/analytics/kpis', headers: t.admin })).json().kpis as Array<{ metric: string; value: number }>;
+    const kpi = (m: string) => String(kpis.find((k) => k.metric === m)!.value);
+    await expect.poll(() => page.getByTestId('kpi-members').textContent()).toContain('5');
+    await expect.poll(() => page.getByTestId('kpi-orders').textContent()).toContain(kpi('orders'));
+    await page.getByTestId('gmv-table').getByText('新客').waitFor();
+    await page.getByTestId('trends-chart').locator('canvas').first().waitFor();
+    // The period is in the URL: a shared link opens the same view.
+    await page.getByTestId('period-switch').getByText('年').click();
+    await page.waitForURL(/period=year/);
+    const yearly = (await t.app.inject({ url: '/api/analytics/kpis?period=year', headers: t.admin })).json().kpis as Array<{ metric: string; value: number }>;
+    await expect.poll(() => page.getByTestId('kpi-orders').textContent()).toContain(String(yearly.find((k) => k.metric === 'orders')!.value));
+    await page.getByTestId('period-switch').getByText('月').click();
+    await page.waitForTimeout(400); // charts finish their entry animation
+    await shot(page, 'dashboard');
+
+    await page.getByTestId('sign-out').click();
+    await page.getByTestId('signin-key').waitFor();
+    await page.close();
+  });
+
+  it('finds a member from the dashboard, opens the 360 and adds and removes a tag', async () => {
+    const page = await browser.newPage();
+    await signIn(page);
+    await input(page, 'dashboard-member-search').fill('13800000001');
+    await input(page, 'dashboard-member-search').press('Enter');
+    await page.waitForURL(/\/members\?q=13800000001/);
+    await page.getByTestId('members-table').getByText('林晓雨').waitFor();
+
+    // Filters live in the URL: the list of everyone tagged 会员日 opens from a link.
+    await page.goto(url + '/members?tag=' + encodeURIComponent('会员日'));
+    await page.getByTestId('members-table').getByText('王思琪').waitFor();
+    expect(await page.getByTestId('members-table').getByText('陈子豪').count()).toBe(0);
+    await shot(page, 'members');
+
+    await page.getByTestId('members-table').getByText('王思琪').click();
+    await page.getByTestId('member-name').getByText('王思琪').waitFor();
+    await page.getByTestId('member-timeline').getByText('Order Completed').first().waitFor();
+    await page.getByTestId('member-timeline').getByText('Product Viewed').first().waitFor();
+
+    await page.getByTestId('add-tag-select').click();
+    await page.keyboard.type('高潜会员');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('add-tag-submit').click();
+    await page.getByTestId('member-tag-高潜会员').waitFor();
+    const tagged = await t.app.inject({ url: '/api/members/phone:13800000003', headers: t.admin });
+    expect(tagged.json().tags.map((x: { name: string }) => x.name)).toContain('高潜会员');
+    await page.waitForTimeout(300);
+    await shot(page, 'member-360', true);
+
+    await page.getByTestId('member-tag-会员日').locator('.anticon-close').click();
+    await expect.poll(() => page.getByTestId('member-tag-会员日').count()).toBe(0);
+    const untagged = await t.app.inject({ url: '/api/members/phone:13800000003', headers: t.admin });
+    expect(untagged.json().tags.map((x: { name: string }) => x.name)).not.toContain('会员日');
+    await page.close();
+  });
+
+  it('builds a segment with a live count, saves it and shows it with the RFM chart', async () => {
+    const page = await browser.newPage();
+    await signIn(page);
+    await page.goto(url + '/segments');
+    await page.getByTestId('new-segment').click();
+    await page.waitForURL(/\/segments\/new$/);
+
+    await page.getByTestId('add-condition').click();
+    await page.getByTestId('add-orders').click();
+    // Default: at least 1 order in the last 90 days — the four buyers.
+    await expect.poll(() => page.getByTestId('live-count').textContent()).toBe('4');
+    await input(page, 'orders-value').fill('2');
+    await expect.poll(() => page.getByTestId('live-count').textContent()).toBe('2');
+
+    await page.getByTestId('add-condition').click();
+    await page.getByTestId('add-attribute').click();
+    await input(page, 'value-text').fill('上海');
+    await expect.poll(() => page.getByTestId('live-count').textContent()).toBe('2');
+    await input(page, 'value-text').fill('杭州');
+    await expect.poll(() => page.getByTestId('live-count').textContent()).toBe('0');
+    await input(page, 'value-text').fill('上海');
+    await expect.poll(() => page.getByTestId('live-count').textContent()).toBe('2');
+
+    await page.getByTestId('segment-name').fill('上海复购会员');
+    await shot(page, 'segment-builder');
+    await page.getByTestId('segment-save').click();
+    await page.waitForURL(/\/segments\/seg_/);
+    const list = await t.app.inject({ url: '/api/segments', headers: t.admin });
+    const saved = list.json().data.find((s: { name: string }) => s.name === '上海复购会员');
+    expect(saved).toMatchObject({ member_count: 2, rule: { and: [{ orders: { measure: 'count', op: '>=', value: 2 } }, { attribute: 'city', op: '=', value: '上海' }] } });
+
+    await page.goto(url + '/segments');
+    await page.getByTestId('segments-table').getByText('上海复购会员').waitFor();
+    await page.getByTestId('rfm-compute').click();
+    await page.getByTestId('rfm-chart').locator('canvas').waitFor();
+    await page.waitForTimeout(400);
+    await shot(page, 'segments');
+    await page.close();
+  });
+
+  it('switches language to English and keeps the choice', async () => {
+    const page = await browser.newPage();
+    await signIn(page);
+    await page.getByTestId('main-menu').getByText('会员', { exact: true }).waitFor();
+    await page.getByTestId('lang-switch').getByText('English').click();
+    await page.getByTestId('main-menu').getByText('Members', { exact: true }).waitFor();
+    await page.reload();
+    await page.getByTestId('main-menu').getByText('Dashboard', { exact: true }).waitFor();
+    expect(await page.getByTestId('kpi-members').textContent()).toContain('Members');
+    await page.getByTestId('lang-switch').getByText('中文').click();
+    await page.getByTestId('main-menu').getByText('经营概览', { exact: true }).waitFor();
+    await page.close();
+    expect(browser.errors).toEqual([]);
+  });
+});
+
+/** Five members, seven orders over the last weeks, product views, a tag: enough for every page to show data. */
+async function seed(t: TestApp) {
+  const ok = (r: { statusCode: number; body: string }) => expect(r.statusCode, r.body).toBeLessThan(300);
+  ok(await t.app.inject({ method: 'POST', url: '/api/members', headers: t.admin, payload: { members: PEOPLE.map(({ orders: _o, ...p }) => p) } }));
+  let n = 0;
+  for (const p of PEOPLE) {
+    for (const [i, amount] of p.orders.entries()) {
+      n++;
+      ok(await t.app.inject({
+        method: 'POST', url: '/v1/orders', headers: t.write,
+        payload: { order_id: `E2E-${n}`, user_id: p.user_id, amount, channel: 'miniprogram', paid_at: new Date(Date.now() - (i * 9 + 1) * DAY).toISOString(), items: [{ product_id: 'SKU1', name: '杨枝甘露', category: '果茶', quantity: 1, amount }] },
+      }));
+    }
+    ok(await t.app.inject({ method: 'POST', url: '/v1/track', headers: t.write, payload: { userId: p.user_id, event: 'Product Viewed', properties: { product_id: 'SKU1' } } }));
+  }
+  ok(await t.app.inject({ method: 'POST', url: '/api/tags/' + encodeURIComponent('会员日') + '/members', headers: t.admin, payload: { members: ['phone:13800000001', 'phone:13800000003'], create_missing_tag: true } }));
+}

@@ -1,0 +1,112 @@
+// The console's frame: antd locale, sign-in gate, side menu, header (workspace, language, sign-out) and routes.
+import { useMemo } from 'react';
+import { App as AntApp, Button, ConfigProvider, Layout, Menu, Segmented, Space, Typography } from 'antd';
+import zhCN from 'antd/locale/zh_CN';
+import enUS from 'antd/locale/en_US';
+import { DashboardOutlined, TeamOutlined, ClusterOutlined, GiftOutlined, SendOutlined, SettingOutlined, LogoutOutlined } from '@ant-design/icons';
+import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
+import { useI18n, type Lang } from './i18n';
+import { useAuth } from './auth';
+import { SignIn } from './pages/SignIn';
+import { Dashboard } from './pages/Dashboard';
+import { Members } from './pages/Members';
+import { Member360 } from './pages/Member360';
+import { Segments } from './pages/Segments';
+import { SegmentEditor } from './pages/SegmentEditor';
+import { Broadcasts, Coupons, Journeys, Keys } from './pages/Lists';
+
+export function App() {
+  const { lang } = useI18n();
+  return (
+    <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#1f7a5c', borderRadius: 6 } }}>
+      <AntApp>
+        <Gate />
+      </AntApp>
+    </ConfigProvider>
+  );
+}
+
+function LangSwitch() {
+  const { lang, setLang } = useI18n();
+  return (
+    <Segmented
+      size="small"
+      data-testid="lang-switch"
+      value={lang}
+      onChange={(v) => setLang(v as Lang)}
+      options={[{ label: '中文', value: 'zh' }, { label: 'English', value: 'en' }]}
+    />
+  );
+}
+
+function Gate() {
+  const { key } = useAuth();
+  const location = useLocation();
+  if (!key) {
+    if (location.pathname !== '/login') return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+    return <SignIn langSwitch={<LangSwitch />} />;
+  }
+  if (location.pathname === '/login') return <Navigate to={new URLSearchParams(location.search).get('next') || '/'} replace />;
+  return <Shell />;
+}
+
+function Shell() {
+  const { t } = useI18n();
+  const { workspace, signOut } = useAuth();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const items = useMemo(
+    () => [
+      { key: '/', icon: <DashboardOutlined />, label: t('menu.dashboard') },
+      { key: '/members', icon: <TeamOutlined />, label: t('menu.members') },
+      { key: '/segments', icon: <ClusterOutlined />, label: t('menu.segments') },
+      { key: 'loyalty', icon: <GiftOutlined />, label: t('menu.loyalty'), children: [{ key: '/loyalty/coupons', label: t('menu.coupons') }] },
+      {
+        key: 'engagement', icon: <SendOutlined />, label: t('menu.engagement'),
+        children: [{ key: '/engagement/broadcasts', label: t('menu.broadcasts') }, { key: '/engagement/journeys', label: t('menu.journeys') }],
+      },
+      { key: 'settings', icon: <SettingOutlined />, label: t('menu.settings'), children: [{ key: '/settings/keys', label: t('menu.keys') }] },
+    ],
+    [t],
+  );
+  const selected = '/' + (location.pathname.split('/').filter(Boolean).slice(0, location.pathname.startsWith('/members') || location.pathname.startsWith('/segments') ? 1 : 2).join('/'));
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Sider width={208} theme="light" style={{ borderRight: '1px solid #f0f0f0' }}>
+        <div style={{ padding: '16px 20px', fontWeight: 600, fontSize: 16 }}>{t('app.title')}</div>
+        <Menu
+          mode="inline"
+          data-testid="main-menu"
+          selectedKeys={[selected]}
+          defaultOpenKeys={['loyalty', 'engagement', 'settings']}
+          items={items}
+          onClick={(e) => navigate(e.key)}
+        />
+      </Layout.Sider>
+      <Layout>
+        <Layout.Header style={{ background: '#fff', borderBottom: '1px solid #f0f0f0', padding: '0 24px', display: 'flex', alignItems: 'center', justifyContent: 'space-between' }}>
+          <Typography.Text strong data-testid="workspace-name">{workspace?.name ?? '…'}</Typography.Text>
+          <Space size="middle">
+            <LangSwitch />
+            <Button icon={<LogoutOutlined />} onClick={signOut} data-testid="sign-out">{t('app.signOut')}</Button>
+          </Space>
+        </Layout.Header>
+        <Layout.Content style={{ padding: 24 }}>
+          <Routes>
+            <Route path="/" element={<Dashboard />} />
+            <Route path="/members" element={<Members />} />
+            <Route path="/members/:ref" element={<Member360 />} />
+            <Route path="/segments" element={<Segments />} />
+            <Route path="/segments/new" element={<SegmentEditor />} />
+            <Route path="/segments/:ref" element={<SegmentEditor />} />
+            <Route path="/loyalty/coupons" element={<Coupons />} />
+            <Route path="/engagement/broadcasts" element={<Broadcasts />} />
+            <Route path="/engagement/journeys" element={<Journeys />} />
+            <Route path="/settings/keys" element={<Keys />} />
+            <Route path="*" element={<Navigate to="/" replace />} />
+          </Routes>
+        </Layout.Content>
+      </Layout>
+    </Layout>
+  );
+}
