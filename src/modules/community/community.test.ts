@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forEachStore } from '../../../test/support/stores.ts';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { startHttpSink } from '../messaging/testing/http-sink.ts';
 import { startWechatServer, type WechatServer } from '../messaging/testing/wechat-server.ts';
 import { CallbackCrypto } from '../messaging/wecom/crypto.ts';
 import { readCallbackEvent } from '../messaging/wecom/events.ts';
@@ -198,6 +199,43 @@ forEachStore('community groups', (ctx) => {
       expect.objectContaining({ chat_id: 'wrG1', owner_userid: 'zhangsan', name: '静安会员群' }),
     ]);
     expect((await h.ok('POST', '/api/community/audience', { groups: ['wrG2'] })).member_ids).toEqual([]);
+  });
+
+  it('makes groups segment conditions (in_group), so a broadcast reaches the members of the matching groups', async () => {
+    const want = [await member('wmG1'), await member('wmG4')].sort();
+    const preview = async (rule: unknown) => {
+      const r = await h.t.app.inject({ method: 'POST', url: '/api/segments/preview', headers: h.t.admin, payload: { rule, sample: 10 } });
+      expect(r.statusCode, r.body).toBe(200);
+      return r.json().sample.map((m: any) => m.id).sort();
+    };
+    expect(await preview({ in_group: { positioning: '会员群' } })).toEqual(want);
+    expect(await preview({ in_group: { tag: '静安' } })).toEqual((await h.ok('POST', '/api/community/audience', { tag: '静安' })).member_ids.sort());
+    expect(await preview({ in_group: { groups: ['wrG2'] } })).toEqual([]);
+    const inAny = (await h.ok('POST', '/api/community/audience', {})).member_ids as string[];
+    const count = async (rule: unknown) => (await h.ok('POST', '/api/segments/preview', { rule, sample: 0 })).count as number;
+    const everyone = await count({ not: { in_group: { groups: ['no-such-chat'] } } });
+    expect(everyone).toBeGreaterThan(inAny.length);
+    expect(await count({ not: { in_group: {} } })).toBe(everyone - inAny.length);
+    expect(await count({ and: [{ in_group: {} }, { not: { in_group: { positioning: '会员群' } } }] })).toBe(inAny.length - want.length);
+    const bad = await h.t.app.inject({ method: 'POST', url: '/api/segments/preview', headers: h.t.admin, payload: { rule: { in_group: { size: 3 } }, sample: 0 } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().field).toMatch(/in_group/);
+
+    // A segment of a group's members is a broadcast audience like any other.
+    await h.ok('POST', '/api/segments', { name: '会员群成员', rule: { in_group: { positioning: '会员群' } } });
+    const sink = await startHttpSink();
+    try {
+      await h.ok('POST', '/api/messaging/channels', { name: 'group-hook', type: 'webhook', config: { url: sink.url + '/hook' }, options: FAST });
+      await h.ok('POST', '/api/templates', { name: 'group-note', content: { webhook: { body: { text: '群友 {{ member.name }}' } } } });
+      await h.ok('PUT', '/api/consent/guard', { quiet_hours: null, caps: [] });
+      const b = await h.ok('POST', '/api/broadcasts', { name: 'to the group', segment: '会员群成员', template: 'group-note', channel: 'group-hook', purpose: 'service' });
+      await h.ok('POST', `/api/broadcasts/${b.id}/schedule`);
+      await h.t.services.jobs.drain({ kinds: ['broadcast.start', 'broadcast.chunk'] });
+      expect(await h.ok('GET', `/api/broadcasts/${b.id}/progress`)).toMatchObject({ status: 'completed', counts: { sent: 2 } });
+      expect([...sink.delivered.values()].map((m: any) => m.member_id).sort()).toEqual(want);
+    } finally {
+      await sink.close();
+    }
   });
 
   it('moves a leaving owner\u2019s groups to who takes over (groupchat/transfer)', async () => {

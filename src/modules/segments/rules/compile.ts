@@ -6,7 +6,7 @@
 // engines, never a per-member subquery.
 import { invalid } from '../../../core/errors.ts';
 import type { Clock } from './compare.ts';
-import { attributePredicate, clvPredicate, identityPredicate, scorePredicate, segmentPredicate, tagPredicate, traitPredicate } from './nodes/profile.ts';
+import { attributePredicate, clvPredicate, groupPredicate, identityPredicate, scorePredicate, segmentPredicate, tagPredicate, traitPredicate } from './nodes/profile.ts';
 import { eventPredicate, sequencePredicate } from './nodes/events.ts';
 import { ordersPredicate } from './nodes/orders.ts';
 import { pointsBalancePredicate, pointsExpiringPredicate, tierPredicate } from './nodes/loyalty.ts';
@@ -156,6 +156,7 @@ function condition(scope: Scope, rule: Rule): Condition {
   if ('in_segment' in r) return segmentPredicate(b, r.in_segment, opts.segmentIds, true);
   if ('not_in_segment' in r) return segmentPredicate(b, r.not_in_segment, opts.segmentIds, false);
   if ('has_identity' in r) return identityPredicate(b, r.has_identity);
+  if ('in_group' in r) return groupPredicate(b, r.in_group);
   if ('rfm_segment' in r) return scorePredicate(b, 'member_rfm', r.rfm_segment);
   if ('lifecycle_stage' in r) return scorePredicate(b, 'member_lifecycle', r.lifecycle_stage);
   if ('value_tier' in r) return scorePredicate(b, 'member_value_tier', r.value_tier);
@@ -169,7 +170,7 @@ function condition(scope: Scope, rule: Rule): Condition {
 
 const wrap = (p: Predicate): Predicate => ({ ...p, sql: p.sql.startsWith('(') ? p.sql : `(${p.sql})` });
 
-const CHEAP_KINDS = ['attribute', 'trait', 'has_tag', 'lacks_tag', 'has_identity', 'in_segment', 'not_in_segment', 'rfm_segment', 'lifecycle_stage', 'value_tier', 'clv', 'points_balance', 'tier'];
+const CHEAP_KINDS = ['attribute', 'trait', 'has_tag', 'lacks_tag', 'has_identity', 'in_group', 'in_segment', 'not_in_segment', 'rfm_segment', 'lifecycle_stage', 'value_tier', 'clv', 'points_balance', 'tier'];
 /** A condition on the member row or a table with at most one row per member (or a few, as tags): cheap to test. */
 function isCheap(rule: Rule): boolean {
   if ('and' in rule) return rule.and.every(isCheap);

@@ -3,6 +3,10 @@
 import { DAY_OPS, EVENT_TRAITS } from './fields.ts';
 import type { CompareOp, Rule } from './schema.ts';
 
+/** The events the community module records on a member's join and leave (src/modules/community). */
+export const GROUP_JOINED = 'Group Joined';
+export const GROUP_LEFT = 'Group Left';
+
 export interface RuleDeps {
   /** Event names whose arrival can change the result. */
   events: string[];
@@ -60,6 +64,11 @@ export function ruleDeps(rule: Rule): RuleDeps {
       segments.add(n.not_in_segment);
     } else if ('has_identity' in n) {
       d.identities = true;
+    } else if ('in_group' in n) {
+      // Joins and leaves are recorded as events; a group's positioning, tier or tags change without one.
+      events.add(GROUP_JOINED);
+      events.add(GROUP_LEFT);
+      d.timeRelative = true;
     } else if ('tier' in n) {
       d.attributes = true; // tier changes are published as attribute changes
     } else if ('points_balance' in n || 'points_expiring' in n) {

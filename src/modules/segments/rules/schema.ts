@@ -116,6 +116,24 @@ export const InSegmentRuleSchema = z.object({ in_segment: SegmentRef }).strict()
 export const NotInSegmentRuleSchema = z.object({ not_in_segment: SegmentRef }).strict();
 export const HasIdentityRuleSchema = z.object({ has_identity: z.string().min(1).max(100) }).strict();
 
+// Community (社群): the member is now in a customer group (WeCom group chat) that matches every given condition —
+// group ids or chat ids, Siyu's positioning, value tier or tag of the group, its owner (WeCom userid). `{}`: any
+// active group. Makes groups broadcast and journey audiences like any segment.
+const GroupText = z.string().trim().min(1).max(200);
+export const InGroupRuleSchema = z
+  .object({
+    in_group: z
+      .object({
+        groups: z.array(GroupText).min(1).max(RULE_LIMITS.maxChildren).optional(),
+        positioning: GroupText.optional(),
+        value_tier: GroupText.optional(),
+        tag: GroupText.optional(),
+        owner: GroupText.optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
 const oneOrMore = <T extends readonly [string, ...string[]]>(values: T) => {
   const v = z.enum(values);
   return z.union([v, z.array(v).min(1).max(values.length)], { error: `expected one of ${values.join(', ')}, or a non-empty list of them` });
@@ -168,6 +186,7 @@ export type OrdersRule = z.infer<typeof OrdersRuleSchema>;
 export type InSegmentRule = z.infer<typeof InSegmentRuleSchema>;
 export type NotInSegmentRule = z.infer<typeof NotInSegmentRuleSchema>;
 export type HasIdentityRule = z.infer<typeof HasIdentityRuleSchema>;
+export type InGroupRule = z.infer<typeof InGroupRuleSchema>;
 export type RfmSegmentRule = z.infer<typeof RfmSegmentRuleSchema>;
 export type LifecycleStageRule = z.infer<typeof LifecycleStageRuleSchema>;
 export type ValueTierRule = z.infer<typeof ValueTierRuleSchema>;
@@ -193,6 +212,7 @@ export type Rule =
   | InSegmentRule
   | NotInSegmentRule
   | HasIdentityRule
+  | InGroupRule
   | RfmSegmentRule
   | LifecycleStageRule
   | ValueTierRule
@@ -214,6 +234,7 @@ export const LEAF_SCHEMAS = {
   in_segment: InSegmentRuleSchema,
   not_in_segment: NotInSegmentRuleSchema,
   has_identity: HasIdentityRuleSchema,
+  in_group: InGroupRuleSchema,
   rfm_segment: RfmSegmentRuleSchema,
   lifecycle_stage: LifecycleStageRuleSchema,
   value_tier: ValueTierRuleSchema,

@@ -3,7 +3,7 @@
 import { comparison, holdsFor, type Clock } from '../compare.ts';
 import { CLV_FIELD_SPECS, CUSTOM_PREFIX, MEMBER_FIELDS, TRAIT_FIELDS, type FieldSpec } from '../fields.ts';
 import { identityType } from '../identity-types.ts';
-import type { AttributeRule, ClvRule, CompareOp, TraitRule } from '../schema.ts';
+import type { AttributeRule, ClvRule, CompareOp, InGroupRule, TraitRule } from '../schema.ts';
 import { inSet, outsideSet, type Condition, type Predicate, type SqlBuilder } from '../sql-builder.ts';
 
 /** A member column (`m.city`) or a custom attribute (`attributes.level` → JSON text of key `level`). */
@@ -48,6 +48,27 @@ export function tagPredicate(b: SqlBuilder, refs: string | readonly string[], ha
 export function identityPredicate(b: SqlBuilder, type: string): Condition {
   return inSet(`SELECT i.member_id FROM identities i WHERE i.workspace_id = ${b.ws}`
     + ` AND i.type = ${b.bind(identityType(type) ?? type, 'text')}${b.scope('i.member_id')}`, false);
+}
+
+/**
+ * Members now in a customer group matching every condition (community_group_members without a leave, in an
+ * active group). A group's tags are a JSON array of strings: its text holds the tag as a quoted JSON string.
+ */
+export function groupPredicate(b: SqlBuilder, g: InGroupRule['in_group']): Condition {
+  const where = [`cg.workspace_id = ${b.ws}`, `cg.status = 'active'`];
+  if (g.groups) {
+    const list = b.bindList(g.groups, 'text');
+    where.push(`(cg.id IN (${list}) OR cg.chat_id IN (${list}))`);
+  }
+  if (g.positioning !== undefined) where.push(`cg.positioning = ${b.bind(g.positioning, 'text')}`);
+  if (g.value_tier !== undefined) where.push(`cg.value_tier = ${b.bind(g.value_tier, 'text')}`);
+  if (g.owner !== undefined) where.push(`cg.owner_userid = ${b.bind(g.owner, 'text')}`);
+  if (g.tag !== undefined) where.push(`strpos(CAST(cg.tags AS TEXT), ${b.bind(JSON.stringify(g.tag), 'text')}) > 0`);
+  return inSet(
+    `SELECT gm.member_id FROM community_group_members gm JOIN community_groups cg ON cg.workspace_id = gm.workspace_id AND cg.id = gm.group_id`
+      + ` WHERE gm.workspace_id = ${b.ws} AND gm.member_type = 2 AND gm.left_at IS NULL AND gm.member_id IS NOT NULL AND ${where.join(' AND ')}${b.scope('gm.member_id')}`,
+    false,
+  );
 }
 
 /** Current members of another segment (segment_members); `segmentIds` maps a name to its id. */
