@@ -17,6 +17,8 @@ export interface DataChange {
   identities?: boolean;
   /** Members' coupons changed (issued, claimed, used, voided, given back): segment rules on unused coupons. */
   coupons?: boolean;
+  /** Members joined or left customer groups, or a group they are in changed its labels (community). */
+  groups?: boolean;
   /** Wall-clock time the change was committed (ms since epoch), for latency measurement. */
   committedAt: number;
 }

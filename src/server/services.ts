@@ -202,7 +202,7 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   });
   const staff = new StaffService({ store, jobs, ingest, changes, identity, refs: memberRefs, messaging, wecom, qrcodes, timezoneOf: async (ws) => (await workspaces.get(ws)).timezone });
   closers.push(() => staff.close());
-  community = new CommunityService({ store, jobs, ingest, identity, messaging, wecom, templates, staff, qrcodes, timezoneOf: async (ws) => (await workspaces.get(ws)).timezone });
+  community = new CommunityService({ store, jobs, ingest, identity, messaging, wecom, templates, staff, qrcodes, changes, timezoneOf: async (ws) => (await workspaces.get(ws)).timezone });
   const services: Services = {
     store,
     config,

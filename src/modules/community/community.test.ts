@@ -222,7 +222,8 @@ forEachStore('community groups', (ctx) => {
     expect(bad.json().field).toMatch(/in_group/);
 
     // A segment of a group's members is a broadcast audience like any other.
-    await h.ok('POST', '/api/segments', { name: '会员群成员', rule: { in_group: { positioning: '会员群' } } });
+    const seg = await h.ok('POST', '/api/segments', { name: '会员群成员', rule: { in_group: { positioning: '会员群' } } });
+    expect(seg.member_count).toBe(want.length);
     const sink = await startHttpSink();
     try {
       await h.ok('POST', '/api/messaging/channels', { name: 'group-hook', type: 'webhook', config: { url: sink.url + '/hook' }, options: FAST });
@@ -236,6 +237,22 @@ forEachStore('community groups', (ctx) => {
     } finally {
       await sink.close();
     }
+
+    // Realtime: a customer who joins enters within seconds (once the stint is written, not just the event), and
+    // relabelling the group moves its members out.
+    const inSeg = async (id: string) => ((await h.ok('GET', `/api/members/${id}/segments`)).data as any[]).some((x) => x.id === seg.id);
+    const until = async (fn: () => Promise<boolean>) => {
+      for (const end = Date.now() + 15_000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (await fn()) return true;
+      return false;
+    };
+    const g1 = await h.ok('GET', '/api/community/groups/wrG1');
+    const target = g1.positioning === '会员群' ? 'wrG1' : (await h.ok('GET', '/api/community/groups?positioning=会员群')).data[0].chat_id;
+    crm.join(target, { userid: 'wmG9', type: 2 });
+    await h.push(h.chatEvent({ chat: target, change: 'update', detail: 'add_member', joinScene: 3, members: ['wmG9'] }));
+    const g9 = await member('wmG9');
+    expect(await until(() => inSeg(g9))).toBe(true);
+    await h.ok('PATCH', `/api/community/groups/${target}`, { positioning: '已停用' });
+    expect(await until(async () => !(await inSeg(g9)) && !(await inSeg(want[0])))).toBe(true);
   });
 
   it('moves a leaving owner\u2019s groups to who takes over (groupchat/transfer)', async () => {

@@ -6,6 +6,7 @@
 import { invalid, notFound } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Store } from '../../store/port.ts';
+import type { ChangeFeed } from '../../core/change-feed.ts';
 import type { IdentityPort } from '../identity/types.ts';
 import type { IngestService } from '../ingest/service.ts';
 import type { JobService } from '../jobs/service.ts';
@@ -35,6 +36,8 @@ export interface CommunityDeps {
   staff: StaffService;
   qrcodes: QrCodeService;
   timezoneOf(ws: string): Promise<string>;
+  /** Committed changes of group membership are published here (`groups: true`) so segments follow them. */
+  changes?: ChangeFeed;
   log?: (err: unknown, msg: string) => void;
 }
 
@@ -103,6 +106,10 @@ export class CommunityService {
   }
 
   /** Sets Siyu's facts about a group (WeCom has none of these): positioning, value tier, tags. */
+  private publish(ws: string, memberIds: string[]): void {
+    if (memberIds.length) this.deps.changes?.publish({ workspaceId: ws, memberIds: [...new Set(memberIds)], events: [], groups: true, committedAt: Date.now() });
+  }
+
   async patchGroup(ws: string, ref: string, p: GroupPatch): Promise<GroupRow> {
     const g = await this.group(ws, ref);
     await this.repo.setFields(this.deps.store, ws, g.id, {
@@ -110,6 +117,7 @@ export class CommunityService {
       value_tier: p.value_tier === undefined ? g.value_tier : p.value_tier,
       tags: p.tags === undefined ? g.tags : [...new Set(p.tags)],
     }, new Date().toISOString());
+    this.publish(ws, await this.repo.memberIdsOf(this.deps.store, ws, [g.id]));
     return this.group(ws, g.id);
   }
 
@@ -216,6 +224,8 @@ export class CommunityService {
       })));
       await this.repo.closeStints(tx, ws, groupId, left.map((p) => p.userid), ctx.at, ctx.quitScene);
     });
+    // The events went through ingest before the stints were written: tell segments again, now that they are.
+    this.publish(ws, [...memberOf.values(), ...customersLeft.map((p) => p.member_id).filter((id): id is string => !!id)]);
     for (const m of customersJoined) {
       const memberId = memberOf.get(m.userid);
       if (m.state && memberId) {
@@ -235,6 +245,7 @@ export class CommunityService {
       await this.repo.closeStints(tx, ws, g.id, (await this.repo.activeMembers(tx, ws, g.id)).map((p) => p.userid), at, null);
       await this.repo.dismiss(tx, ws, g.id, at);
     });
+    this.publish(ws, present.map((p) => p.member_id).filter((id): id is string => !!id));
     for (const p of present) await this.deps.qrcodes.groupLeft(ws, g.chat_id, p.userid, at);
     return { group_id: g.id, chat_id: g.chat_id, joined: 0, left: present.length, dismissed: true };
   }

@@ -103,7 +103,13 @@ export const PLAYS: Play[] = [
         ...(p.coupon ? { coupon: { type: 'issue_coupon', name: '召回券', coupon: p.coupon, next: 'recall' } } : {}),
         recall: { ...send(p, String(p.template), p.second_template ? 'wait' : undefined), name: '召回消息' },
         ...(p.second_template
-          ? { wait: { type: 'wait', duration: '7d', until_time: '10:00', next: 'second' }, second: { ...send(p, String(p.second_template)), name: '二次触达' } }
+          ? {
+              wait: { type: 'wait', duration: '7d', until_time: '10:00', next: 'no_order' },
+              // The goal sees tracked "Order Completed" events; orders written through /v1/orders (POS, ERP) carry
+              // no event, so the second message also checks the orders themselves: none in the (≤ 8-day) wait.
+              no_order: { type: 'condition', name: '还没下单?', rule: { not: { trait: 'last_order_at', op: 'within_last_days', value: 8 } }, then: 'second' },
+              second: { ...send(p, String(p.second_template)), name: '二次触达' },
+            }
           : {}),
       },
     }),

@@ -16,13 +16,14 @@ export interface PendingChange {
   identities: boolean;
   /** Members' coupons changed (the coupons module publishes `coupons: true`). */
   coupons: boolean;
+  groups: boolean;
 }
 
 /** A DataChange, or an internal one asking for every segment to be checked (`everything`: merges). */
 export type QueuedChange = DataChange & { everything?: boolean };
 
 export function emptyPending(): PendingChange {
-  return { members: new Map(), everything: new Set(), events: new Set(), orders: false, attributes: false, tags: false, identities: false, coupons: false };
+  return { members: new Map(), everything: new Set(), events: new Set(), orders: false, attributes: false, tags: false, identities: false, coupons: false, groups: false };
 }
 
 /** Folds one change into the pending set. */
@@ -45,6 +46,7 @@ export function mergeChange(p: PendingChange, c: QueuedChange): void {
   p.tags ||= !!c.tags;
   p.identities ||= !!c.identities;
   p.coupons ||= !!c.coupons;
+  p.groups ||= !!c.groups;
 }
 
 /**
@@ -54,7 +56,7 @@ export function mergeChange(p: PendingChange, c: QueuedChange): void {
 export function touches(deps: RuleDeps, p: PendingChange): boolean {
   if (p.events.size > 0 && (deps.anyEvent || deps.events.some((e) => p.events.has(e)))) return true;
   return (p.orders && deps.orders) || (p.attributes && deps.attributes) || (p.tags && deps.tags) || (p.identities && deps.identities)
-    || (p.coupons && !!deps.coupons);
+    || (p.coupons && !!deps.coupons) || (p.groups && !!deps.groups);
 }
 
 export interface RealtimeQueueOptions {

@@ -5,6 +5,10 @@ import { parseRule, ruleDeps } from './index.ts';
 const deps = (raw: unknown) => ruleDeps(parseRule(raw));
 
 describe('ruleDeps', () => {
+  it('follows customer-group changes for in_group, without a schedule', () => {
+    expect(deps({ in_group: { positioning: '会员群' } })).toMatchObject({ groups: true, events: [], timeRelative: false });
+  });
+
   it('collects event names, data kinds and segment refs', () => {
     expect(deps({ and: [
       { attribute: 'city', op: '=', value: '上海' },
@@ -13,7 +17,7 @@ describe('ruleDeps', () => {
       { or: [{ has_tag: 'VIP' }, { in_segment: 'seg_1' }, { not_in_segment: '高价值' }, { has_identity: 'phone' }] },
     ] })).toEqual({
       events: ['Product Viewed', 'Product Added', 'Order Completed'], anyEvent: false, orders: false, attributes: true, tags: true,
-      identities: true, scores: false, coupons: false, segments: ['seg_1', '高价值'], timeRelative: false,
+      identities: true, scores: false, coupons: false, groups: false, segments: ['seg_1', '高价值'], timeRelative: false,
     });
   });
 

@@ -3,9 +3,6 @@
 import { DAY_OPS, EVENT_TRAITS } from './fields.ts';
 import type { CompareOp, Rule } from './schema.ts';
 
-/** The events the community module records on a member's join and leave (src/modules/community). */
-export const GROUP_JOINED = 'Group Joined';
-export const GROUP_LEFT = 'Group Left';
 
 export interface RuleDeps {
   /** Event names whose arrival can change the result. */
@@ -20,6 +17,8 @@ export interface RuleDeps {
   scores: boolean;
   /** Members' coupons (issued, claimed, used, voided: published by the coupons module with `coupons: true`). */
   coupons?: boolean;
+  /** Customer-group membership or group labels (published by the community module with `groups: true`). */
+  groups?: boolean;
   /** Segment ids/names referenced by in_segment / not_in_segment. */
   segments: string[];
   /** The result drifts with the clock (windows, relative dates): needs scheduled recompute. */
@@ -33,7 +32,7 @@ const isRelative = (op: CompareOp) => DAY_OPS.has(op);
  * @example ruleDeps({ event: { name: 'Signed In', within_days: 30 } }) // events ['Signed In'], timeRelative true
  */
 export function ruleDeps(rule: Rule): RuleDeps {
-  const d: RuleDeps = { events: [], anyEvent: false, orders: false, attributes: false, tags: false, identities: false, scores: false, coupons: false, segments: [], timeRelative: false };
+  const d: RuleDeps = { events: [], anyEvent: false, orders: false, attributes: false, tags: false, identities: false, scores: false, coupons: false, groups: false, segments: [], timeRelative: false };
   const events = new Set<string>();
   const segments = new Set<string>();
   const visit = (n: any): void => {
@@ -65,10 +64,7 @@ export function ruleDeps(rule: Rule): RuleDeps {
     } else if ('has_identity' in n) {
       d.identities = true;
     } else if ('in_group' in n) {
-      // Joins and leaves are recorded as events; a group's positioning, tier or tags change without one.
-      events.add(GROUP_JOINED);
-      events.add(GROUP_LEFT);
-      d.timeRelative = true;
+      d.groups = true;
     } else if ('tier' in n) {
       d.attributes = true; // tier changes are published as attribute changes
     } else if ('points_balance' in n || 'points_expiring' in n) {
