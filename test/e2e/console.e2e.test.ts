@@ -17,6 +17,8 @@ import { SCHEMA_FILE, schemaSource } from '../../web/scripts/openapi-types.ts';
 
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const DAY = 86_400_000;
+/** How long a poll waits for the page to catch up (previews are debounced; CI machines are busy). */
+const WAIT = { timeout: 15_000, interval: 100 };
 
 const PEOPLE = [
   { user_id: 'e2e1', name: '林晓雨', phone: '13800000001', city: '上海', orders: [88, 42, 120] },
@@ -76,25 +78,25 @@ describe('web console [duckdb, chromium]', () => {
     await shot(page, 'sign-in');
     await page.getByTestId('signin-key').fill('sk_wrong_key');
     await page.getByTestId('signin-submit').click();
-    await expect.poll(() => page.getByTestId('api-error').textContent()).toContain('auth.invalid_key');
+    await expect.poll(() => page.getByTestId('api-error').textContent(), WAIT).toContain('auth.invalid_key');
 
     await page.getByTestId('signin-key').fill(t.adminKey);
     await page.getByTestId('signin-submit').click();
     await page.waitForURL(/\/members\?q=x$/); // back where the operator was going
     await page.goto(url + '/');
-    await expect.poll(() => page.getByTestId('workspace-name').textContent()).toMatch(/^test /);
+    await expect.poll(() => page.getByTestId('workspace-name').textContent(), WAIT).toMatch(/^test /);
     // The cards show what the KPI API answers for this month (seeded orders span the last three weeks).
     const kpis = (await t.app.inject({ url: '/api/analytics/kpis', headers: t.admin })).json().kpis as Array<{ metric: string; value: number }>;
     const kpi = (m: string) => String(kpis.find((k) => k.metric === m)!.value);
-    await expect.poll(() => page.getByTestId('kpi-members').textContent()).toContain('5');
-    await expect.poll(() => page.getByTestId('kpi-orders').textContent()).toContain(kpi('orders'));
+    await expect.poll(() => page.getByTestId('kpi-members').textContent(), WAIT).toContain('5');
+    await expect.poll(() => page.getByTestId('kpi-orders').textContent(), WAIT).toContain(kpi('orders'));
     await page.getByTestId('gmv-table').getByText('新客').waitFor();
     await page.getByTestId('trends-chart').locator('canvas').first().waitFor();
     // The period is in the URL: a shared link opens the same view.
     await page.getByTestId('period-switch').getByText('年').click();
     await page.waitForURL(/period=year/);
     const yearly = (await t.app.inject({ url: '/api/analytics/kpis?period=year', headers: t.admin })).json().kpis as Array<{ metric: string; value: number }>;
-    await expect.poll(() => page.getByTestId('kpi-orders').textContent()).toContain(String(yearly.find((k) => k.metric === 'orders')!.value));
+    await expect.poll(() => page.getByTestId('kpi-orders').textContent(), WAIT).toContain(String(yearly.find((k) => k.metric === 'orders')!.value));
     await page.getByTestId('period-switch').getByText('月').click();
     await page.waitForTimeout(400); // charts finish their entry animation
     await shot(page, 'dashboard');
@@ -123,10 +125,12 @@ describe('web console [duckdb, chromium]', () => {
     await page.getByTestId('member-timeline').getByText('Order Completed').first().waitFor();
     await page.getByTestId('member-timeline').getByText('Product Viewed').first().waitFor();
 
-    await page.getByTestId('add-tag-select').click();
-    await page.keyboard.type('高潜会员');
-    await page.keyboard.press('Enter');
-    await page.keyboard.press('Escape');
+    const tagInput = page.locator('[data-testid="add-tag-select"] input');
+    await tagInput.fill('高潜会员');
+    await page.locator('.ant-select-item-option').filter({ hasText: '高潜会员' }).waitFor(); // the new tag offered
+    await tagInput.press('Enter');
+    await page.getByTestId('add-tag-select').locator('.ant-select-selection-item').filter({ hasText: '高潜会员' }).waitFor();
+    await tagInput.press('Escape');
     await page.getByTestId('add-tag-submit').click();
     await page.getByTestId('member-tag-高潜会员').waitFor();
     const tagged = await t.app.inject({ url: '/api/members/phone:13800000003', headers: t.admin });
@@ -135,7 +139,7 @@ describe('web console [duckdb, chromium]', () => {
     await shot(page, 'member-360', true);
 
     await page.getByTestId('member-tag-会员日').locator('.anticon-close').click();
-    await expect.poll(() => page.getByTestId('member-tag-会员日').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('member-tag-会员日').count(), WAIT).toBe(0);
     const untagged = await t.app.inject({ url: '/api/members/phone:13800000003', headers: t.admin });
     expect(untagged.json().tags.map((x: { name: string }) => x.name)).not.toContain('会员日');
     await page.close();
@@ -151,18 +155,18 @@ describe('web console [duckdb, chromium]', () => {
     await page.getByTestId('add-condition').click();
     await page.getByTestId('add-orders').click();
     // Default: at least 1 order in the last 90 days — the four buyers.
-    await expect.poll(() => page.getByTestId('live-count').textContent()).toBe('4');
+    await expect.poll(() => page.getByTestId('live-count').textContent(), WAIT).toBe('4');
     await input(page, 'orders-value').fill('2');
-    await expect.poll(() => page.getByTestId('live-count').textContent()).toBe('2');
+    await expect.poll(() => page.getByTestId('live-count').textContent(), WAIT).toBe('2');
 
     await page.getByTestId('add-condition').click();
     await page.getByTestId('add-attribute').click();
     await input(page, 'value-text').fill('上海');
-    await expect.poll(() => page.getByTestId('live-count').textContent()).toBe('2');
+    await expect.poll(() => page.getByTestId('live-count').textContent(), WAIT).toBe('2');
     await input(page, 'value-text').fill('杭州');
-    await expect.poll(() => page.getByTestId('live-count').textContent()).toBe('0');
+    await expect.poll(() => page.getByTestId('live-count').textContent(), WAIT).toBe('0');
     await input(page, 'value-text').fill('上海');
-    await expect.poll(() => page.getByTestId('live-count').textContent()).toBe('2');
+    await expect.poll(() => page.getByTestId('live-count').textContent(), WAIT).toBe('2');
 
     await page.getByTestId('segment-name').fill('上海复购会员');
     await shot(page, 'segment-builder');

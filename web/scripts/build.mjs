@@ -39,7 +39,15 @@ export async function ensureConsoleBuilt({ force = false, quiet = false } = {}) 
   if (!force && !isStale()) return { built: false, ms: 0 };
   const started = Date.now();
   const { build } = await import('vite');
-  await build({ configFile: join(WEB, 'vite.config.ts'), logLevel: quiet ? 'error' : 'warn' });
+  // Vite keeps a NODE_ENV it finds set (vitest sets 'test'), which would bundle React's and antd's development builds.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: join(WEB, 'vite.config.ts'), mode: 'production', logLevel: quiet ? 'error' : 'warn' });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   writeFileSync(STAMP, sourceHash() + '\n');
   return { built: true, ms: Date.now() - started };
 }

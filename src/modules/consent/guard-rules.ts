@@ -157,7 +157,10 @@ export interface Evaluation {
   next: MemberState | null;
 }
 
-const iso = (sec: number) => new Date(sec * 1000).toISOString();
+// A batch reserves every member for the same second: its ISO text is made once, not once per member.
+let lastSec = NaN;
+let lastIso = '';
+const iso = (sec: number) => (sec === lastSec ? lastIso : ((lastSec = sec), (lastIso = new Date(sec * 1000).toISOString())));
 
 function reservationOf(memberId: string, req: EvalRequest, e: SourceEntry, replayed: boolean): Reservation {
   return { member_id: memberId, source_key: req.sourceKey, channel_type: req.channelType, purpose: req.purpose, reserved_at: iso(e.t), counters: { ...e.r }, dedupe_key: e.d ?? null, replayed };

@@ -121,8 +121,10 @@ export class DeliveryService {
           // retryable one (timeout, 5xx, throttling) keeps them: a retry (`retryFailed`) may still send it, and must
           // not find its slot taken by another campaign in the meantime.
           if (o.status === 'failed' && !retryable) released.push(o.member_id);
-          outcomes.push({ member_id: o.member_id, status: 'failed', send_id: o.send_id, code: o.error?.code ?? null, retryable, ...(o.status === 'skipped' ? { earlier: true } : {}) });
-        } else outcomes.push({ member_id: o.member_id, status: 'sent', send_id: o.send_id, ...(o.status === 'skipped' ? { earlier: true } : {}) });
+          outcomes.push(o.status === 'skipped'
+            ? { member_id: o.member_id, status: 'failed', send_id: o.send_id, code: o.error?.code ?? null, retryable, earlier: true }
+            : { member_id: o.member_id, status: 'failed', send_id: o.send_id, code: o.error?.code ?? null, retryable });
+        } else outcomes.push(o.status === 'skipped' ? { member_id: o.member_id, status: 'sent', send_id: o.send_id, earlier: true } : { member_id: o.member_id, status: 'sent', send_id: o.send_id });
       }
     }
     timings.send = ms(t);
@@ -133,7 +135,13 @@ export class DeliveryService {
   private report(sourceKey: string, outcomes: DeliveryOutcome[], timings: Record<string, number>): DeliveryReport {
     const r: DeliveryReport = { source_key: sourceKey, sent: 0, failed: 0, skipped: 0, deferred: 0, in_flight: 0, skipped_by_reason: {}, retry_at: null, outcomes, timings };
     const byLabel = new Map<string, number>();
+    let sent = 0;
     for (const o of outcomes) {
+      // The usual outcome counted without a label key (a broadcast chunk is tens of thousands of them).
+      if (o.status === 'sent') {
+        sent++;
+        continue;
+      }
       r[o.status] += 1;
       const reason = o.status === 'skipped' || o.status === 'deferred' ? o.reason : '';
       if (o.status === 'skipped') r.skipped_by_reason[o.reason] = (r.skipped_by_reason[o.reason] ?? 0) + 1;
@@ -141,6 +149,8 @@ export class DeliveryService {
       const key = `${o.status}\u0000${reason}`;
       byLabel.set(key, (byLabel.get(key) ?? 0) + 1);
     }
+    r.sent = sent;
+    if (sent > 0) byLabel.set('sent\u0000', sent);
     if (this.outcomes) {
       const source = sourceKey.split(':')[0];
       for (const [key, n] of byLabel) {

@@ -145,7 +145,9 @@ async function sendChunk(d: SenderDeps, sourceKey: string, msgs: SendInput[], op
       error_retryable: r.error ? r.error.retryable : null,
     });
     if (r.error) d.metrics.errors.inc({ channel: d.channel.id, channel_type: d.channel.type, code: r.error.code, retryable: String(r.error.retryable) });
-    outcomes.push({ member_id: m.memberId, send_id: m.sendId, status: r.status, state: r.status, attempt: m.attempt, provider_message_id: r.providerMessageId ?? null, ...(r.error ? { error: r.error } : {}) });
+    const o: SendOutcome = { member_id: m.memberId, send_id: m.sendId, status: r.status, state: r.status, attempt: m.attempt, provider_message_id: r.providerMessageId ?? null };
+    if (r.error) o.error = r.error;
+    outcomes.push(o);
   }
   await repo.complete(d.store, ws, sourceKey, token, new Date().toISOString(), rows);
   return outcomes;
