@@ -12,6 +12,8 @@ export interface DataChange {
   created?: string[];
   /** Which kinds of member data changed besides events. */
   orders?: boolean;
+  /** With `orders`: the ids of the orders written or refunded (journeys' order triggers read just these; absent: any of the members'). */
+  orderIds?: string[];
   attributes?: boolean;
   tags?: boolean;
   identities?: boolean;

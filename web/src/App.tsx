@@ -13,7 +13,12 @@ import { Members } from './pages/Members';
 import { Member360 } from './pages/Member360';
 import { Segments } from './pages/Segments';
 import { SegmentEditor } from './pages/SegmentEditor';
-import { Broadcasts, Coupons, Journeys, Keys } from './pages/Lists';
+import { Keys } from './pages/Lists';
+import { CouponDetail, Coupons } from './pages/loyalty/Coupons';
+import { Loyalty } from './pages/loyalty/Program';
+import { BroadcastCreate, BroadcastDetail, Broadcasts } from './pages/engagement/Broadcasts';
+import { TemplateEditor, Templates } from './pages/engagement/Templates';
+import { JourneyDetail, Journeys } from './pages/engagement/Journeys';
 
 export function App() {
   const { lang } = useI18n();
@@ -60,10 +65,10 @@ function Shell() {
       { key: '/', icon: <DashboardOutlined />, label: t('menu.dashboard') },
       { key: '/members', icon: <TeamOutlined />, label: t('menu.members') },
       { key: '/segments', icon: <ClusterOutlined />, label: t('menu.segments') },
-      { key: 'loyalty', icon: <GiftOutlined />, label: t('menu.loyalty'), children: [{ key: '/loyalty/coupons', label: t('menu.coupons') }] },
+      { key: 'loyalty', icon: <GiftOutlined />, label: t('menu.loyalty'), children: [{ key: '/loyalty/program', label: t('menu.program') }, { key: '/loyalty/coupons', label: t('menu.coupons') }] },
       {
         key: 'engagement', icon: <SendOutlined />, label: t('menu.engagement'),
-        children: [{ key: '/engagement/broadcasts', label: t('menu.broadcasts') }, { key: '/engagement/journeys', label: t('menu.journeys') }],
+        children: [{ key: '/engagement/templates', label: t('menu.templates') }, { key: '/engagement/broadcasts', label: t('menu.broadcasts') }, { key: '/engagement/journeys', label: t('menu.journeys') }],
       },
       { key: 'settings', icon: <SettingOutlined />, label: t('menu.settings'), children: [{ key: '/settings/keys', label: t('menu.keys') }] },
     ],
@@ -99,9 +104,17 @@ function Shell() {
             <Route path="/segments" element={<Segments />} />
             <Route path="/segments/new" element={<SegmentEditor />} />
             <Route path="/segments/:ref" element={<SegmentEditor />} />
+            <Route path="/loyalty/program" element={<Loyalty />} />
             <Route path="/loyalty/coupons" element={<Coupons />} />
+            <Route path="/loyalty/coupons/:ref" element={<CouponDetail />} />
+            <Route path="/engagement/templates" element={<Templates />} />
+            <Route path="/engagement/templates/new" element={<TemplateEditor />} />
+            <Route path="/engagement/templates/:ref" element={<TemplateEditor />} />
             <Route path="/engagement/broadcasts" element={<Broadcasts />} />
+            <Route path="/engagement/broadcasts/new" element={<BroadcastCreate />} />
+            <Route path="/engagement/broadcasts/:id" element={<BroadcastDetail />} />
             <Route path="/engagement/journeys" element={<Journeys />} />
+            <Route path="/engagement/journeys/:id" element={<JourneyDetail />} />
             <Route path="/settings/keys" element={<Keys />} />
             <Route path="*" element={<Navigate to="/" replace />} />
           </Routes>

@@ -79,5 +79,13 @@ describe.each(ENGINES)('siyu journey [%s]', (engine) => {
     const bad = await runCli(['journey', 'create', '--name', 'bad', '--file', file('bad', { ...def, start: 'nope' }), ...dbArgs]);
     expect(bad.error?.code).toBe('journey.definition_invalid');
     expect(bad.error?.message).toContain('definition.start');
+
+    // Order triggers and goals are plain JSON too.
+    const byOrder = { trigger: { type: 'order', min_amount: 100, channels: ['pos'] }, goal: { order: {} }, start: 'w', steps: { w: { type: 'wait', duration: '3d', next: 'm' }, m: { type: 'send', channel: 'hook', template: 'remind' } } };
+    expect(await run(['journey', 'create', '--name', '大单关怀', '--file', file('order', byOrder), '--publish'])).toMatch(/created journey 大单关怀 \(jny_\w+\) live version 1/);
+    expect(await run(['journey', 'list'])).toMatch(/大单关怀\tlive\tv1\torder\tjny_\w+\n/);
+    const badOrder = await runCli(['journey', 'create', '--name', 'bad-order', '--file', file('bad-order', { ...byOrder, trigger: { type: 'order', min_amount: -5 } }), ...dbArgs]);
+    expect(badOrder.error).toMatchObject({ code: 'journey.definition_invalid' });
+    expect(badOrder.error?.message).toContain('definition.trigger.min_amount');
   });
 });

@@ -83,13 +83,15 @@ export function parseDefinition(raw: unknown, opts: { path?: string; publish?: b
   if (raw.trigger === undefined) fail(joinPath(path, ['trigger']), 'a journey needs a trigger');
   const trigger = part(TriggerSchema, raw.trigger, joinPath(path, ['trigger']));
   const entry = part(EntrySchema, raw.entry ?? {}, joinPath(path, ['entry']));
-  if (entry.key !== undefined && trigger.type !== 'event') fail(joinPath(path, ['entry', 'key']), 'an entry key is read from the entry event: only event triggers take one');
+  // Order triggers expose the order's fields as entry properties (order_id, amount, channel…), like an entry event.
+  const hasEntryProps = trigger.type === 'event' || trigger.type === 'order';
+  if (entry.key !== undefined && !hasEntryProps) fail(joinPath(path, ['entry', 'key']), 'an entry key is read from the entry event or order: only event and order triggers take one');
 
   let goal: Goal | undefined;
   if (raw.goal !== undefined) {
     goal = part(GoalSchema, raw.goal, joinPath(path, ['goal'])) as Goal;
     if ('rule' in goal) rule(goal.rule, joinPath(path, ['goal', 'rule']));
-    else if (goal.match && trigger.type !== 'event') fail(joinPath(path, ['goal', 'match']), 'match compares with the entry event: only event triggers take it');
+    else if ('event' in goal && goal.match && !hasEntryProps) fail(joinPath(path, ['goal', 'match']), 'match compares with the entry event: only event and order triggers take it');
   }
   const holdout = raw.holdout === undefined ? 0 : raw.holdout;
   if (typeof holdout !== 'number' || !(holdout >= 0 && holdout <= 0.9)) fail(joinPath(path, ['holdout']), 'holdout is a share between 0 and 0.9');
@@ -104,7 +106,7 @@ export function parseDefinition(raw: unknown, opts: { path?: string; publish?: b
     if (!STEP_ID_PATTERN.test(id)) fail(at, 'step ids are 1–64 letters, digits, _ or -');
     const s = part(StepSchema, raw.steps[id], at);
     if (s.type === 'condition') rule(s.rule, joinPath(at, ['rule']));
-    if (s.type === 'wait_event' && s.match && trigger.type !== 'event') fail(joinPath(at, ['match']), 'match compares with the entry event: only event triggers take it');
+    if (s.type === 'wait_event' && s.match && !hasEntryProps) fail(joinPath(at, ['match']), 'match compares with the entry event: only event and order triggers take it');
     steps[id] = s;
   }
   if (typeof raw.start !== 'string') return fail(joinPath(path, ['start']), 'start names the first step');

@@ -7,7 +7,7 @@ export const ENDED_STATES: InstanceState[] = ['completed', 'exited', 'goal', 'ho
 
 export interface InstanceContext {
   /** The entry event (event triggers) or what else entered the member. */
-  entry?: { event?: string; message_id?: string; properties?: Record<string, unknown>; ts?: string; source?: string };
+  entry?: { event?: string; message_id?: string; properties?: Record<string, unknown>; ts?: string; source?: string; order_id?: string };
   /** The coupon an issue_coupon step gave, for later sends (`coupon` in templates). */
   coupon?: Record<string, unknown>;
   /** Branch taken per split/condition step id. */

@@ -4,6 +4,7 @@ import { parseDefinition } from './definition.ts';
 import { effectKey, keyPart, pickBranch, sendSourceKey } from './keys.ts';
 import { buildPlay, PLAYS } from './plays.ts';
 import { eventMatches } from './steps.ts';
+import { isStale, orderEntryKey, orderMatches, orderProperties, type OrderFacts } from './order-filter.ts';
 import { addDays, dailyCron, durationMs, localDateOf, nextLocalTime, zonedMs } from './time.ts';
 
 const base = { trigger: { type: 'event', event: 'X' }, start: 'a' };
@@ -62,6 +63,57 @@ describe('journey definitions', () => {
     const cart = buildPlay('abandoned_cart', { channel: 'c', template: 't' }).definition as any;
     expect(cart.steps.wait_order).toMatchObject({ event: 'Order Completed', match: ['cart_id'], timeout: '2h' });
     expect((buildPlay('tier_upgrade', { channel: 'c', template: 't' }).definition as any).trigger.where).toEqual([{ property: 'change', op: 'eq', value: 'upgrade' }]);
+  });
+});
+
+describe('order triggers and goals', () => {
+  const order = (o: Partial<OrderFacts> = {}): OrderFacts => ({
+    order_id: 'o1', member_id: 'mem_1', status: 'paid', amount: 120, discount: 0, refunded_amount: 0, currency: 'CNY', coupon_code: null,
+    points_used: 0, channel: 'pos', store_id: 's1', item_count: 1, paid_at: '2026-01-01T01:00:00.000Z', created_at: '2026-01-01T01:00:01.000Z',
+    updated_at: '2026-01-01T01:00:01.000Z', properties: null, lines: [{ product_id: 'tea-1', name: '红茶', category: '茶叶', quantity: 1, amount: 120 }], ...o,
+  });
+
+  it('validates order triggers and goals, filling defaults, with the node in errors', () => {
+    const d = parseDefinition({ trigger: { type: 'order', min_amount: 100 }, entry: { key: 'order_id' }, goal: { order: {} }, start: 'a', steps: { a: { type: 'exit' } } });
+    expect(d.trigger).toEqual({ type: 'order', status: 'paid', min_amount: 100, first_order: false });
+    expect(d.goal).toEqual({ order: { status: 'paid', first_order: false } });
+    const one = { start: 'a', steps: { a: { type: 'exit' } } };
+    expect(fieldOf({ ...one, trigger: { type: 'order', min_amount: -1 } })).toBe('definition.trigger.min_amount');
+    expect(fieldOf({ ...one, trigger: { type: 'order', status: 'refunded' } })).toBe('definition.trigger.status');
+    expect(fieldOf({ ...one, trigger: { type: 'order', channels: [] } })).toBe('definition.trigger.channels');
+    expect(fieldOf({ ...one, trigger: { type: 'order', colour: 'red' } })).toBe('definition.trigger.colour');
+    expect(fieldOf({ ...one, trigger: { type: 'order' }, goal: { order: { first_order: 'yes' } } })).toBe('definition.goal.order.first_order');
+    expect(fieldOf({ ...one, trigger: { type: 'order' }, goal: { order: { products: [''] } } })).toBe('definition.goal.order.products[0]');
+    expect(fieldOf({ ...one, trigger: { type: 'order' }, steps: { a: { type: 'wait_event', event: 'Review', match: ['order_id'], timeout: '7d' } } })).toBeNull();
+    expect(fieldOf({ ...one, trigger: { type: 'segment', segment: 's' }, goal: { event: 'X', match: ['order_id'] } })).toBe('definition.goal.match');
+  });
+
+  it('matches orders on status, amount, channel, first order, categories and products', () => {
+    const f = { status: 'paid' as const, first_order: false };
+    expect(orderMatches(f, order(), false)).toBe(true);
+    expect(orderMatches(f, order({ status: 'cancelled' }), false)).toBe(false);
+    expect(orderMatches(f, order({ status: 'partially_refunded' }), false)).toBe(true);
+    expect(orderMatches({ ...f, min_amount: 120 }, order(), false)).toBe(true);
+    expect(orderMatches({ ...f, min_amount: 120.01 }, order(), false)).toBe(false);
+    expect(orderMatches({ ...f, channels: ['app'] }, order(), false)).toBe(false);
+    expect(orderMatches({ ...f, channels: ['app'] }, order({ channel: null }), false)).toBe(false);
+    expect(orderMatches({ ...f, first_order: true }, order(), false)).toBe(false);
+    expect(orderMatches({ ...f, first_order: true }, order(), true)).toBe(true);
+    expect(orderMatches({ ...f, categories: ['茶叶', '器具'] }, order(), false)).toBe(true);
+    expect(orderMatches({ ...f, products: ['cup-1'] }, order(), false)).toBe(false);
+    expect(isStale(order())).toBe(false);
+    expect(isStale(order({ paid_at: '2025-12-01T00:00:00.000Z' }))).toBe(true);
+    expect(orderEntryKey('o1')).toBe('o:o1');
+    expect(orderEntryKey('x'.repeat(200))).toMatch(/^o:h[0-9a-f]{40}$/);
+    expect(orderProperties(order())).toMatchObject({ order_id: 'o1', amount: 120, channel: 'pos', products: ['tea-1'], categories: ['茶叶'], properties: {} });
+  });
+
+  it('post-purchase enters on orders; it waits for a repurchase (the order goal) only with a nudge', () => {
+    const withNudge = buildPlay('post_purchase', { channel: 'c', template: 't', repurchase_template: 'r' }).definition as any;
+    expect(withNudge).toMatchObject({ trigger: { type: 'order' }, entry: { reentry: 'every_time' }, goal: { order: {} } });
+    expect((buildPlay('post_purchase', { channel: 'c', template: 't' }).definition as any).goal).toBeUndefined();
+    expect((buildPlay('welcome_coupon', { channel: 'c', template: 't', coupon: 'x' }).definition as any).goal).toEqual({ order: {} });
+    expect((buildPlay('silent_recall', { channel: 'c', template: 't', segment: 's' }).definition as any).goal).toEqual({ order: {} });
   });
 });
 

@@ -24,8 +24,12 @@ export interface LiveSet {
   wakeNames: Set<string>;
   /** Some version has a goal rule: any change of member data may end instances. */
   ruleGoals: boolean;
-  /** Per journey (any version): the goal event names and whether a goal rule exists. */
-  goals: Map<string, { events: Set<string>; rule: boolean }>;
+  /** Per journey (any version): the goal event names and whether a goal rule or an order goal exists. */
+  goals: Map<string, { events: Set<string>; rule: boolean; order: boolean }>;
+  /** Some journey enters members on orders (current versions). */
+  orderTriggers: boolean;
+  /** Some version has an order goal: new orders may end instances. */
+  orderGoals: boolean;
 }
 
 const TTL_MS = 2000;
@@ -64,13 +68,14 @@ export class LiveJourneys {
 
   private async load(ws: string): Promise<LiveSet> {
     const rows = await journeysRepo.live(this.store, ws);
-    const out: LiveSet = { journeys: [], triggerNames: new Set(), wakeNames: new Set(), ruleGoals: false, goals: new Map() };
+    const out: LiveSet = { journeys: [], triggerNames: new Set(), wakeNames: new Set(), ruleGoals: false, goals: new Map(), orderTriggers: false, orderGoals: false };
     for (const r of rows) {
       const def = await this.definition(ws, r.id, r.version);
       out.journeys.push({ id: r.id, name: r.name, version: r.version, liveSince: new Date(r.live_since ?? r.published_at ?? r.created_at).toISOString(), def });
       if (def.trigger.type === 'event') out.triggerNames.add(def.trigger.event);
+      if (def.trigger.type === 'order') out.orderTriggers = true;
       // Instances may still stand on older versions: their waits and goals count too.
-      const goals = { events: new Set<string>(), rule: false };
+      const goals = { events: new Set<string>(), rule: false, order: false };
       for (let v = 1; v <= r.version; v++) {
         const d = v === r.version ? def : await this.definition(ws, r.id, v);
         for (const s of Object.values(d.steps)) if (s.type === 'wait_event') out.wakeNames.add(s.event);
@@ -79,6 +84,7 @@ export class LiveJourneys {
           goals.events.add(d.goal.event);
         }
         if (d.goal && 'rule' in d.goal) out.ruleGoals = goals.rule = true;
+        if (d.goal && 'order' in d.goal) out.orderGoals = goals.order = true;
       }
       out.goals.set(r.id, goals);
     }

@@ -29,7 +29,7 @@ export const PLAYS: Play[] = [
     id: 'welcome_coupon',
     name: 'Welcome with a first-order coupon',
     name_zh: '新客欢迎 + 首单券',
-    description: 'A new follower (WeCom contact added) gets a first-order coupon and a welcome message; three days later, no order yet, a reminder. Ends when the member orders.',
+    description: 'A new follower (WeCom contact added) gets a first-order coupon and a welcome message; three days later, no order yet, a reminder. Ends when the member orders (any order: REST, import, POS or tracked).',
     params: [
       channel,
       { name: 'template', description: 'welcome message template (may use {{ coupon.code }})', required: true },
@@ -41,7 +41,7 @@ export const PLAYS: Play[] = [
     build: (p) => ({
       trigger: { type: 'event', event: p.trigger_event ?? 'WeCom Contact Added' },
       entry: { reentry: 'once' },
-      goal: { event: 'Order Completed' },
+      goal: { order: {} },
       start: 'coupon',
       steps: {
         coupon: { type: 'issue_coupon', name: '发首单券', coupon: p.coupon, next: 'welcome' },
@@ -60,7 +60,7 @@ export const PLAYS: Play[] = [
     id: 'post_purchase',
     name: 'Post-purchase follow-up',
     name_zh: '购后关怀',
-    description: 'After every order: a care message three days later at 10:00, and optionally a repurchase nudge after two more weeks.',
+    description: 'After every paid order, however it was written (REST, import, POS or tracked): a care message three days later at 10:00, and optionally a repurchase nudge after two more weeks unless the member orders again.',
     params: [
       channel,
       { name: 'template', description: 'care message template', required: true },
@@ -69,8 +69,10 @@ export const PLAYS: Play[] = [
       purpose,
     ],
     build: (p) => ({
-      trigger: { type: 'event', event: 'Order Completed' },
+      trigger: { type: 'order' },
       entry: { reentry: 'every_time' },
+      // Waiting for a repurchase: a later order ends this follow-up (that order starts its own).
+      ...(p.repurchase_template ? { goal: { order: {} } } : {}),
       start: 'wait',
       steps: {
         wait: { type: 'wait', name: '等待签收', duration: p.delay ?? '3d', until_time: '10:00', next: 'care' },
@@ -85,7 +87,7 @@ export const PLAYS: Play[] = [
     id: 'silent_recall',
     name: 'Silent-member recall',
     name_zh: '沉默会员召回',
-    description: 'A member entering the silent lifecycle segment gets a recall coupon and message; a week later, still no order, a second message. Ends when the member orders.',
+    description: 'A member entering the silent lifecycle segment gets a recall coupon and message; a week later, still no order, a second message. Ends when the member orders (any order).',
     params: [
       channel,
       { name: 'segment', description: 'segment of silent members, e.g. rule {"lifecycle_stage": "silent"}', required: true },
@@ -97,7 +99,7 @@ export const PLAYS: Play[] = [
     build: (p) => ({
       trigger: { type: 'segment', segment: p.segment, on: 'entry' },
       entry: { reentry: 'after_exit' },
-      goal: { event: 'Order Completed' },
+      goal: { order: {} },
       start: p.coupon ? 'coupon' : 'recall',
       steps: {
         ...(p.coupon ? { coupon: { type: 'issue_coupon', name: '召回券', coupon: p.coupon, next: 'recall' } } : {}),
@@ -105,8 +107,8 @@ export const PLAYS: Play[] = [
         ...(p.second_template
           ? {
               wait: { type: 'wait', duration: '7d', until_time: '10:00', next: 'no_order' },
-              // The goal sees tracked "Order Completed" events; orders written through /v1/orders (POS, ERP) carry
-              // no event, so the second message also checks the orders themselves: none in the (≤ 8-day) wait.
+              // The order goal ends the journey on any order; the check stays for orders the goal has not seen
+              // yet (the sweep runs each minute): none in the (≤ 8-day) wait.
               no_order: { type: 'condition', name: '还没下单?', rule: { not: { trait: 'last_order_at', op: 'within_last_days', value: 8 } }, then: 'second' },
               second: { ...send(p, String(p.second_template)), name: '二次触达' },
             }

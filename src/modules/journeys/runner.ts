@@ -6,6 +6,7 @@ import type { Store } from '../../store/port.ts';
 import type { Effects } from './effects.ts';
 import { instancesRepo, type InstanceRow, type LogRow, type PositionWrite } from './instance-repo.ts';
 import { memberData, type EventRow } from './member-data.ts';
+import { orderGoalsMet } from './order-triggers.ts';
 import type { Definition, Goal } from './schema.ts';
 import { eventMatches, EVENT_SKEW_MS, runStep, type StepEnv, type StepResult } from './steps.ts';
 
@@ -205,7 +206,7 @@ export class Runner {
 
   /**
    * Instances whose journey goal is met now: a goal event since they entered (matching entry properties if the
-   * goal says so), or the goal rule holding for the member.
+   * goal says so), a matching order paid since they entered, or the goal rule holding for the member.
    */
   async goalsMet(ws: string, rows: InstanceRow[], defOf: (i: InstanceRow) => Definition, now: Date): Promise<Set<string>> {
     const met = new Set<string>();
@@ -228,6 +229,7 @@ export class Runner {
         if ((byMember.get(i.member_id) ?? []).some((e) => eventMatches(e, { name: g.event, where: g.where, match, entry: i.context.entry?.properties, since, exclude: i.context.entry?.message_id }))) met.add(i.id);
       }
     }
+    for (const id of await orderGoalsMet(this.d.store, ws, withGoal, defOf)) met.add(id);
     const ruleGroups = new Map<string, InstanceRow[]>();
     for (const i of withGoal) if ('rule' in defOf(i).goal!) ruleGroups.set(`${i.journey_id}|${i.version}`, [...(ruleGroups.get(`${i.journey_id}|${i.version}`) ?? []), i]);
     for (const group of ruleGroups.values()) {

@@ -36,8 +36,26 @@ const ScheduleTrigger = z
   .object({ type: z.literal('schedule'), cron: z.string().trim().min(9).max(100), segment: Ref, timezone: z.string().min(1).max(64).optional() })
   .strict();
 
-export const TriggerSchema = z.discriminatedUnion('type', [EventTrigger, SegmentTrigger, DateTrigger, ScheduleTrigger], {
-  error: 'trigger.type must be one of event, segment, date, schedule',
+/**
+ * What an order must be to trigger an entry or meet a goal, however it was written (`/v1/orders`, an import, the
+ * tracked "Order Completed"): paid (not cancelled), at least `min_amount`, from one of `channels` (the order's source
+ * channel), the member's first paid order, with a line in one of `categories` / `products`.
+ */
+export const OrderFilterFields = {
+  status: z.enum(['paid']).default('paid'),
+  min_amount: z.number().finite().min(0).max(1e11).optional(),
+  channels: z.array(z.string().trim().min(1).max(64)).min(1).max(50).optional(),
+  first_order: z.boolean().default(false),
+  categories: z.array(z.string().trim().min(1).max(256)).min(1).max(100).optional(),
+  products: z.array(z.string().trim().min(1).max(128)).min(1).max(500).optional(),
+};
+export const OrderFilterSchema = z.object(OrderFilterFields).strict();
+export type OrderFilter = z.output<typeof OrderFilterSchema>;
+const OrderTrigger = z.object({ type: z.literal('order'), ...OrderFilterFields }).strict();
+
+export const TRIGGER_TYPES = ['event', 'segment', 'date', 'schedule', 'order'] as const;
+export const TriggerSchema = z.discriminatedUnion('type', [EventTrigger, SegmentTrigger, DateTrigger, ScheduleTrigger, OrderTrigger], {
+  error: `trigger.type must be one of ${TRIGGER_TYPES.join(', ')}`,
 });
 export type Trigger = z.output<typeof TriggerSchema>;
 
@@ -46,18 +64,25 @@ export const EntrySchema = z
   .object({
     /** once: never again; after_exit: when the member is not in it (per key); every_time: each trigger. */
     reentry: z.enum(REENTRY).default('after_exit'),
-    /** Event triggers: an entry event property (e.g. cart_id) keying instances, so one member may be in several. */
+    /**
+     * Event triggers: an entry event property (e.g. cart_id) keying instances, so one member may be in several;
+     * order triggers: an order field (`order_id`) the same way.
+     */
     key: PropertyPath.optional(),
   })
   .strict();
 export type Entry = z.output<typeof EntrySchema>;
 
-/** Ends the journey for a member when met: an event (optionally matching entry properties) or a segment rule. */
+/**
+ * Ends the journey for a member when met: an event (optionally matching entry properties), a segment rule, or an
+ * order (the same filters as the order trigger) paid after the entry, written by any path.
+ */
 export const GoalSchema = z.union([
   z.object({ event: TrackName, where: Filters, match: z.array(PropertyPath).max(10).optional() }).strict(),
   z.object({ rule: z.unknown() }).strict(),
+  z.object({ order: OrderFilterSchema.default({ status: 'paid', first_order: false }) }).strict(),
 ]);
-export type Goal = { event: string; where: z.output<typeof PropertyFilterSchema>[]; match?: string[] } | { rule: unknown };
+export type Goal = { event: string; where: z.output<typeof PropertyFilterSchema>[]; match?: string[] } | { rule: unknown } | { order: OrderFilter };
 
 // ---- steps ----
 

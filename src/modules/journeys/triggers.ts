@@ -1,7 +1,9 @@
 // Triggers: committed data changes (the change feed) enter members on tracked events and wake members waiting for
 // one; segment membership changes enter members on entry or exit; a catch-up sweep from a stored watermark over the
 // events and the segment log enters whatever a crash between a commit and the listener missed (entry keys make a
-// second sighting a no-op); daily date checks and cron schedules enter dated members and segment members.
+// second sighting a no-op); daily date checks and cron schedules enter dated members and segment members. Orders,
+// however written (`/v1/orders`, imports, the tracked "Order Completed"), enter order-triggered journeys and meet
+// order goals the same two ways: the feed's `orders` changes, and a sweep from its own watermark over changed orders.
 import type { DataChange } from '../../core/change-feed.ts';
 import { matchesFilters, propertyAt } from '../../core/loyalty/tracked-events.ts';
 import type { Store } from '../../store/port.ts';
@@ -12,7 +14,11 @@ import { instancesRepo } from './instance-repo.ts';
 import { eventEntryKey, instanceKeyOf } from './keys.ts';
 import type { LiveJourney, LiveSet } from './live.ts';
 import { memberData, type EventRow } from './member-data.ts';
+import { orderData } from './order-data.ts';
+import type { OrderFacts } from './order-filter.ts';
+import { orderCandidates, prepareOrders } from './order-triggers.ts';
 import { journeysRepo } from './repo.ts';
+import type { OrderFilter } from './schema.ts';
 import type { ErrorLogger } from './runner.ts';
 import { addDays, localDateOf } from './time.ts';
 
@@ -33,9 +39,18 @@ const DRAIN_DELAY_MS = 5;
  */
 const maxBackground = (store: Store) => (store.capabilities.multiProcess ? 3 : 1);
 
-interface PendingData { members: Set<string>; names: Set<string>; committedAt: number; data: boolean }
+interface PendingData {
+  members: Set<string>;
+  names: Set<string>;
+  committedAt: number;
+  data: boolean;
+  /** Orders written (ids the change named), and members whose orders changed without ids named. */
+  orderIds: Set<string>;
+  orderMembers: Set<string>;
+  orders: boolean;
+}
 
-export interface SweepResult { events: number; segment_changes: number; entered: number; woken: number; since: string }
+export interface SweepResult { events: number; segment_changes: number; orders: number; entered: number; woken: number; since: string }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -62,9 +77,14 @@ export class Triggers {
 
   onData(c: DataChange): void {
     let p = this.pending.get(c.workspaceId);
-    if (!p) this.pending.set(c.workspaceId, (p = { members: new Set(), names: new Set(), committedAt: c.committedAt, data: false }));
+    if (!p) this.pending.set(c.workspaceId, (p = { members: new Set(), names: new Set(), committedAt: c.committedAt, data: false, orderIds: new Set(), orderMembers: new Set(), orders: false }));
     for (const m of c.memberIds) p.members.add(m);
     for (const n of c.events) p.names.add(n);
+    if (c.orders) {
+      p.orders = true;
+      if (c.orderIds) for (const id of c.orderIds) p.orderIds.add(id);
+      else for (const m of c.memberIds) p.orderMembers.add(m);
+    }
     p.data ||= Boolean(c.orders || c.attributes || c.tags || c.coupons || c.identities || c.created?.length || c.events.length);
     p.committedAt = Math.min(p.committedAt, c.committedAt);
     this.schedule();
@@ -122,7 +142,7 @@ export class Triggers {
             await this.fromSegment(c.workspaceId, c.segmentId, c.change, c.memberIds, c.at).catch((e) => this.log(e, 'journeys: segment trigger failed; the sweep will retry'));
           }
           for (const [ws, p] of data) {
-            await this.fromData(ws, [...p.members], p.names, iso(p.committedAt - LISTEN_SLACK_MS), p.data).catch((e) => this.log(e, 'journeys: event trigger failed; the sweep will retry'));
+            await this.fromData(ws, [...p.members], p.names, iso(p.committedAt - LISTEN_SLACK_MS), p.data, p).catch((e) => this.log(e, 'journeys: event trigger failed; the sweep will retry'));
           }
         }
       } finally {
@@ -134,18 +154,25 @@ export class Triggers {
   // ---- handling ----
 
   /** New events of these members: entries for event triggers, then waits and goals of members already inside. */
-  private async fromData(ws: string, members: string[], names: Set<string>, since: string, data: boolean): Promise<void> {
+  private async fromData(ws: string, members: string[], names: Set<string>, since: string, data: boolean, orders?: Pick<PendingData, 'orderIds' | 'orderMembers' | 'orders'>): Promise<void> {
     const live = await this.engine.live.get(ws);
     if (live.journeys.length === 0) return;
     const trig = [...names].filter((n) => live.triggerNames.has(n));
     if (trig.length > 0) await this.enterFromEvents(ws, live, await memberData.eventsOf(this.store, this.store, ws, members, trig, since), true);
-    await this.wakeMembers(ws, live, members, names, data);
+    if (orders?.orders && live.orderTriggers) {
+      const rows = [
+        ...(await orderData.byIds(this.store, this.store, ws, [...orders.orderIds])),
+        ...(await orderData.ofMembers(this.store, this.store, ws, [...orders.orderMembers], since)),
+      ];
+      await this.enterFromOrders(ws, live, [...new Map(rows.map((o) => [o.order_id, o])).values()], true);
+    }
+    await this.wakeMembers(ws, live, members, names, data, Boolean(orders?.orders));
   }
 
   /** Members inside journeys whose wait or goal may answer to these events (or, for goal rules, any data change). */
-  private async wakeMembers(ws: string, live: LiveSet, members: string[], names: Set<string>, data: boolean): Promise<number> {
+  private async wakeMembers(ws: string, live: LiveSet, members: string[], names: Set<string>, data: boolean, orders = false): Promise<number> {
     const wakes = [...names].some((n) => live.wakeNames.has(n));
-    if (!wakes && !(data && live.ruleGoals)) return 0;
+    if (!wakes && !(data && live.ruleGoals) && !(orders && live.orderGoals)) return 0;
     // Instances still running in the background hold their leases: let them finish so none is skipped.
     await this.settle();
     const active = await instancesRepo.activeOfMembers(this.store, this.store, ws, members);
@@ -154,7 +181,7 @@ export class Triggers {
     for (const a of active) {
       const g = live.goals.get(a.journey_id);
       if (a.wait_event && names.has(a.wait_event)) forced.add(a.id);
-      if (forced.has(a.id) || (g && ((data && g.rule) || [...g.events].some((e) => names.has(e))))) ids.push(a.id);
+      if (forced.has(a.id) || (g && ((data && g.rule) || (orders && g.order) || [...g.events].some((e) => names.has(e))))) ids.push(a.id);
     }
     if (ids.length > 0) await this.engine.wake(ws, ids, forced);
     return ids.length;
@@ -176,6 +203,24 @@ export class Triggers {
           at: e.received_at,
           context: { entry: { event: e.name, message_id: e.message_id, properties: e.properties, ts: e.ts } },
         }));
+      if (cands.length === 0) continue;
+      if (detached) {
+        const r = await this.engine.enterAndStart(ws, j.id, cands);
+        entered += r.entry.instances.length;
+        await this.detach(r.done);
+      } else entered += (await this.engine.enterAndRun(ws, j.id, cands)).instances.length;
+    }
+    return entered;
+  }
+
+  /** Orders into order-triggered journeys (each order once per journey: its id is the entry key). */
+  private async enterFromOrders(ws: string, live: LiveSet, orders: OrderFacts[], detached = false): Promise<number> {
+    const journeys = live.journeys.filter((j) => j.def.trigger.type === 'order');
+    if (journeys.length === 0 || orders.length === 0) return 0;
+    const firsts = await prepareOrders(this.store, ws, orders, journeys.map((j) => j.def.trigger as OrderFilter), { lines: true });
+    let entered = 0;
+    for (const j of journeys) {
+      const cands = orderCandidates(j, orders, firsts);
       if (cands.length === 0) continue;
       if (detached) {
         const r = await this.engine.enterAndStart(ws, j.id, cands);
@@ -213,8 +258,9 @@ export class Triggers {
     const live = await this.engine.live.get(ws);
     const mark = await journeysRepo.watermark(this.store, ws, 'events');
     const since = iso(mark ? Date.parse(mark) - SWEEP_OVERLAP_MS : started - FIRST_SWEEP_LOOKBACK_MS);
-    const out: SweepResult = { events: 0, segment_changes: 0, entered: 0, woken: 0, since };
+    const out: SweepResult = { events: 0, segment_changes: 0, orders: 0, entered: 0, woken: 0, since };
     if (live.journeys.length === 0) return out;
+    await this.sweepOrders(ws, live, started, out);
     let failed = false;
     const names = [...new Set([...live.triggerNames, ...live.wakeNames])];
     const earliest = live.journeys.reduce((m, j) => (j.liveSince < m ? j.liveSince : m), live.journeys[0].liveSince);
@@ -259,6 +305,36 @@ export class Triggers {
     }
     if (!failed) await journeysRepo.advance(this.store, ws, 'events', iso(started));
     return out;
+  }
+
+  /**
+   * Orders changed since the orders watermark (less the overlap; the first sweep looks back a day, never before a
+   * journey went live): entries of order triggers, and order goals of members inside. Its own watermark, so a failure
+   * here does not hold up the event sweep (nor the reverse).
+   */
+  private async sweepOrders(ws: string, live: LiveSet, started: number, out: SweepResult): Promise<void> {
+    if (!live.orderTriggers && !live.orderGoals) return;
+    const mark = await journeysRepo.watermark(this.store, ws, 'orders');
+    const since = iso(mark ? Date.parse(mark) - SWEEP_OVERLAP_MS : started - FIRST_SWEEP_LOOKBACK_MS);
+    const earliest = live.journeys.reduce((m, j) => (j.liveSince < m ? j.liveSince : m), live.journeys[0].liveSince);
+    const from = since > earliest ? since : earliest;
+    let failed = false;
+    for (let after = { at: '1970-01-01T00:00:00.000Z', id: '' }; ; ) {
+      const page = await orderData.page(this.store, ws, from, after, PAGE);
+      if (page.length === 0) break;
+      out.orders += page.length;
+      try {
+        if (live.orderTriggers) out.entered += await this.enterFromOrders(ws, live, page);
+        if (live.orderGoals) out.woken += await this.wakeMembers(ws, live, [...new Set(page.map((o) => o.member_id))], new Set(), false, true);
+      } catch (e) {
+        failed = true;
+        this.log(e, `journeys: order sweep of workspace ${ws} failed on a page of orders`);
+      }
+      const last = page[page.length - 1];
+      after = { at: last.updated_at, id: last.order_id };
+      if (page.length < PAGE) break;
+    }
+    if (!failed) await journeysRepo.advance(this.store, ws, 'orders', iso(started));
   }
 
   private async enterSegment(ws: string, j: LiveJourney, segmentId: string, change: string, members: string[], at: string): Promise<number> {

@@ -126,7 +126,7 @@ export class OrdersService {
 
     const members = [...new Set([...memberIds, ...previous.values()].filter((m): m is string => !!m))];
     if (opts.recomputeTraits !== false) await recomputeTraitsFor(tx, ws, members);
-    this.publishOnCommit(tx, ws, members);
+    this.publishOnCommit(tx, ws, members, orders.map((o) => o.id));
     return { accepted: batch.length, members, skipped };
   }
 
@@ -174,15 +174,15 @@ export class OrdersService {
     }
     const members = [...new Set(plan.rows.map((r) => r.member_id).filter((m): m is string => !!m))];
     if (opts.recomputeTraits !== false) await recomputeTraitsFor(tx, ws, members);
-    this.publishOnCommit(tx, ws, members);
+    this.publishOnCommit(tx, ws, members, [...new Set(plan.rows.map((r) => r.order_id).filter((id): id is string => !!id))]);
     return { accepted: plan.rows.length + plan.duplicates, members, skipped };
   }
 
   /** Publishes `orders: true` for these members when `tx` commits (REST, imports and ingest all write through here). */
-  private publishOnCommit(tx: SqlExecutor, ws: string, memberIds: string[]) {
+  private publishOnCommit(tx: SqlExecutor, ws: string, memberIds: string[], orderIds?: string[]) {
     if (!this.changes || memberIds.length === 0 || !isTx(tx)) return;
     tx.afterEnd((committed) => {
-      if (committed) this.changes!.publish({ workspaceId: ws, memberIds, events: [], orders: true, committedAt: Date.now() });
+      if (committed) this.changes!.publish({ workspaceId: ws, memberIds, events: [], orders: true, ...(orderIds ? { orderIds } : {}), committedAt: Date.now() });
     });
   }
 

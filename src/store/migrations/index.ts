@@ -20,6 +20,7 @@ import * as m017 from './017-staff.ts';
 import * as m018 from './018-community.ts';
 import * as m019 from './019-messaging-inbound.ts';
 import * as m020 from './020-activity-system-events.ts';
+import * as m021 from './021-orders-updated-index.ts';
 
 export interface Migration {
   version: number;
@@ -28,7 +29,7 @@ export interface Migration {
 }
 
 /** Every migration, oldest first. Append new ones; never edit one that has shipped. */
-export const MIGRATIONS: Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m014, m015, m016, m017, m018, m019, m020];
+export const MIGRATIONS: Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m014, m015, m016, m017, m018, m019, m020, m021];
 
 const TYPES: Record<Store['engine'], DialectTypes> = {
   duckdb: { json: 'JSON', double: 'DOUBLE', secondaryIndexes: false, storage: { plain: ' USING COMPRESSION uncompressed', dictionary: ' USING COMPRESSION dictionary' } },

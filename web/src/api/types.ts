@@ -61,9 +61,57 @@ export interface SegmentHistory { segment_id: string; days: number; trend: Array
 export interface RfmSegmentStat { segment: string; name_zh: string; name_en: string; count: number; share: number; revenue: number; revenue_share: number; avg_recency_days: number | null; avg_frequency: number | null; avg_monetary: number | null }
 export interface RfmDistribution { run_id: string | null; as_of: string | null; members: number; revenue: number; segments: RfmSegmentStat[] }
 
-export interface CouponTemplate { id: string; name: string; description: string | null; status: string; config: { benefit?: Record<string, unknown>; validity?: Record<string, unknown> }; total_limit: number | null; per_member_limit: number | null; issued_count: number; remaining: number | null; created_at: string }
-export interface BroadcastProgress { broadcast_id: string; status: string; audience: number | null; counts: { pending: number; sent: number; failed: number; skipped: number; holdout: number } }
-export interface Broadcast { id: string; name: string; status: string; channel_type: string | null; audience_count: number | null; holdout_count: number | null; start_at: string | null; created_at: string; finished_at: string | null; progress?: BroadcastProgress }
+export interface CouponBenefit {
+  type: 'fixed' | 'percent' | 'threshold' | 'free_shipping' | 'gift'; amount?: number; percentOff?: number; maxDiscount?: number | null;
+  spend?: number; save?: number; repeat?: boolean; maxShipping?: number | null; productId?: string; quantity?: number;
+}
+export interface CouponValidity { type: 'window' | 'after_claim'; startsAt?: string; endsAt?: string; days?: number }
+export interface CouponTemplate {
+  id: string; name: string; description: string | null; status: 'active' | 'paused' | 'archived'; config: { benefit: CouponBenefit; minSpend?: number; validity: CouponValidity; [k: string]: unknown };
+  total_limit: number | null; per_member_limit: number | null; issued_count: number; remaining: number | null; return_on_refund?: boolean; created_at: string; updated_at?: string;
+}
+export interface CouponFunnel {
+  template_id: string; name: string; issued: number; claimed: number; used: number; voided: number; expired: number; unused: number; discount: number; orders: number;
+  codes: { total: number; claimed: number }; claim_rate: number | null; use_rate: number | null;
+}
+export interface CouponBatch { id: string; template_id: string; name: string | null; kind: 'generated' | 'uploaded'; shared: boolean; format: unknown; code_count: number; created_at: string; claimed?: number }
+export interface CouponIssueResult {
+  issue_id: string; template_id: string; target: string; requested: number; matched: number; issued: number;
+  skipped: { member_limit: number; total_limit: number }; not_found_count?: number; replayed?: boolean;
+}
+export interface BroadcastProgress {
+  broadcast_id: string; status: string; audience: number | null; counts: { pending: number; sent: number; failed: number; skipped: number; holdout: number };
+  skipped_by_reason?: Record<string, number>; deferred?: number; chunks?: { total: number; queued: number; running: number; waiting: number; done: number; cancelled: number };
+  next_run_at?: string | null; started_at?: string | null; finished_at?: string | null;
+}
+export type BroadcastSchedule = { type: 'now' } | { type: 'at'; at: string } | { type: 'local_time'; date: string; time: string };
+export interface Broadcast {
+  id: string; name: string; description?: string | null; status: string; segment_id?: string; template_id?: string; template_version?: number | null; channel_id?: string;
+  channel_type: string | null; purpose?: string; holdout_share?: number; schedule?: BroadcastSchedule; rate_limit_per_second?: number | null; source_key?: string;
+  audience_count: number | null; holdout_count: number | null; start_at: string | null; created_at: string; started_at?: string | null; finished_at: string | null;
+  error?: { code: string; message: string } | null; progress?: BroadcastProgress;
+}
+export type Interval = [number, number];
+export interface GroupFigures { members: number; messages: number; sent: number; delivered: number; failed: number; opened: number; clicked: number; conversions: number; orders: number; revenue: number; conversion_rate: number | null; revenue_per_member: number | null }
+export interface CampaignReport {
+  source_key: string; window_days: number; confidence: number; holdout_share: number | null; audience: number; treatment_size: number; holdout_size: number;
+  reach: number; delivered: number; failed: number; opened: number; clicked: number; conversions: number; orders: number; revenue: number;
+  groups: { treatment: GroupFigures; holdout: GroupFigures };
+  lift: {
+    conversion_rate: { absolute: number | null; absolute_ci: Interval | null; relative: number | null; relative_ci: Interval | null; significant: boolean | null };
+    revenue_per_member: { absolute: number | null; absolute_ci: Interval | null; relative: number | null; significant: boolean | null };
+    incremental_conversions: number | null; incremental_conversions_ci: Interval | null; incremental_revenue: number | null; incremental_revenue_ci: Interval | null;
+  };
+  window_closes_at: string | null; window_complete: boolean; as_of: string;
+}
+export interface MessageTemplate { id: string; name: string; description: string | null; version: number; current_version: number; channels: string[]; content?: Record<string, unknown>; variables: string[]; created_at: string; updated_at: string }
+export interface TemplatePreview { template_id: string | null; version: number | null; member_id: string; rendered: Record<string, Record<string, unknown>>; failed: Record<string, { code?: string; message?: string; [k: string]: unknown }>; examples_used: string[] }
+export interface MessagingChannel { id: string; name: string; type: string; [k: string]: unknown }
+export interface JourneyStepStats { step_id: string; type: string; name: string | null; entered: number; waiting: number; completed: number; exited_by_goal: number; outcomes: Record<string, number> }
+export interface JourneyStats { journey_id: string; version: number | null; totals: { entered: number; active: number; completed: number; exited: number; goal: number; holdout: number; failed: number; archived: number }; steps: JourneyStepStats[] }
+export interface LoyaltyTier { code: string; name: string | { zh?: string; en?: string }; threshold: number; benefits?: Record<string, unknown>; members?: number }
+export interface LoyaltyProgram { program: { tiers: LoyaltyTier[]; basis?: unknown; downgrade?: unknown; [k: string]: unknown }; earn?: { order?: Record<string, unknown>; events?: Array<Record<string, unknown>> } | null; lots?: unknown; refunds?: unknown; transfers?: unknown; earn_since?: string | null; [k: string]: unknown }
+export interface Reward { id: string; name: string; description: string | null; points_cost: number; stock: number | null; redeemed: number; left: number | null; per_member_limit: number | null; tiers: string[] | null; starts_at: string | null; ends_at: string | null; active: boolean }
 export interface Journey { id: string; name: string; description: string | null; status: string; version: number; template: string | null; live_since: string | null; created_at: string; published_at: string | null }
 export interface ApiKey { id: string; kind: 'admin' | 'write'; name: string | null; prefix: string; channel: string | null; created_at: string; last_used_at: string | null; revoked_at: string | null }
 
@@ -91,8 +139,40 @@ export interface Responses {
   'get /api/rfm/distribution': RfmDistribution;
   'post /api/rfm/compute': { run: { id: string; as_of: string } };
   'get /api/coupons/templates': { data: CouponTemplate[] };
+  'post /api/coupons/templates': CouponTemplate;
+  'get /api/coupons/templates/{ref}': CouponTemplate;
+  'patch /api/coupons/templates/{ref}': CouponTemplate;
+  'get /api/coupons/templates/{ref}/funnel': CouponFunnel;
+  'get /api/coupons/templates/{ref}/batches': { data: CouponBatch[] };
+  'post /api/coupons/templates/{ref}/batches': CouponBatch;
+  'post /api/coupons/issue': CouponIssueResult;
   'get /api/broadcasts': Page<Broadcast>;
+  'post /api/broadcasts': Broadcast;
+  'get /api/broadcasts/{id}': Broadcast;
+  'post /api/broadcasts/{id}/schedule': Broadcast;
+  'post /api/broadcasts/{id}/cancel': Broadcast;
   'get /api/broadcasts/{id}/progress': BroadcastProgress;
+  'get /api/measurement/campaigns/{sourceKey}/report': CampaignReport;
+  'get /api/templates': Page<MessageTemplate>;
+  'post /api/templates': MessageTemplate;
+  'get /api/templates/{ref}': MessageTemplate;
+  'patch /api/templates/{ref}': MessageTemplate;
+  'post /api/templates/preview': TemplatePreview;
+  'post /api/templates/{ref}/preview': TemplatePreview;
+  'get /api/messaging/channels': { data: MessagingChannel[] };
+  'get /api/journeys/{id}': Journey & { definition?: unknown; draft?: unknown };
+  'get /api/journeys/{id}/stats': JourneyStats;
+  'get /api/loyalty/program': LoyaltyProgram;
+  'put /api/loyalty/program': LoyaltyProgram;
+  'get /api/loyalty/tiers': { data: LoyaltyTier[] };
+  'get /api/loyalty/rewards': { data: Reward[] };
+  'get /api/loyalty/member-day': { member_day: Record<string, unknown> | null };
+  'put /api/loyalty/member-day': { member_day: Record<string, unknown> | null };
+  'get /api/loyalty/birthday': { birthday: Record<string, unknown> | null };
+  'put /api/loyalty/birthday': { birthday: Record<string, unknown> | null };
+  'get /api/campaigns/referral/report': Record<string, unknown>;
+  'get /api/campaigns/group-buy/deals': { data: Array<Record<string, unknown> & { id: string; name?: string }> };
+  'get /api/campaigns/group-buy/deals/{id}/report': Record<string, unknown>;
   'get /api/journeys': { data: Journey[] };
   'get /api/keys': { data: ApiKey[] };
 }
