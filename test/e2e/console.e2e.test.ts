@@ -244,7 +244,7 @@ describe('web console [duckdb, chromium]', () => {
     await page.goto(url + '/loyalty/program');
     await page.getByText('还没有会员计划', { exact: false }).waitFor();
     await page.getByTestId('program-edit').click();
-    await page.getByTestId('program-json-save').click();
+    await page.getByTestId('program-save').click(); // the program form, filled with the example
     await page.getByTestId('tiers-table').getByText('金卡').waitFor();
     await page.goto(url + '/loyalty/program?tab=reports');
     await page.getByTestId('referral-report').getByText('k-factor', { exact: true }).waitFor();
@@ -291,6 +291,128 @@ describe('web console [duckdb, chromium]', () => {
     await shot(page, 'broadcast-report', true);
     await page.goto(url + '/engagement/broadcasts');
     await page.getByTestId('broadcasts-table').getByText('开业问候群发').waitFor();
+    await page.close();
+  });
+
+  it('shows the cohort heatmap, runs a funnel built in the page and shows the RFM grid', async () => {
+    const ok = (r: { statusCode: number; body: string }) => expect(r.statusCode, r.body).toBeLessThan(300);
+    // Two of the five viewers add to cart after their product view (seeded earlier): the funnel's second step.
+    for (const u of ['e2e1', 'e2e3']) ok(await t.app.inject({ method: 'POST', url: '/v1/track', headers: t.write, payload: { userId: u, event: 'Add To Cart', properties: { product_id: 'SKU1' } } }));
+    ok(await t.app.inject({ method: 'POST', url: '/api/rfm/compute', headers: t.admin, payload: {} }));
+    const page = await browser.newPage();
+    await signIn(page);
+    await page.getByTestId('main-menu').getByText('数据分析', { exact: true }).click();
+    await page.waitForURL(/\/analytics$/);
+    await page.getByTestId('cohort-heatmap').locator('canvas').waitFor();
+    const cohorts = (await t.app.inject({ url: '/api/analytics/cohorts', headers: t.admin })).json().cohorts as Array<{ cohort: string; size: number }>;
+    const filled = cohorts.filter((c) => c.size > 0);
+    expect(filled.reduce((n, c) => n + c.size, 0)).toBe(4); // the four buyers, by the month of their first order
+    for (const c of filled) await page.getByTestId('cohort-table').locator('tr', { hasText: c.cohort }).getByText(String(c.size), { exact: true }).waitFor();
+    await page.getByTestId('cohort-metric').getByText('复购率').click();
+    await page.waitForURL(/metric=repurchase/);
+    await page.waitForTimeout(300);
+    await shot(page, 'analytics-cohort');
+
+    await page.getByTestId('analytics-tabs').getByText('漏斗', { exact: true }).click();
+    await page.waitForURL(/tab=funnel/);
+    await page.getByTestId('funnel-run').click(); // empty steps: refused in the form
+    await page.locator('.ant-form-item-explain-error').first().waitFor();
+    await input(page, 'funnel-step-0-event').fill('Product Viewed');
+    await input(page, 'funnel-step-1-event').fill('Add To Cart');
+    await page.getByTestId('funnel-window').click(); // closes the event suggestions
+    await page.getByTestId('funnel-run').click();
+    await page.waitForURL(/steps=/); // the built funnel is in the link
+    await page.getByTestId('funnel-chart').locator('canvas').waitFor();
+    const members = (step: number) => page.getByTestId('funnel-table').locator('tbody tr').nth(step).locator('td').nth(2).textContent();
+    await expect.poll(() => members(0), WAIT).toBe('5');
+    await expect.poll(() => members(1), WAIT).toBe('2');
+    await page.getByTestId('funnel-table').getByText('40%').first().waitFor();
+    await page.waitForTimeout(300);
+    await shot(page, 'analytics-funnel', true);
+
+    await page.goto(url + '/segments');
+    await page.getByTestId('rfm-grid').locator('canvas').waitFor();
+    await page.getByTestId('lifecycle-sankey').locator('canvas').waitFor(); // the buyers' flow over the last 30 days
+    await page.waitForTimeout(300);
+    await page.getByTestId('rfm-grid-card').screenshot({ path: `${SHOTS}rfm-grid.png` });
+    await page.close();
+  });
+
+  it('builds a journey on the canvas (event → send → exit), shows the server\'s error on the node, publishes it and shows per-step counts', async () => {
+    const ok = (r: { statusCode: number; body: string }) => expect(r.statusCode, r.body).toBeLessThan(300);
+    ok(await t.app.inject({ method: 'POST', url: '/api/messaging/channels', headers: t.admin, payload: { name: 'journey-hook', type: 'webhook', config: { url: sink.url + '/journey' }, options: { retries: 1, backoff_ms: 1, max_backoff_ms: 5, timeout_ms: 5000 } } }));
+    ok(await t.app.inject({ method: 'POST', url: '/api/templates', headers: t.admin, payload: { name: '注册欢迎', content: { webhook: { body: { text: '欢迎 {{ member.name }}' } } } } }));
+    ok(await t.app.inject({ method: 'PUT', url: '/api/consent/guard', headers: t.admin, payload: { quiet_hours: null, caps: [] } }));
+    const page = await browser.newPage();
+    await signIn(page);
+    await page.goto(url + '/engagement/journeys');
+    await page.getByTestId('journey-new').click();
+    await page.waitForURL(/\/engagement\/journeys\/new$/);
+    await page.getByTestId('journey-name').fill('注册欢迎旅程');
+    await page.getByTestId('trigger-event').fill('Signed Up');
+    await page.getByTestId('journey-add-step').click();
+    await page.getByTestId('add-step-send').click();
+    await page.getByTestId('journey-node-send_1').waitFor({ state: 'attached' });
+    // No channel or template yet: the server refuses the draft and its error shows on the send node.
+    await page.getByTestId('journey-save').click();
+    await expect.poll(() => page.getByTestId('node-error-alert').textContent(), WAIT).toContain('journey.definition_invalid');
+    await page.getByTestId('journey-node-send_1').getByTestId('node-error').waitFor();
+    await pick(page, 'send-channel', 'journey-hook');
+    await pick(page, 'send-template', '注册欢迎');
+    await page.getByTestId('journey-add-step').click();
+    await page.getByTestId('add-step-exit').click(); // linked after the selected send step
+    await page.getByTestId('journey-node-exit_1').waitFor({ state: 'attached' });
+    await page.getByTestId('journey-publish').click();
+    await page.getByTestId('journey-publish-confirm').click();
+    await page.waitForURL(/\/engagement\/journeys\/jny_/);
+    await page.getByTestId('journey-status').getByText('运行中').waitFor();
+    const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    const j = (await t.app.inject({ url: `/api/journeys/${id}`, headers: t.admin })).json();
+    expect(j).toMatchObject({ name: '注册欢迎旅程', status: 'live', version: 1 });
+    expect(j.draft).toEqual({
+      trigger: { type: 'event', event: 'Signed Up' }, entry: { reentry: 'after_exit' }, start: 'send_1',
+      steps: { send_1: { type: 'send', channel: 'journey-hook', template: '注册欢迎', purpose: 'marketing', next: 'exit_1' }, exit_1: { type: 'exit' } },
+    });
+    expect(j.definition).toMatchObject({ trigger: { type: 'event', event: 'Signed Up' }, start: 'send_1', steps: { send_1: { type: 'send', next: 'exit_1' }, exit_1: { type: 'exit' } } });
+
+    // A member signs up: the journey sends, and the canvas shows the per-step counts.
+    ok(await t.app.inject({ method: 'POST', url: '/v1/track', headers: t.write, payload: { userId: 'e2e5', event: 'Signed Up' } }));
+    await expect.poll(async () => {
+      await t.app.inject({ method: 'POST', url: '/api/journeys/run', headers: t.admin });
+      return (await t.app.inject({ url: `/api/journeys/${id}/stats`, headers: t.admin })).json().totals.entered;
+    }, WAIT).toBe(1);
+    await page.reload();
+    await expect.poll(() => page.getByTestId('journey-node-send_1').getByTestId('node-counts').textContent(), WAIT).toContain('进入 1');
+    await page.waitForTimeout(300);
+    await shot(page, 'journey-editor', true);
+    await page.close();
+  });
+
+  it('creates a messaging channel whose secret is never shown back, and opens an empty Community', async () => {
+    const page = await browser.newPage();
+    await signIn(page);
+    await page.goto(url + '/settings/channels');
+    await page.getByTestId('channel-new').click();
+    await page.getByTestId('channel-name').fill('e2e-secret-hook');
+    await input(page, 'channel-field-url').fill(sink.url + '/secret');
+    await input(page, 'channel-secret-secret').fill('s3cret-never-shown');
+    await page.getByTestId('channel-submit').click();
+    await page.getByTestId('channels-table').getByText('e2e-secret-hook').waitFor();
+    await page.reload();
+    await page.getByTestId('channel-secrets-e2e-secret-hook').getByText('secret: 已设置').waitFor();
+    await page.getByTestId('channel-edit-e2e-secret-hook').click();
+    await page.getByTestId('channel-secret-secret-set').waitFor(); // "已设置" with a Replace button, no input holding it
+    const values = await page.locator('.ant-modal input').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value));
+    expect(values).not.toContain('s3cret-never-shown');
+    expect(await page.content()).not.toContain('s3cret-never-shown');
+    const stored = (await t.app.inject({ url: '/api/messaging/channels/e2e-secret-hook', headers: t.admin })).json();
+    expect(stored).toMatchObject({ has_secret: true, config: { secret: '***', url: sink.url + '/secret' } });
+    await shot(page, 'settings-channels');
+    await page.keyboard.press('Escape');
+
+    await page.goto(url + '/community');
+    await page.getByTestId('community-empty').getByText('还没有客户群', { exact: false }).waitFor();
+    await shot(page, 'community');
     await page.close();
   });
 

@@ -12,8 +12,16 @@ import { Dashboard } from './pages/Dashboard';
 import { Members } from './pages/Members';
 import { Member360 } from './pages/Member360';
 import { Segments } from './pages/Segments';
+import { Analytics } from './pages/analytics/Analytics';
+import { BarChartOutlined } from '@ant-design/icons';
 import { SegmentEditor } from './pages/SegmentEditor';
-import { Keys } from './pages/Lists';
+import { Keys } from './pages/settings/Keys';
+import { Channels } from './pages/settings/Channels';
+import { Consent } from './pages/settings/Consent';
+import { Workspace } from './pages/settings/Workspace';
+import { Community } from './pages/community/Community';
+import { GroupDetail } from './pages/community/GroupDetail';
+import { CommentOutlined } from '@ant-design/icons';
 import { CouponDetail, Coupons } from './pages/loyalty/Coupons';
 import { Loyalty } from './pages/loyalty/Program';
 import { BroadcastCreate, BroadcastDetail, Broadcasts } from './pages/engagement/Broadcasts';
@@ -65,16 +73,21 @@ function Shell() {
       { key: '/', icon: <DashboardOutlined />, label: t('menu.dashboard') },
       { key: '/members', icon: <TeamOutlined />, label: t('menu.members') },
       { key: '/segments', icon: <ClusterOutlined />, label: t('menu.segments') },
+      { key: '/analytics', icon: <BarChartOutlined />, label: t('menu.analytics') },
       { key: 'loyalty', icon: <GiftOutlined />, label: t('menu.loyalty'), children: [{ key: '/loyalty/program', label: t('menu.program') }, { key: '/loyalty/coupons', label: t('menu.coupons') }] },
       {
         key: 'engagement', icon: <SendOutlined />, label: t('menu.engagement'),
         children: [{ key: '/engagement/templates', label: t('menu.templates') }, { key: '/engagement/broadcasts', label: t('menu.broadcasts') }, { key: '/engagement/journeys', label: t('menu.journeys') }],
       },
-      { key: 'settings', icon: <SettingOutlined />, label: t('menu.settings'), children: [{ key: '/settings/keys', label: t('menu.keys') }] },
+      { key: '/community', icon: <CommentOutlined />, label: t('menu.community') },
+      {
+        key: 'settings', icon: <SettingOutlined />, label: t('menu.settings'),
+        children: [{ key: '/settings/channels', label: t('menu.channels') }, { key: '/settings/keys', label: t('menu.keys') }, { key: '/settings/consent', label: t('menu.consent') }, { key: '/settings/workspace', label: t('menu.workspace') }],
+      },
     ],
     [t],
   );
-  const selected = '/' + (location.pathname.split('/').filter(Boolean).slice(0, location.pathname.startsWith('/members') || location.pathname.startsWith('/segments') ? 1 : 2).join('/'));
+  const selected = '/' + (location.pathname.split('/').filter(Boolean).slice(0, location.pathname.startsWith('/members') || location.pathname.startsWith('/segments') || location.pathname.startsWith('/community') ? 1 : 2).join('/'));
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Layout.Sider width={208} theme="light" style={{ borderRight: '1px solid #f0f0f0' }}>
@@ -102,6 +115,7 @@ function Shell() {
             <Route path="/members" element={<Members />} />
             <Route path="/members/:ref" element={<Member360 />} />
             <Route path="/segments" element={<Segments />} />
+            <Route path="/analytics" element={<Analytics />} />
             <Route path="/segments/new" element={<SegmentEditor />} />
             <Route path="/segments/:ref" element={<SegmentEditor />} />
             <Route path="/loyalty/program" element={<Loyalty />} />
@@ -116,6 +130,11 @@ function Shell() {
             <Route path="/engagement/journeys" element={<Journeys />} />
             <Route path="/engagement/journeys/:id" element={<JourneyDetail />} />
             <Route path="/settings/keys" element={<Keys />} />
+            <Route path="/settings/channels" element={<Channels />} />
+            <Route path="/settings/consent" element={<Consent />} />
+            <Route path="/settings/workspace" element={<Workspace />} />
+            <Route path="/community" element={<Community />} />
+            <Route path="/community/groups/:ref" element={<GroupDetail />} />
             <Route path="*" element={<Navigate to="/" replace />} />
           </Routes>
         </Layout.Content>

@@ -174,7 +174,8 @@ export function guardRepo(store: Store) {
           `INSERT INTO guard_state (workspace_id, member_id, ver, state, tok, updated_at)
            SELECT $1, r.member_id, 1, CAST(r.state AS VARCHAR), $3, $4::TIMESTAMPTZ FROM ${store.jsonRows(2, INSERT_COLUMNS, 'r')}
            ON CONFLICT (workspace_id, member_id) DO NOTHING`,
-          [ws, JSON.stringify(inserts.map(({ member_id, state }) => ({ member_id, state }))), tok, now],
+          // `ver` (null) travels along and is not read: no second copy of every write just to drop it.
+          [ws, JSON.stringify(inserts), tok, now],
         );
       }
       return n;

@@ -28,6 +28,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** The error's `details` (e.g. the stranded steps of `journey.publish_would_strand`). */
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -71,8 +73,8 @@ export async function callWithKey<T>(key: string | null, method: Method, url: st
     data = undefined;
   }
   if (!res.ok) {
-    const d = (data ?? {}) as { code?: string; message?: string; field?: string; error?: string };
-    const err = new ApiError(res.status, d.code ?? `http.${res.status}`, d.message ?? d.error ?? res.statusText, d.field);
+    const d = (data ?? {}) as { code?: string; message?: string; field?: string; error?: string; details?: unknown };
+    const err = new ApiError(res.status, d.code ?? `http.${res.status}`, d.message ?? d.error ?? res.statusText, d.field, d.details);
     if (res.status === 401 && key === currentKey) onUnauthorized?.();
     throw err;
   }

@@ -115,6 +115,64 @@ export interface Reward { id: string; name: string; description: string | null; 
 export interface Journey { id: string; name: string; description: string | null; status: string; version: number; template: string | null; live_since: string | null; created_at: string; published_at: string | null }
 export interface ApiKey { id: string; kind: 'admin' | 'write'; name: string | null; prefix: string; channel: string | null; created_at: string; last_used_at: string | null; revoked_at: string | null }
 
+// Community, staff and QR codes, messaging channel settings, guard rails, keys (issue 6: community/settings pages).
+export interface CommunityGroup {
+  id: string; chat_id: string; channel_id: string | null; name: string | null; owner_userid: string | null; positioning: string | null; value_tier: string | null;
+  tags: string[]; notice: string | null; status: 'active' | 'dismissed'; member_count: number; wecom_created_at: string | null; synced_at: string | null; [k: string]: unknown;
+}
+export interface CommunityGroupMember { group_id: string; userid: string; joined_at: string; member_type: number; member_id: string | null; unionid: string | null; name: string | null; join_scene: number | null; invitor: string | null; state: string | null; left_at: string | null; quit_scene: number | null }
+export interface CommunityReportRow {
+  group_id: string; chat_id: string; name: string | null; positioning: string | null; value_tier: string | null; owner_userid: string | null; status: string;
+  joins: number; leaves: number; net_joins: number; sop_messages: number; members_now: number; linked_members: number; buyers: number; member_spend: number; avg_spend: number | null;
+  converted: number; conversion_orders: number; conversion_gmv: number; conversion_rate: number | null; rfm_mix: Record<string, number>;
+}
+export interface CommunityReport { period: { from: string; to: string; timezone: string }; window_days: number; data: CommunityReportRow[] }
+export interface SopTargets { groups?: string[]; positioning?: string; value_tier?: string; tag?: string; owner?: string }
+export interface Sop {
+  id: string; name: string; cron: string; timezone: string; channel: string; content: { text?: string; attachments?: Array<Record<string, unknown>> } | null; template: string | null;
+  targets: SopTargets; enabled: boolean; last_tick: string | null; created_at: string; updated_at: string;
+}
+export interface SopRun { sop_id: string; tick: string; source_key: string; groups: number; sent: number; failed: number; skipped: number; in_flight: number; disabled?: boolean }
+export interface StaffMember { id: string; userid: string | null; name: string; store_id: string | null; role: string | null; phone: string | null; email: string | null; active: boolean; left_at: string | null; created_at: string; members: number }
+export interface StaffAssignment { member_id: string; staff_id: string; store_id: string | null; source: string; assigned_at: string }
+export interface QrCode {
+  id: string; name: string; kind: 'contact' | 'group'; state: string; channel_id: string; acquisition_channel: string | null; store_id: string | null; campaign: string | null;
+  staff_ids: string[]; rotation: string; current_staff_id: string | null; chat_ids: string[]; tags: string[]; qr_code: string | null; active: boolean; created_at: string; [k: string]: unknown;
+}
+export interface QrReportRow {
+  qrcode_id: string; name: string; kind: string; state: string; acquisition_channel: string | null; store_id: string | null; campaign: string | null;
+  new_contacts: number; still_contacts: number; first_orders: number; buyers: number; orders: number; gmv: number; retention_rate: number | null; conversion_rate: number | null;
+}
+export interface ChannelView {
+  id: string; name: string; type: string; enabled: boolean; config: Record<string, unknown>; has_secret: boolean; secret_fields: string[];
+  options: Record<string, number | null>; receipts_url: string; created_at: string; updated_at: string;
+}
+export type GuardPolicy = 'opt_in' | 'opt_out';
+export interface GuardCap { scope: string; period: 'day' | 'week' | 'month'; limit: number; purposes: Array<'marketing' | 'service'> }
+export interface GuardConfig {
+  default_policy: Record<'marketing' | 'service', Record<string, GuardPolicy>>; caps: GuardCap[];
+  quiet_hours: { start: string; end: string; purposes: Array<'marketing' | 'service'> } | null; dedupe_window_hours: number;
+  keywords: { exact: string[]; contains: string[] }; unsubscribe: { base_url: string | null; purpose: 'marketing' | 'service' };
+}
+export interface CreatedKey { id: string; secret: string; kind: 'admin' | 'write'; workspaceId: string; prefix: string }
+
+// Analytics area (issue 6): cohorts, funnels, channels, CLV, RFM grid, lifecycle, value tiers, segment runs.
+export interface CohortCell { offset: number; active: number; active_rate: number | null; repurchasing: number; repurchase_rate: number | null }
+export interface CohortReport { timezone: string; unit: 'month' | 'week'; cohort_by: 'first_order' | 'signup'; from: string; to: string; as_of: string; max_offset: number; cohorts: Array<{ cohort: string; size: number; offsets: CohortCell[] }> }
+export interface FunnelFilter { property: string; op: string; value?: string | number | boolean | Array<string | number | boolean> }
+export interface FunnelStepResult { step: number; event: string; where: FunnelFilter[] | null; members: number; step_conversion: number | null; overall_conversion: number | null; median_seconds_from_previous: number | null }
+export interface FunnelReport { timezone: string; period: Period; window: string; window_seconds: number; steps: FunnelStepResult[] }
+export interface ChannelRow { channel: string | null; members: number | null; new_members: number | null; buyers: number; orders: number; gmv: number; aov: number | null; repurchase_rate: number | null }
+export interface ChannelReport { timezone: string; period: Period; by_source: ChannelRow[]; by_order_channel: ChannelRow[] }
+export interface HistBucket { from: number; to: number | null; count: number }
+export interface ClvDistribution { fit_id: string | null; members: number; p_alive: { mean: number | null; buckets: HistBucket[] }; clv: { mean: number | null; total: number | null; p99: number | null; max: number | null; buckets: HistBucket[] }; expected_purchases_total: number | null }
+export interface ClvFit { id: string; calibration_end: string; time_unit: 'week' | 'day'; timezone: string; horizon: number; discount_rate: number; margin: number; members: number; repeaters: number; fit_ms: number; created_at: string }
+export interface RfmGrid { run_id: string | null; as_of: string | null; members: number; revenue: number; cells: Array<{ r_score: number; f_score: number; count: number; share: number; revenue: number; revenue_share: number }> }
+export interface LifecycleDistribution { run_id: string | null; as_of: string | null; members: number; stages: Array<{ stage: string; name_zh: string; name_en: string; count: number; share: number; avg_order_count: number | null }> }
+export interface LifecycleTransitions { from: string; to: string; timezone: string; states: string[]; names: Record<string, { zh: string; en: string }>; counts: Record<string, Record<string, number>>; row_totals: Record<string, number>; rates: Record<string, Record<string, number | null>>; total: number }
+export interface ValueTierDistribution { run_id: string | null; as_of: string | null; members: number; spend: number; tiers: Array<{ tier: string; name_zh: string; name_en: string; count: number; share: number; avg_order_count: number | null; spend: number; spend_share: number; avg_spend: number | null }> }
+export interface SegmentRun { id: string; segment_id: string; trigger: string; started_at: string; finished_at: string | null; member_count: number; entered: number; exited: number; duration_ms: number | null }
+
 export interface Responses {
   'get /api/workspace': Workspace;
   'get /api/analytics/kpis': KpiReport;
@@ -175,4 +233,40 @@ export interface Responses {
   'get /api/campaigns/group-buy/deals/{id}/report': Record<string, unknown>;
   'get /api/journeys': { data: Journey[] };
   'get /api/keys': { data: ApiKey[] };
+  'post /api/keys': CreatedKey;
+  'get /api/community/groups': { data: CommunityGroup[] };
+  'get /api/community/groups/{ref}': CommunityGroup;
+  'patch /api/community/groups/{ref}': CommunityGroup;
+  'get /api/community/groups/{ref}/members': { group_id: string; data: CommunityGroupMember[]; next_cursor: string | null };
+  'get /api/community/groups/{ref}/report': CommunityReport;
+  'get /api/community/report': CommunityReport;
+  'get /api/community/sops': { data: Sop[] };
+  'post /api/community/sops': Sop;
+  'patch /api/community/sops/{ref}': Sop;
+  'post /api/community/sops/{ref}/run': SopRun;
+  'get /api/staff': { data: StaffMember[] };
+  'get /api/staff/{ref}/members': { staff_id: string; data: StaffAssignment[]; next_cursor: string | null };
+  'get /api/qrcodes': { data: QrCode[] };
+  'get /api/qrcodes/report': { period: { from: string; to: string; timezone: string }; window_days: number; data: QrReportRow[] };
+  'get /api/messaging/channels/{ref}': ChannelView;
+  'post /api/messaging/channels': ChannelView;
+  'put /api/messaging/channels/{ref}': ChannelView;
+  'get /api/consent/guard': GuardConfig;
+  'put /api/consent/guard': GuardConfig;
+  'post /api/loyalty/rewards': Reward;
+  'patch /api/loyalty/rewards/{id}': Reward;
+  // analytics area (issue 6)
+  'get /api/analytics/cohorts': CohortReport;
+  'post /api/analytics/funnels': FunnelReport;
+  'get /api/analytics/channels': ChannelReport;
+  'get /api/clv/distribution': ClvDistribution;
+  'get /api/clv/fits': { data: ClvFit[] };
+  'post /api/clv/fit': ClvFit;
+  'get /api/rfm/grid': RfmGrid;
+  'get /api/lifecycle/distribution': LifecycleDistribution;
+  'post /api/lifecycle/compute': { run: { id: string; as_of: string } };
+  'get /api/lifecycle/transitions': LifecycleTransitions;
+  'get /api/value-tiers/distribution': ValueTierDistribution;
+  'post /api/value-tiers/compute': { run: { id: string; as_of: string } };
+  'get /api/segments/{ref}/runs': { segment_id: string; data: SegmentRun[] };
 }

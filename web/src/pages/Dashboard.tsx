@@ -11,6 +11,7 @@ import { useI18n, type MessageKey } from '../i18n';
 import { Async, useLoad } from '../components/state';
 import { Chart, type ChartOption } from '../components/Chart';
 import { formatMetric, pct } from '../format';
+import { ChannelBlock } from './analytics/Channels';
 
 const PERIODS = ['day', 'week', 'month', 'quarter', 'year'] as const;
 type PeriodUnit = (typeof PERIODS)[number];
@@ -127,6 +128,8 @@ export function Dashboard() {
           }}
         </Async>
       </Card>
+
+      <ChannelBlock period={period} date={date} />
     </Space>
   );
 }

@@ -8,6 +8,8 @@ import type { RfmDistribution, Segment } from '../api/types';
 import { useI18n } from '../i18n';
 import { Async, ErrorAlert, useLoad } from '../components/state';
 import { Chart, type ChartOption } from '../components/Chart';
+import { SegmentInsights } from './segments/Insights';
+import { ExportXlsx, SizeTrend } from './segments/Extras';
 
 export function Segments() {
   const { t, num, dt } = useI18n();
@@ -34,12 +36,15 @@ export function Segments() {
                 { title: t('segments.col.size'), dataIndex: 'member_count', align: 'right', render: (n: number | null, s) => <Link to={`/members?segment=${encodeURIComponent(s.id)}`}>{num(n)}</Link> },
                 { title: t('segments.col.realtime'), dataIndex: 'realtime', render: (r: boolean) => (r ? t('common.yes') : t('common.no')) },
                 { title: t('segments.col.computed'), dataIndex: 'last_computed_at', render: (v: string | null) => dt(v) },
+                { title: t('seg.col.trend'), key: 'trend', render: (_: unknown, s) => <SizeTrend segment={s} /> },
+                { title: t('seg.col.export'), key: 'export', render: (_: unknown, s) => <ExportXlsx segment={s} /> },
               ]}
             />
           )}
         </Async>
       </Card>
       <RfmCard />
+      <SegmentInsights />
     </Space>
   );
 }

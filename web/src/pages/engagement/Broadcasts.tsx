@@ -1,13 +1,15 @@
 // Broadcasts: the list with live progress (polled while any is scheduled or running; status filter in the URL), the
 // create form (segment, template, channel, holdout, schedule now / at / members' local time, rate; validated before
-// submit, then scheduled), and a broadcast's page with its progress and the campaign report with holdout lift.
+// submit, then scheduled, or kept as a draft), and a broadcast's page with its progress, the campaign report with
+// holdout lift, a test send to chosen members, and (for a draft) editing and scheduling.
 import { useEffect, useState } from 'react';
-import { App, Button, Card, Col, DatePicker, Descriptions, Form, Input, InputNumber, Progress, Radio, Row, Segmented, Select, Space, Statistic, Table, Tag, TimePicker, Typography } from 'antd';
-import { PlusOutlined } from '@ant-design/icons';
-import type { Dayjs } from 'dayjs';
+import { App, Button, Card, Col, DatePicker, Descriptions, Form, Input, InputNumber, Modal, Progress, Radio, Row, Segmented, Select, Space, Statistic, Table, Tag, TimePicker, Typography, type FormInstance } from 'antd';
+import { EditOutlined, ExperimentOutlined, PlusOutlined } from '@ant-design/icons';
+import dayjs, { type Dayjs } from 'dayjs';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { api, ApiError } from '../../api/client';
-import type { Broadcast, BroadcastProgress, BroadcastSchedule, CampaignReport, Interval } from '../../api/types';
+import type { Broadcast, BroadcastProgress, BroadcastSchedule, CampaignReport, Interval, MemberRow, MessageTemplate, MessagingChannel, Segment } from '../../api/types';
+import { useJt } from './journey-strings';
 import { useI18n } from '../../i18n';
 import { Async, ErrorAlert, useLoad } from '../../components/state';
 import { PageHead } from '../../components/forms';
@@ -111,16 +113,10 @@ export function scheduleOf(v: Pick<CreateValues, 'when' | 'at' | 'date' | 'time'
   return { type: 'now' };
 }
 
-export function BroadcastCreate() {
-  const { t, num } = useI18n();
-  const navigate = useNavigate();
-  const [form] = Form.useForm<CreateValues>();
-  const when = Form.useWatch('when', form);
-  const segmentId = Form.useWatch('segment', form);
-  const holdout = Form.useWatch('holdout', form) ?? 0;
-  const [error, setError] = useState<unknown>(null);
-  const [saving, setSaving] = useState(false);
-  const options = useLoad(async (signal) => {
+interface FormOptions { segments: Segment[]; templates: MessageTemplate[]; channels: MessagingChannel[] }
+
+function useFormOptions() {
+  return useLoad(async (signal): Promise<FormOptions> => {
     const [segments, templates, channels] = await Promise.all([
       api('get', '/api/segments', { signal }),
       api('get', '/api/templates', { query: { limit: 200 }, signal }),
@@ -128,19 +124,105 @@ export function BroadcastCreate() {
     ]);
     return { segments: segments.data, templates: templates.data, channels: channels.data };
   }, []);
-  const chosen = options.data?.segments.find((s) => s.id === segmentId);
+}
+
+/** The request body of the form's values (create and edit). */
+function bodyOf(v: CreateValues) {
+  return { name: v.name.trim(), segment: v.segment, template: v.template, channel: v.channel, purpose: v.purpose, holdout_share: (v.holdout ?? 0) / 100, schedule: scheduleOf(v), rate_limit_per_second: v.rate ?? null };
+}
+
+/** The form's values of a stored broadcast (editing a draft). */
+function valuesOf(b: Broadcast): CreateValues {
+  const s = b.schedule;
+  return {
+    name: b.name, segment: b.segment_id ?? '', template: b.template_id ?? '', channel: b.channel_id ?? '', purpose: (b.purpose ?? 'marketing') as 'marketing',
+    holdout: Math.round((b.holdout_share ?? 0) * 1000) / 10, rate: b.rate_limit_per_second ?? null, when: s?.type ?? 'now',
+    at: s?.type === 'at' ? dayjs(s.at) : undefined, date: s?.type === 'local_time' ? dayjs(s.date) : undefined, time: s?.type === 'local_time' ? dayjs(`2000-01-01T${s.time}`) : undefined,
+  };
+}
+
+/** Name, audience, template, channel, purpose, holdout, rate and schedule: validated before submit. */
+function BroadcastFields({ form, options, loading }: { form: FormInstance<CreateValues>; options?: FormOptions; loading: boolean }) {
+  const { t, num } = useI18n();
+  const when = Form.useWatch('when', form);
+  const segmentId = Form.useWatch('segment', form);
+  const holdout = Form.useWatch('holdout', form) ?? 0;
+  const chosen = options?.segments.find((s) => s.id === segmentId);
+  return (
+    <>
+      <Form.Item name="name" label={t('common.name')} rules={[{ required: true, whitespace: true, message: t('form.required') }, { max: 200 }]}>
+        <Input data-testid="broadcast-name" />
+      </Form.Item>
+      <Form.Item name="segment" label={t('broadcasts.segment')} rules={[{ required: true, message: t('form.required') }]} extra={chosen ? t('broadcasts.segmentSize').replace('{n}', num(chosen.member_count ?? 0)) : undefined}>
+        <Select data-testid="broadcast-segment" showSearch optionFilterProp="label" loading={loading} options={(options?.segments ?? []).map((s) => ({ value: s.id, label: s.name }))} />
+      </Form.Item>
+      <Row gutter={12}>
+        <Col span={12}>
+          <Form.Item name="template" label={t('broadcasts.template')} rules={[{ required: true, message: t('form.required') }]}>
+            <Select data-testid="broadcast-template" showSearch optionFilterProp="label" loading={loading} options={(options?.templates ?? []).map((x) => ({ value: x.id, label: `${x.name} (${x.channels.join(', ')})` }))} />
+          </Form.Item>
+        </Col>
+        <Col span={12}>
+          <Form.Item name="channel" label={t('broadcasts.channel')} rules={[{ required: true, message: t('form.required') }]}>
+            <Select data-testid="broadcast-channel" loading={loading} options={(options?.channels ?? []).map((c) => ({ value: c.id, label: `${c.name} · ${c.type}` }))} />
+          </Form.Item>
+        </Col>
+      </Row>
+      <Row gutter={12}>
+        <Col span={8}>
+          <Form.Item name="purpose" label={t('broadcasts.purpose')}>
+            <Radio.Group optionType="button" options={[{ value: 'marketing', label: t('broadcasts.purpose.marketing') }, { value: 'service', label: t('broadcasts.purpose.service') }]} />
+          </Form.Item>
+        </Col>
+        <Col span={8}>
+          <Form.Item name="holdout" label={t('broadcasts.holdout')} extra={chosen ? t('broadcasts.holdoutSize').replace('{n}', num(Math.round(((chosen.member_count ?? 0) * holdout) / 100))) : t('broadcasts.holdoutHint')}>
+            <InputNumber min={0} max={90} suffix="%" style={{ width: '100%' }} data-testid="broadcast-holdout" />
+          </Form.Item>
+        </Col>
+        <Col span={8}>
+          <Form.Item name="rate" label={t('broadcasts.rate')} extra={t('broadcasts.rateHint')}>
+            <InputNumber min={1} max={1_000_000} suffix={t('broadcasts.perSecond')} style={{ width: '100%' }} />
+          </Form.Item>
+        </Col>
+      </Row>
+      <Form.Item name="when" label={t('broadcasts.schedule')}>
+        <Radio.Group data-testid="broadcast-when" options={[{ value: 'now', label: t('broadcasts.when.now') }, { value: 'at', label: t('broadcasts.when.at') }, { value: 'local_time', label: t('broadcasts.when.local') }]} />
+      </Form.Item>
+      {when === 'at' && (
+        <Form.Item name="at" rules={[{ required: true, message: t('form.required') }, { validator: async (_, v?: Dayjs) => { if (v && v.valueOf() < Date.now()) throw new Error(t('broadcasts.inPast')); } }]}>
+          <DatePicker showTime={{ format: 'HH:mm' }} format="YYYY-MM-DD HH:mm" />
+        </Form.Item>
+      )}
+      {when === 'local_time' && (
+        <Space align="start">
+          <Form.Item name="date" rules={[{ required: true, message: t('form.required') }]}><DatePicker /></Form.Item>
+          <Form.Item name="time" rules={[{ required: true, message: t('form.required') }]}><TimePicker format="HH:mm" /></Form.Item>
+          <Typography.Text type="secondary" style={{ lineHeight: '32px' }}>{t('broadcasts.localHint')}</Typography.Text>
+        </Space>
+      )}
+    </>
+  );
+}
+
+export function BroadcastCreate() {
+  const { t } = useI18n();
+  const jt = useJt();
+  const navigate = useNavigate();
+  const [form] = Form.useForm<CreateValues>();
+  const [error, setError] = useState<unknown>(null);
+  const [saving, setSaving] = useState<'schedule' | 'draft' | null>(null);
+  const [mode, setMode] = useState<'schedule' | 'draft'>('schedule');
+  const options = useFormOptions();
   const submit = async (v: CreateValues) => {
-    setSaving(true);
+    setSaving(mode);
     setError(null);
     try {
-      const b = await api('post', '/api/broadcasts', {
-        body: { name: v.name.trim(), segment: v.segment, template: v.template, channel: v.channel, purpose: v.purpose, holdout_share: (v.holdout ?? 0) / 100, schedule: scheduleOf(v), rate_limit_per_second: v.rate ?? null },
-      });
-      await api('post', '/api/broadcasts/{id}/schedule', { path: { id: b.id }, body: {} });
+      const b = await api('post', '/api/broadcasts', { body: bodyOf(v) });
+      if (mode === 'schedule') await api('post', '/api/broadcasts/{id}/schedule', { path: { id: b.id }, body: {} });
       navigate(`/engagement/broadcasts/${b.id}`);
     } catch (e) {
       setError(e);
-      setSaving(false);
+      setSaving(null);
     }
   };
   return (
@@ -150,61 +232,112 @@ export function BroadcastCreate() {
       <Card>
         {options.error ? <ErrorAlert error={options.error} onRetry={options.reload} /> : null}
         <Form form={form} layout="vertical" onFinish={submit} style={{ maxWidth: 720 }} initialValues={{ purpose: 'marketing', holdout: 0, when: 'now' }}>
-          <Form.Item name="name" label={t('common.name')} rules={[{ required: true, whitespace: true, message: t('form.required') }, { max: 200 }]}>
-            <Input data-testid="broadcast-name" />
-          </Form.Item>
-          <Form.Item name="segment" label={t('broadcasts.segment')} rules={[{ required: true, message: t('form.required') }]} extra={chosen ? t('broadcasts.segmentSize').replace('{n}', num(chosen.member_count ?? 0)) : undefined}>
-            <Select data-testid="broadcast-segment" showSearch optionFilterProp="label" loading={options.loading} options={(options.data?.segments ?? []).map((s) => ({ value: s.id, label: s.name }))} />
-          </Form.Item>
-          <Row gutter={12}>
-            <Col span={12}>
-              <Form.Item name="template" label={t('broadcasts.template')} rules={[{ required: true, message: t('form.required') }]}>
-                <Select data-testid="broadcast-template" showSearch optionFilterProp="label" loading={options.loading} options={(options.data?.templates ?? []).map((x) => ({ value: x.id, label: `${x.name} (${x.channels.join(', ')})` }))} />
-              </Form.Item>
-            </Col>
-            <Col span={12}>
-              <Form.Item name="channel" label={t('broadcasts.channel')} rules={[{ required: true, message: t('form.required') }]}>
-                <Select data-testid="broadcast-channel" loading={options.loading} options={(options.data?.channels ?? []).map((c) => ({ value: c.id, label: `${c.name} · ${c.type}` }))} />
-              </Form.Item>
-            </Col>
-          </Row>
-          <Row gutter={12}>
-            <Col span={8}>
-              <Form.Item name="purpose" label={t('broadcasts.purpose')}>
-                <Radio.Group optionType="button" options={[{ value: 'marketing', label: t('broadcasts.purpose.marketing') }, { value: 'service', label: t('broadcasts.purpose.service') }]} />
-              </Form.Item>
-            </Col>
-            <Col span={8}>
-              <Form.Item name="holdout" label={t('broadcasts.holdout')} extra={chosen ? t('broadcasts.holdoutSize').replace('{n}', num(Math.round(((chosen.member_count ?? 0) * holdout) / 100))) : t('broadcasts.holdoutHint')}>
-                <InputNumber min={0} max={90} suffix="%" style={{ width: '100%' }} data-testid="broadcast-holdout" />
-              </Form.Item>
-            </Col>
-            <Col span={8}>
-              <Form.Item name="rate" label={t('broadcasts.rate')} extra={t('broadcasts.rateHint')}>
-                <InputNumber min={1} max={1_000_000} suffix={t('broadcasts.perSecond')} style={{ width: '100%' }} />
-              </Form.Item>
-            </Col>
-          </Row>
-          <Form.Item name="when" label={t('broadcasts.schedule')}>
-            <Radio.Group data-testid="broadcast-when" options={[{ value: 'now', label: t('broadcasts.when.now') }, { value: 'at', label: t('broadcasts.when.at') }, { value: 'local_time', label: t('broadcasts.when.local') }]} />
-          </Form.Item>
-          {when === 'at' && (
-            <Form.Item name="at" rules={[{ required: true, message: t('form.required') }, { validator: async (_, v?: Dayjs) => { if (v && v.valueOf() < Date.now()) throw new Error(t('broadcasts.inPast')); } }]}>
-              <DatePicker showTime={{ format: 'HH:mm' }} format="YYYY-MM-DD HH:mm" />
-            </Form.Item>
-          )}
-          {when === 'local_time' && (
-            <Space align="start">
-              <Form.Item name="date" rules={[{ required: true, message: t('form.required') }]}><DatePicker /></Form.Item>
-              <Form.Item name="time" rules={[{ required: true, message: t('form.required') }]}><TimePicker format="HH:mm" /></Form.Item>
-              <Typography.Text type="secondary" style={{ lineHeight: '32px' }}>{t('broadcasts.localHint')}</Typography.Text>
-            </Space>
-          )}
+          <BroadcastFields form={form} options={options.data} loading={options.loading} />
           {error ? <div style={{ marginBottom: 12 }}><ErrorAlert error={error} /></div> : null}
-          <Button type="primary" htmlType="submit" loading={saving} data-testid="broadcast-submit">{t('broadcasts.createAndSchedule')}</Button>
+          <Space>
+            <Button type="primary" htmlType="submit" loading={saving === 'schedule'} onClick={() => setMode('schedule')} data-testid="broadcast-submit">{t('broadcasts.createAndSchedule')}</Button>
+            <Button htmlType="submit" loading={saving === 'draft'} onClick={() => setMode('draft')} data-testid="broadcast-save-draft">{jt('bt.saveDraft')}</Button>
+          </Space>
         </Form>
       </Card>
     </Space>
+  );
+}
+
+/** Edits a draft broadcast (PATCH); the API refuses any other status with `broadcast.not_draft`. */
+function EditDraftModal({ b, onClose, onSaved }: { b: Broadcast; onClose(): void; onSaved(): void }) {
+  const jt = useJt();
+  const [form] = Form.useForm<CreateValues>();
+  const options = useFormOptions();
+  const [error, setError] = useState<unknown>(null);
+  const [saving, setSaving] = useState(false);
+  const submit = async (v: CreateValues) => {
+    setSaving(true);
+    setError(null);
+    try {
+      await api('patch', '/api/broadcasts/{id}', { path: { id: b.id }, body: bodyOf(v) });
+      onSaved();
+    } catch (e) {
+      setError(e);
+      setSaving(false);
+    }
+  };
+  return (
+    <Modal open title={jt('bt.editTitle')} width={760} onCancel={onClose} onOk={() => form.submit()} okButtonProps={{ loading: saving, ...({ 'data-testid': 'broadcast-edit-save' } as object) }} destroyOnHidden>
+      {options.error ? <ErrorAlert error={options.error} onRetry={options.reload} /> : null}
+      <Form form={form} layout="vertical" onFinish={submit} initialValues={valuesOf(b)}>
+        <BroadcastFields form={form} options={options.data} loading={options.loading} />
+        {error ? <ErrorAlert error={error} /> : null}
+      </Form>
+    </Modal>
+  );
+}
+
+interface TestReport { sent: number; failed: number; skipped: number; skipped_by_reason: Record<string, number>; outcomes: Array<{ member_id: string; status: string; code?: string | null; reason?: string }> }
+
+/** Sends the broadcast's template to a few chosen members now (POST /api/broadcasts/{id}/send-test). */
+function SendTestModal({ id, onClose }: { id: string; onClose(): void }) {
+  const jt = useJt();
+  const { t } = useI18n();
+  const [members, setMembers] = useState<string[]>([]);
+  const [options, setOptions] = useState<Array<{ value: string; label: string }>>([]);
+  const [q, setQ] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [report, setReport] = useState<TestReport | null>(null);
+  const [sending, setSending] = useState(false);
+  useEffect(() => {
+    const ctl = new AbortController();
+    const timer = setTimeout(() => {
+      api('get', '/api/members', { query: { q: q || undefined, limit: 20 }, signal: ctl.signal }).then(
+        (p) => setOptions(p.data.map((m: MemberRow) => ({ value: m.id, label: `${m.name ?? t('members.unnamed')} · ${m.phone ?? m.user_id ?? m.id}` }))),
+        () => undefined,
+      );
+    }, 200);
+    return () => {
+      clearTimeout(timer);
+      ctl.abort();
+    };
+  }, [q, t]);
+  const send = async () => {
+    setSending(true);
+    setError(null);
+    setReport(null);
+    try {
+      setReport((await api('post', '/api/broadcasts/{id}/send-test', { path: { id }, body: { members } })) as TestReport);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setSending(false);
+    }
+  };
+  return (
+    <Modal open title={jt('bt.sendTestTitle')} onCancel={onClose} onOk={send} okText={jt('bt.sendTest')} okButtonProps={{ loading: sending, disabled: members.length === 0, ...({ 'data-testid': 'send-test-submit' } as object) }} destroyOnHidden>
+      <Typography.Paragraph type="secondary">{jt('bt.sendTestHint')}</Typography.Paragraph>
+      <Form layout="vertical">
+        <Form.Item label={jt('bt.testMembers')} required>
+          <Select
+            mode="multiple"
+            data-testid="send-test-members"
+            filterOption={false}
+            onSearch={setQ}
+            value={members}
+            maxCount={20}
+            onChange={(v: string[]) => setMembers(v)}
+            options={options}
+            placeholder={t('form.pickMember')}
+          />
+        </Form.Item>
+      </Form>
+      {error ? <ErrorAlert error={error} /> : null}
+      {report ? (
+        <Space direction="vertical" data-testid="send-test-result">
+          <Typography.Text strong>{jt('bt.testResult', { sent: report.sent, failed: report.failed, skipped: report.skipped })}</Typography.Text>
+          <Space wrap>
+            {report.outcomes.filter((o) => o.status !== 'sent').map((o) => <Tag key={o.member_id} color="orange">{o.member_id}: {o.status} {o.code ?? o.reason ?? ''}</Tag>)}
+          </Space>
+        </Space>
+      ) : null}
+    </Modal>
   );
 }
 
@@ -228,12 +361,22 @@ export function BroadcastDetail() {
     (signal) => (b.data ? api('get', '/api/measurement/campaigns/{sourceKey}/report', { path: { sourceKey: b.data.source_key ?? `broadcast:${id}` }, query: { window_days: windowDays }, signal }) : new Promise<never>(() => undefined)),
     [b.data?.id, windowDays, status, progress.data?.counts.sent],
   );
+  const jt = useJt();
+  const [dialog, setDialog] = useState<'test' | 'edit' | null>(null);
   const cancel = async () => {
     try {
       await api('post', '/api/broadcasts/{id}/cancel', { path: { id } });
       reloadAll();
     } catch (e) {
       message.error((e as Error).message);
+    }
+  };
+  const schedule = async () => {
+    try {
+      await api('post', '/api/broadcasts/{id}/schedule', { path: { id }, body: {} });
+      reloadAll();
+    } catch (e) {
+      message.error(`${(e as Error).message}${e instanceof ApiError ? ` (${e.code})` : ''}`);
     }
   };
   return (
@@ -243,8 +386,18 @@ export function BroadcastDetail() {
         {(x) => (
           <Card
             title={<span data-testid="broadcast-title">{x.name}</span>}
-            extra={<Space><StatusTag status={status ?? x.status} />{LIVE.has(status ?? '') ? <Button danger onClick={cancel}>{t('broadcasts.cancel')}</Button> : null}</Space>}
+            extra={
+              <Space>
+                <StatusTag status={status ?? x.status} />
+                <Button icon={<ExperimentOutlined />} onClick={() => setDialog('test')} data-testid="broadcast-send-test">{jt('bt.sendTest')}</Button>
+                {(status ?? x.status) === 'draft' ? <Button icon={<EditOutlined />} onClick={() => setDialog('edit')} data-testid="broadcast-edit">{jt('bt.edit')}</Button> : null}
+                {(status ?? x.status) === 'draft' ? <Button type="primary" onClick={schedule} data-testid="broadcast-schedule">{jt('bt.schedule')}</Button> : null}
+                {LIVE.has(status ?? '') ? <Button danger onClick={cancel}>{t('broadcasts.cancel')}</Button> : null}
+              </Space>
+            }
           >
+            {dialog === 'test' ? <SendTestModal id={x.id} onClose={() => setDialog(null)} /> : null}
+            {dialog === 'edit' ? <EditDraftModal b={x} onClose={() => setDialog(null)} onSaved={() => { setDialog(null); reloadAll(); }} /> : null}
             <Descriptions size="small" column={3}>
               <Descriptions.Item label={t('broadcasts.channel')}>{x.channel_type}</Descriptions.Item>
               <Descriptions.Item label={t('broadcasts.purpose')}>{t(`broadcasts.purpose.${x.purpose ?? 'marketing'}` as 'broadcasts.purpose.marketing')}</Descriptions.Item>
@@ -281,7 +434,7 @@ export function BroadcastDetail() {
           )}
         </Async>
       </Card>
-      <Card
+      {status === 'draft' ? null : <Card
         title={t('report.title')}
         extra={
           <Segmented
@@ -293,7 +446,7 @@ export function BroadcastDetail() {
         }
       >
         <Async state={report}>{(r) => <CampaignReportView r={r} />}</Async>
-      </Card>
+      </Card>}
     </Space>
   );
 }

@@ -1,25 +1,42 @@
-// Journeys: the list (status filter in the URL) and a journey's page: totals, and its published steps as a read-only
-// list in flow order with where each leads and per-step counts (entered, waiting, completed, outcomes) and a chart.
-import { Card, Col, Descriptions, Row, Segmented, Space, Statistic, Table, Tag, Typography } from 'antd';
-import { Link, useParams, useSearchParams } from 'react-router-dom';
+// Journeys: the list (status filter in the URL), a new journey on an empty canvas, or one built from a standard play
+// (GET /api/journeys/templates, its params picked from the workspace's channels, templates, coupons and segments).
+// A journey's page is the visual editor (JourneyEditor.tsx).
+import { useState } from 'react';
+import { Button, Card, Form, Input, InputNumber, Modal, Radio, Segmented, Select, Space, Table, Tag, Typography } from 'antd';
+import { AppstoreAddOutlined, PlusOutlined } from '@ant-design/icons';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api } from '../../api/client';
-import type { Journey, JourneyStepStats } from '../../api/types';
+import type { Journey } from '../../api/types';
 import { useI18n } from '../../i18n';
-import { Async, useLoad } from '../../components/state';
-import { Chart } from '../../components/Chart';
+import { Async, ErrorAlert, useLoad } from '../../components/state';
 import { PageHead } from '../../components/forms';
+import { JOURNEY_COLOR, useJourneyRefs } from './JourneyEditor';
+import type { ApiJourney, JourneyPlay } from './journey-model';
+import { useJt } from './journey-strings';
+
+export { JourneyDetail } from './JourneyEditor';
 
 const STATUSES = ['draft', 'live', 'paused', 'archived'] as const;
-const COLOR: Record<string, string> = { live: 'green', paused: 'orange', draft: 'default', archived: 'default' };
 
 export function Journeys() {
   const { t, dt } = useI18n();
+  const jt = useJt();
+  const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const status = params.get('status') ?? '';
+  const [playsOpen, setPlaysOpen] = useState(false);
   const list = useLoad((signal) => api('get', '/api/journeys', { query: { status: (status || undefined) as 'live' | undefined }, signal }), [status]);
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
-      <PageHead title="journeys.title" />
+      <PageHead
+        title="journeys.title"
+        extra={
+          <>
+            <Button icon={<AppstoreAddOutlined />} onClick={() => setPlaysOpen(true)} data-testid="journey-from-template">{jt('fromTemplate')}</Button>
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate('/engagement/journeys/new')} data-testid="journey-new">{jt('new')}</Button>
+          </>
+        }
+      />
       <Card>
         <Segmented
           style={{ marginBottom: 16 }}
@@ -31,10 +48,11 @@ export function Journeys() {
           {(d) => (
             <Table<Journey>
               rowKey="id"
+              data-testid="journeys-table"
               dataSource={d.data}
               columns={[
                 { title: t('common.name'), dataIndex: 'name', render: (n: string, j) => <Link to={`/engagement/journeys/${j.id}`}>{n}</Link> },
-                { title: t('common.status'), dataIndex: 'status', render: (s: string) => <Tag color={COLOR[s]}>{t(`journeys.status.${s}` as 'journeys.status.live')}</Tag> },
+                { title: t('common.status'), dataIndex: 'status', render: (s: string) => <Tag color={JOURNEY_COLOR[s]}>{t(`journeys.status.${s}` as 'journeys.status.live')}</Tag> },
                 { title: t('journeys.version'), dataIndex: 'version' },
                 { title: t('journeys.liveSince'), dataIndex: 'live_since', render: (v: string | null) => dt(v) },
                 { title: t('common.createdAt'), dataIndex: 'created_at', render: (v: string) => dt(v) },
@@ -43,109 +61,80 @@ export function Journeys() {
           )}
         </Async>
       </Card>
+      {playsOpen ? <PlayModal onClose={() => setPlaysOpen(false)} onCreated={(id) => navigate(`/engagement/journeys/${id}`)} /> : null}
     </Space>
   );
 }
 
-type StepDef = { type: string; name?: string; next?: string; then?: string; else?: string; on_event?: string; on_timeout?: string; branches?: Array<{ next: string; name?: string }> };
-interface Definition { trigger?: unknown; start: string; steps: Record<string, StepDef> }
+/** Param names that name a message template, a coupon template or a segment (the plays' own vocabulary). */
+const TEMPLATE_PARAMS = new Set(['template', 'reminder_template', 'repurchase_template', 'second_template']);
+const NUMBER_PARAMS = new Set(['points', 'days_before']);
 
-/** Where a step leads, as "label → step" pairs. */
-function exits(s: StepDef): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  if (s.next) out.push(['', s.next]);
-  if (s.then) out.push(['then', s.then]);
-  if (s.else) out.push(['else', s.else]);
-  if (s.on_event) out.push(['on_event', s.on_event]);
-  if (s.on_timeout) out.push(['on_timeout', s.on_timeout]);
-  s.branches?.forEach((b, i) => out.push([b.name ?? `#${i + 1}`, b.next]));
-  return out;
-}
-
-/** Steps in breadth-first order from the start, then any left over. */
-function flowOrder(d: Definition): string[] {
-  const seen = new Set<string>();
-  const queue = [d.start];
-  while (queue.length) {
-    const id = queue.shift()!;
-    if (seen.has(id) || !d.steps[id]) continue;
-    seen.add(id);
-    for (const [, to] of exits(d.steps[id])) queue.push(to);
-  }
-  return [...seen, ...Object.keys(d.steps).filter((k) => !seen.has(k))];
-}
-
-export function JourneyDetail() {
-  const { id = '' } = useParams();
-  const { t, num, dt } = useI18n();
-  const data = useLoad(async (signal) => {
-    const [j, stats] = await Promise.all([api('get', '/api/journeys/{id}', { path: { id }, signal }), api('get', '/api/journeys/{id}/stats', { path: { id }, signal })]);
-    return { j, stats };
-  }, [id]);
+function PlayModal({ onClose, onCreated }: { onClose(): void; onCreated(id: string): void }) {
+  const { lang, t } = useI18n();
+  const jt = useJt();
+  const [form] = Form.useForm<Record<string, unknown>>();
+  const plays = useLoad((signal) => api('get', '/api/journeys/templates', { signal }) as Promise<unknown> as Promise<{ data: JourneyPlay[] }>, []);
+  const refs = useJourneyRefs();
+  const [playId, setPlayId] = useState<string | undefined>();
+  const [error, setError] = useState<unknown>(null);
+  const [saving, setSaving] = useState(false);
+  const play = plays.data?.data.find((p) => p.id === playId);
+  const submit = async (v: Record<string, unknown>) => {
+    if (!play) return;
+    setSaving(true);
+    setError(null);
+    try {
+      const params = Object.fromEntries(play.params.map((p) => [p.name, v[`p_${p.name}`]]).filter(([, x]) => x !== undefined && x !== null && x !== '')) as Record<string, string | number>;
+      const j = (await api('post', '/api/journeys', { body: { name: String(v.name).trim(), template: play.id, params } })) as ApiJourney;
+      onCreated(j.id);
+    } catch (e) {
+      setError(e);
+      setSaving(false);
+    }
+  };
+  const input = (name: string) => {
+    const r = refs.data;
+    if (name === 'channel') return <Select showSearch options={(r?.channels ?? []).map((c) => ({ value: c.name, label: `${c.name} · ${c.type}` }))} />;
+    if (TEMPLATE_PARAMS.has(name)) return <Select showSearch allowClear options={(r?.templates ?? []).map((c) => ({ value: c.name, label: c.name }))} />;
+    if (name === 'coupon') return <Select showSearch allowClear options={(r?.coupons ?? []).map((c) => ({ value: c.name, label: c.name }))} />;
+    if (name === 'segment') return <Select showSearch options={(r?.segments ?? []).map((c) => ({ value: c.name, label: c.name }))} />;
+    if (name === 'purpose') return <Radio.Group optionType="button" options={[{ value: 'marketing', label: jt('purpose.marketing') }, { value: 'service', label: jt('purpose.service') }]} />;
+    if (NUMBER_PARAMS.has(name)) return <InputNumber min={0} />;
+    return <Input />;
+  };
   return (
-    <Space direction="vertical" size="middle" style={{ width: '100%' }}>
-      <Link to="/engagement/journeys">← {t('journeys.title')}</Link>
-      <Async state={data}>
-        {({ j, stats }) => {
-          const def = j.definition as Definition | null;
-          const byStep = new Map(stats.steps.map((s) => [s.step_id, s]));
-          const order = def ? flowOrder(def) : stats.steps.map((s) => s.step_id);
-          const rows = order.map((sid) => ({ sid, def: def?.steps[sid], s: byStep.get(sid) }));
-          return (
-            <>
-              <Card title={j.name} extra={<Tag color={COLOR[j.status]}>{t(`journeys.status.${j.status}` as 'journeys.status.live')}</Tag>}>
-                <Descriptions size="small" column={3}>
-                  <Descriptions.Item label={t('journeys.version')}>{j.version}</Descriptions.Item>
-                  <Descriptions.Item label={t('journeys.liveSince')}>{dt(j.live_since)}</Descriptions.Item>
-                  <Descriptions.Item label={t('journeys.trigger')}><code>{def ? JSON.stringify(def.trigger) : '—'}</code></Descriptions.Item>
-                </Descriptions>
-                <Row gutter={16} style={{ marginTop: 12 }}>
-                  {(['entered', 'active', 'completed', 'goal', 'exited', 'holdout', 'failed'] as const).map((k) => (
-                    <Col key={k} span={3}><Statistic title={t(`journeys.t.${k}`)} value={stats.totals[k]} /></Col>
-                  ))}
-                </Row>
-              </Card>
-              <Card title={t('journeys.steps')}>
-                {!def ? <Typography.Text type="secondary">{t('journeys.notPublished')}</Typography.Text> : null}
-                <Table
-                  rowKey="sid"
-                  size="small"
-                  pagination={false}
-                  data-testid="journey-steps"
-                  dataSource={rows}
-                  columns={[
-                    { title: t('journeys.step'), render: (_, r) => <Space><code>{r.sid}</code>{r.def?.name ?? r.s?.name ?? ''}{r.sid === def?.start ? <Tag color="blue">{t('journeys.start')}</Tag> : null}</Space> },
-                    { title: t('journeys.type'), render: (_, r) => <Tag>{r.def?.type ?? r.s?.type}</Tag> },
-                    { title: t('journeys.next'), render: (_, r) => (r.def ? exits(r.def).map(([l, to]) => <div key={l + to}>{l ? `${l} ` : ''}→ <code>{to}</code></div>) : '—') },
-                    { title: t('journeys.t.entered'), align: 'right', render: (_, r) => num(r.s?.entered ?? 0) },
-                    { title: t('journeys.waiting'), align: 'right', render: (_, r) => num(r.s?.waiting ?? 0) },
-                    { title: t('journeys.t.completed'), align: 'right', render: (_, r) => num(r.s?.completed ?? 0) },
-                    { title: t('journeys.t.goal'), align: 'right', render: (_, r) => num(r.s?.exited_by_goal ?? 0) },
-                    { title: t('journeys.outcomes'), render: (_, r) => Object.entries((r.s as JourneyStepStats | undefined)?.outcomes ?? {}).map(([k, n]) => <Tag key={k}>{k}: {num(n)}</Tag>) },
-                  ]}
-                />
-                {stats.steps.length > 0 ? (
-                  <Chart
-                    height={260}
-                    option={{
-                      tooltip: { trigger: 'axis' },
-                      legend: {},
-                      grid: { left: 40, right: 20, bottom: 30 },
-                      xAxis: { type: 'category', data: rows.map((r) => r.sid) },
-                      yAxis: { type: 'value', minInterval: 1 },
-                      series: [
-                        { type: 'bar', name: t('journeys.t.entered'), data: rows.map((r) => r.s?.entered ?? 0) },
-                        { type: 'bar', name: t('journeys.waiting'), data: rows.map((r) => r.s?.waiting ?? 0) },
-                        { type: 'bar', name: t('journeys.t.completed'), data: rows.map((r) => r.s?.completed ?? 0) },
-                      ],
-                    }}
-                  />
-                ) : null}
-              </Card>
-            </>
-          );
-        }}
-      </Async>
-    </Space>
+    <Modal open title={jt('tplTitle')} onCancel={onClose} onOk={() => form.submit()} okText={jt('tplCreate')} okButtonProps={{ loading: saving, disabled: !play }} width={640} destroyOnHidden>
+      {plays.error ? <ErrorAlert error={plays.error} onRetry={plays.reload} /> : null}
+      <Form form={form} layout="vertical" onFinish={submit}>
+        <Form.Item label={jt('tplPick')} required>
+          <Select
+            data-testid="play-select"
+            loading={plays.loading}
+            value={playId}
+            onChange={(id: string) => {
+              setPlayId(id);
+              const p = plays.data?.data.find((x) => x.id === id);
+              form.setFieldsValue({ name: p ? (lang === 'zh' ? p.name_zh : p.name) : '', ...Object.fromEntries((p?.params ?? []).map((x) => [`p_${x.name}`, x.default])) });
+            }}
+            options={(plays.data?.data ?? []).map((p) => ({ value: p.id, label: lang === 'zh' ? `${p.name_zh} · ${p.name}` : p.name }))}
+          />
+        </Form.Item>
+        {play ? (
+          <>
+            <Typography.Paragraph type="secondary">{play.description}</Typography.Paragraph>
+            <Form.Item name="name" label={jt('name')} rules={[{ required: true, whitespace: true, message: t('form.required') }, { max: 200 }]}>
+              <Input data-testid="play-name" />
+            </Form.Item>
+            {play.params.map((p) => (
+              <Form.Item key={p.name} name={`p_${p.name}`} label={<span><code>{p.name}</code> · {p.description}</span>} rules={p.required ? [{ required: true, message: t('form.required') }] : []}>
+                {input(p.name)}
+              </Form.Item>
+            ))}
+          </>
+        ) : null}
+        {error ? <ErrorAlert error={error} /> : null}
+      </Form>
+    </Modal>
   );
 }

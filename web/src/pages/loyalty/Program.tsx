@@ -1,8 +1,10 @@
-// Loyalty: the program (tiers with thresholds, benefits and member counts; the program edited as JSON, validated by
-// the API with the field it refuses), earn rules, the rewards catalogue, member day and birthday settings, and the
-// referral and group-buy reports. The tab is in the URL (?tab=).
+// Loyalty: the program (tiers with thresholds, benefits and member counts; edited in a form — tiers, basis, downgrade,
+// earn rules, expiry — or as JSON, validated by the API with the field it refuses), earn rules, the rewards catalogue
+// (create / edit), member day and birthday settings (forms), and the referral and group-buy reports. The tab is in the
+// URL (?tab=).
 import { useState } from 'react';
-import { Alert, Button, Card, Col, Descriptions, Empty, Row, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Col, Descriptions, Empty, Row, Segmented, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
+import { PlusOutlined } from '@ant-design/icons';
 import { useSearchParams } from 'react-router-dom';
 import { api, ApiError } from '../../api/client';
 import type { LoyaltyTier, Reward } from '../../api/types';
@@ -11,6 +13,7 @@ import { Async, ErrorAlert, useLoad } from '../../components/state';
 import { Chart } from '../../components/Chart';
 import { JsonEditor, PageHead } from '../../components/forms';
 import { pct } from '../../format';
+import { BirthdayForm, MemberDayForm, ProgramForm, RewardForm } from './program-forms';
 
 const EXAMPLE_PROGRAM = {
   program: {
@@ -59,6 +62,7 @@ function TiersTab() {
   const program = useLoad((signal) => api('get', '/api/loyalty/program', { signal }), []);
   const tiers = useLoad((signal) => api('get', '/api/loyalty/tiers', { signal }).catch((e) => (missingProgram(e) ? { data: [] as LoyaltyTier[] } : Promise.reject(e))), []);
   const [editing, setEditing] = useState(false);
+  const [asJson, setAsJson] = useState(false);
   const name = (x: LoyaltyTier) => (typeof x.name === 'string' ? x.name : (lang === 'zh' ? x.name.zh : x.name.en) ?? x.name.zh ?? x.code);
   const none = missingProgram(program.error);
   const save = async (v: unknown) => {
@@ -106,8 +110,23 @@ function TiersTab() {
       <Button onClick={() => setEditing((e) => !e)} data-testid="program-edit">{editing ? t('common.cancel') : t('loyalty.editProgram')}</Button>
       {editing && (program.data || none) ? (
         <>
-          <Typography.Text type="secondary">{t('loyalty.programHint')}</Typography.Text>
-          <JsonEditor testId="program-json" rows={22} value={none ? EXAMPLE_PROGRAM : { program: program.data!.program, earn: program.data!.earn, lots: program.data!.lots, refunds: program.data!.refunds, transfers: program.data!.transfers }} onSave={save} />
+          <Space>
+            <Segmented data-testid="program-mode" value={asJson ? 'json' : 'form'} onChange={(v) => setAsJson(v === 'json')} options={[{ value: 'form', label: t('lf.form') }, { value: 'json', label: t('lf.json') }]} />
+            <Typography.Text type="secondary">{t(asJson ? 'loyalty.programHint' : 'lf.formHint')}</Typography.Text>
+          </Space>
+          {asJson ? (
+            <JsonEditor testId="program-json" rows={22} value={none ? EXAMPLE_PROGRAM : { program: program.data!.program, earn: program.data!.earn, lots: program.data!.lots, refunds: program.data!.refunds, transfers: program.data!.transfers }} onSave={save} />
+          ) : (
+            <ProgramForm
+              base={none ? EXAMPLE_PROGRAM : { program: program.data!.program, earn: program.data!.earn ?? null, lots: program.data!.lots }}
+              onCancel={() => setEditing(false)}
+              onSaved={() => {
+                program.reload();
+                tiers.reload();
+                setEditing(false);
+              }}
+            />
+          )}
         </>
       ) : null}
     </Space>
@@ -148,15 +167,38 @@ function EarnTab() {
   );
 }
 
+function useTierCodes() {
+  const tiers = useLoad((signal) => api('get', '/api/loyalty/tiers', { signal }).catch(() => ({ data: [] as LoyaltyTier[] })), []);
+  return (tiers.data?.data ?? []).map((x) => x.code);
+}
+
 function RewardsTab() {
   const { t, num, dt } = useI18n();
+  const { message } = App.useApp();
   const list = useLoad((signal) => api('get', '/api/loyalty/rewards', { signal }), []);
+  const tierCodes = useTierCodes();
+  const [editing, setEditing] = useState<Reward | 'new' | null>(null);
   return (
+    <Space direction="vertical" style={{ width: '100%' }}>
+      <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing('new')} data-testid="reward-new">{t('lf.rewardNew')}</Button>
+      {editing ? (
+        <RewardForm
+          reward={editing === 'new' ? null : editing}
+          tiers={tierCodes}
+          onClose={() => setEditing(null)}
+          onSaved={() => {
+            setEditing(null);
+            message.success(t('common.saved'));
+            list.reload();
+          }}
+        />
+      ) : null}
     <Async state={list} empty={(d) => d.data.length === 0}>
       {(d) => (
         <Table<Reward>
           rowKey="id"
           size="small"
+          data-testid="rewards-table"
           dataSource={d.data}
           columns={[
             { title: t('common.name'), dataIndex: 'name' },
@@ -167,43 +209,37 @@ function RewardsTab() {
             { title: t('loyalty.tiers'), dataIndex: 'tiers', render: (x: string[] | null) => (x?.length ? x.map((c) => <Tag key={c}>{c}</Tag>) : t('common.all')) },
             { title: t('loyalty.window'), render: (_, r) => (r.starts_at || r.ends_at ? `${dt(r.starts_at)} – ${dt(r.ends_at)}` : '—') },
             { title: t('common.status'), dataIndex: 'active', render: (a: boolean) => <Tag color={a ? 'green' : 'default'}>{a ? t('loyalty.active') : t('loyalty.retired')}</Tag> },
+            { title: '', render: (_, r) => <Button size="small" onClick={() => setEditing(r)}>{t('settings.edit')}</Button> },
           ]}
         />
       )}
     </Async>
+    </Space>
   );
 }
-
-const CONFIG_EXAMPLES = {
-  'member-day': { schedule: { rules: [{ type: 'monthly', days: [8] }], skipDates: [], extraDates: [] } },
-  birthday: { daysBefore: 0, daysAfter: 7, feb29: 'feb28', gift: { points: 100 }, enabled: true },
-};
 
 function ConfigTab({ kind }: { kind: 'member-day' | 'birthday' }) {
   const { t } = useI18n();
   const path = kind === 'member-day' ? '/api/loyalty/member-day' : '/api/loyalty/birthday';
+  const tierCodes = useTierCodes();
   const cfg = useLoad(async (signal) => {
     const r = await api('get', path, { signal });
     return ('member_day' in r ? r.member_day : (r as { birthday: Record<string, unknown> | null }).birthday) ?? null;
   }, [kind]);
-  const save = async (v: unknown) => {
-    await api('put', path, { body: v as never });
-    cfg.reload();
-  };
   return (
     <Async state={cfg}>
       {(c) => (
-        <Row gutter={16}>
-          <Col span={10}>
+        <Row gutter={24}>
+          <Col span={8}>
             {c ? (
               <Descriptions size="small" column={1} bordered>
                 {Object.entries(c).map(([k, v]) => <Descriptions.Item key={k} label={k}>{val(v)}</Descriptions.Item>)}
               </Descriptions>
             ) : <Alert type="info" showIcon message={t(kind === 'member-day' ? 'loyalty.memberDayOff' : 'loyalty.birthdayOff')} />}
-            <Typography.Paragraph type="secondary" style={{ marginTop: 12 }}>{t(kind === 'member-day' ? 'loyalty.memberDayHint' : 'loyalty.birthdayHint')}</Typography.Paragraph>
+            <Typography.Paragraph type="secondary" style={{ marginTop: 12 }}>{t(kind === 'member-day' ? 'lf.memberDayHint' : 'lf.birthdayHint')}</Typography.Paragraph>
           </Col>
-          <Col span={14}>
-            <JsonEditor testId={`${kind}-json`} value={c ?? CONFIG_EXAMPLES[kind]} onSave={save} />
+          <Col span={16}>
+            {kind === 'member-day' ? <MemberDayForm value={c} tiers={tierCodes} onSaved={cfg.reload} /> : <BirthdayForm value={c} onSaved={cfg.reload} />}
           </Col>
         </Row>
       )}
