@@ -1,11 +1,12 @@
 // `npm run bench`: ingest over HTTP on DuckDB and PostgreSQL, import of the online-retail file, demo generation;
 // prints one table with the comparisons. Options: --seconds 25 --connections 16 --batch 400 --connections-many 32 --batch-many 500
 // --users 10000 --demo-members 100000
-// --only ingest,import,demo,segmentation,loyalty,broadcast,journeys --engines duckdb,postgres
+// --only ingest,import,demo,segmentation,loyalty,broadcast,journeys,console --engines duckdb,postgres
+// console (issue 6; the cached demo brand in Chromium): --console-runs 3 --console-pages dashboard,segments (name filter)
 // segmentation (issue 3; datasets cached in data/bench/): --big-members 1000000 --seg-sizes demo,big --seg-runs 5
 // --seg-pg-runs 3 --latency-samples 200 --regenerate (rebuild the cached brands); the demo size is --demo-members
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,6 +21,7 @@ import { formatSegmentationTable, ISSUE_REFERENCE, runSegmentationBench, type Se
 import { formatLoyaltyTable, LOYALTY_GOAL, runLoyaltyBench, type LoyaltyRow } from './loyalty.ts';
 import { BROADCAST_GOAL, formatBroadcastTable, runBroadcastBench, type BroadcastRow } from './broadcast.ts';
 import { formatJourneyTable, runJourneyBench, type JourneyRow } from './journeys.ts';
+import { CONSOLE_GOAL_MS, formatConsoleTable, runConsoleBench, type ConsoleRow } from './console.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -31,7 +33,7 @@ const { values: a } = parseArgs({
     'batch-many': { type: 'string', default: '500' },
     users: { type: 'string', default: '10000' },
     'demo-members': { type: 'string', default: '100000' },
-    only: { type: 'string', default: 'ingest,import,demo,segmentation,loyalty,journeys,broadcast' },
+    only: { type: 'string', default: 'ingest,import,demo,segmentation,loyalty,journeys,broadcast,console' },
     'big-members': { type: 'string', default: '1000000' },
     'seg-sizes': { type: 'string', default: 'demo,big' },
     'seg-runs': { type: 'string', default: '5' },
@@ -57,6 +59,9 @@ const { values: a } = parseArgs({
     // journeys (issue 5): event → journey step latency through a running server: --journey-events 300 --journey-rate 20
     'journey-events': { type: 'string', default: '300' },
     'journey-rate': { type: 'string', default: '20' },
+    // console (issue 6): page loads each (p50, max) and an optional page-name filter
+    'console-runs': { type: 'string', default: '3' },
+    'console-pages': { type: 'string', default: '' },
   },
 });
 const only = new Set(a.only!.split(','));
@@ -263,5 +268,16 @@ if (only.has('journeys')) journeyRows = await runJourneyBench({ engines, events:
 if (journeyRows.length > 0) {
   process.stdout.write(`\nJourneys (issue 5; goal: event → journey step p95 ≤ 1 s; POST /v1/track to a running siyu serve → webhook message at a local sink) — ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n\n`);
   process.stdout.write(formatJourneyTable(journeyRows) + '\n');
+}
+if (only.has('console')) {
+  const c = await runConsoleBench({
+    demoMembers: Number(a['demo-members']), runs: Number(a['console-runs']), pages: a['console-pages'] ? a['console-pages'].split(',') : undefined,
+    root: fileURLToPath(new URL('../data/bench', import.meta.url)), log,
+  });
+  printConsole(c.rows, c.notes);
+}
+function printConsole(consoleRows: ConsoleRow[], notes: string[]) {
+  process.stdout.write(`\nConsole pages (issue 6; goal: usable ≤ ${CONSOLE_GOAL_MS / 1000} s after navigation, p50 of ${a['console-runs']} loads; demo brand, DuckDB, Chromium) — ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n\n`);
+  process.stdout.write(formatConsoleTable(consoleRows) + '\n\n' + notes.map((n) => `- ${n}`).join('\n') + '\n');
 }
 process.stdout.write(`\nTotal bench time ${fmt((performance.now() - t0) / 1000, 0)} s.\n`);

@@ -1,6 +1,7 @@
 // The web console end to end in Debian's Chromium: a real app on a DuckDB test store serves the built console
 // (web/dist, rebuilt first when its sources changed), members, orders and events are seeded through the API, and the
-// flows run as an operator would: sign in, dashboard, find a member and open the 360 (tags added and removed),
+// flows run as an operator would: sign in, dashboard, find a member and open the 360 (tags added and removed; a
+// message, a journey and a points adjustment in its timeline, filtered by kind),
 // build a segment and watch its live count, save it, RFM chart, create a coupon and issue it to a segment (and the
 // loyalty program), preview a template and send a broadcast to a local webhook sink and read its report, language
 // switch. Screenshots go to docs/screenshots.
@@ -120,6 +121,12 @@ describe('web console [duckdb, chromium]', () => {
     await input(page, 'dashboard-member-search').press('Enter');
     await page.waitForURL(/\/members\?q=13800000001/);
     await page.getByTestId('members-table').getByText('林晓雨').waitFor();
+    // The search box also finds by user id (and by name).
+    await input(page, 'member-search').fill('e2e2');
+    await input(page, 'member-search').press('Enter');
+    await page.waitForURL(/\/members\?q=e2e2/);
+    await page.getByTestId('members-table').getByText('陈子豪').waitFor();
+    expect(await page.getByTestId('members-table').getByText('林晓雨').count()).toBe(0);
 
     // Filters live in the URL: the list of everyone tagged 会员日 opens from a link.
     await page.goto(url + '/members?tag=' + encodeURIComponent('会员日'));
@@ -127,10 +134,56 @@ describe('web console [duckdb, chromium]', () => {
     expect(await page.getByTestId('members-table').getByText('陈子豪').count()).toBe(0);
     await shot(page, 'members');
 
+    // A message to the member (a one-off send through a webhook channel to its own local sink) and a points
+    // adjustment: both show up in the 360 timeline next to the orders and events.
+    const ok = (r: { statusCode: number; body: string }) => expect(r.statusCode, r.body).toBeLessThan(300);
+    const careSink = await startHttpSink();
+    try {
+      ok(await t.app.inject({ method: 'POST', url: '/api/messaging/channels', headers: t.admin, payload: { name: '会员关怀通道', type: 'webhook', config: { url: careSink.url + '/care' }, options: { retries: 1, backoff_ms: 1, max_backoff_ms: 5, timeout_ms: 5000 } } }));
+      const sent = await t.app.inject({ method: 'POST', url: '/api/messaging/send', headers: t.admin, payload: { channel: '会员关怀通道', member: 'phone:13800000003', content: { body: { text: '王思琪，您的会员日礼券已到账' } }, source_key: 'oneoff:e2e-360' } });
+      ok(sent);
+      // A journey whose send step uses a template: entered by hand, the member gets its message and waits a week.
+      ok(await t.app.inject({ method: 'POST', url: '/api/templates', headers: t.admin, payload: { name: '会员关怀', content: { webhook: { body: { text: '{{ member.name }}，感谢您的支持' } } } } }));
+      const journey = await t.app.inject({
+        method: 'POST', url: '/api/journeys', headers: t.admin,
+        payload: { name: '会员关怀旅程', definition: { trigger: { type: 'event', event: 'E2E Care' }, start: 'care', steps: { care: { type: 'send', channel: '会员关怀通道', template: '会员关怀', purpose: 'service', next: 'week' }, week: { type: 'wait', duration: '7d', next: 'done' }, done: { type: 'exit' } } } },
+      });
+      ok(journey);
+      ok(await t.app.inject({ method: 'POST', url: `/api/journeys/${journey.json().id}/publish`, headers: t.admin, payload: {} }));
+      ok(await t.app.inject({ method: 'POST', url: `/api/journeys/${journey.json().id}/enter`, headers: t.admin, payload: { members: ['phone:13800000003'] } }));
+      await t.services.journeys.idle();
+      await expect.poll(() => careSink.delivered.size, WAIT).toBe(2);
+    } finally {
+      await careSink.close();
+    }
+    ok(await t.app.inject({ method: 'POST', url: '/api/loyalty/adjust', headers: t.admin, payload: { member: 'phone:13800000003', delta: 20, reason: '客服补偿', operator: 'e2e', idempotency_key: 'e2e-360-adjust' } }));
+
     await page.getByTestId('members-table').getByText('王思琪').click();
     await page.getByTestId('member-name').getByText('王思琪').waitFor();
     await page.getByTestId('member-timeline').getByText('Order Completed').first().waitFor();
     await page.getByTestId('member-timeline').getByText('Product Viewed').first().waitFor();
+    const timeline = page.getByTestId('member-timeline');
+    await timeline.getByTestId('timeline-message').getByText('会员关怀通道').first().waitFor();
+    await timeline.getByTestId('timeline-points').getByText('+20').waitFor();
+    await timeline.getByTestId('timeline-points').getByText('客服补偿', { exact: false }).waitFor();
+    await page.getByTestId('member-journeys').getByText('会员关怀旅程').waitFor();
+    await page.getByTestId('member-journeys').getByText('进行中').waitFor();
+    await timeline.getByTestId('timeline-message').getByText('旅程 · 会员关怀旅程', { exact: false }).waitFor();
+    // The kind filter lives in the URL: messages only, then points only (kept across a reload), then everything.
+    await page.getByTestId('timeline-filter').getByText('消息', { exact: true }).click();
+    await page.waitForURL(/[?&]kind=message/);
+    await expect.poll(() => timeline.getAttribute('data-loading'), WAIT).toBe('false');
+    await expect.poll(() => timeline.getByTestId('timeline-order').count(), WAIT).toBe(0);
+    expect(await timeline.getByTestId('timeline-message').count()).toBe(2);
+    await page.getByTestId('timeline-filter').getByText('积分', { exact: true }).click();
+    await page.waitForURL(/[?&]kind=points/);
+    await page.reload();
+    await timeline.getByTestId('timeline-points').getByText('+20').waitFor();
+    expect(await timeline.getByTestId('timeline-message').count()).toBe(0);
+    expect(await timeline.getByTestId('timeline-event').count()).toBe(0);
+    await page.getByTestId('timeline-filter').getByText('全部', { exact: true }).click();
+    await expect.poll(() => timeline.getByTestId('timeline-order').count(), WAIT).toBeGreaterThan(0);
+    expect(new URL(page.url()).searchParams.get('kind')).toBeNull();
 
     const tagInput = page.locator('[data-testid="add-tag-select"] input');
     await tagInput.fill('高潜会员');

@@ -8,7 +8,7 @@ export interface TimelineKey {
   id: string;
 }
 
-const TIMELINE_KINDS = new Set(['event', 'order', 'refund']);
+const TIMELINE_KINDS = new Set(['event', 'order', 'refund', 'message', 'points']);
 
 /**
  * Encodes the sort key of the last entry of a page.

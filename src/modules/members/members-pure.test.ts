@@ -5,6 +5,7 @@ import { decodeIdCursor, decodeTimelineCursor, encodeIdCursor, encodeTimelineCur
 import { ageOn, daysSince, shapeAttributes, shapeTraits } from './profile.ts';
 import { toIdentityInputs, upsertList } from './upsert.ts';
 import { escapeLike } from './repo.ts';
+import { parseSourceKey, stepTemplate } from './timeline-sources.ts';
 import { parseRefText } from '../../cli/commands/ref-file.ts';
 
 describe('parseMemberRef', () => {
@@ -116,5 +117,24 @@ describe('ref files', () => {
       { line: 2, ref: 'mem_1' },
       { line: 3, ref: 'email:a@b.co' },
     ]);
+  });
+});
+
+describe('timeline message sources', () => {
+  it('reads broadcast, journey step, one-off and other source keys', () => {
+    expect(parseSourceKey('broadcast:brd_1')).toEqual({ source: 'broadcast', source_id: 'brd_1', step_id: null });
+    expect(parseSourceKey('journey:jny_1:step:remind')).toEqual({ source: 'journey', source_id: 'jny_1', step_id: 'remind' });
+    expect(parseSourceKey('journey:jny_1:step:remind:k:c2:e2:v3')).toEqual({ source: 'journey', source_id: 'jny_1', step_id: 'remind' });
+    expect(parseSourceKey('oneoff:one_1')).toEqual({ source: 'oneoff', source_id: null, step_id: null });
+    expect(parseSourceKey('plain')).toEqual({ source: 'other', source_id: null, step_id: null });
+  });
+
+  it("finds a send step's template in a stored definition", () => {
+    const d = { steps: { s: { type: 'send', template: '欢迎' }, w: { type: 'wait' } } };
+    expect(stepTemplate(d, 's')).toBe('欢迎');
+    expect(stepTemplate(JSON.stringify(d), 's')).toBe('欢迎');
+    expect(stepTemplate(d, 'w')).toBeNull();
+    expect(stepTemplate('not json', 's')).toBeNull();
+    expect(stepTemplate(null, 's')).toBeNull();
   });
 });

@@ -36,7 +36,7 @@ export function memberRoutes(s: Services): FastifyPluginAsync {
 
     app.get(
       '/api/members/:ref/timeline',
-      { schema: { tags, summary: 'Events, orders and refunds of a member, newest first; page with next_cursor', params: RefParams, querystring: TimelineQuery } },
+      { schema: { tags, summary: 'Events, orders, refunds, message sends and points entries of a member, newest first (kinds=event,order,refund,message,points filters); page with next_cursor', params: RefParams, querystring: TimelineQuery } },
       async (req) => s.members.timeline(workspaceOf(req), req.params.ref, req.query),
     );
   };

@@ -1,5 +1,6 @@
 // Request validation for the member routes (zod, strict): 360 refs, timeline and list paging, member upsert.
 import { z } from 'zod';
+import { TIMELINE_KINDS } from './timeline-repo.ts';
 
 export const RefParams = z.object({ ref: z.string().min(1).max(600) }).strict();
 
@@ -7,6 +8,12 @@ export const TimelineQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().min(1).max(2000).optional(),
+    /** Comma-separated kinds to include (default all): event, order, refund, message, points. */
+    kinds: z
+      .string()
+      .max(200)
+      .optional()
+      .refine((s) => !s || s.split(',').every((x) => (TIMELINE_KINDS as readonly string[]).includes(x.trim())), `kinds are ${TIMELINE_KINDS.join(', ')}`),
   })
   .strict();
 

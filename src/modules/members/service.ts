@@ -1,4 +1,5 @@
-// Members: the 360 view by any ref, one timeline of events/orders/refunds, search and lists, and member upserts.
+// Members: the 360 view by any ref, one timeline of events/orders/refunds/messages/points, search and lists, and
+// member upserts.
 import { invalid, notFound } from '../../core/errors.ts';
 import type { Store } from '../../store/port.ts';
 import { normaliseValue } from '../identity/identity-keys.ts';
@@ -9,7 +10,8 @@ import { decodeIdCursor, decodeTimelineCursor, encodeIdCursor, encodeTimelineCur
 import { MemberRefs, parseMemberRef } from './member-refs.ts';
 import { shapeAttributes, shapeTraits, type CouponsProfile, type LoyaltyProfile, type MemberRow, type MemberTraits, type ProfileSection } from './profile.ts';
 import { escapeLike, membersRepo } from './repo.ts';
-import { timelineRepo, type TimelineRow } from './timeline-repo.ts';
+import { TIMELINE_KINDS, timelineRepo, type TimelineKind, type TimelineRow } from './timeline-repo.ts';
+import { describeSources, type SourceInfo } from './timeline-sources.ts';
 import { toIdentityInputs, upsertList } from './upsert.ts';
 import type { UpsertBody } from './schema.ts';
 import type { ChangeFeed } from '../../core/change-feed.ts';
@@ -38,7 +40,7 @@ export interface Member360 {
 }
 
 export interface TimelineEntry {
-  kind: 'event' | 'order' | 'refund';
+  kind: TimelineKind;
   id: string;
   ts: string;
   name: string | null;
@@ -131,9 +133,14 @@ export class MembersService {
     };
   }
 
-  /** One page of the member's timeline, newest first; pass `next_cursor` back for the next page. */
-  async timeline(ws: string, ref: string, opts: { limit: number; cursor?: string }): Promise<{ member_id: string; data: TimelineEntry[]; next_cursor: string | null }> {
+  /**
+   * One page of the member's timeline, newest first; pass `next_cursor` back for the next page (with the same
+   * `kinds`: comma-separated, default all).
+   */
+  async timeline(ws: string, ref: string, opts: { limit: number; cursor?: string; kinds?: string }): Promise<{ member_id: string; data: TimelineEntry[]; next_cursor: string | null }> {
     const after = opts.cursor ? decodeTimelineCursor(opts.cursor) : undefined;
+    const asked = opts.kinds ? new Set(opts.kinds.split(',').map((k) => k.trim())) : null;
+    const kinds = asked ? TIMELINE_KINDS.filter((k) => asked.has(k)) : TIMELINE_KINDS;
     const id = await this.resolve(ws, ref);
     // Most members asked about are active: look at the last 30 days (before the cursor) first, where DuckDB reads
     // only the newest row groups; widen to all time when that window holds less than a page.
@@ -141,12 +148,13 @@ export class MembersService {
     let rows: TimelineRow[] = [];
     for (const windowDays of Number.isFinite(reference) ? [RECENT_DAYS, null] : [null]) {
       const since = windowDays === null ? undefined : new Date(reference - windowDays * DAY_MS).toISOString();
-      rows = await timelineRepo.page(this.store, ws, id, opts.limit + 1, after, since);
+      rows = await timelineRepo.page(this.store, ws, id, opts.limit + 1, after, since, kinds);
       if (rows.length > opts.limit) break;
     }
     const page = rows.slice(0, opts.limit);
     const orderIds = page.filter((r) => r.kind === 'order').map((r) => r.id);
-    const items = await timelineRepo.orderItems(this.store, ws, orderIds);
+    const sendKeys = page.flatMap((r) => (r.kind === 'message' && r.source_key ? [r.source_key] : []));
+    const [items, sources] = await Promise.all([timelineRepo.orderItems(this.store, ws, orderIds), describeSources(this.store, ws, sendKeys)]);
     const itemsByOrder = new Map<string, unknown[]>();
     for (const { order_id, ...item } of items) {
       const list = itemsByOrder.get(order_id) ?? [];
@@ -156,7 +164,7 @@ export class MembersService {
     const last = page[page.length - 1];
     return {
       member_id: id,
-      data: page.map((r) => toEntry(r, itemsByOrder)),
+      data: page.map((r) => toEntry(r, itemsByOrder, sources)),
       next_cursor: rows.length > opts.limit && last ? encodeTimelineCursor({ ts: last.ts_key, kind: last.kind, id: last.id }) : null,
     };
   }
@@ -251,7 +259,7 @@ export class MembersService {
   }
 }
 
-function toEntry(r: TimelineRow, items: Map<string, unknown[]>): TimelineEntry {
+function toEntry(r: TimelineRow, items: Map<string, unknown[]>, sources: Map<string, SourceInfo>): TimelineEntry {
   const base = { kind: r.kind, id: r.id, ts: r.ts, name: r.name, type: r.type, channel: r.channel, amount: r.amount === null ? null : Number(r.amount) };
   if (r.kind === 'event') return { ...base, properties: r.properties ?? {} };
   if (r.kind === 'order') {
@@ -270,5 +278,25 @@ function toEntry(r: TimelineRow, items: Map<string, unknown[]>): TimelineEntry {
       items: items.get(r.id) ?? [],
     };
   }
+  if (r.kind === 'message') {
+    const src = r.source_key ? sources.get(r.source_key) : undefined;
+    return {
+      ...base,
+      properties: {
+        state: r.state,
+        channel_id: r.channel_id,
+        channel_name: r.channel_name,
+        channel_type: r.channel,
+        template: src?.template ?? null,
+        source_key: r.source_key,
+        source: src?.source ?? null,
+        source_id: src?.source_id ?? null,
+        source_name: src?.source_name ?? null,
+        step_id: src?.step_id ?? null,
+        error_code: r.error_code,
+      },
+    };
+  }
+  if (r.kind === 'points') return { ...base, properties: { points: Number(r.points ?? 0), reason: r.reason, order_id: r.order_id, operator: r.operator } };
   return { ...base, properties: { order_id: r.order_id, reason: r.reason, items: r.items ?? null } };
 }

@@ -6,5 +6,5 @@ export const version = 21;
 export const name = 'orders-updated-index';
 
 export function up(t: DialectTypes): string[] {
-  return t.secondaryIndexes ? ['CREATE INDEX orders_updated ON orders (workspace_id, updated_at)'] : [];
+  return t.secondaryIndexes ? ['CREATE INDEX IF NOT EXISTS orders_updated ON orders (workspace_id, updated_at)'] : [];
 }

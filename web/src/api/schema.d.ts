@@ -6910,11 +6910,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Events, orders and refunds of a member, newest first; page with next_cursor */
+        /** Events, orders, refunds, message sends and points entries of a member, newest first (kinds=event,order,refund,message,points filters); page with next_cursor */
         get: {
             parameters: {
                 query?: {
                     cursor?: string;
+                    kinds?: string;
                     limit?: number;
                 };
                 header?: never;

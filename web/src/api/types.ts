@@ -40,10 +40,15 @@ export interface Member360 {
   consents: { records: Array<Record<string, unknown>>; effective: Record<string, Record<string, Consent>> };
 }
 export interface TimelineItem {
-  kind: 'event' | 'order' | 'refund' | string; id: string; ts: string; name: string | null; type: string | null; channel: string | null;
+  kind: 'event' | 'order' | 'refund' | 'message' | 'points' | string; id: string; ts: string; name: string | null; type: string | null; channel: string | null;
   amount?: number | null; properties: Record<string, unknown> | null; items?: Array<{ name: string | null; quantity: number; amount: number }>;
 }
 export interface Timeline { member_id: string; data: TimelineItem[]; next_cursor: string | null }
+/** One journey instance of a member (GET /api/members/{ref}/journeys). */
+export interface MemberJourney {
+  id: string; journey_id: string; journey_name: string | null; version: number; state: string; step_id: string | null;
+  steps_done: number; wake_at: string | null; wait_event: string | null; last_error: string | null; entered_at: string; ended_at: string | null;
+}
 export interface MemberSegment { segment_id?: string; id?: string; name: string; entered_at?: string | null; [k: string]: unknown }
 export interface MemberCoupon { id: string; code: string; template: { id: string; name: string | null }; status: string; issued_at: string; valid_to: string | null; used_at: string | null }
 export interface ScoreRow { segment?: string; stage?: string; tier?: string; name_zh?: string; name_en?: string; r_score?: number; f_score?: number; m_score?: number; [k: string]: unknown }
@@ -184,6 +189,7 @@ export interface Responses {
   'get /api/members/{ref}/segments': { member_id: string; data: MemberSegment[] };
   'get /api/members/{ref}/scores': MemberScores;
   'get /api/members/{ref}/coupons': { member_id: string; data: MemberCoupon[] };
+  'get /api/members/{ref}/journeys': { member_id: string; data: MemberJourney[] };
   'post /api/members/{ref}/tags': { tags: MemberTag[] };
   'delete /api/members/{ref}/tags': { tags: MemberTag[] };
   'get /api/tags': { data: Tag[] };

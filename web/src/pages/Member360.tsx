@@ -1,12 +1,13 @@
 // Member 360: profile, identities, traits, tags (add/remove), segments, scores, tier/points/lots, coupons,
-// consents and one timeline of events, orders and refunds — each from its own API route.
-import { useEffect, useState } from 'react';
-import { App, Button, Card, Col, Descriptions, Empty, List, Row, Select, Space, Table, Tag, Timeline, Typography } from 'antd';
+// consents, journeys and one timeline of events, orders and refunds, messages and points entries (a kind filter kept in
+// the URL as ?kind=) — each from its own API route.
+import { useEffect, useState, type ReactNode } from 'react';
+import { App, Button, Card, Col, Descriptions, Empty, List, Row, Segmented, Select, Space, Spin, Table, Tag, Timeline, Typography } from 'antd';
 import { ArrowLeftOutlined } from '@ant-design/icons';
-import { Link, useParams } from 'react-router-dom';
+import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { api } from '../api/client';
-import type { Member360 as M360, MemberTag, TimelineItem } from '../api/types';
-import { useI18n, type MessageKey } from '../i18n';
+import type { Member360 as M360, MemberJourney, MemberTag, TimelineItem } from '../api/types';
+import { DICTIONARIES, useI18n, type MessageKey } from '../i18n';
 import { Async, ErrorAlert, errorText, useLoad } from '../components/state';
 import { formatMetric } from '../format';
 
@@ -130,6 +131,9 @@ function Member360View({ m, reload }: { m: M360; reload(): void }) {
             </Card>
             <Card title={t('m360.consents')} size="small">
               <ConsentTable effective={m.consents.effective} />
+            </Card>
+            <Card title={t('m360.journeys')} size="small" data-testid="member-journeys">
+              <MemberJourneys memberId={m.id} />
             </Card>
             <Card title={t('m360.timeline')} size="small">
               <MemberTimeline memberId={m.id} />
@@ -256,23 +260,75 @@ function ConsentTable({ effective }: { effective: M360['consents']['effective'] 
   );
 }
 
+/** A translated label when the dictionary has `prefix + value`, else the value itself (kinds the API may add later). */
+function useLabel() {
+  const { t } = useI18n();
+  return (prefix: string, value: string | null | undefined) => {
+    if (!value) return '—';
+    const key = `${prefix}${value}` as MessageKey;
+    return key in DICTIONARIES.zh ? t(key) : value;
+  };
+}
+
+function MemberJourneys({ memberId }: { memberId: string }) {
+  const { t, dt } = useI18n();
+  const label = useLabel();
+  const journeys = useLoad((signal) => api('get', '/api/members/{ref}/journeys', { path: { ref: memberId }, signal }), [memberId]);
+  const color = (s: string) => (s === 'active' ? 'processing' : s === 'goal' || s === 'completed' ? 'success' : s === 'failed' ? 'error' : 'default');
+  return (
+    <Async state={journeys} empty={(d) => d.data.length === 0}>
+      {(d) => (
+        <Table<MemberJourney>
+          size="small"
+          rowKey="id"
+          pagination={d.data.length > 10 ? { pageSize: 10, size: 'small' } : false}
+          dataSource={d.data}
+          columns={[
+            { title: t('m360.journey.name'), render: (_, j) => <Link to={`/engagement/journeys/${encodeURIComponent(j.journey_id)}`}>{j.journey_name ?? j.journey_id}</Link> },
+            { title: t('m360.journey.version'), dataIndex: 'version', render: (v: number) => `v${v}` },
+            { title: t('m360.journey.state'), dataIndex: 'state', render: (s: string) => <Tag color={color(s)}>{label('m360.journey.state.', s)}</Tag> },
+            { title: t('m360.journey.step'), dataIndex: 'step_id', render: (v: string | null) => v ?? '—' },
+            { title: t('m360.journey.entered'), dataIndex: 'entered_at', render: (v: string) => dt(v) },
+            { title: t('m360.journey.ended'), dataIndex: 'ended_at', render: (v: string | null) => dt(v) },
+          ]}
+        />
+      )}
+    </Async>
+  );
+}
+
+/** The timeline filter: each choice reads these kinds from the API (refunds go with orders). */
+const TIMELINE_FILTERS = { event: 'event', order: 'order,refund', message: 'message', points: 'points' } as const;
+type TimelineFilter = keyof typeof TIMELINE_FILTERS;
+
 function MemberTimeline({ memberId }: { memberId: string }) {
-  const { t, dt, num } = useI18n();
+  const { t } = useI18n();
+  const [params, setParams] = useSearchParams();
+  const raw = params.get('kind');
+  const filter: TimelineFilter | null = raw && raw in TIMELINE_FILTERS ? (raw as TimelineFilter) : null;
+  const kinds = filter ? TIMELINE_FILTERS[filter] : undefined;
+  const setFilter = (v: string) => {
+    const next = new URLSearchParams(params);
+    if (v === 'all') next.delete('kind');
+    else next.set('kind', v);
+    setParams(next, { replace: true });
+  };
   const [items, setItems] = useState<TimelineItem[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const first = useLoad((signal) => api('get', '/api/members/{ref}/timeline', { path: { ref: memberId }, query: { limit: 20 }, signal }), [memberId]);
+  const first = useLoad((signal) => api('get', '/api/members/{ref}/timeline', { path: { ref: memberId }, query: { limit: 20, kinds }, signal }), [memberId, kinds]);
   useEffect(() => {
     if (first.data) {
       setItems(first.data.data);
       setCursor(first.data.next_cursor);
+      setError(null);
     }
   }, [first.data]);
   const more = async () => {
     setBusy(true);
     try {
-      const p = await api('get', '/api/members/{ref}/timeline', { path: { ref: memberId }, query: { limit: 20, cursor: cursor ?? undefined } });
+      const p = await api('get', '/api/members/{ref}/timeline', { path: { ref: memberId }, query: { limit: 20, cursor: cursor ?? undefined, kinds } });
       setItems((x) => [...x, ...p.data]);
       setCursor(p.next_cursor);
     } catch (e) {
@@ -281,34 +337,82 @@ function MemberTimeline({ memberId }: { memberId: string }) {
       setBusy(false);
     }
   };
-  if (first.error) return <ErrorAlert error={first.error} onRetry={first.reload} />;
-  if (!first.data) return <Async state={first}>{() => null}</Async>;
-  if (items.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />;
-  const color = (k: string) => (k === 'order' ? 'green' : k === 'refund' ? 'red' : 'blue');
-  return (
-    <div data-testid="member-timeline">
-      <Timeline
-        items={items.map((i) => ({
-          color: color(i.kind),
-          children: (
-            <div>
-              <Space wrap size={4}>
-                <Tag color={color(i.kind)}>{i.kind === 'order' ? t('m360.order') : i.kind === 'refund' ? t('m360.refund') : t('m360.event')}</Tag>
-                <b>{i.name ?? i.type}</b>
-                {typeof i.amount === 'number' && <span>{formatMetric('gmv', i.amount, num)}</span>}
-                {i.channel && <Typography.Text type="secondary">{i.channel}</Typography.Text>}
-              </Space>
-              <div style={{ fontSize: 12, color: '#888' }}>
-                {dt(i.ts)}
-                {i.items?.length ? ' · ' + i.items.map((x) => `${x.name ?? ''}×${x.quantity}`).join('，') : ''}
-                {!i.items && i.properties && Object.keys(i.properties).length ? ' · ' + Object.entries(i.properties).slice(0, 4).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ') : ''}
-              </div>
-            </div>
-          ),
-        }))}
-      />
+  const filterBar = (
+    <Segmented
+      data-testid="timeline-filter"
+      value={filter ?? 'all'}
+      onChange={(v) => setFilter(String(v))}
+      options={[
+        { value: 'all', label: t('m360.kinds.all') },
+        { value: 'event', label: t('m360.event') },
+        { value: 'order', label: t('m360.order') },
+        { value: 'message', label: t('m360.message') },
+        { value: 'points', label: t('m360.pointsEntry') },
+      ]}
+    />
+  );
+  let body: ReactNode;
+  if (first.error) body = <ErrorAlert error={first.error} onRetry={first.reload} />;
+  else if (!first.data) body = <Async state={first}>{() => null}</Async>;
+  else if (items.length === 0 && !first.loading) body = <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />;
+  // Switching the filter keeps the previous entries under a spinner until the new page arrives.
+  else body = (
+    <Spin spinning={first.loading}>
+      <Timeline items={items.map((i) => ({ color: COLORS[i.kind] ?? 'blue', children: <TimelineEntry i={i} /> }))} />
       {error ? <ErrorAlert error={error} compact /> : null}
       {cursor && <Button block loading={busy} onClick={more}>{t('common.more')}</Button>}
+    </Spin>
+  );
+  return (
+    <Space direction="vertical" style={{ width: '100%' }} data-testid="member-timeline" data-kind={filter ?? 'all'} data-loading={first.loading ? 'true' : 'false'}>
+      {filterBar}
+      {body}
+    </Space>
+  );
+}
+
+/** One timeline entry: kind tag, title and amount, then time and the details of its kind. */
+function TimelineEntry({ i }: { i: TimelineItem }) {
+  const { t, dt, num } = useI18n();
+  const label = useLabel();
+  const p = (i.properties ?? {}) as Record<string, unknown>;
+  const kindLabel = i.kind === 'order' ? t('m360.order') : i.kind === 'refund' ? t('m360.refund') : i.kind === 'message' ? t('m360.message') : i.kind === 'points' ? t('m360.pointsEntry') : t('m360.event');
+  const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  let title: ReactNode = i.name ?? i.type;
+  let detail: string[] = [];
+  if (i.kind === 'message') {
+    title = <>{str(p.template) ?? str(p.channel_name) ?? i.channel}{' '}<Tag data-testid="timeline-message-state">{str(p.state)}</Tag></>;
+    const source = str(p.source);
+    detail = [
+      `${str(p.channel_name) ?? ''}${i.channel ? ` (${i.channel})` : ''}`,
+      source ? `${label('m360.source.', source)}${p.source_name ? ` · ${str(p.source_name)}` : ''}` : '',
+      p.template ? `${t('m360.template')}: ${str(p.template)}` : '',
+      p.error_code ? String(p.error_code) : '',
+    ];
+  } else if (i.kind === 'points') {
+    const pts = Number(p.points ?? 0);
+    title = <>{label('m360.points.', i.type)} <span style={{ color: pts >= 0 ? '#389e0d' : '#cf1322' }}>{pts > 0 ? '+' : ''}{num(pts)}</span></>;
+    detail = [str(p.reason) ?? '', p.order_id ? `order ${str(p.order_id)}` : '', p.operator ? `@${str(p.operator)}` : ''];
+  } else if (i.items?.length) {
+    detail = [i.items.map((x) => `${x.name ?? ''}×${x.quantity}`).join('，')];
+  } else if (Object.keys(p).length) {
+    detail = [Object.entries(p).slice(0, 4).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ')];
+  }
+  detail = detail.filter(Boolean);
+  return (
+    <div data-testid={`timeline-${i.kind}`}>
+      <Space wrap size={4}>
+        <Tag color={COLORS[i.kind] ?? 'blue'}>{kindLabel}</Tag>
+        <b>{title}</b>
+        {typeof i.amount === 'number' && <span>{formatMetric('gmv', i.amount, num)}</span>}
+        {i.channel && i.kind !== 'message' && <Typography.Text type="secondary">{i.channel}</Typography.Text>}
+      </Space>
+      <div style={{ fontSize: 12, color: '#888' }}>
+        {dt(i.ts)}
+        {detail.length ? ' · ' + detail.join(' · ') : ''}
+      </div>
     </div>
   );
 }
+
+const COLORS: Record<string, string> = { order: 'green', refund: 'red', message: 'purple', points: 'gold', event: 'blue' };
