@@ -65,6 +65,8 @@ const median = (xs: number[]) => {
 const tid = (id: string) => `[data-testid="${id}"]`;
 const rows = (id: string) => `${tid(id)} .ant-table-row`;
 const canvas = (id: string) => `${tid(id)} canvas`;
+/** A tab's own element, or its empty state once its data answered (the demo brand has no groups, SOPs, staff, codes). */
+const orEmpty = (sel: string) => `${sel}, .ant-tabs-tabpane-active .ant-empty`;
 
 /** Every page of the console (web/src/App.tsx routes, each tab that loads its own data). */
 function pages(ids: Ids, createProgram: () => Promise<void>): PageSpec[] {
@@ -83,7 +85,7 @@ function pages(ids: Ids, createProgram: () => Promise<void>): PageSpec[] {
     { name: 'analytics: channels', path: '/analytics?tab=channels', ready: [canvas('channel-chart'), rows('channel-table')] },
     { name: 'loyalty: program and tiers', path: '/loyalty/program', ready: [rows('tiers-table')], before: createProgram },
     { name: 'loyalty: earn rules', path: '/loyalty/program?tab=earn', ready: ['.ant-tabs-tabpane-active .ant-card, .ant-tabs-tabpane-active .ant-empty, .ant-tabs-tabpane-active .ant-descriptions'] },
-    { name: 'loyalty: rewards', path: '/loyalty/program?tab=rewards', ready: [`${tid('rewards-table')}, .ant-tabs-tabpane-active .ant-empty`] },
+    { name: 'loyalty: rewards', path: '/loyalty/program?tab=rewards', ready: [orEmpty(tid('rewards-table'))] },
     { name: 'loyalty: member day', path: '/loyalty/program?tab=member-day', ready: [tid('member-day-form')] },
     { name: 'loyalty: birthday', path: '/loyalty/program?tab=birthday', ready: [tid('birthday-form')] },
     { name: 'loyalty: referral and group-buy reports', path: '/loyalty/program?tab=reports', ready: [tid('referral-report')] },
@@ -95,11 +97,11 @@ function pages(ids: Ids, createProgram: () => Promise<void>): PageSpec[] {
     { name: 'broadcast report (sent, holdout lift)', path: `/engagement/broadcasts/${ids.broadcast}`, ready: [tid('broadcast-status'), tid('report-sent')], text: { [tid('report-sent')]: '\\d' } },
     { name: 'journeys list', path: '/engagement/journeys', ready: [rows('journeys-table')] },
     { name: 'journey editor (live, per-step counts)', path: `/engagement/journeys/${ids.journey}`, ready: [tid('journey-canvas'), tid('node-counts')] },
-    { name: 'community: groups', path: '/community', ready: [`${rows('groups-table')}, ${tid('community-empty')}, ${tid('groups-table')} .ant-empty`] },
-    { name: 'community: SOP schedules', path: '/community?tab=sops', ready: [tid('sops-table')] },
-    { name: 'community: report', path: '/community?tab=report', ready: [`${tid('community-report')}`] },
-    { name: 'community: staff', path: '/community?tab=staff', ready: [tid('staff-table')] },
-    { name: 'community: channel QR codes', path: '/community?tab=qrcodes', ready: [tid('qrcodes-table')] },
+    { name: 'community: groups', path: '/community', ready: [orEmpty(`${rows('groups-table')}, ${tid('community-empty')}`)] },
+    { name: 'community: SOP schedules', path: '/community?tab=sops', ready: [orEmpty(tid('sops-table'))] },
+    { name: 'community: report', path: '/community?tab=report', ready: [orEmpty(tid('community-report'))] },
+    { name: 'community: staff', path: '/community?tab=staff', ready: [orEmpty(tid('staff-table'))] },
+    { name: 'community: channel QR codes', path: '/community?tab=qrcodes', ready: [orEmpty(tid('qrcodes-table'))] },
     { name: 'settings: channels', path: '/settings/channels', ready: [rows('channels-table')] },
     { name: 'settings: API keys', path: '/settings/keys', ready: [rows('keys-table')] },
     { name: 'settings: consent and guard rails', path: '/settings/consent', ready: [tid('guard-form')] },
