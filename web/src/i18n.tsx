@@ -6,6 +6,7 @@ import 'dayjs/locale/zh-cn';
 import { communityEn, communityZh } from './pages/community/strings';
 import { settingsEn, settingsZh } from './pages/settings/strings';
 import { loyaltyFormEn, loyaltyFormZh } from './pages/loyalty/program-strings';
+import { ruleBuilderEn, ruleBuilderZh } from './segments/strings';
 
 export type Lang = 'zh' | 'en';
 
@@ -602,6 +603,7 @@ const zh = {
   ...communityZh,
   ...settingsZh,
   ...loyaltyFormZh,
+  ...ruleBuilderZh,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -1199,6 +1201,7 @@ const en: Record<MessageKey, string> = {
   ...communityEn,
   ...settingsEn,
   ...loyaltyFormEn,
+  ...ruleBuilderEn,
 };
 
 export const DICTIONARIES: Record<Lang, Record<MessageKey, string>> = { zh, en };
