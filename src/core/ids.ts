@@ -12,12 +12,6 @@ function encodeTime(ms: number): string {
   return out;
 }
 
-function encodeRandom(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += ALPHABET[b & 31];
-  return out;
-}
-
 // Random bytes for ids come from a pool refilled 256 ids at a time: one randomBytes call per id cost ~3 µs, which
 // showed at a million ids (a broadcast's message ids). Ids are not secrets; newSecret draws its own bytes.
 const POOL = new Uint8Array(16 * 256);
@@ -36,8 +30,29 @@ function random16(): Uint8Array {
  * @example newId('mem') // 'mem_01JD5Q8Z3XK4T2M9PQRS7VWXYZ'
  */
 export function newId(prefix: string, now = Date.now()): string {
-  return `${prefix}_${encodeTime(now)}${encodeRandom(random16())}`;
+  // Monotonic within a millisecond (as ULID's monotonic mode): ids made in the same ms in this process sort in the
+  // order they were made, so "newest first by id" lists hold still however fast rows are written.
+  if (now === lastMs) {
+    for (let i = 15; i >= 0; i--) {
+      if (lastDigits[i] < 31) {
+        lastDigits[i]++;
+        break;
+      }
+      lastDigits[i] = 0;
+    }
+  } else {
+    lastMs = now;
+    const bytes = random16();
+    for (let i = 0; i < 16; i++) lastDigits[i] = bytes[i] & 31;
+    lastDigits[0] &= 15; // leaves room to count up within the ms without wrapping
+  }
+  let rand = '';
+  for (let i = 0; i < 16; i++) rand += ALPHABET[lastDigits[i]];
+  return `${prefix}_${encodeTime(now)}${rand}`;
 }
+
+let lastMs = -1;
+const lastDigits = new Uint8Array(16);
 
 /** A random secret token, URL-safe, with a readable prefix (`sk_admin_…`). */
 export function newSecret(prefix: string): string {
