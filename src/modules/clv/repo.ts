@@ -121,14 +121,17 @@ export function clvRepo(store: Store) {
 
     /**
      * The model inputs from the staged summary in one pass: BG/NBD groups by (x, tx_days, t_days) and Gamma-Gamma
-     * groups by (x, repeat value) of repeaters, both with member counts (GROUPING SETS).
+     * groups by (x, repeat value) of repeaters, both with member counts (GROUPING SETS). Ordered: the likelihood is
+     * summed in this order, and a plan-dependent order made the optimiser's path (and, on flat likelihoods, whether
+     * it converged) differ between runs.
      */
     async stagedInputs(tx: SqlExecutor): Promise<{ summary: SummaryGroupRow[]; values: ValueGroupRow[] }> {
       const rows = await tx.query<Row>(
         // INTEGER, not BIGINT: ~600k groups at 1M members, and BIGINT values cross the driver as BigInt (twice the cost).
         `SELECT CAST(x AS INTEGER) AS x, CAST(tx_days AS INTEGER) AS tx_days, CAST(t_days AS INTEGER) AS t_days,
                 CAST(repeat_value AS DOUBLE PRECISION) AS repeat_value, CAST(count(*) AS INTEGER) AS n, CAST(GROUPING(t_days) AS INTEGER) AS value_set
-         FROM clv_stage GROUP BY GROUPING SETS ((x, tx_days, t_days), (x, repeat_value))`,
+         FROM clv_stage GROUP BY GROUPING SETS ((x, tx_days, t_days), (x, repeat_value))
+         ORDER BY value_set, x, tx_days, t_days, repeat_value`,
       );
       const summary: SummaryGroupRow[] = [];
       const values: ValueGroupRow[] = [];
