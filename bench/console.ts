@@ -6,7 +6,9 @@
 // their canvas, a live count with a number), no spinner left in the content, and every API request the page made
 // before that answered. The cache itself is never written: the bench copies it first.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Page, Request } from 'playwright-core';
 import { loadConfig } from '../src/core/config.ts';
 import { buildApp } from '../src/server/app.ts';
@@ -200,8 +202,18 @@ async function load(page: Page, base: string, spec: PageSpec): Promise<{ ms: num
 
 export async function runConsoleBench(opts: ConsoleOptions): Promise<{ rows: ConsoleRow[]; notes: string[] }> {
   const notes: string[] = [];
-  const built = await ensureConsoleBuilt({ quiet: true });
-  if (built.built) opts.log(`console: web/dist was stale, rebuilt in ${(built.ms / 1000).toFixed(1)} s`);
+  const loadNow = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+  const loadAtStart = loadNow();
+  try {
+    const built = await ensureConsoleBuilt({ quiet: true });
+    if (built.built) opts.log(`console: web/dist was stale, rebuilt in ${(built.ms / 1000).toFixed(1)} s`);
+  } catch (e) {
+    // Sources mid-edit: measure the last good build rather than nothing, and say so.
+    if (!existsSync(fileURLToPath(new URL('../web/dist/index.html', import.meta.url)))) throw e;
+    const why = String((e as Error)?.message ?? e).split('\n')[0].slice(0, 160);
+    opts.log(`console: the rebuild failed (${why}); measuring the previous web/dist`);
+    notes.push(`web/dist is older than the sources (the rebuild failed: ${why})`);
+  }
   const dataset = await ensureDataset('demo', opts.demoMembers, { root: opts.root, regenerate: false, cluster: null, log: opts.log });
   // The bench writes (scores, segments, a broadcast …): it works on a copy, and migrates the copy, never the cache.
   mkdirSync(join(opts.root, 'tmp'), { recursive: true });
@@ -306,7 +318,8 @@ export async function runConsoleBench(opts: ConsoleOptions): Promise<{ rows: Con
         opts.log(`  ${spec.name}: ${error ? `error: ${error}` : `p50 ${fmtMs(row.p50)}, max ${fmtMs(row.max)} (${times.map((x) => fmtMs(x)).join(', ')}); slowest API ${worst.slowest}`}`);
         result.push(row);
       }
-      if (browser.errors.length) notes.push(`browser console errors: ${browser.errors.slice(0, 5).join(' | ')}`);
+      notes.push(`load average (1, 5, 15 min) ${loadAtStart} when the bench started, ${loadNow()} after the last page; the app, DuckDB and Chromium share the machine's ${cpus().length} cores`);
+      if (browser.errors.length) notes.push(`browser console errors: ${[...new Set(browser.errors.map((e) => e.split('\n')[0].slice(0, 200)))].slice(0, 5).join(' | ')}`);
     } finally {
       await browser.close();
     }

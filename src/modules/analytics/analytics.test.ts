@@ -118,6 +118,14 @@ forEachStore('analytics', (ctx) => {
     byEngine[ctx.engine] = { ...byEngine[ctx.engine], gmv: r.body };
   });
 
+  it('KPIs and GMV asked at once (as the dashboard does) answer as when asked one after the other', async () => {
+    const urls = ['/api/analytics/kpis?period=month&date=2024-03-15', '/api/analytics/gmv?period=month&date=2024-03-15', '/api/analytics/kpis?period=week&date=2024-03-13'];
+    const one = [];
+    for (const u of urls) one.push((await get(u, rnd)).body);
+    const together = await Promise.all([...urls, ...urls].map((u) => get(u, rnd)));
+    expect(together.map((r) => r.body)).toEqual([...one, ...one]);
+  });
+
   it('monthly first-order cohorts with active and repurchasing members', async () => {
     const r = await get('/api/analytics/cohorts?unit=month&from=2024-01-01&to=2024-03-31&as_of=2024-04-15');
     expect(r.status).toBe(200);

@@ -6,9 +6,9 @@ import { addDays, addUnits, localMidnightUtc, localToday, unitStart } from './ca
 import { byOrderChannel, bySourceChannel } from './channel-repo.ts';
 import { cohortCounts } from './cohort-repo.ts';
 import { funnelCounts } from './funnel-repo.ts';
-import { periodFigures } from './kpi-repo.ts';
+import { periodFigures, type PeriodFigures } from './kpi-repo.ts';
 import { decompose, kpiRows, kpiValues, type GmvDecomposition, type KpiRow } from './kpis.ts';
-import { bounded, checkedRange, periodChain, resolvePeriod, type Period, type PeriodInput } from './periods.ts';
+import { bounded, checkedRange, periodChain, resolvePeriod, type Bounded, type Period, type PeriodInput } from './periods.ts';
 import { channelRows, cohortTable, funnelSteps, trendSeries, unitsBetween, windowSeconds, type ChannelRow, type CohortTable, type FunnelStepResult, type TrendPoint } from './reports.ts';
 import type { CohortQuery, FunnelBody, TrendQuery } from './schema.ts';
 import { trendCounts } from './trends-repo.ts';
@@ -74,9 +74,26 @@ export class AnalyticsService {
   private async chain(ws: string, input: PeriodInput, n: number) {
     const { tz, today } = await this.zone(ws);
     const periods = periodChain(resolvePeriod(input, today), n).map((p) => bounded(p, tz));
-    const figures = await periodFigures(this.store, ws, tz, periods, 2);
+    const figures = await this.figures(ws, tz, periods);
     const strip = ({ from, to, days }: Period): Period => ({ from, to, days });
     return { tz, periods: periods.map(strip), figures };
+  }
+
+  /** Figure reads in flight, by workspace, zone and periods: the dashboard asks for KPIs and GMV at once. */
+  private readonly inFlight = new Map<string, Promise<PeriodFigures[]>>();
+
+  /**
+   * {@link periodFigures} with activity for the last two periods; a request made while the same one is running
+   * shares its answer (only while it runs: nothing is kept after), so the dashboard's KPI and GMV cards cost one
+   * read of the events and orders instead of two competing ones.
+   */
+  private figures(ws: string, tz: string, periods: Bounded[]): Promise<PeriodFigures[]> {
+    const key = JSON.stringify([ws, tz, periods]);
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const p = periodFigures(this.store, ws, tz, periods, 2).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, p);
+    return p;
   }
 
   /**
@@ -92,13 +109,15 @@ export class AnalyticsService {
 
   /** GMV = active × conversion × orders per buyer × AOV, for new and returning buyers, this period and the last. */
   async gmv(ws: string, input: PeriodInput): Promise<GmvReport> {
-    const { tz, periods, figures } = await this.chain(ws, input, 2);
+    // The same chain as the KPIs (its oldest period unused here: it changes no figure of the two after it), so a
+    // dashboard asking for both at once reads once.
+    const { tz, periods, figures } = await this.chain(ws, input, 3);
     return {
       timezone: tz,
-      period: periods[1],
-      previous_period: periods[0],
-      current: decompose(periods[1], figures[1]),
-      previous: decompose(periods[0], figures[0]),
+      period: periods[2],
+      previous_period: periods[1],
+      current: decompose(periods[2], figures[2]),
+      previous: decompose(periods[1], figures[1]),
     };
   }
 

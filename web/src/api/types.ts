@@ -34,7 +34,7 @@ export interface Consent { allowed: boolean; basis: string }
 export interface Member360 {
   id: string; created_at: string; source_channel: string | null; attributes: Record<string, unknown>; identities: Identity[];
   traits: Traits | null; tags: MemberTag[]; merged_from: string[];
-  loyalty: { tier: { code?: string; name?: string } | string | null; points_balance: number; points_debt: number; points_expiring: { days: number; until: string; points: number }; points_lots: PointsLot[]; points_lots_total: number };
+  loyalty: { tier: { code?: string; name?: string | { zh?: string; en?: string } } | string | null; points_balance: number; points_debt: number; points_expiring: { days: number; until: string; points: number }; points_lots: PointsLot[]; points_lots_total: number };
   coupons: { unused_count: number; unused: MemberCoupon[] };
   messages: { total: number; sent: number; delivered: number; opened: number; clicked: number; failed: number; in_progress: number; last_sent_at: string | null };
   consents: { records: Array<Record<string, unknown>>; effective: Record<string, Record<string, Consent>> };

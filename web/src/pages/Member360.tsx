@@ -27,6 +27,12 @@ export function Member360() {
   );
 }
 
+function localName(n: string | { zh?: string; en?: string } | undefined, lang: string): string | null {
+  if (n === undefined || n === null) return null;
+  if (typeof n === 'string') return n;
+  return (lang === 'zh' ? n.zh ?? n.en : n.en ?? n.zh) ?? null;
+}
+
 function Member360View({ m, reload }: { m: M360; reload(): void }) {
   const { t, num, dt, lang } = useI18n();
   const name = (m.attributes.name as string | undefined) || t('members.unnamed');
@@ -35,7 +41,8 @@ function Member360View({ m, reload }: { m: M360; reload(): void }) {
   const label = (x: { name_zh?: string; name_en?: string; segment?: string; stage?: string; tier?: string } | null) =>
     x ? (lang === 'zh' ? x.name_zh : x.name_en) ?? x.segment ?? x.stage ?? x.tier : null;
   const tier = m.loyalty.tier;
-  const tierName = tier === null ? null : typeof tier === 'string' ? tier : tier.name ?? tier.code ?? null;
+  // A program tier's name is bilingual ({ zh, en }); older answers may give a plain string.
+  const tierName = tier === null ? null : typeof tier === 'string' ? tier : localName(tier.name, lang) ?? tier.code ?? null;
 
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }} data-testid="member-360">
