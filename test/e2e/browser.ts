@@ -42,7 +42,7 @@ export async function launchBrowser(): Promise<Browser> {
     errors,
     async newPage() {
       const p = await context.newPage();
-      p.setDefaultTimeout(10_000);
+      p.setDefaultTimeout(30_000); // generous: in a full `npm test` the browser shares 2 cores with every other test file
       return p;
     },
     async close() {

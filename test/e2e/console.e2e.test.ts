@@ -7,7 +7,10 @@
 // switch. Screenshots go to docs/screenshots.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// In a full `npm test` the browser shares the 2 cores with every other test file: flows get time to finish.
+vi.setConfig({ testTimeout: 180_000 });
 import type { Page } from 'playwright-core';
 import { createTestDb, type TestDb } from '../support/stores.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
@@ -23,7 +26,7 @@ import { CHUNK_KIND, START_KIND } from '../../src/modules/broadcasts/runner.ts';
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const DAY = 86_400_000;
 /** How long a poll waits for the page to catch up (previews are debounced; CI machines are busy). */
-const WAIT = { timeout: 15_000, interval: 100 };
+const WAIT = { timeout: 30_000, interval: 100 };
 
 const PEOPLE = [
   { user_id: 'e2e1', name: '林晓雨', phone: '13800000001', city: '上海', orders: [88, 42, 120] },
@@ -468,7 +471,7 @@ describe('web console [duckdb, chromium]', () => {
       await page.getByTestId('journey-add-step').click();
       await page.getByTestId('add-step-exit').click();
       try {
-        await page.getByTestId('journey-node-exit_1').waitFor({ state: 'attached', timeout: 4_000 });
+        await page.getByTestId('journey-node-exit_1').waitFor({ state: 'attached', timeout: 10_000 });
         break;
       } catch (e) {
         if (attempt >= 3 || (await page.locator('[data-testid^="journey-node-exit"]').count()) > 0) throw e;
