@@ -1,4 +1,5 @@
 // Builds an in-process app on a test store with a fresh workspace and keys; requests go through app.inject.
+import { expect } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../../src/store/port.ts';
 import { buildApp, type App } from '../../src/server/app.ts';
@@ -33,4 +34,19 @@ export async function createTestApp(store: Store, config: Record<string, unknown
     admin: { authorization: `Bearer ${admin.secret}` },
     write: { authorization: 'Basic ' + Buffer.from(write.secret + ':').toString('base64') },
   };
+}
+
+/**
+ * Admin requests against the app `get()` returns (looked up per call: suites create it in beforeAll): `api` answers
+ * the raw response, `ok` expects `status` (default 200) and returns the parsed body.
+ */
+export function adminRequests(get: () => TestApp) {
+  const api = (method: string, url: string, payload?: unknown) =>
+    get().app.inject({ method: method as any, url, headers: get().admin, ...(payload !== undefined ? { payload: payload as any } : {}) });
+  const ok = async (method: string, url: string, payload?: unknown, status = 200) => {
+    const r = await api(method, url, payload);
+    expect(r.statusCode, r.body).toBe(status);
+    return r.body ? r.json() : null;
+  };
+  return { api, ok };
 }

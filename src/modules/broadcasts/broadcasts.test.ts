@@ -3,7 +3,7 @@
 // as chunk slots, cancel mid-run, guard skips and deferrals, test sends, and the status rules.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forEachStore } from '../../../test/support/stores.ts';
-import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { adminRequests, createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { startHttpSink, type HttpSink } from '../messaging/testing/http-sink.ts';
 import type { Guard } from '../delivery/guard.ts';
 import { CHUNK_KIND, START_KIND } from './runner.ts';
@@ -14,12 +14,7 @@ const KINDS = [START_KIND, CHUNK_KIND];
 forEachStore('broadcasts', (ctx) => {
   let t: TestApp;
   let sink: HttpSink;
-  const api = (method: string, url: string, payload?: unknown) => t.app.inject({ method: method as any, url, headers: t.admin, ...(payload !== undefined ? { payload: payload as any } : {}) });
-  const ok = async (method: string, url: string, payload?: unknown, status = 200) => {
-    const r = await api(method, url, payload);
-    expect(r.statusCode, r.body).toBe(status);
-    return r.body ? r.json() : null;
-  };
+  const { api, ok } = adminRequests(() => t);
   const ws = () => t.workspaceId;
   /**
    * Runs the due broadcast jobs, and again once a job that failed an attempt (a conflict on a loaded machine) is

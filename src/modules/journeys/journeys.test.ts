@@ -3,7 +3,7 @@
 // restart, goals, A/B splits, every step type once with its idempotency key, date/schedule/segment triggers.
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { forEachStore } from '../../../test/support/stores.ts';
-import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { adminRequests, createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { startHttpSink, type HttpSink } from '../messaging/testing/http-sink.ts';
 import { buildApp } from '../../server/app.ts';
 import { loadConfig } from '../../core/config.ts';
@@ -16,12 +16,7 @@ forEachStore('journeys', (ctx) => {
   let t: TestApp;
   let sink: HttpSink;
   let offset = 0;
-  const api = (method: string, url: string, payload?: unknown) => t.app.inject({ method: method as any, url, headers: t.admin, ...(payload !== undefined ? { payload: payload as any } : {}) });
-  const ok = async (method: string, url: string, payload?: unknown, status = 200) => {
-    const r = await api(method, url, payload);
-    expect(r.statusCode, r.body).toBe(status);
-    return r.body ? r.json() : null;
-  };
+  const { api, ok } = adminRequests(() => t);
   const ws = () => t.workspaceId;
   const J = () => t.services.journeys;
   const ids = new Map<string, string>();

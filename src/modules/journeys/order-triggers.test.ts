@@ -4,7 +4,7 @@
 // the journey on a later order from any path, and the post-purchase play from its template follows a REST order.
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { forEachStore } from '../../../test/support/stores.ts';
-import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { adminRequests, createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { startHttpSink, type HttpSink } from '../messaging/testing/http-sink.ts';
 
 const FAST = { retries: 1, backoff_ms: 1, max_backoff_ms: 5, timeout_ms: 5000 };
@@ -14,12 +14,7 @@ forEachStore('journey order triggers', (ctx) => {
   let t: TestApp;
   let sink: HttpSink;
   let offset = 0;
-  const api = (method: string, url: string, payload?: unknown) => t.app.inject({ method: method as any, url, headers: t.admin, ...(payload !== undefined ? { payload: payload as any } : {}) });
-  const ok = async (method: string, url: string, payload?: unknown, status = 200) => {
-    const r = await api(method, url, payload);
-    expect(r.statusCode, r.body).toBe(status);
-    return r.body ? r.json() : null;
-  };
+  const { api, ok } = adminRequests(() => t);
   const ws = () => t.workspaceId;
   const J = () => t.services.journeys;
   const now = () => Date.now() + offset;

@@ -6,7 +6,7 @@
 // sends and issues nothing twice. Waits pass by moving the journeys' injected clock.
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { forEachStore } from '../../../test/support/stores.ts';
-import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { adminRequests, createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { startHttpSink, type HttpSink } from '../messaging/testing/http-sink.ts';
 import { startWechatServer, type WechatServer } from '../messaging/testing/wechat-server.ts';
 import { CallbackCrypto } from '../messaging/wecom/crypto.ts';
@@ -27,12 +27,7 @@ forEachStore('journey plays', (ctx) => {
   let wecomId: string;
   let offset = 0;
   const crypto = new CallbackCrypto(TOKEN, AES, CORP);
-  const api = (method: string, url: string, payload?: unknown) => t.app.inject({ method: method as any, url, headers: t.admin, ...(payload !== undefined ? { payload: payload as any } : {}) });
-  const ok = async (method: string, url: string, payload?: unknown, status = 200) => {
-    const r = await api(method, url, payload);
-    expect(r.statusCode, r.body).toBe(status);
-    return r.body ? r.json() : null;
-  };
+  const { api, ok } = adminRequests(() => t);
   const ws = () => t.workspaceId;
   const J = () => t.services.journeys;
   const now = () => Date.now() + offset;

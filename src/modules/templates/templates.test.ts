@@ -2,7 +2,7 @@
 // (traits, tags, loyalty, coupons, RFM, recommendations), batch rendering with extras, hostile templates refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forEachStore } from '../../../test/support/stores.ts';
-import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { adminRequests, createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { TEST_PROGRAM } from '../loyalty/fixture.ts';
 import { topSellersProvider } from './context/providers.ts';
 
@@ -10,12 +10,7 @@ const DAY = 86_400_000;
 
 forEachStore('templates', (ctx) => {
   let t: TestApp;
-  const api = (method: string, url: string, payload?: unknown) => t.app.inject({ method: method as any, url, headers: t.admin, ...(payload !== undefined ? { payload: payload as any } : {}) });
-  const ok = async (method: string, url: string, payload?: unknown, status = 200) => {
-    const r = await api(method, url, payload);
-    expect(r.statusCode, r.body).toBe(status);
-    return r.body ? r.json() : null;
-  };
+  const { api, ok } = adminRequests(() => t);
   let memberId: string;
 
   beforeAll(async () => {

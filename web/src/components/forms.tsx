@@ -62,11 +62,10 @@ export function JsonEditor({ value, onSave, testId, rows = 14 }: { value: unknow
   );
 }
 
-/** Picks a member by phone, name or id (value: a member ref the API resolves, `id`). */
-export function MemberPicker({ value, onChange, testId, style }: { value?: string; onChange?: (v: string | undefined) => void; testId?: string; style?: React.CSSProperties }) {
+/** Select options for the members a search `q` (phone, name or id) finds, 200 ms after the last keystroke. */
+export function useMemberOptions(q: string): Array<{ value: string; label: string }> {
   const { t } = useI18n();
   const [options, setOptions] = useState<Array<{ value: string; label: string }>>([]);
-  const [q, setQ] = useState('');
   useEffect(() => {
     const ctl = new AbortController();
     const timer = setTimeout(() => {
@@ -80,6 +79,14 @@ export function MemberPicker({ value, onChange, testId, style }: { value?: strin
       ctl.abort();
     };
   }, [q, t]);
+  return options;
+}
+
+/** Picks a member by phone, name or id (value: a member ref the API resolves, `id`). */
+export function MemberPicker({ value, onChange, testId, style }: { value?: string; onChange?: (v: string | undefined) => void; testId?: string; style?: React.CSSProperties }) {
+  const { t } = useI18n();
+  const [q, setQ] = useState('');
+  const options = useMemberOptions(q);
   return (
     <Select
       showSearch

@@ -8,11 +8,11 @@ import { EditOutlined, ExperimentOutlined, PlusOutlined } from '@ant-design/icon
 import dayjs, { type Dayjs } from 'dayjs';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { api, ApiError } from '../../api/client';
-import type { Broadcast, BroadcastProgress, BroadcastSchedule, CampaignReport, Interval, MemberRow, MessageTemplate, MessagingChannel, Segment } from '../../api/types';
+import type { Broadcast, BroadcastProgress, BroadcastSchedule, CampaignReport, Interval, MessageTemplate, MessagingChannel, Segment } from '../../api/types';
 import { useJt } from './journey-strings';
 import { useI18n } from '../../i18n';
 import { Async, ErrorAlert, useLoad } from '../../components/state';
-import { PageHead } from '../../components/forms';
+import { PageHead, useMemberOptions } from '../../components/forms';
 import { pct } from '../../format';
 
 const STATUSES = ['draft', 'scheduled', 'running', 'completed', 'cancelled', 'failed'] as const;
@@ -280,24 +280,11 @@ function SendTestModal({ id, onClose }: { id: string; onClose(): void }) {
   const jt = useJt();
   const { t } = useI18n();
   const [members, setMembers] = useState<string[]>([]);
-  const [options, setOptions] = useState<Array<{ value: string; label: string }>>([]);
   const [q, setQ] = useState('');
+  const options = useMemberOptions(q);
   const [error, setError] = useState<unknown>(null);
   const [report, setReport] = useState<TestReport | null>(null);
   const [sending, setSending] = useState(false);
-  useEffect(() => {
-    const ctl = new AbortController();
-    const timer = setTimeout(() => {
-      api('get', '/api/members', { query: { q: q || undefined, limit: 20 }, signal: ctl.signal }).then(
-        (p) => setOptions(p.data.map((m: MemberRow) => ({ value: m.id, label: `${m.name ?? t('members.unnamed')} · ${m.phone ?? m.user_id ?? m.id}` }))),
-        () => undefined,
-      );
-    }, 200);
-    return () => {
-      clearTimeout(timer);
-      ctl.abort();
-    };
-  }, [q, t]);
   const send = async () => {
     setSending(true);
     setError(null);
