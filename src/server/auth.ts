@@ -11,6 +11,11 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     auth?: AuthMode;
+    /**
+     * Permission this route needs (`area.read`, `area.write` or a special one such as `privacy.erase`); when absent
+     * it is derived from the path and method (see permissions). Every role and key scope is checked against it.
+     */
+    permission?: string;
   }
 }
 
@@ -53,4 +58,21 @@ export function authHook(workspaces: WorkspaceService) {
 export function workspaceOf(req: FastifyRequest): string {
   if (!req.principal) throw new SiyuError('unauthorized', 'auth.missing_key', 'Not authenticated');
   return req.principal.workspaceId;
+}
+
+/**
+ * Whether the request's principal holds a permission (e.g. `pii.read` to see unmasked personal data).
+ * Contract for every module; the role/scope tables behind it live with the access module.
+ */
+export function can(req: FastifyRequest, permission: string): boolean {
+  const p = req.principal;
+  if (!p) return false;
+  return p.kind === 'admin';
+}
+
+/** Who made a request, for the audit log and `created_by` columns: `user:<id>`, `key:<id>`, or null. */
+export function actorOf(req: FastifyRequest): { type: 'user' | 'key'; id: string; name: string | null } | null {
+  const p = req.principal;
+  if (!p) return null;
+  return { type: 'key', id: p.keyId, name: null };
 }

@@ -21,6 +21,12 @@ import * as m018 from './018-community.ts';
 import * as m019 from './019-messaging-inbound.ts';
 import * as m020 from './020-activity-system-events.ts';
 import * as m021 from './021-orders-updated-index.ts';
+import * as m022 from './022-access.ts';
+import * as m023 from './023-audit.ts';
+import * as m024 from './024-pii.ts';
+import * as m025 from './025-privacy.ts';
+import * as m026 from './026-recommendations.ts';
+import * as m027 from './027-alerts.ts';
 
 export interface Migration {
   version: number;
@@ -29,7 +35,8 @@ export interface Migration {
 }
 
 /** Every migration, oldest first. Append new ones; never edit one that has shipped. */
-export const MIGRATIONS: Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m014, m015, m016, m017, m018, m019, m020, m021];
+export const MIGRATIONS: Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m014, m015, m016, m017, m018, m019, m020, m021,
+  m022, m023, m024, m025, m026, m027];
 
 const TYPES: Record<Store['engine'], DialectTypes> = {
   duckdb: { json: 'JSON', double: 'DOUBLE', secondaryIndexes: false, storage: { plain: ' USING COMPRESSION uncompressed', dictionary: ' USING COMPRESSION dictionary' } },
