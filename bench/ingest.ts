@@ -53,7 +53,7 @@ export async function runIngest(t: IngestTarget, load: { seconds: number; warmup
   const dbArgs = t.databaseUrl ? ['--database-url', t.databaseUrl] : ['--db', t.dbPath!];
   const server = spawn(process.execPath, ['bin/siyu.mjs', 'serve', '--port', '0', ...dbArgs], {
     cwd: ROOT,
-    env: { ...process.env, SIYU_ADMIN_KEY: BENCH_ADMIN_KEY, SIYU_WRITE_KEY: BENCH_WRITE_KEY, SIYU_LOG_LEVEL: 'warn' },
+    env: { ...process.env, SIYU_ADMIN_KEY: BENCH_ADMIN_KEY, SIYU_WRITE_KEY: BENCH_WRITE_KEY, SIYU_LOG_LEVEL: 'warn', SIYU_RATE_LIMIT_INGEST: '0', SIYU_RATE_LIMIT_API: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   try {

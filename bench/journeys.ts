@@ -64,7 +64,7 @@ async function measure(label: string, dbArgs: string[], o: JourneyBenchOptions):
   });
   const server = spawn(process.execPath, ['bin/siyu.mjs', 'serve', '--port', '0', ...dbArgs], {
     cwd: ROOT,
-    env: { ...process.env, SIYU_ADMIN_KEY: BENCH_ADMIN_KEY, SIYU_WRITE_KEY: BENCH_WRITE_KEY, SIYU_LOG_LEVEL: 'warn' },
+    env: { ...process.env, SIYU_ADMIN_KEY: BENCH_ADMIN_KEY, SIYU_WRITE_KEY: BENCH_WRITE_KEY, SIYU_LOG_LEVEL: 'warn', SIYU_RATE_LIMIT_INGEST: '0', SIYU_RATE_LIMIT_API: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   try {

@@ -115,7 +115,7 @@ async function inProcess(label: string, store: Store, o: LoyaltyBenchOptions): P
 async function overHttp(label: string, target: { db?: string; databaseUrl?: string }, o: LoyaltyBenchOptions): Promise<LoyaltyRow[]> {
   const dbArgs = target.databaseUrl ? ['--database-url', target.databaseUrl] : ['--db', target.db!];
   const server = spawn(process.execPath, ['bin/siyu.mjs', 'serve', '--port', '0', ...dbArgs], {
-    cwd: ROOT, env: { ...process.env, SIYU_ADMIN_KEY: ADMIN_KEY, SIYU_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT, env: { ...process.env, SIYU_ADMIN_KEY: ADMIN_KEY, SIYU_LOG_LEVEL: 'warn', SIYU_RATE_LIMIT_INGEST: '0', SIYU_RATE_LIMIT_API: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   try {
     const url = (await waitForLine(server, /Siyu listening on (http:\/\/\S+)/, 60_000))[1];

@@ -28,9 +28,10 @@ import { registerStaff } from './commands/staff.ts';
 import { registerQrcode } from './commands/qrcode.ts';
 import { registerCommunity } from './commands/community.ts';
 import { registerConsent } from './commands/consent.ts';
+import { registerRecommend } from './commands/recommend.ts';
 
 /** Commands contributed by modules; each adds itself to the program. */
-const registrars: Array<(program: Command) => void> = [registerServe, registerMigrate, registerKeys, registerMember, registerTags, registerDemo, registerImport, registerExport, registerReport, registerRfm, registerLifecycle, registerValueTiers, registerSegment, registerClv, registerLoyalty, registerCoupons, registerCampaigns, registerJobs, registerWorker, registerTemplates, registerMessaging, registerBroadcast, registerJourney, registerStaff, registerQrcode, registerCommunity, registerConsent];
+const registrars: Array<(program: Command) => void> = [registerServe, registerMigrate, registerKeys, registerMember, registerTags, registerDemo, registerImport, registerExport, registerReport, registerRfm, registerLifecycle, registerValueTiers, registerSegment, registerClv, registerLoyalty, registerCoupons, registerCampaigns, registerJobs, registerWorker, registerTemplates, registerMessaging, registerBroadcast, registerJourney, registerStaff, registerQrcode, registerCommunity, registerConsent, registerRecommend];
 
 export function buildProgram(): Command {
   const program = new Command('siyu')

@@ -31,6 +31,35 @@ export const ConfigSchema = z.object({
   broadcastChunkSize: z.coerce.number().int().min(100).max(200_000).optional(),
   /** Broadcast chunk jobs one process runs at once. */
   broadcastConcurrency: z.coerce.number().int().min(1).max(16).default(2),
+  /** Rate limit window: each key (or session, else client IP) gets the budgets below per window. */
+  rateLimitWindowMs: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /** Requests per window per key on the ingest routes (/v1/*); 0 turns the limit off. */
+  rateLimitIngest: z.coerce.number().int().min(0).max(100_000_000).default(120_000),
+  /** Requests per window per key or session on /api/*; 0 turns the limit off. */
+  rateLimitApi: z.coerce.number().int().min(0).max(100_000_000).default(30_000),
+  /** Longest a request may take to arrive in full (Node's requestTimeout); 0 = none. */
+  httpRequestTimeoutMs: z.coerce.number().int().min(0).max(3_600_000).default(300_000),
+  /** Idle keep-alive connections are closed after this long (above common load balancers' 60 s). */
+  httpKeepAliveTimeoutMs: z.coerce.number().int().min(1).max(3_600_000).default(72_000),
+  /** PostgreSQL statement_timeout of the server's connections: a runaway query fails with 503 `store.timeout`; 0 = none. */
+  pgStatementTimeoutMs: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
+  /** Password of the initial console user `admin` (created on first start; generated and printed once when unset). */
+  adminPassword: z.string().min(8).optional(),
+  /** Failed sign-ins in a row that lock a user out, and for how long. */
+  loginMaxAttempts: z.coerce.number().int().min(1).max(100).default(5),
+  loginLockMinutes: z.coerce.number().min(0.01).max(24 * 60).default(15),
+  /** A console session ends after this long without a request, and in any case this long after sign-in. */
+  sessionIdleMinutes: z.coerce.number().min(1).max(30 * 24 * 60).default(12 * 60),
+  sessionMaxHours: z.coerce.number().min(1).max(365 * 24).default(7 * 24),
+  /**
+   * Keys sealing personal data (phone, email, name, address): `kid:base64key,…`, 32-byte keys, the first is current
+   * and the others still decrypt (rotation). Without it a key file is used (created on first start).
+   */
+  dataKeys: z.string().min(1).optional(),
+  /** Root of the lookup-hash key (base64, 32 bytes); default: derived from the last (oldest) data key. */
+  indexKey: z.string().min(1).optional(),
+  /** Key file used when dataKeys is not set; default `<db>.keys` next to the DuckDB file, `./data/siyu.keys` on PostgreSQL. */
+  dataKeyFile: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -54,6 +83,20 @@ export function loadConfig(overrides: Partial<Record<keyof Config, unknown>> = {
     broadcastLeaseMs: env.SIYU_BROADCAST_LEASE_MS,
     broadcastChunkSize: env.SIYU_BROADCAST_CHUNK_SIZE,
     broadcastConcurrency: env.SIYU_BROADCAST_CONCURRENCY,
+    rateLimitWindowMs: env.SIYU_RATE_LIMIT_WINDOW_MS,
+    rateLimitIngest: env.SIYU_RATE_LIMIT_INGEST,
+    rateLimitApi: env.SIYU_RATE_LIMIT_API,
+    httpRequestTimeoutMs: env.SIYU_HTTP_REQUEST_TIMEOUT_MS,
+    httpKeepAliveTimeoutMs: env.SIYU_HTTP_KEEPALIVE_TIMEOUT_MS,
+    pgStatementTimeoutMs: env.SIYU_PG_STATEMENT_TIMEOUT_MS,
+    adminPassword: env.SIYU_ADMIN_PASSWORD || undefined,
+    loginMaxAttempts: env.SIYU_LOGIN_MAX_ATTEMPTS,
+    loginLockMinutes: env.SIYU_LOGIN_LOCK_MINUTES,
+    sessionIdleMinutes: env.SIYU_SESSION_IDLE_MINUTES,
+    sessionMaxHours: env.SIYU_SESSION_MAX_HOURS,
+    dataKeys: env.SIYU_DATA_KEYS || undefined,
+    indexKey: env.SIYU_INDEX_KEY || undefined,
+    dataKeyFile: env.SIYU_DATA_KEY_FILE || undefined,
   };
   const merged: Record<string, unknown> = {};
   for (const [k, v] of Object.entries({ ...fromEnv, ...overrides })) if (v !== undefined) merged[k] = v;

@@ -5,10 +5,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../core/config.ts';
 import type { Store } from '../store/port.ts';
-import { authHook } from './auth.ts';
+import { authHook, recordRoutes } from './auth.ts';
 import { errorHandler } from './error-mapping.ts';
+import { registerRateLimit } from './limits.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createServices, type Services } from './services.ts';
+import { preparePii } from '../modules/pii/setup.ts';
 import { systemRoutes } from './system-routes.ts';
 import { registerConsole, type ConsoleHandle } from './console.ts';
 import { memberRoutes } from '../modules/members/routes.ts';
@@ -34,6 +36,11 @@ import { journeyRoutes } from '../modules/journeys/routes.ts';
 import { qrcodeRoutes, staffRoutes } from '../modules/staff/index.ts';
 import { communityRoutes } from '../modules/community/index.ts';
 import { consentRoutes } from '../modules/consent/routes.ts';
+import { auditRoutes, installAuditHooks } from '../modules/audit/index.ts';
+import { privacyRoutes } from '../modules/privacy/index.ts';
+import { recommendationRoutes } from '../modules/recommendations/index.ts';
+import { accessRoutes } from '../modules/access/routes.ts';
+import { alertRoutes } from '../modules/alerts/index.ts';
 
 export interface AppOptions {
   store: Store;
@@ -51,7 +58,7 @@ export type App = FastifyInstance;
 const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
 
 /** Each domain module contributes one Fastify plugin factory; add new modules here. */
-const routeModules: Array<(s: Services) => FastifyPluginAsync> = [channelRoutes, ingestRoutes, orderRoutes, memberRoutes, tagRoutes, importRoutes, analyticsRoutes, scoreRoutes, segmentRoutes, clvRoutes, loyaltyRoutes, couponRoutes, campaignRoutes, jobRoutes, messagingRoutes, templateRoutes, wecomRoutes, broadcastRoutes, measurementRoutes, journeyRoutes, staffRoutes, qrcodeRoutes, communityRoutes, consentRoutes];
+const routeModules: Array<(s: Services) => FastifyPluginAsync> = [channelRoutes, ingestRoutes, orderRoutes, memberRoutes, tagRoutes, importRoutes, analyticsRoutes, scoreRoutes, segmentRoutes, clvRoutes, loyaltyRoutes, couponRoutes, campaignRoutes, jobRoutes, messagingRoutes, templateRoutes, wecomRoutes, broadcastRoutes, measurementRoutes, journeyRoutes, staffRoutes, qrcodeRoutes, communityRoutes, consentRoutes, accessRoutes, auditRoutes, privacyRoutes, recommendationRoutes, alertRoutes];
 
 /**
  * Builds the app and its services. Call `app.ready()` (or `listen`) before use, `app.close()` to flush.
@@ -62,10 +69,14 @@ export async function buildApp(opts: AppOptions): Promise<{ app: App; services: 
   const app = Fastify({
     logger: opts.logger ?? (opts.config.logLevel === 'silent' ? false : { level: opts.config.logLevel }),
     bodyLimit: DEFAULT_BODY_LIMIT,
+    // Slow or stalled clients cannot hold sockets forever (slowloris); 0 turns the request timeout off.
+    requestTimeout: opts.config.httpRequestTimeoutMs,
+    keepAliveTimeout: opts.config.httpKeepAliveTimeoutMs,
     // Per-request lines would dominate the log at ingest rates; metrics count requests instead.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: false } },
   }).withTypeProvider<ZodTypeProvider>();
+  recordRoutes(app); // the route table behind docs/permissions.md and the permission walk test
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -76,9 +87,14 @@ export async function buildApp(opts: AppOptions): Promise<{ app: App; services: 
     return reply.status(404).send(req.url.startsWith('/v1/') ? { success: false, ...body } : body);
   });
 
+  // Personal data keys first: every service seals, opens and hashes with them (creates the key file on a first start).
+  await preparePii(opts.store, opts.config, (msg, fields) => app.log.info(fields ?? {}, msg));
   const services = createServices(opts.store, opts.config, metrics);
   app.decorateRequest('principal', null);
-  app.addHook('preHandler', authHook(services.workspaces));
+  // preValidation: after body parsing (Segment may send the write key in the body), before input validation.
+  app.addHook('preValidation', authHook(services.access));
+  // Audit log: settings snapshots before the handler, one row per change after the response (never delays it).
+  installAuditHooks(app, services);
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
@@ -100,6 +116,8 @@ export async function buildApp(opts: AppOptions): Promise<{ app: App; services: 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  // Before every route: the limiter attaches itself to routes as they are added.
+  await registerRateLimit(app, opts.config);
   if (opts.consoleDir !== false) webConsole = await registerConsole(app, opts.consoleDir);
   await app.register(systemRoutes(services));
   for (const register of routeModules) await app.register(register(services));

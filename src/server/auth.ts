@@ -1,15 +1,21 @@
-// Authentication: Segment-style basic auth with a write key on /v1, bearer admin keys on /api.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+// Authentication and authorization. A request presents a secret — an API key (basic-auth username on /v1 as Segment
+// SDKs send it, or a bearer token) or a console session token — and every route needs one permission: declared as
+// `config.permission`, or derived from its path and method (src/modules/access/permissions.ts). Roles (users) and
+// scopes (keys) hold permissions; docs/permissions.md lists them all.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SiyuError } from '../core/errors.ts';
-import type { Principal, WorkspaceService } from '../modules/workspaces/service.ts';
+import type { AccessService } from '../modules/access/service.ts';
+import { permissionFor, PUBLIC } from '../modules/access/permissions.ts';
+import { describePrincipal, grants, type AuthPrincipal } from '../modules/access/principal.ts';
 
 export type AuthMode = 'none' | 'write' | 'admin';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    principal: Principal | null;
+    principal: AuthPrincipal | null;
   }
   interface FastifyContextConfig {
+    /** none: public route; write: the ingest routes (/v1); admin (default under /api): any principal with the permission. */
     auth?: AuthMode;
     /**
      * Permission this route needs (`area.read`, `area.write` or a special one such as `privacy.erase`); when absent
@@ -34,21 +40,51 @@ export function presentedSecret(req: FastifyRequest): string | null {
   return typeof bodyKey === 'string' ? bodyKey : null;
 }
 
-/** preHandler hook enforcing the route's `config.auth` (default admin for /api, none elsewhere). */
-export function authHook(workspaces: WorkspaceService) {
+/** The auth mode of a route: declared, else admin under /api and none elsewhere. */
+export function authModeOf(url: string, config?: { auth?: AuthMode }): AuthMode {
+  return config?.auth ?? (url.startsWith('/api/') ? 'admin' : 'none');
+}
+
+/** The permission a route needs, or `public` for routes without auth. */
+export function routePermission(method: string, url: string, config?: { auth?: AuthMode; permission?: string }): string {
+  const mode = authModeOf(url, config);
+  if (mode === 'none') return PUBLIC;
+  return permissionFor(method, url, config?.permission ?? (mode === 'write' ? 'ingest.write' : undefined));
+}
+
+/**
+ * preValidation hook (after the body is parsed — Segment may send the write key in it — and before validation, so a
+ * caller without the permission learns nothing about the route's input): 401 `auth.*` without a valid secret, 403
+ * `auth.forbidden` naming the permission when the principal lacks it.
+ */
+export function authHook(access: AccessService) {
+  const permissions = new Map<string, string>();
   return async (req: FastifyRequest, _reply: FastifyReply) => {
-    const mode: AuthMode = req.routeOptions.config?.auth ?? (req.url.startsWith('/api/') ? 'admin' : 'none');
-    if (mode === 'none') return;
+    const url = req.routeOptions.url ?? req.url;
+    const routeKey = req.method + ' ' + url;
+    let permission = permissions.get(routeKey);
+    if (permission === undefined) {
+      permission = routePermission(req.method, url, req.routeOptions.config);
+      permissions.set(routeKey, permission);
+    }
+    if (permission === PUBLIC) return;
     const secret = presentedSecret(req);
     if (!secret) {
-      throw new SiyuError('unauthorized', 'auth.missing_key', mode === 'write'
+      throw new SiyuError('unauthorized', 'auth.missing_key', url.startsWith('/v1/')
         ? 'Missing write key: send it as the HTTP basic-auth username'
-        : 'Missing admin key: send Authorization: Bearer <admin key>', { field: 'authorization' });
+        : 'Missing credentials: send Authorization: Bearer <API key or session token>', { field: 'authorization' });
     }
-    const principal = await workspaces.authenticate(secret);
-    if (!principal) throw new SiyuError('unauthorized', 'auth.invalid_key', 'Unknown or revoked key', { field: 'authorization' });
-    if (mode === 'admin' && principal.kind !== 'admin') {
-      throw new SiyuError('forbidden', 'auth.admin_required', 'This route needs an admin key; write keys may only send data', { field: 'authorization' });
+    const principal = await access.authenticate(secret);
+    if (!principal) {
+      throw secret.startsWith('ss_')
+        ? new SiyuError('unauthorized', 'auth.session_expired', 'Session expired or ended: sign in again', { field: 'authorization' })
+        : new SiyuError('unauthorized', 'auth.invalid_key', 'Unknown or revoked key', { field: 'authorization' });
+    }
+    if (!grants(principal, permission)) {
+      throw new SiyuError('forbidden', 'auth.forbidden', `This needs permission ${permission}, which ${describePrincipal(principal)} does not have`, {
+        field: 'authorization',
+        details: { permission },
+      });
     }
     req.principal = principal;
   };
@@ -62,17 +98,57 @@ export function workspaceOf(req: FastifyRequest): string {
 
 /**
  * Whether the request's principal holds a permission (e.g. `pii.read` to see unmasked personal data).
- * Contract for every module; the role/scope tables behind it live with the access module.
+ * Contract for every module; the role/scope tables behind it live in src/modules/access/permissions.ts.
  */
 export function can(req: FastifyRequest, permission: string): boolean {
   const p = req.principal;
-  if (!p) return false;
-  return p.kind === 'admin';
+  return p ? grants(p, permission) : false;
 }
 
-/** Who made a request, for the audit log and `created_by` columns: `user:<id>`, `key:<id>`, or null. */
+/** Who made a request, for the audit log and `created_by` columns: a user (id, username) or a key (id, name), or null. */
 export function actorOf(req: FastifyRequest): { type: 'user' | 'key'; id: string; name: string | null } | null {
   const p = req.principal;
   if (!p) return null;
-  return { type: 'key', id: p.keyId, name: null };
+  return p.type === 'user' ? { type: 'user', id: p.userId, name: p.username } : { type: 'key', id: p.keyId, name: p.name };
+}
+
+export interface RouteInfo {
+  method: string;
+  url: string;
+  auth: AuthMode;
+  /** The permission the route needs, or `public`. */
+  permission: string;
+  /** Whether the route declares its permission (`config.permission`) rather than deriving it. */
+  declared: boolean;
+  tags: string[];
+  summary: string | null;
+}
+
+const ROUTE_TABLES = new WeakMap<object, RouteInfo[]>();
+
+/** Records every route added to `app` (call before routes are registered); read back with `routeTable(app)`. */
+export function recordRoutes(app: FastifyInstance): void {
+  const list: RouteInfo[] = [];
+  ROUTE_TABLES.set(app, list);
+  app.addHook('onRoute', (r) => {
+    const config = r.config as { auth?: AuthMode; permission?: string } | undefined;
+    const schema = r.schema as { tags?: string[]; summary?: string; hide?: boolean } | undefined;
+    for (const method of Array.isArray(r.method) ? r.method : [r.method]) {
+      if (method === 'HEAD') continue; // HEAD shares its GET route's permission
+      list.push({
+        method,
+        url: r.url,
+        auth: authModeOf(r.url, config),
+        permission: routePermission(method, r.url, config),
+        declared: !!config?.permission,
+        tags: schema?.tags ?? [],
+        summary: schema?.summary ?? null,
+      });
+    }
+  });
+}
+
+/** Every route of an app built with `recordRoutes`, in registration order. */
+export function routeTable(app: FastifyInstance): RouteInfo[] {
+  return ROUTE_TABLES.get(app) ?? [];
 }

@@ -3,6 +3,7 @@ import type { Config } from '../core/config.ts';
 import type { Store } from '../store/port.ts';
 import type { Metrics } from './metrics.ts';
 import { WorkspaceService } from '../modules/workspaces/service.ts';
+import { AccessService } from '../modules/access/service.ts';
 import { IdentityService } from '../modules/identity/service.ts';
 import { ChannelService } from '../modules/channels/service.ts';
 import { IngestService } from '../modules/ingest/service.ts';
@@ -32,6 +33,10 @@ import { QrCodeService, StaffService } from '../modules/staff/index.ts';
 import { CommunityService } from '../modules/community/index.ts';
 import type { ChannelType } from '../modules/consent/schema.ts';
 import { ConsentService, registerConsentTrackHandler } from '../modules/consent/index.ts';
+import { RecommendationsService } from '../modules/recommendations/index.ts';
+import { AuditService } from '../modules/audit/index.ts';
+import { PrivacyService } from '../modules/privacy/index.ts';
+import { AlertsService } from '../modules/alerts/index.ts';
 
 export interface Services {
   store: Store;
@@ -40,6 +45,8 @@ export interface Services {
   /** Committed data changes (ingest, orders, members, tags) for derived state that follows the data. */
   changes: ChangeFeed;
   workspaces: WorkspaceService;
+  /** Users, roles, sessions and lock-out; resolves session tokens and API keys to principals (src/server/auth.ts). */
+  access: AccessService;
   identity: IdentityService;
   channels: ChannelService;
   /** Segment-compatible ingest with group commit; other modules add track handlers with `ingest.onTrack`. */
@@ -90,6 +97,14 @@ export interface Services {
   community: CommunityService;
   /** Consent per channel and purpose, unsubscribe links and keywords, and the guard rails (`consent.guard`: caps, quiet hours, dedupe). */
   consent: ConsentService;
+  /** Recommendations: item-CF and ALS trained on net purchases (nightly or on demand), per-member top-N, also-bought. */
+  recommendations: RecommendationsService;
+  /** Audit log: every change through the API (who, what, when, from where, settings before/after), hash-chained. */
+  audit: AuditService;
+  /** Data subject rights: export everything on one person, erase a person, the record of requests, consent history. */
+  privacy: PrivacyService;
+  /** Risk alerts (危机预警): monitors on metrics, alerts with severity, de-duplication and resolution, notifications. */
+  alerts: AlertsService;
   /** Flushes pending work (ingest buffers) and stops background loops. */
   close(): Promise<void>;
 }
@@ -148,6 +163,9 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   closers.unshift(() => messaging.close());
   members.extendProfile('messages', (ws, id) => messaging.profileSection(ws, id));
   const templates = new TemplateService({ store, refs: memberRefs, workspaces, tags, loyalty, coupons, scores, clv });
+  // Templates' `recommendations` slot renders each member's stored list (trending for members without one).
+  const recommendations = new RecommendationsService({ store, refs: memberRefs, identity, jobs });
+  templates.setRecommendationProvider(recommendations.templateProvider());
   const wecom = new WecomService({ store, messaging, ingest, identity, templates, jobs });
   // Consent and guard rails: delivery finds `consent.guard` on the services; members, templates and ingest get its parts.
   const consent = new ConsentService({
@@ -203,12 +221,21 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   const staff = new StaffService({ store, jobs, ingest, changes, identity, refs: memberRefs, messaging, wecom, qrcodes, timezoneOf: async (ws) => (await workspaces.get(ws)).timezone });
   closers.push(() => staff.close());
   community = new CommunityService({ store, jobs, ingest, identity, messaging, wecom, templates, staff, qrcodes, changes, timezoneOf: async (ws) => (await workspaces.get(ws)).timezone });
+  // Written last on close (closers run in reverse): the final requests' entries and the current ingest minute.
+  const audit = new AuditService({ store, registry: metrics.registry });
+  closers.unshift(() => audit.close());
+  const alerts = new AlertsService({
+    store, jobs, messaging,
+    staff: () => (ws, ref) => staff.staffRow(ws, ref),
+    timezoneOf: async (ws) => (await workspaces.get(ws)).timezone,
+  });
   const services: Services = {
     store,
     config,
     metrics,
     changes,
     workspaces,
+    access: new AccessService(store, config, workspaces),
     identity,
     channels: new ChannelService(store),
     ingest,
@@ -235,6 +262,10 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
     qrcodes,
     community,
     consent,
+    recommendations,
+    audit,
+    privacy: new PrivacyService({ store, members, identity }),
+    alerts,
     async close() {
       for (const c of closers.reverse()) await c();
     },

@@ -1,4 +1,4 @@
-// Operational routes: health, metrics, the OpenAPI document, workspaces and keys.
+// Operational routes: health, metrics, the OpenAPI document and the workspace.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -28,29 +28,6 @@ export function systemRoutes(s: Services): FastifyPluginAsync {
     app.get('/api/workspace', { schema: { tags: ['system'], summary: 'The workspace of the presented key' } }, async (req) =>
       s.workspaces.get(workspaceOf(req)),
     );
-
-    app.get('/api/keys', { schema: { tags: ['system'], summary: 'List API keys (secrets are never shown again)' } }, async (req) => ({
-      data: await s.workspaces.listKeys(workspaceOf(req)),
-    }));
-
-    app.post(
-      '/api/keys',
-      {
-        schema: {
-          tags: ['system'],
-          summary: 'Create an API key; the secret is returned once',
-          body: z.object({ kind: z.enum(['write', 'admin']), name: z.string().max(200).optional(), channel: z.string().max(64).optional() }).strict(),
-        },
-      },
-      async (req, reply) => {
-        const key = await s.workspaces.createKey(workspaceOf(req), req.body.kind, { name: req.body.name, channel: req.body.channel });
-        return reply.status(201).send(key);
-      },
-    );
-
-    app.delete('/api/keys/:id', { schema: { tags: ['system'], params: z.object({ id: z.string() }) } }, async (req, reply) => {
-      await s.workspaces.revokeKey(workspaceOf(req), req.params.id);
-      return reply.status(204).send();
-    });
+    // API keys (/api/keys) live with users and sessions in src/modules/access/routes.ts.
   };
 }

@@ -11,6 +11,8 @@ export interface StoreOptions {
   dbPath?: string;
   /** Apply pending migrations (default true). */
   migrate?: boolean;
+  /** PostgreSQL only: statement_timeout of every connection in ms (0 or absent: none). */
+  statementTimeoutMs?: number;
 }
 
 export const DEFAULT_DB_PATH = './data/siyu.duckdb';
@@ -18,7 +20,7 @@ export const DEFAULT_DB_PATH = './data/siyu.duckdb';
 /** Opens the configured store and brings its schema up to date. */
 export async function openStore(opts: StoreOptions): Promise<Store> {
   const store: Store = opts.databaseUrl
-    ? await PostgresStore.open(opts.databaseUrl)
+    ? await PostgresStore.open(opts.databaseUrl, { statementTimeoutMs: opts.statementTimeoutMs })
     : await DuckDbStore.open(opts.dbPath ?? DEFAULT_DB_PATH);
   if (opts.migrate !== false) {
     try {

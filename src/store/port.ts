@@ -49,6 +49,13 @@ export interface JsonColumn {
   type: 'text' | 'bigint' | 'double' | 'numeric' | 'boolean' | 'timestamptz' | 'date' | 'json';
 }
 
+/** A consistent, read-only view of the whole database (backups): every read sees the same committed state. */
+export interface SnapshotReader {
+  query<T extends Row = Row>(sql: string, params?: SqlParam[]): Promise<T[]>;
+  /** Streams the rows of one SELECT (no parameters) in chunks of about `chunkRows`, so memory stays flat. */
+  stream(sql: string, chunkRows?: number): AsyncIterable<Row[]>;
+}
+
 /** Differences between engines, as data rather than `if (engine === …)` in the modules. */
 export interface StoreCapabilities {
   /** Several processes may open the same database at once (PostgreSQL), or only one (DuckDB file). */
@@ -96,6 +103,11 @@ export interface Store extends SqlExecutor {
   jsonText(json: string, key: string): string;
   /** SQL converting the text expression `text` to DOUBLE PRECISION, or NULL (not an error) when it is no number. */
   tryDouble(text: string): string;
+  /**
+   * Runs `fn` on one consistent read-only snapshot (PostgreSQL: a REPEATABLE READ READ ONLY transaction; DuckDB: a
+   * transaction on one connection, which sees the state at its start), e.g. to back up a running server.
+   */
+  snapshot<T>(fn: (snap: SnapshotReader) => Promise<T>): Promise<T>;
   /** Human description for logs, without secrets. */
   describe(): string;
   close(): Promise<void>;

@@ -5,6 +5,7 @@ import type { Store } from '../../src/store/port.ts';
 import { buildApp, type App } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import type { Services } from '../../src/server/services.ts';
+import './pii.ts'; // fixed personal-data keys for every store test
 
 export interface TestApp {
   app: App;
@@ -19,8 +20,9 @@ export interface TestApp {
 }
 
 /** A fresh workspace on `store` with one admin and one write key. */
-export async function createTestApp(store: Store, config: Record<string, unknown> = {}): Promise<TestApp> {
+export async function createTestApp(store: Store, config: Record<string, unknown> = {}, opts: { beforeReady?: (app: App) => void } = {}): Promise<TestApp> {
   const { app, services } = await buildApp({ store, config: loadConfig({ logLevel: 'silent', ...config }, {}) });
+  opts.beforeReady?.(app); // e.g. add hooks, which Fastify refuses once ready
   await app.ready();
   const ws = await services.workspaces.create({ name: 'test ' + randomBytes(3).toString('hex') });
   const admin = await services.workspaces.createKey(ws.id, 'admin');
@@ -49,4 +51,38 @@ export function adminRequests(get: () => TestApp) {
     return r.body ? r.json() : null;
   };
   return { api, ok };
+}
+
+type RoleName = 'admin' | 'operator' | 'analyst' | 'viewer';
+type ScopeName = 'ingest' | 'read' | 'admin';
+const roleHeaders = new WeakMap<TestApp, Map<string, Promise<{ authorization: string }>>>();
+
+function memo(t: TestApp, key: string, make: () => Promise<{ authorization: string }>) {
+  let m = roleHeaders.get(t);
+  if (!m) roleHeaders.set(t, (m = new Map()));
+  let h = m.get(key);
+  if (!h) m.set(key, (h = make()));
+  return h;
+}
+
+/**
+ * Headers of a signed-in console user with `role` in the test app's workspace (one user and session per role and
+ * app, made on first use). @example const r = await t.app.inject({ url: '/api/members', headers: await asRole(t, 'viewer') })
+ */
+export function asRole(t: TestApp, role: RoleName): Promise<{ authorization: string }> {
+  return memo(t, 'role:' + role, async () => {
+    const username = `${role}-${randomBytes(4).toString('hex')}`;
+    const password = 'test-password-' + role;
+    await t.services.access.createUser(t.workspaceId, { username, password, role });
+    const { token } = await t.services.access.login(username, password);
+    return { authorization: `Bearer ${token}` };
+  });
+}
+
+/** Headers of an API key with `scope` (ingest, read or admin) in the test app's workspace, as a bearer token. */
+export function asKeyScope(t: TestApp, scope: ScopeName): Promise<{ authorization: string }> {
+  return memo(t, 'scope:' + scope, async () => {
+    const k = await t.services.workspaces.createKey(t.workspaceId, scope === 'admin' ? 'admin' : scope === 'read' ? 'read' : 'write', { name: `test ${scope}` });
+    return { authorization: `Bearer ${k.secret}` };
+  });
 }

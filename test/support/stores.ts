@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import type { Store } from '../../src/store/port.ts';
 import { openStore } from '../../src/store/open-store.ts';
+import './pii.ts'; // fixed personal-data keys for every store test
 
 export type Engine = 'duckdb' | 'postgres';
 export const ENGINES: Engine[] = ['duckdb', 'postgres'];

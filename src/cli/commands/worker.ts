@@ -7,6 +7,7 @@ import { openStore } from '../../store/open-store.ts';
 import type { Store } from '../../store/port.ts';
 import { createMetrics } from '../../server/metrics.ts';
 import { createServices } from '../../server/services.ts';
+import { preparePii } from '../../modules/pii/setup.ts';
 import { readServerFile } from '../../server/server-file.ts';
 import { waitForSignal } from './serve.ts';
 
@@ -41,12 +42,13 @@ export function registerWorker(program: Command) {
       }
       let store: Store;
       try {
-        store = await openStore({ databaseUrl: config.databaseUrl, dbPath: config.dbPath });
+        store = await openStore({ databaseUrl: config.databaseUrl, dbPath: config.dbPath, statementTimeoutMs: config.pgStatementTimeoutMs });
       } catch (e) {
         const m = /Conflicting lock is held in (.*?)(?: \(PID (\d+)\))?/.exec(String((e as Error)?.message));
         if (!config.databaseUrl && (m || /Could not set lock/.test(String((e as Error)?.message)))) throw duckOwned(config.dbPath, m?.[2] ? `process ${m[2]}` : 'another process');
         throw e;
       }
+      await preparePii(store, config, (msg, f) => process.stdout.write(`siyu worker: ${msg} ${JSON.stringify(f ?? {})}\n`));
       const services = createServices(store, config, createMetrics({ defaults: true }));
       services.jobs.setLogger((e, msg) => err(`siyu worker: ${msg}: ${(e as Error)?.stack ?? e}\n`));
       services.jobs.startWorker({

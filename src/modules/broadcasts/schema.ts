@@ -1,6 +1,7 @@
 // Request validation for broadcasts (zod, strict): create, edit (drafts only), schedule, send-test, list.
 import { z } from 'zod';
 import { PURPOSES } from '../delivery/types.ts';
+import { pageLimit } from '../../core/pagination.ts';
 
 const ref = z.string().trim().min(1).max(200);
 const isoInstant = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T/.test(s) && /(Z|[+-]\d{2}:?\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)), 'an ISO time with a UTC offset, e.g. 2026-12-05T10:00:00+08:00');
@@ -67,7 +68,7 @@ export type BroadcastStatus = (typeof BROADCAST_STATUSES)[number];
 export const ListQuery = z
   .object({
     status: z.enum(BROADCAST_STATUSES).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
+    limit: pageLimit(50, 500),
     cursor: z.string().min(1).max(200).optional(),
   })
   .strict();

@@ -4,11 +4,16 @@ import type { IdentityFacts } from '../../core/loyalty/index.ts';
 import { newId } from '../../core/ids.ts';
 import type { SqlExecutor } from '../../store/port.ts';
 import type { ClientFactsInput } from './schema.ts';
+import { isBlindIndex } from '../../core/pii/index.ts';
+import { lookupHashOf } from '../pii/member-fields.ts';
+
+/** Phones are compared as lookup hashes (identities and profiles hold nothing else); a raw one is hashed first. */
+const phoneKey = (v: string) => (isBlindIndex(v) ? v : lookupHashOf('phone', v) ?? v);
 
 /** Only the facts fields the client sent, for storing with an attribution, seat or session. */
 export function clientFacts(b: ClientFactsInput): ClientFactsInput | null {
   const out: ClientFactsInput = {};
-  if (b.phone) out.phone = b.phone;
+  if (b.phone) out.phone = phoneKey(b.phone); // kept as its lookup hash: comparable, not readable
   if (b.unionid) out.unionid = b.unionid;
   if (b.device_id) out.device_id = b.device_id;
   return Object.keys(out).length > 0 ? out : null;
@@ -29,15 +34,15 @@ export async function identityFacts(db: SqlExecutor, ws: string, memberIds: stri
     `SELECT member_id, type, value FROM identities
       WHERE workspace_id = $1 AND type IN ('phone', 'unionid', 'device_id') AND member_id IN (${list})
      UNION ALL
-     SELECT id AS member_id, 'phone' AS type, phone AS value FROM members
-      WHERE workspace_id = $1 AND phone IS NOT NULL AND id IN (${list})`,
+     SELECT id AS member_id, 'phone' AS type, phone_hash AS value FROM members
+      WHERE workspace_id = $1 AND phone_hash IS NOT NULL AND id IN (${list})`,
     [ws, ...ids],
   );
   for (const r of rows) push(out.get(r.member_id)!, r.type, r.value);
   for (const [id, c] of Object.entries(client)) {
     const f = out.get(id);
     if (!f || !c) continue;
-    if (c.phone) push(f, 'phone', c.phone);
+    if (c.phone) push(f, 'phone', phoneKey(c.phone));
     if (c.unionid) push(f, 'unionid', c.unionid);
     if (c.device_id) push(f, 'device_id', c.device_id);
   }

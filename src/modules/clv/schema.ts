@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { invalid } from '../../core/errors.ts';
 import { isIanaZone } from './local-days.ts';
 import { SORTS, type SortColumn } from './repo.ts';
+import { pageLimit } from '../../core/pagination.ts';
 
 export const FitBody = z
   .object({
@@ -23,13 +24,13 @@ export const FitBody = z
   .strict();
 export type FitInput = z.input<typeof FitBody>;
 
-export const FitsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(20) }).strict();
+export const FitsQuery = z.object({ limit: pageLimit(20, 500) }).strict();
 
 export const MembersQuery = z
   .object({
     sort: z.enum(SORTS).default('clv'),
     order: z.enum(['asc', 'desc']).default('desc'),
-    limit: z.coerce.number().int().min(1).max(10_000).default(100),
+    limit: pageLimit(100, 10_000),
     cursor: z.string().min(1).max(1000).optional(),
     /** Fail with 409 clv.fit_replaced when the current fit is another (a newer fit replaced the rows). */
     fit_id: z.string().min(1).max(100).optional(),

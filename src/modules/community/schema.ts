@@ -1,5 +1,6 @@
 // Request validation for community groups, sync, SOPs, audiences and reports (zod, strict).
 import { z } from 'zod';
+import { pageLimit } from '../../core/pagination.ts';
 
 const text = (max = 200) => z.string().trim().min(1).max(max);
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
@@ -40,7 +41,7 @@ export type SyncBody = z.infer<typeof SyncBody>;
 export const MembersQuery = z
   .object({
     active: z.enum(['true', 'false']).default('true'),
-    limit: z.coerce.number().int().min(1).max(1000).default(200),
+    limit: pageLimit(200, 1000),
     cursor: z.string().min(1).max(300).optional(),
   })
   .strict();

@@ -2,6 +2,7 @@
 import type { SqlExecutor } from '../../store/port.ts';
 import type { IdentityPort } from '../identity/types.ts';
 import type { InboundBody } from './schema.ts';
+import { lookupHashOf } from '../pii/member-fields.ts';
 
 /**
  * The member an inbound message came from: by phone (identity, else the members column), email, WeCom
@@ -14,8 +15,10 @@ export async function senderOf(db: SqlExecutor, identity: IdentityPort, ws: stri
     case 'sms': {
       const byIdentity = await find(`phone:${b.from}`);
       if (byIdentity) return byIdentity;
-      const digits = b.from.replace(/[\s\-().]/g, '').replace(/^(\+86|0086)/, '');
-      const [m] = await db.query<{ id: string }>('SELECT id FROM members WHERE workspace_id = $1 AND phone = $2 AND merged_into IS NULL LIMIT 1', [ws, digits]);
+      // the profile's phone is sealed: found through its lookup hash
+      const hash = lookupHashOf('phone', b.from);
+      if (!hash) return null;
+      const [m] = await db.query<{ id: string }>('SELECT id FROM members WHERE workspace_id = $1 AND phone_hash = $2 AND merged_into IS NULL LIMIT 1', [ws, hash]);
       return m?.id ?? null;
     }
     case 'email':

@@ -1,6 +1,7 @@
 // Request validation for coupons (zod, strict). A template's `config` is checked by the pure model
 // (parseCouponTemplate) and its `code_format` by parseCodeFormat, whose errors name the field inside them.
 import { z } from 'zod';
+import { pageLimit } from '../../core/pagination.ts';
 
 const name = z.string().trim().min(1).max(100);
 const description = z.string().trim().max(1000);
@@ -89,7 +90,7 @@ export type UploadBody = z.infer<typeof UploadBody>;
 
 export const CodesQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(50_000).default(1000),
+    limit: pageLimit(1000, 50_000),
     cursor: z.string().max(200).optional(),
     status: z.enum(['available', 'claimed', 'disabled']).optional(),
   })
@@ -156,6 +157,6 @@ export const MemberCouponsQuery = z
   .object({
     status: z.enum(['unused', 'issued', 'claimed', 'used', 'voided', 'expired', 'all']).default('all'),
     template: ref.optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(100),
+    limit: pageLimit(100, 500),
   })
   .strict();

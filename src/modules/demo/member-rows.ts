@@ -1,4 +1,6 @@
 // Turns one generated member (profile, orders, events, tags) into rows of the core tables.
+import { blindIndex, seal } from '../../core/pii/index.ts';
+import { sealPii } from '../pii/member-fields.ts';
 import { PRODUCTS, TAGS, type Category, type ChannelId } from './catalog.ts';
 import { DAY_MS, type Calendar } from './calendar.ts';
 import type { MemberPlan } from './lifecycle.ts';
@@ -74,12 +76,15 @@ export function writeTags(r: Prng, w: BulkWriter, plan: MemberPlan, profile: Pro
 export function writeMember(w: BulkWriter, profile: Profile, plan: MemberPlan, points: number, yearSpend: number, lastMs: number, endMs: number) {
   const attributes = { member_card: profile.memberCard, tier: tierOf(yearSpend), points, home_store: profile.homeStores[0] };
   const last = Math.max(plan.signupMs, lastMs);
+  // Sealed in JS as rows are made (about 5 µs a value); identities reuse the member's ciphertext and hash.
+  const pii = sealPii({ name: profile.name, phone: profile.phone, email: profile.email, address: null });
   w.push(T.members, [
-    profile.id, null, profile.sourceChannel, profile.name, profile.gender, profile.birthday, profile.city.name, profile.city.province,
-    profile.phone, profile.email, attributes, iso(plan.signupMs), iso(last),
+    profile.id, null, profile.sourceChannel, pii.name, profile.gender, profile.birthday, profile.city.name, profile.city.province,
+    pii.phone, pii.email, attributes, iso(plan.signupMs), iso(last), pii.name_hash, pii.phone_hash, pii.email_hash,
   ]);
   for (const [type, value, channel, appId] of identitiesOf(profile)) {
-    w.push(T.identities, [type, value, profile.id, channel, appId, iso(plan.signupMs), iso(last)]);
+    const hashed = type === 'phone' ? [pii.phone_hash, pii.phone] : type === 'email' ? [pii.email_hash, pii.email] : [value, null];
+    w.push(T.identities, [type, hashed[0], profile.id, channel, appId, iso(plan.signupMs), iso(last), hashed[1]]);
   }
   w.push(T.memberTraits, [profile.id, iso(plan.signupMs), iso(last), iso(endMs)]);
 }
@@ -93,9 +98,10 @@ export function writeMergedDuplicate(r: Prng, w: BulkWriter, profile: Profile, p
   const createdMs = plan.signupMs - (30 + r.int(300)) * DAY_MS;
   const dupId = demoId('mem', createdMs, seq, r);
   const card = '8861' + String(seq).padStart(8, '0') + String(r.int(10_000)).padStart(4, '0');
-  w.push(T.members, [dupId, profile.id, 'store', null, null, null, profile.city.name, profile.city.province, profile.phone, null, { member_card: card }, iso(createdMs), iso(plan.signupMs)]);
-  w.push(T.identities, ['member_card', card, profile.id, 'store', null, iso(createdMs), iso(plan.signupMs)]);
-  w.push(T.memberMerges, [demoId('mrg', plan.signupMs, seq, r), dupId, profile.id, 'shared_phone', 'phone', profile.phone, { identities: 2, events: 0, orders: 0 }, iso(plan.signupMs)]);
+  const phoneHash = blindIndex('phone', profile.phone);
+  w.push(T.members, [dupId, profile.id, 'store', null, null, null, profile.city.name, profile.city.province, seal(profile.phone), null, { member_card: card }, iso(createdMs), iso(plan.signupMs), null, phoneHash, null]);
+  w.push(T.identities, ['member_card', card, profile.id, 'store', null, iso(createdMs), iso(plan.signupMs), null]);
+  w.push(T.memberMerges, [demoId('mrg', plan.signupMs, seq, r), dupId, profile.id, 'shared_phone', 'phone', phoneHash, { identities: 2, events: 0, orders: 0 }, iso(plan.signupMs)]);
   return true;
 }
 

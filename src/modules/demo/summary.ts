@@ -1,4 +1,5 @@
 // What the demo workspace holds, for the banner `siyu demo` prints: counts and a well-filled member to try the API on.
+import { openOrNull } from '../../core/pii/index.ts';
 import type { Store } from '../../store/port.ts';
 
 export interface DemoSummary {
@@ -25,5 +26,5 @@ export async function demoSummary(store: Store, workspaceId: string): Promise<De
     [workspaceId],
   );
   const s = rows[0];
-  return { members, orders, events, sample: s ? { id: s.id, name: s.name, phone: s.phone, userId: s.user_id, orders: s.order_count } : null };
+  return { members, orders, events, sample: s ? { id: s.id, name: openOrNull(s.name), phone: openOrNull(s.phone), userId: s.user_id, orders: s.order_count } : null };
 }

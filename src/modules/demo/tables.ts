@@ -19,11 +19,13 @@ export const T = {
     'members',
     c('id', 'text'), c('merged_into', 'text'), c('source_channel', 'text'), c('name', 'text'), c('gender', 'text'), c('birthday', 'date'), c('city', 'text'),
     c('region', 'text'), c('phone', 'text'), c('email', 'text'), c('attributes', 'json'), c('created_at', 'timestamptz'), c('updated_at', 'timestamptz'),
+    // name, phone and email are sealed (src/core/pii); their lookup hashes beside them
+    c('name_hash', 'text'), c('phone_hash', 'text'), c('email_hash', 'text'),
   ),
   identities: table(
     'identities',
     c('type', 'text'), c('value', 'text'), c('member_id', 'text'), c('source_channel', 'text'), c('app_id', 'text'),
-    c('first_seen_at', 'timestamptz'), c('last_seen_at', 'timestamptz'),
+    c('first_seen_at', 'timestamptz'), c('last_seen_at', 'timestamptz'), c('value_enc', 'text'),
   ),
   events: table(
     'events',

@@ -21,8 +21,13 @@ export interface MemberAttrRow {
   birthday: string | null;
   city: string | null;
   region: string | null;
+  /** Sealed (see src/core/pii): name, phone, email and address are ciphertext beside their lookup hashes. */
   phone: string | null;
   email: string | null;
+  address: string | null;
+  name_hash: string | null;
+  phone_hash: string | null;
+  email_hash: string | null;
   attributes: Record<string, unknown> | null;
 }
 
@@ -62,17 +67,17 @@ export function identityRepo(store: Store) {
     async insertIdentities(
       tx: SqlExecutor,
       ws: string,
-      rows: { type: string; value: string; member_id: string; source_channel: string | null; app_id: string | null; ts: string }[],
+      rows: { type: string; value: string; member_id: string; source_channel: string | null; app_id: string | null; ts: string; value_enc?: string | null }[],
     ): Promise<Set<string>> {
       if (rows.length === 0) return new Set();
       const src = store.jsonRows(
         2,
-        [col('type', 'text'), col('value', 'text'), col('member_id', 'text'), col('source_channel', 'text'), col('app_id', 'text'), col('ts', 'timestamptz')],
+        [col('type', 'text'), col('value', 'text'), col('member_id', 'text'), col('source_channel', 'text'), col('app_id', 'text'), col('ts', 'timestamptz'), col('value_enc', 'text')],
         'r',
       );
       const inserted = await tx.query<{ type: string; value: string }>(
-        `INSERT INTO identities (workspace_id, type, value, member_id, source_channel, app_id, first_seen_at, last_seen_at)
-         SELECT $1, r.type, r.value, r.member_id, r.source_channel, r.app_id, r.ts, r.ts FROM ${src}
+        `INSERT INTO identities (workspace_id, type, value, member_id, source_channel, app_id, first_seen_at, last_seen_at, value_enc)
+         SELECT $1, r.type, r.value, r.member_id, r.source_channel, r.app_id, r.ts, r.ts, r.value_enc FROM ${src}
          ON CONFLICT (workspace_id, type, value) DO NOTHING RETURNING type, value`,
         [ws, JSON.stringify(rows)],
       );
@@ -94,7 +99,7 @@ export function identityRepo(store: Store) {
       if (ids.length === 0) return [];
       const src = store.jsonRows(2, [col('id', 'text')], 'r');
       return tx.query<MemberAttrRow>(
-        `SELECT m.id, m.name, m.gender, m.birthday, m.city, m.region, m.phone, m.email, m.attributes FROM members m JOIN ${src} ON m.id = r.id WHERE m.workspace_id = $1`,
+        `SELECT m.id, m.name, m.gender, m.birthday, m.city, m.region, m.phone, m.email, m.address, m.name_hash, m.phone_hash, m.email_hash, m.attributes FROM members m JOIN ${src} ON m.id = r.id WHERE m.workspace_id = $1`,
         [ws, JSON.stringify(ids.map((id) => ({ id })))],
       );
     },
@@ -106,12 +111,14 @@ export function identityRepo(store: Store) {
         [
           col('id', 'text'), col('name', 'text'), col('gender', 'text'), col('birthday', 'date'), col('city', 'text'),
           col('region', 'text'), col('phone', 'text'), col('email', 'text'), col('attributes', 'json'), col('ts', 'timestamptz'),
+          col('address', 'text'), col('name_hash', 'text'), col('phone_hash', 'text'), col('email_hash', 'text'),
         ],
         'r',
       );
       await tx.exec(
         `UPDATE members SET name = r.name, gender = r.gender, birthday = r.birthday, city = r.city, region = r.region,
-           phone = r.phone, email = r.email, attributes = r.attributes, updated_at = r.ts
+           phone = r.phone, email = r.email, address = r.address, name_hash = r.name_hash, phone_hash = r.phone_hash,
+           email_hash = r.email_hash, attributes = r.attributes, updated_at = r.ts
          FROM ${src} WHERE members.workspace_id = $1 AND members.id = r.id`,
         [ws, JSON.stringify(rows)],
       );

@@ -7,6 +7,9 @@ import { aliasCandidates, planResolution, type KnownOwner } from './resolution-p
 import { identityRepo, type MemberAttrRow, type OwnerRow } from './repo.ts';
 import { OwnerCache } from './owner-cache.ts';
 import { mergeExtra, traitsToPatch, type AttributePatch } from './traits.ts';
+import { HASHED_IDENTITY_TYPES, identityLookupValue, sealPii } from '../pii/member-fields.ts';
+import { addressText } from './traits.ts';
+import { seal } from '../../core/pii/index.ts';
 import { STRONG_TYPES, type IdentityInput, type IdentityKey, type IdentityPort, type MergeHook, type ResolveResult } from './types.ts';
 
 const TOUCH_AFTER_MS = 60 * 60 * 1000; // last_seen_at is kept to the hour: cheaper than a write per message
@@ -47,7 +50,15 @@ export class IdentityService implements IdentityPort {
   }
 
   async resolve(tx: SqlExecutor, ws: string, inputs: IdentityInput[]): Promise<ResolveResult> {
-    const keyLists = inputs.map(extractKeys);
+    // Phone and email identities are stored (and cached, and merged on) as their lookup hash; the plaintext is
+    // kept here only to seal the display value of newly attached ones.
+    const plainOf = new Map<string, string>();
+    const keyLists = inputs.map((input) => extractKeys(input).map((k) => {
+      if (!HASHED_IDENTITY_TYPES.has(k.type)) return k;
+      const hashed = { ...k, value: identityLookupValue(k.type, k.value) };
+      plainOf.set(keyId(hashed), k.value);
+      return hashed;
+    }));
     const keys = new Map<string, IdentityKey>();
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i];
@@ -89,6 +100,7 @@ export class IdentityService implements IdentityPort {
       source_channel: inputs[a.input].channel ?? null,
       app_id: a.key.appId ?? null,
       ts: inputs[a.input].ts,
+      value_enc: plainOf.has(keyId(a.key)) ? seal(plainOf.get(keyId(a.key))!) : null,
     }));
     const inserted = await this.repo.insertIdentities(tx, ws, toAttach);
     if (inserted.size !== new Set(toAttach.map(keyId)).size) throw new ConcurrentClaim();
@@ -118,13 +130,15 @@ export class IdentityService implements IdentityPort {
     if (a && b) {
       const filled: MemberAttrRow = {
         id: into,
-        name: a.name ?? b.name,
+        // sealed values move with their lookup hashes
+        ...(a.name ? { name: a.name, name_hash: a.name_hash } : { name: b.name, name_hash: b.name_hash }),
         gender: a.gender && a.gender !== 'unknown' ? a.gender : (b.gender ?? a.gender),
         birthday: a.birthday ?? b.birthday,
         city: a.city ?? b.city,
         region: a.region ?? b.region,
-        phone: a.phone ?? b.phone,
-        email: a.email ?? b.email,
+        ...(a.phone ? { phone: a.phone, phone_hash: a.phone_hash } : { phone: b.phone, phone_hash: b.phone_hash }),
+        ...(a.email ? { email: a.email, email_hash: a.email_hash } : { email: b.email, email_hash: b.email_hash }),
+        address: a.address ?? b.address,
         attributes: mergeExtra(b.attributes, [a.attributes ?? {}]),
       };
       await this.repo.writeMemberAttrs(tx, ws, [{ ...filled, ts: new Date().toISOString() }]);
@@ -175,9 +189,18 @@ export class IdentityService implements IdentityPort {
     const rows = current.map((row) => {
       const { patches: ps, ts } = patches.get(row.id)!;
       const next: MemberAttrRow = { ...row };
+      const plain: { name?: string; phone?: string; email?: string; address?: string } = {};
       for (const p of ps) {
-        for (const f of ['name', 'gender', 'birthday', 'city', 'region', 'phone', 'email'] as const) if (p[f] !== undefined) next[f] = p[f]!;
+        for (const f of ['gender', 'birthday', 'city', 'region'] as const) if (p[f] !== undefined) next[f] = p[f]!;
+        for (const f of ['name', 'phone', 'email'] as const) if (p[f] !== undefined) plain[f] = p[f]!;
+        if (p.address !== undefined) plain.address = addressText(p.address);
       }
+      // Only the personal fields this batch sets are sealed again (with their hashes); the rest stay as stored.
+      const sealed = sealPii({ name: plain.name ?? null, phone: plain.phone ?? null, email: plain.email ?? null, address: plain.address ?? null });
+      if (plain.name !== undefined) Object.assign(next, { name: sealed.name, name_hash: sealed.name_hash });
+      if (plain.phone !== undefined) Object.assign(next, { phone: sealed.phone, phone_hash: sealed.phone_hash });
+      if (plain.email !== undefined) Object.assign(next, { email: sealed.email, email_hash: sealed.email_hash });
+      if (plain.address !== undefined) next.address = sealed.address;
       next.attributes = mergeExtra(row.attributes, ps.map((p) => p.extra));
       return { ...next, ts };
     });
@@ -199,7 +222,7 @@ export class IdentityService implements IdentityPort {
     if (!parsed) {
       throw invalid('member.invalid_ref', `"${ref}" is not a member id (mem_…) or type:value with a known type (user_id, phone, email, unionid, openid, wecom_external_userid, member_card, anonymous_id, device_id)`, 'ref');
     }
-    return (await this.repo.ownerOf(db, ws, parsed.type, parsed.value)) ?? null;
+    return (await this.repo.ownerOf(db, ws, parsed.type, identityLookupValue(parsed.type, parsed.value))) ?? null;
   }
 
   /** Merge history of a member (as survivor or as the merged one), oldest first. */

@@ -9,6 +9,8 @@ export interface AttributePatch {
   region?: string;
   phone?: string;
   email?: string;
+  /** Street address (a string or an address object), stored sealed. */
+  address?: string | Record<string, unknown>;
   /** Free attributes; a null value removes the key. */
   extra: Record<string, unknown>;
 }
@@ -53,6 +55,10 @@ export function traitsToPatch(traits: Record<string, unknown>): AttributePatch {
   if (phone) patch.phone = phone;
   const email = normaliseValue('email', traits.email);
   if (email) patch.email = email;
+  if (typeof traits.address === 'string' && traits.address.trim() !== '') patch.address = traits.address.trim();
+  else if (traits.address && typeof traits.address === 'object' && !Array.isArray(traits.address) && Object.keys(traits.address).length > 0) {
+    patch.address = traits.address as Record<string, unknown>;
+  }
   for (const [k, v] of Object.entries(traits)) {
     if (NATURAL.has(k) || IDENTIFIER_TRAIT_KEYS.has(k) || v === undefined) continue;
     patch.extra[k] = v;
@@ -69,3 +75,6 @@ export function mergeExtra(current: Record<string, unknown> | null, patches: Rec
   }
   return out;
 }
+
+/** The text an address is sealed as: the string itself, or the JSON of an address object. */
+export const addressText = (a: string | Record<string, unknown>) => (typeof a === 'string' ? a : JSON.stringify(a));

@@ -4,10 +4,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../server/services.ts';
-import { workspaceOf } from '../../server/auth.ts';
+import { workspaceOf, can } from '../../server/auth.ts';
 import { IMPORT_KINDS } from './fields.ts';
 import { BatchBodySchema, MAX_BATCH_RECORDS } from './schema.ts';
+import { maskListItem } from '../pii/mask-shapes.ts';
 import { memberRow, memberSheetWriter } from './export.ts';
+import { pageLimit } from '../../core/pagination.ts';
 
 /** A batch of 5000 orders with their lines can be tens of megabytes of JSON. */
 export const BATCH_BODY_LIMIT = 64 * 1024 * 1024;
@@ -38,7 +40,7 @@ const ExportQuery = z
   .strict();
 const CONTENT_TYPES = { csv: 'text/csv; charset=utf-8', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' };
 const ValidateBody = BatchBodySchema.omit({ run_id: true });
-const RunsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }).strict();
+const RunsQuery = z.object({ limit: pageLimit(20, 200) }).strict();
 
 export function importRoutes(s: Services): FastifyPluginAsync {
   return async (root) => {
@@ -93,6 +95,7 @@ export function importRoutes(s: Services): FastifyPluginAsync {
       async (req, reply) => {
         const ws = workspaceOf(req);
         const { tag, q, format } = req.query;
+        const unmasked = can(req, 'pii.read'); // without pii.read the file carries masked phone, email and name
         const page = (cursor?: string) => s.members.list(ws, { tag, q, limit: 1000, cursor });
         // The first page is read before answering, so an unknown tag is a 404 rather than a broken download.
         const first = await page();
@@ -100,7 +103,7 @@ export function importRoutes(s: Services): FastifyPluginAsync {
         const writer = memberSheetWriter(format, body);
         void (async () => {
           for (let p = first; ; p = await page(p.next_cursor!)) {
-            for (const m of p.data) await writer.write(memberRow(m));
+            for (const m of p.data) await writer.write(memberRow(unmasked ? m : maskListItem(m)));
             if (!p.next_cursor) break;
           }
           await writer.close();

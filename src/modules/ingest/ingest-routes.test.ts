@@ -104,7 +104,7 @@ forEachStore('ingest routes', (ctx) => {
     }
     const malformed = await t.app.inject({ method: 'POST', url: '/v1/track', headers: { ...t.write, 'content-type': 'application/json' }, payload: '{"userId": "u", "event": ' });
     expect(malformed.statusCode).toBe(400);
-    expect(malformed.json()).toMatchObject({ success: false, code: 'request.malformed_json', field: 'body' });
+    expect(malformed.json()).toMatchObject({ success: false, code: 'request.invalid_json', field: 'body' });
     expect(await count()).toBe(before);
   });
 

@@ -17,6 +17,11 @@ export interface RequestContext {
   batchSentAt?: string | null;
   /** Check each message's serialised size (skipped when the whole body is known to be under the limit). */
   checkSize: boolean;
+  /**
+   * Look for NUL characters and lone UTF-16 surrogates in the JSON fields (default true). The routes turn it off
+   * when the raw body holds no `\u0000` or `\ud800`-`\udfff` escape, the only way JSON text can carry them.
+   */
+  checkText?: boolean;
 }
 
 // Timestamps outside this window are typos or unit mix-ups (seconds vs ms) and would not fit some engines' ranges.
@@ -67,6 +72,36 @@ function assertNoNul(value: string | null, prefix: string, f: string) {
   if (value !== null && value.includes('\u0000')) {
     const field = at(prefix, f);
     throw new SiyuError('invalid_data', 'ingest.invalid_field', `${field} contains a NUL character`, { field });
+  }
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const unstorable = (s: string) => s.includes('\u0000') || LONE_SURROGATE.test(s);
+
+/** Stored JSON (PostgreSQL jsonb, DuckDB JSON) cannot hold NUL or a lone surrogate; find the first, iteratively. */
+export function findUnstorableText(root: unknown, base: string): string | null {
+  const stack: Array<[unknown, string]> = [[root, base]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (unstorable(v)) return path;
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) stack.push([v[i], `${path}[${i}]`]);
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [k, x] of Object.entries(v)) {
+        if (unstorable(k)) return `${path}.${k.replace(/[\u0000\ud800-\udfff]/g, '?')}`;
+        stack.push([x, `${path}.${k}`]);
+      }
+    }
+  }
+  return null;
+}
+
+function assertStorableText(value: unknown, prefix: string, f: string) {
+  if (value === null || value === undefined) return;
+  const bad = findUnstorableText(value, at(prefix, f));
+  if (bad) {
+    throw new SiyuError('invalid_data', 'ingest.invalid_text', `${bad} contains a NUL character or a lone UTF-16 surrogate, which cannot be stored`, { field: bad });
   }
 }
 
@@ -157,6 +192,12 @@ export function normaliseMessage(type: MessageType, raw: unknown, prefix: string
 
   const channel = textOrNull(properties?.channel) ?? textOrNull(context?.channel) ?? rc.keyChannel ?? null;
   assertNoNul(channel, prefix, 'channel');
+  if (rc.checkText !== false) {
+    for (const [f, v] of [[type === 'identify' || type === 'group' ? 'traits' : 'properties', properties], ['context', context]] as const) assertStorableText(v, prefix, f);
+    for (const [f, v] of [['messageId', messageId], ['userId', userId], ['anonymousId', anonymousId], ['event', name]] as const) {
+      if (v !== null && LONE_SURROGATE.test(v)) throw new SiyuError('invalid_data', 'ingest.invalid_text', `${at(prefix, f)} contains a lone UTF-16 surrogate`, { field: at(prefix, f) });
+    }
+  }
   return {
     type,
     messageId,
@@ -174,9 +215,21 @@ export function normaliseMessage(type: MessageType, raw: unknown, prefix: string
   };
 }
 
+/** A stack overflow: what serialising a value nested thousands of levels deep ends in. */
+export const isTooDeep = (e: unknown) => e instanceof RangeError && /call stack/i.test(e.message);
+
+export const tooDeep = (field: string) =>
+  new SiyuError('invalid_data', 'ingest.too_deep', `${field} is nested too deeply to store; keep properties, traits and context under a few hundred levels`, { field });
+
 /** Rejects a message whose JSON form exceeds 32 KB (bytes, UTF-8). */
 export function assertMessageSize(raw: unknown, prefix: string) {
-  const s = JSON.stringify(raw) ?? '';
+  let s: string;
+  try {
+    s = JSON.stringify(raw) ?? '';
+  } catch (e) {
+    if (isTooDeep(e)) throw tooDeep(prefix || 'body');
+    throw e;
+  }
   // Characters never exceed UTF-8 bytes, and one character is at most 3 bytes: count bytes only when it matters.
   const bytes = s.length * 3 <= MAX_MESSAGE_BYTES ? s.length : Buffer.byteLength(s);
   if (bytes > MAX_MESSAGE_BYTES) {

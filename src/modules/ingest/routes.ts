@@ -20,7 +20,11 @@ import {
 } from './schema.ts';
 
 const BODY_BYTES = Symbol('ingestBodyBytes');
-type SizedRequest = FastifyRequest & { [BODY_BYTES]?: number };
+const BODY_ESCAPES = Symbol('ingestBodyEscapes');
+type SizedRequest = FastifyRequest & { [BODY_BYTES]?: number; [BODY_ESCAPES]?: boolean };
+
+/** JSON text can only carry NUL or a lone surrogate as a \u escape; without one, messages need no text walk. */
+const RISKY_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
 
 const SuccessSchema = z.object({ success: z.literal(true) });
 // Bodies are validated in the handler (per message, with `batch[i].field` names); the schemas only document.
@@ -30,7 +34,8 @@ const plainObject = (v: unknown): v is Record<string, unknown> => typeof v === '
 
 function requestContext(req: FastifyRequest, checkSize: boolean): RequestContext {
   const now = Date.now();
-  return { receivedAt: now, receivedAtIso: new Date(now).toISOString(), keyChannel: req.principal?.channel ?? null, checkSize };
+  const checkText = (req as SizedRequest)[BODY_ESCAPES] ?? true;
+  return { receivedAt: now, receivedAtIso: new Date(now).toISOString(), keyChannel: req.principal?.channel ?? null, checkSize, checkText };
 }
 
 function requireObjectBody(body: unknown): asserts body is Record<string, unknown> {
@@ -83,6 +88,7 @@ export function ingestRoutes(s: Services): FastifyPluginAsync {
     app.removeContentTypeParser(['application/json', 'text/plain']);
     app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, (req, body, done) => {
       (req as SizedRequest)[BODY_BYTES] = Buffer.byteLength(body as string);
+      (req as SizedRequest)[BODY_ESCAPES] = RISKY_ESCAPE.test(body as string);
       parseJson(req, body as string, done);
     });
 

@@ -4,10 +4,12 @@ import { performance } from 'node:perf_hooks';
 import { SiyuError, isSiyuError } from '../../core/errors.ts';
 import type { SqlExecutor, Store } from '../../store/port.ts';
 import type { Metrics } from '../../server/metrics.ts';
+import { storeUnavailable } from '../../server/limits.ts';
 import type { IdentityInput, IdentityPort } from '../identity/types.ts';
 import { GroupCommitWriter, type GroupEntry } from './group-commit.ts';
 import { eventKey, ingestRepo, toEventRow } from './repo.ts';
 import type { IngestMessage } from './schema.ts';
+import { isTooDeep, tooDeep } from './normalise.ts';
 import type { ChangeFeed, DataChange } from '../../core/change-feed.ts';
 
 /** A message handed to a track handler, with the member it resolved to. */
@@ -173,6 +175,9 @@ export class IngestService {
         break;
       } catch (err) {
         if (isSiyuError(err)) throw err;
+        // JSON.stringify of the rows overflows the stack on a message nested thousands of levels deep: the message is
+        // at fault, not the store (the group commit then stores the other requests of the group one by one).
+        if (isTooDeep(err)) throw tooDeep('body');
         if (err instanceof FreshInsertFailed) {
           this.carefulUntil = Date.now() + CAREFUL_MS;
           attempt--; // not a failure of the group, just the slower path
@@ -181,7 +186,8 @@ export class IngestService {
         // Identity resolution signals a lost race for an identifier with `retryable`; resolving again sees the winner.
         if ((err as { retryable?: boolean })?.retryable && attempt < RETRIES) continue;
         this.logError(err, 'ingest commit failed');
-        throw new SiyuError('unavailable', 'ingest.commit_failed', 'The messages could not be stored; retry the request');
+        // A store outage keeps its own code (store.disk_full, store.unavailable) so operators see why.
+        throw storeUnavailable(err) ?? new SiyuError('unavailable', 'ingest.commit_failed', 'The messages could not be stored; retry the request');
       }
     }
 

@@ -1,6 +1,7 @@
 // Request validation of /api/jobs and /api/jobs/schedules (zod, strict), shared by the routes and the service.
 import { z } from 'zod';
 import { JOB_STATES, type JobState } from './types.ts';
+import { pageLimit } from '../../core/pagination.ts';
 
 const kind = z.string().trim().min(1).max(100).regex(/^[a-z0-9_.:-]+$/i, 'letters, digits and . _ : - only');
 const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO 8601 time');
@@ -14,7 +15,7 @@ export const JobListQuery = z
       .refine((s) => !s || s.split(',').every((x) => (JOB_STATES as string[]).includes(x.trim())), `states are ${JOB_STATES.join(', ')}`),
     kind: z.string().min(1).max(100).optional(),
     key: z.string().min(1).max(500).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
+    limit: pageLimit(50, 500),
     cursor: z.string().min(1).max(200).optional(),
   })
   .strict();

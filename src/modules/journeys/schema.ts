@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { PropertyFilterSchema, TrackName } from '../../core/loyalty/tracked-events.ts';
 import { DURATION_PATTERN, durationMs, MAX_DURATION_MS, TIME_OF_DAY_PATTERN } from './time.ts';
+import { pageLimit } from '../../core/pagination.ts';
 
 export const STEP_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const StepId = z.string().regex(STEP_ID_PATTERN, 'step ids are 1–64 letters, digits, _ or -');
@@ -218,7 +219,7 @@ export const InstancesQuery = z
     state: z.string().max(200).optional(),
     member: z.string().min(1).max(600).optional(),
     step: StepId.optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    limit: pageLimit(100, 1000),
     cursor: z.string().max(200).optional(),
   })
   .strict();

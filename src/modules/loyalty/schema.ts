@@ -1,6 +1,7 @@
 // Request validation of the loyalty API (snake_case like the rest of the API; config bodies keep the pure schemas'
 // camelCase since the pure parsers validate them).
 import { z } from 'zod';
+import { pageLimit } from '../../core/pagination.ts';
 
 const Key = z.string().min(1).max(200);
 const Ref = z.string().trim().min(1).max(300);
@@ -12,7 +13,7 @@ export const IdParam = z.object({ id: z.string().min(1).max(128) }).strict();
 
 export const PointsQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(500).default(50),
+    limit: pageLimit(50, 500),
     cursor: z.string().max(200).optional(),
     expiring_days: z.coerce.number().int().min(1).max(3660).default(30),
   })
@@ -60,7 +61,7 @@ export const TierRemoveQuery = z.object({ operator: z.string().trim().min(1).max
 
 export const RewardRedeemBody = z.object({ member: Ref, idempotency_key: Key.optional(), quantity: z.number().int().min(1).max(1000).default(1) }).strict();
 export const RewardListQuery = z.object({ available: z.enum(['true', 'false']).optional() }).strict();
-export const RedemptionsQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
+export const RedemptionsQuery = z.object({ limit: pageLimit(100, 1000) }).strict();
 export const ConfigBody = z.record(z.string(), z.unknown());
 
 /** Up to 1000 ledger operations in one request (POS, backfills): each applies or fails on its own. */

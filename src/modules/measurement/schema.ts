@@ -1,5 +1,6 @@
 // Request schemas of the measurement API (campaign reports, holdout look-ups).
 import { z } from 'zod';
+import { pageLimit } from '../../core/pagination.ts';
 
 /** Longest attribution window accepted, in days. */
 export const MAX_WINDOW_DAYS = 365;
@@ -16,7 +17,7 @@ export const ReportQuery = z
 export type ReportQuery = z.infer<typeof ReportQuery>;
 
 export const ListQuery = ReportQuery.extend({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: pageLimit(20, 100),
   /** Campaign keys sort newest activity first; the cursor is the last key of the previous page. */
   cursor: z.string().min(1).max(300).optional(),
   /** Only campaign keys starting with this (e.g. `broadcast:`). */
@@ -37,7 +38,7 @@ export type HoldoutBody = z.infer<typeof HoldoutBody>;
 export const GroupsQuery = z
   .object({
     group: z.enum(['treatment', 'holdout']).optional(),
-    limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+    limit: pageLimit(1000, 10_000),
     cursor: z.string().min(1).max(300).optional(),
   })
   .strict();

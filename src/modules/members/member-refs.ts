@@ -3,6 +3,7 @@ import { invalid, notFound } from '../../core/errors.ts';
 import type { JsonColumn, SqlExecutor, Store } from '../../store/port.ts';
 import { parseRef } from '../identity/identity-keys.ts';
 import type { IdentityPort } from '../identity/types.ts';
+import { identityLookupValue } from '../pii/member-fields.ts';
 
 const REF_HELP = 'a member id (mem_…) or type:value, e.g. user_id:u1, phone:13800000000, openid:APPID:OPENID';
 
@@ -50,7 +51,7 @@ export class MemberRefs {
     refs.forEach((ref, idx) => {
       const p = parseMemberRef(ref);
       if (p?.kind === 'member') rows.push({ idx, t: 'member', v: p.id });
-      else if (p) rows.push({ idx, t: p.type, v: p.value });
+      else if (p) rows.push({ idx, t: p.type, v: identityLookupValue(p.type, p.value) }); // phone/email: by lookup hash
     });
     if (rows.length === 0) return out;
     const src = this.store.jsonRows(2, REF_COLUMNS, 'r');

@@ -1,4 +1,5 @@
 // Pure shaping of the member 360 view: natural and free attributes, computed age and recency, trait defaults.
+import { addressValue } from '../pii/member-fields.ts';
 
 /**
  * Completed years between a `YYYY-MM-DD` birthday and `now` (UTC calendar), or null without a birthday.
@@ -34,6 +35,8 @@ export interface MemberRow {
   region: string | null;
   phone: string | null;
   email: string | null;
+  /** Street address (sealed in the store; plain text or JSON text of an object once opened). */
+  address?: string | null;
   attributes: Record<string, unknown> | null;
 }
 
@@ -49,6 +52,7 @@ export function shapeAttributes(m: MemberRow, now: Date): Record<string, unknown
     region: m.region,
     phone: m.phone,
     email: m.email,
+    address: addressValue(m.address),
   };
 }
 

@@ -7,7 +7,9 @@ import { memberActivitySql } from '../activity/member-activity.ts';
 
 export interface IdentityRow {
   type: string;
+  /** The lookup hash for phone and email (their sealed value is `value_enc`). */
   value: string;
+  value_enc?: string | null;
   app_id: string | null;
   source_channel: string | null;
   first_seen_at: string;
@@ -21,17 +23,17 @@ export interface ActivityRow {
 }
 
 export interface SearchFilter {
-  /** Exact matches: member ids, identifier values, phone, email. */
+  /** Exact matches: member ids and identifier values (phone and email ones as lookup hashes). */
   exact: string[];
-  /** Lower-cased name substring, already escaped for LIKE (`\` escapes). */
-  namePattern?: string;
+  /** Lookup hashes of the profile's phone, email and name (exact matches through the blind index). */
+  hashes?: { phone?: string | null; email?: string | null; name?: string | null };
   tagId?: string;
   /** Only ids below this one (keyset paging, newest first). */
   before?: string;
   limit: number;
 }
 
-const MEMBER_COLUMNS = 'm.id, m.created_at, m.updated_at, m.source_channel, m.name, m.gender, m.birthday, m.city, m.region, m.phone, m.email, m.attributes';
+const MEMBER_COLUMNS = 'm.id, m.created_at, m.updated_at, m.source_channel, m.name, m.gender, m.birthday, m.city, m.region, m.phone, m.email, m.address, m.attributes';
 const TRAIT_COLUMNS =
   't.first_order_at, t.last_order_at, t.order_count, t.total_spend, t.avg_spend, t.refund_total, t.favourite_category, t.favourite_product, t.preferred_channel, t.last_seen_at';
 const ID_COLUMNS: JsonColumn[] = [{ name: 'id', type: 'text' }];
@@ -53,7 +55,7 @@ export function membersRepo(store: Store) {
     async identities(db: SqlExecutor, ws: string, memberId: string): Promise<IdentityRow[]> {
       return db.query<IdentityRow>(
         `WITH i AS MATERIALIZED (
-           SELECT type, value, app_id, source_channel, first_seen_at, last_seen_at FROM identities WHERE workspace_id = $1 AND member_id = $2)
+           SELECT type, value, value_enc, app_id, source_channel, first_seen_at, last_seen_at FROM identities WHERE workspace_id = $1 AND member_id = $2)
          SELECT * FROM i ORDER BY type, value`,
         [ws, memberId],
       );
@@ -133,15 +135,19 @@ export function membersRepo(store: Store) {
         params.push(v);
         return `$${params.length}`;
       };
-      const where = ['m.workspace_id = $1', 'm.merged_into IS NULL'];
+      const where = ['m.workspace_id = $1', 'm.merged_into IS NULL', 'm.erased_at IS NULL']; // erased: privacy tombstones
       const any: string[] = [];
       if (f.exact.length > 0) {
         const list = f.exact.map(p).join(', ');
-        any.push(`m.id IN (${list})`, `m.phone IN (${list})`, `m.email IN (${list})`);
+        any.push(`m.id IN (${list})`);
         // Naming every type lets PostgreSQL probe the (workspace_id, type, value) primary key instead of scanning.
         any.push(`m.id IN (SELECT member_id FROM identities WHERE workspace_id = $1 AND type IN (${TYPE_LIST}) AND value IN (${list}))`);
       }
-      if (f.namePattern !== undefined) any.push(`lower(m.name) LIKE ${p(f.namePattern)} ESCAPE '\\'`);
+      // Sealed columns are searched through their lookup hashes only: exact phone, email or name.
+      for (const k of ['phone', 'email', 'name'] as const) {
+        const h = f.hashes?.[k];
+        if (h) any.push(`m.${k}_hash = ${p(h)}`);
+      }
       if (any.length > 0) where.push(`(${any.join(' OR ')})`);
       if (f.tagId) where.push(`m.id IN (SELECT member_id FROM member_tags WHERE workspace_id = $1 AND tag_id = ${p(f.tagId)})`);
       if (f.before) where.push(`m.id < ${p(f.before)}`);

@@ -2,7 +2,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Services } from '../../server/services.ts';
-import { workspaceOf } from '../../server/auth.ts';
+import { can, workspaceOf } from '../../server/auth.ts';
+import { maskListItem, maskMember360, maskTimelineEntry } from '../pii/mask-shapes.ts';
 import { ListQuery, RefParams, TimelineQuery, UpsertBody } from './schema.ts';
 
 export function memberRoutes(s: Services): FastifyPluginAsync {
@@ -19,7 +20,11 @@ export function memberRoutes(s: Services): FastifyPluginAsync {
           querystring: ListQuery,
         },
       },
-      async (req) => s.members.list(workspaceOf(req), req.query),
+      async (req) => {
+        const page = await s.members.list(workspaceOf(req), req.query);
+        // Without pii.read: phone 138****0000, email z***@…, name 张* (search still matches the full values).
+        return can(req, 'pii.read') ? page : { ...page, data: page.data.map(maskListItem) };
+      },
     );
 
     app.post(
@@ -31,13 +36,19 @@ export function memberRoutes(s: Services): FastifyPluginAsync {
     app.get(
       '/api/members/:ref',
       { schema: { tags, summary: 'Member 360: attributes, identities, traits, tags (ref: mem_… or type:value, e.g. phone:13800000000)', params: RefParams } },
-      async (req) => s.members.get(workspaceOf(req), req.params.ref),
+      async (req) => {
+        const m = await s.members.get(workspaceOf(req), req.params.ref);
+        return can(req, 'pii.read') ? m : maskMember360(m);
+      },
     );
 
     app.get(
       '/api/members/:ref/timeline',
       { schema: { tags, summary: 'Events, orders, refunds, message sends and points entries of a member, newest first (kinds=event,order,refund,message,points filters); page with next_cursor', params: RefParams, querystring: TimelineQuery } },
-      async (req) => s.members.timeline(workspaceOf(req), req.params.ref, req.query),
+      async (req) => {
+        const page = await s.members.timeline(workspaceOf(req), req.params.ref, req.query);
+        return can(req, 'pii.read') ? page : { ...page, data: page.data.map(maskTimelineEntry) };
+      },
     );
   };
 }

@@ -1,12 +1,13 @@
 // Request validation for the member routes (zod, strict): 360 refs, timeline and list paging, member upsert.
 import { z } from 'zod';
 import { TIMELINE_KINDS } from './timeline-repo.ts';
+import { pageLimit } from '../../core/pagination.ts';
 
 export const RefParams = z.object({ ref: z.string().min(1).max(600) }).strict();
 
 export const TimelineQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(200).default(50),
+    limit: pageLimit(50, 200),
     cursor: z.string().min(1).max(2000).optional(),
     /** Comma-separated kinds to include (default all): event, order, refund, message, points. */
     kinds: z
@@ -21,7 +22,7 @@ export const ListQuery = z
   .object({
     q: z.string().trim().min(1).max(200).optional(),
     tag: z.string().min(1).max(200).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(50),
+    limit: pageLimit(50, 1000),
     cursor: z.string().min(1).max(2000).optional(),
   })
   .strict();

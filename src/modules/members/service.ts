@@ -9,7 +9,9 @@ import type { MemberTag } from '../tags/repo.ts';
 import { decodeIdCursor, decodeTimelineCursor, encodeIdCursor, encodeTimelineCursor } from './cursor.ts';
 import { MemberRefs, parseMemberRef } from './member-refs.ts';
 import { shapeAttributes, shapeTraits, type CouponsProfile, type LoyaltyProfile, type MemberRow, type MemberTraits, type ProfileSection } from './profile.ts';
-import { escapeLike, membersRepo } from './repo.ts';
+import { membersRepo } from './repo.ts';
+import { lookupHashOf, openPii, identityLookupValue } from '../pii/member-fields.ts';
+import { openOrNull } from '../../core/pii/index.ts';
 import { TIMELINE_KINDS, timelineRepo, type TimelineKind, type TimelineRow } from './timeline-repo.ts';
 import { describeSources, type SourceInfo } from './timeline-sources.ts';
 import { toIdentityInputs, upsertList } from './upsert.ts';
@@ -107,7 +109,7 @@ export class MembersService {
     // Independent point lookups: run them side by side on the pool.
     const sections = this.sectionsOf(ws, id, now);
     sections.catch(() => undefined); // awaited below; a member merged away meanwhile retries without it
-    const [row, identities, traits, activity, tags, mergedFrom] = await Promise.all([
+    const [sealedRow, identities, traits, activity, tags, mergedFrom] = await Promise.all([
       this.repo.member(this.store, ws, id),
       this.repo.identities(this.store, ws, id),
       this.repo.traits(this.store, ws, [id]),
@@ -115,6 +117,7 @@ export class MembersService {
       this.tags.tagsOf(this.store, ws, [id]),
       this.repo.mergedFrom(this.store, ws, id),
     ]);
+    const row = sealedRow && openPii(sealedRow);
     if (!row) {
       // Merged away between resolve and read: resolve once more; after that it is really gone.
       if (!retried) return this.get(ws, ref, now, true);
@@ -125,7 +128,8 @@ export class MembersService {
       created_at: row.created_at,
       source_channel: row.source_channel,
       attributes: shapeAttributes(row, now),
-      identities: identities.map((i) => ({ type: i.type, value: i.value, source_channel: i.source_channel, first_seen_at: i.first_seen_at, last_seen_at: i.last_seen_at })),
+      // phone and email identities show their sealed value, not the lookup hash they are keyed by
+      identities: identities.map((i) => ({ type: i.type, value: (i.value_enc ? openOrNull(i.value_enc) : null) ?? i.value, source_channel: i.source_channel, first_seen_at: i.first_seen_at, last_seen_at: i.last_seen_at })),
       traits: shapeTraits(traits.get(id), { activeDays30: activity.active_days, seen: [activity.last_ts, ...identities.map((i) => i.last_seen_at)] }, now),
       tags: tags.get(id) ?? [],
       merged_from: mergedFrom,
@@ -170,27 +174,31 @@ export class MembersService {
   }
 
   /**
-   * Searches surviving members by phone, email, member id, any identifier value (user_id, card number…) or a
-   * `type:value` ref exactly, or by name substring; optionally only members with a tag. Newest first, keyset paged.
+   * Searches surviving members by phone, email, name, member id, any identifier value (user_id, card number…) or a
+   * `type:value` ref, exactly (personal data is sealed: it is found through its lookup hash, never by substring); optionally only members with a tag. Newest first, keyset paged.
    */
   async list(ws: string, opts: { q?: string; tag?: string; limit: number; cursor?: string }, now = new Date()): Promise<{ data: MemberListItem[]; next_cursor: string | null }> {
     const before = opts.cursor ? decodeIdCursor(opts.cursor) : undefined;
     const exact = new Set<string>();
-    let namePattern: string | undefined;
+    let hashes: { phone?: string | null; email?: string | null; name?: string | null } | undefined;
     if (opts.q) {
       const q = opts.q.trim();
       exact.add(q);
-      for (const v of [normaliseValue('phone', q), normaliseValue('email', q)]) if (v) exact.add(v);
+      // Phone and email identities are keyed by their lookup hash; the profile's sealed columns by theirs.
+      for (const t of ['phone', 'email'] as const) {
+        const v = normaliseValue(t, q);
+        if (v) exact.add(identityLookupValue(t, v));
+      }
+      hashes = { phone: lookupHashOf('phone', q), email: lookupHashOf('email', q), name: lookupHashOf('name', q) };
       const parsed = parseMemberRef(q);
       if (parsed) {
         const found = await this.identity.findMember(this.store, ws, q);
         if (found) exact.add(found);
       }
-      namePattern = `%${escapeLike(q.toLowerCase())}%`;
     }
     const tagId = opts.tag ? await this.tags.tagId(ws, opts.tag) : undefined;
-    const rows = await this.repo.search(this.store, ws, { exact: [...exact], namePattern, tagId, before, limit: opts.limit });
-    const page = rows.slice(0, opts.limit);
+    const rows = await this.repo.search(this.store, ws, { exact: [...exact], hashes, tagId, before, limit: opts.limit });
+    const page = rows.slice(0, opts.limit).map((r) => openPii(r));
     const data = await this.shape(ws, page, now);
     const last = page[page.length - 1];
     return { data, next_cursor: rows.length > opts.limit && last ? encodeIdCursor(last.id) : null };
@@ -201,7 +209,7 @@ export class MembersService {
    * are left out. For lists other modules keep (segment members).
    */
   async summaries(ws: string, memberIds: string[], now = new Date()): Promise<MemberListItem[]> {
-    const rows = new Map((await this.repo.byIds(this.store, ws, memberIds)).map((r) => [r.id, r]));
+    const rows = new Map((await this.repo.byIds(this.store, ws, memberIds)).map((r) => [r.id, openPii(r)]));
     return this.shape(ws, memberIds.flatMap((id) => rows.get(id) ?? []), now);
   }
 

@@ -1,6 +1,7 @@
 // Request validation for messaging: channel configs, one-off sends, receipts and send listings (zod, strict).
 import { z } from 'zod';
 import { MESSAGING_CHANNEL_TYPES } from './types.ts';
+import { pageLimit } from '../../core/pagination.ts';
 
 export const ChannelType = z.enum(MESSAGING_CHANNEL_TYPES);
 
@@ -113,7 +114,7 @@ export const SendsQuery = z
     member: z.string().min(1).max(600).optional(),
     state: z.enum(SEND_STATES).optional(),
     channel: z.string().min(1).max(200).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    limit: pageLimit(100, 1000),
     cursor: z.string().min(1).max(300).optional(),
   })
   .strict();

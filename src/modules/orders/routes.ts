@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Services } from '../../server/services.ts';
 import { workspaceOf } from '../../server/auth.ts';
 import { batchItems, MAX_BATCH, OrderSchema, RefundSchema } from './schema.ts';
+import { pageLimit } from '../../core/pagination.ts';
 
 // The bodies are documented with the zod schemas but validated by the service, element by element, so errors
 // name the element-relative field (`items.0.quantity`) with a stable code instead of a generic union failure.
@@ -16,7 +17,7 @@ const RefundsBody = z.union([RefundSchema, z.object({ refunds: z.array(RefundSch
 const ListQuery = z
   .object({
     member: z.string().min(1).optional().describe('member id or type:value, e.g. user_id:u1'),
-    limit: z.coerce.number().int().min(1).max(200).default(20),
+    limit: pageLimit(20, 200),
     cursor: z.string().min(1).optional(),
   })
   .strict();

@@ -2,6 +2,7 @@
 // so their errors name the exact field (`config.scoring.r.2`) with the model's own code (`rfm.invalid_config`).
 import { z } from 'zod';
 import { LIFECYCLE_STAGES, RFM_SEGMENTS, VALUE_TIERS } from '../../core/segmentation/index.ts';
+import { pageLimit } from '../../core/pagination.ts';
 
 const date = z.string().describe('calendar date YYYY-MM-DD (default: today in the workspace time zone)');
 const windowDays = z.number().int().positive().max(36_500).describe('only orders of the last N local calendar days up to as_of');
@@ -50,7 +51,7 @@ export const RfmMembersQuery = z
     r_score: score.optional(),
     f_score: score.optional(),
     m_score: score.optional(),
-    limit: z.coerce.number().int().min(1).max(50_000).default(100),
+    limit: pageLimit(100, 50_000),
     cursor: z.string().min(1).max(200).optional().describe('next_cursor of the previous page'),
   })
   .strict();
@@ -61,7 +62,7 @@ export const TransitionsQuery = z.object({ from: z.string(), to: z.string() }).s
 export const RunsQuery = z
   .object({
     kind: z.enum(['rfm', 'lifecycle', 'value_tier']).optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(20),
+    limit: pageLimit(20, 200),
     cursor: z.string().min(1).max(200).optional(),
   })
   .strict();

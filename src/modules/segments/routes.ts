@@ -4,7 +4,8 @@ import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Services } from '../../server/services.ts';
-import { workspaceOf } from '../../server/auth.ts';
+import { can, workspaceOf } from '../../server/auth.ts';
+import { maskListItem } from '../pii/mask-shapes.ts';
 import { memberRow, memberSheetWriter } from '../imports/export.ts';
 import { ExportQuery, HistoryQuery, MemberParam, MembersQuery, PreviewBody, RunsQuery, SegmentCreate, SegmentParam, SegmentPatch, UPLOAD_BODY_LIMIT, UploadBody } from './schema.ts';
 
@@ -30,7 +31,7 @@ export function segmentRoutes(s: Services): FastifyPluginAsync {
     );
 
     app.post('/api/segments/preview', { schema: { tags, summary: 'Count and sample the members a rule selects now; nothing is saved', body: PreviewBody } }, async (req) =>
-      s.segments.preview(workspaceOf(req), req.body),
+      s.segments.preview(workspaceOf(req), req.body).then((p) => (can(req, 'pii.read') ? p : { ...p, sample: p.sample.map(maskListItem) })),
     );
 
     app.get('/api/segments/:ref', { schema: { tags, summary: 'A segment by id or name', params: SegmentParam } }, async (req) => s.segments.get(workspaceOf(req), req.params.ref));
@@ -49,7 +50,10 @@ export function segmentRoutes(s: Services): FastifyPluginAsync {
     app.get(
       '/api/segments/:ref/members',
       { schema: { tags, summary: 'Members of a segment, newest first; page with next_cursor', params: SegmentParam, querystring: MembersQuery } },
-      async (req) => s.segments.members(workspaceOf(req), req.params.ref, req.query),
+      async (req) => {
+        const page = await s.segments.members(workspaceOf(req), req.params.ref, req.query);
+        return can(req, 'pii.read') ? page : { ...page, data: page.data.map(maskListItem) };
+      },
     );
 
     app.post(
@@ -90,7 +94,8 @@ export function segmentRoutes(s: Services): FastifyPluginAsync {
         const body = new PassThrough();
         const writer = memberSheetWriter(format, body);
         void (async () => {
-          for await (const page of s.segments.memberPages(ws, seg.id)) for (const m of page) await writer.write(memberRow(m));
+          const unmasked = can(req, 'pii.read'); // without pii.read the file carries masked phone, email and name
+          for await (const page of s.segments.memberPages(ws, seg.id)) for (const m of page) await writer.write(memberRow(unmasked ? m : maskListItem(m)));
           await writer.close();
         })().catch((e) => {
           req.log.error({ err: e }, 'segment export failed');

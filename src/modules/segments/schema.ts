@@ -1,6 +1,7 @@
 // Request validation for segments (zod, strict). Rules arrive as JSON and are validated by the rule parser, whose
 // errors name the bad node (`rule.and[1].event.count.value`).
 import { z } from 'zod';
+import { pageLimit } from '../../core/pagination.ts';
 
 const name = z.string().trim().min(1).max(100);
 const description = z.string().trim().max(1000);
@@ -53,7 +54,7 @@ export const MemberParam = z.object({ ref: z.string().min(1).max(600) }).strict(
 
 export const MembersQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(1000).default(50),
+    limit: pageLimit(50, 1000),
     cursor: z.string().min(1).max(2000).optional(),
   })
   .strict();
@@ -75,9 +76,9 @@ export const HistoryQuery = z
     date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD').optional(),
     /** Trend: how many days back. */
     days: z.coerce.number().int().min(1).max(366).default(30),
-    limit: z.coerce.number().int().min(1).max(1000).default(50),
+    limit: pageLimit(50, 1000),
     cursor: z.string().min(1).max(2000).optional(),
   })
   .strict();
 
-export const RunsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }).strict();
+export const RunsQuery = z.object({ limit: pageLimit(20, 200) }).strict();

@@ -1,5 +1,6 @@
 // Request validation for stores, staff, assignments, handovers, tasks, settings and reports (zod, strict).
 import { z } from 'zod';
+import { pageLimit } from '../../core/pagination.ts';
 
 export const RefParam = z.object({ ref: z.string().min(1).max(300) }).strict();
 export const IdParam = z.object({ id: z.string().min(1).max(100) }).strict();
@@ -103,7 +104,7 @@ export const TaskListQuery = z
     status: z.enum(['open', 'done', 'cancelled']).optional(),
     overdue: z.enum(['true', 'false']).optional(),
     source_key: z.string().min(1).max(300).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    limit: pageLimit(100, 1000),
     cursor: z.string().min(1).max(200).optional(),
   })
   .strict();
@@ -127,5 +128,5 @@ export const ReportQuery = z
 export type ReportQuery = z.infer<typeof ReportQuery>;
 
 export const MembersQuery = z
-  .object({ limit: z.coerce.number().int().min(1).max(1000).default(100), cursor: z.string().min(1).max(200).optional() })
+  .object({ limit: pageLimit(100, 1000), cursor: z.string().min(1).max(200).optional() })
   .strict();

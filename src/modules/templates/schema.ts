@@ -2,6 +2,7 @@
 // the Liquid checks), so its errors name the field inside it (`content.email.subject`).
 import { z } from 'zod';
 import { MESSAGING_CHANNEL_TYPES } from './channels.ts';
+import { pageLimit } from '../../core/pagination.ts';
 
 const name = z.string().trim().min(1).max(100);
 const description = z.string().trim().max(1000);
@@ -34,7 +35,7 @@ export const RefParam = z.object({ ref: z.string().min(1).max(200) }).strict();
 
 export const ListQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(500).default(100),
+    limit: pageLimit(100, 500),
     cursor: z.string().min(1).max(200).optional(),
     q: z.string().trim().min(1).max(100).optional(),
   })

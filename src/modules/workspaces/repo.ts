@@ -11,7 +11,8 @@ export interface WorkspaceRow {
 export interface ApiKeyRow {
   id: string;
   workspace_id: string;
-  kind: 'write' | 'admin';
+  /** write (= ingest scope), read or admin. */
+  kind: 'write' | 'read' | 'admin';
   name: string | null;
   prefix: string;
   channel: string | null;

@@ -4,14 +4,20 @@ import { newId, newSecret } from '../../core/ids.ts';
 import { SiyuError } from '../../core/errors.ts';
 import type { Store } from '../../store/port.ts';
 import { workspacesRepo, type ApiKeyRow, type WorkspaceRow } from './repo.ts';
+import { scopeOfKind, type KeyKind, type KeyScope } from '../access/permissions.ts';
 
 export const DEFAULT_WORKSPACE = 'ws_default';
-export type KeyKind = 'write' | 'admin';
+export type { KeyKind };
 
+/** An authenticated API key (console users are `UserPrincipal`s, src/modules/access/principal.ts). */
 export interface Principal {
+  type: 'key';
   workspaceId: string;
   keyId: string;
+  /** Stored kind: write (= ingest scope), read or admin. */
   kind: KeyKind;
+  scope: KeyScope;
+  name: string | null;
   /** Default source channel for data sent with this key (e.g. a POS key → 'store'). */
   channel: string | null;
 }
@@ -55,7 +61,7 @@ export class WorkspaceService {
    */
   async createKey(workspaceId: string, kind: KeyKind, opts: { name?: string; secret?: string; channel?: string } = {}) {
     await this.get(workspaceId);
-    const secret = opts.secret ?? newSecret(kind === 'admin' ? 'sk_admin' : 'wk');
+    const secret = opts.secret ?? newSecret(kind === 'admin' ? 'sk_admin' : kind === 'read' ? 'sk_read' : 'wk');
     const id = newId('key');
     const hash = hashSecret(secret);
     const existing = await workspacesRepo.keyByHash(this.store, hash);
@@ -63,15 +69,15 @@ export class WorkspaceService {
       if (existing.workspace_id !== workspaceId || existing.kind !== kind) {
         throw new SiyuError('duplicate', 'key.duplicate', 'This key secret is already registered for another workspace or kind', { field: 'secret' });
       }
-      return { id: existing.id, secret, kind, workspaceId, prefix: existing.prefix };
+      return { id: existing.id, secret, kind, scope: scopeOfKind(kind), workspaceId, prefix: existing.prefix };
     }
     const prefix = secret.slice(0, Math.min(10, secret.length));
     await workspacesRepo.insertKey(this.store, { id, workspaceId, kind, name: opts.name ?? null, hash, prefix, channel: opts.channel ?? null });
-    return { id, secret, kind, workspaceId, prefix };
+    return { id, secret, kind, scope: scopeOfKind(kind), workspaceId, prefix };
   }
 
-  listKeys(workspaceId: string): Promise<ApiKeyRow[]> {
-    return workspacesRepo.listKeys(this.store, workspaceId);
+  async listKeys(workspaceId: string): Promise<Array<ApiKeyRow & { scope: KeyScope }>> {
+    return (await workspacesRepo.listKeys(this.store, workspaceId)).map((k) => ({ ...k, scope: scopeOfKind(k.kind) }));
   }
 
   async revokeKey(workspaceId: string, keyId: string): Promise<void> {
@@ -93,7 +99,9 @@ export class WorkspaceService {
     const hit = this.cache.get(hash);
     if (hit && now - hit.at < CACHE_TTL_MS) return hit.principal;
     const row = await workspacesRepo.keyByHash(this.store, hash);
-    const principal = row && !row.revoked_at ? { workspaceId: row.workspace_id, keyId: row.id, kind: row.kind, channel: row.channel } : null;
+    const principal: Principal | null = row && !row.revoked_at
+      ? { type: 'key', workspaceId: row.workspace_id, keyId: row.id, kind: row.kind, scope: scopeOfKind(row.kind), name: row.name, channel: row.channel }
+      : null;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(hash, { principal, at: now });
     if (principal && now - (this.touched.get(principal.keyId) ?? 0) > TOUCH_EVERY_MS) {

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { runEndCallbacks, type JsonColumn, type Row, type SqlExecutor, type SqlParam, type Store, type StoreCapabilities, type TxExecutor } from '../port.ts';
+import { runEndCallbacks, type JsonColumn, type Row, type SnapshotReader, type SqlExecutor, type SqlParam, type Store, type StoreCapabilities, type TxExecutor } from '../port.ts';
 import { fromDuckValue } from './duckdb-values.ts';
 import { ConnectionPool } from './connection-pool.ts';
 
@@ -49,6 +49,26 @@ async function runQuery(conn: DuckDBConnection, sql: string, params?: SqlParam[]
     out[i] = o;
   }
   return out;
+}
+
+/** Streams a query's rows in chunks of about `chunkRows` (DuckDB hands out vectors of 2,048 rows). */
+async function* streamRows(conn: DuckDBConnection, sql: string, chunkRows: number): AsyncGenerator<Row[]> {
+  const result = await conn.stream(sql);
+  const names = result.columnNames();
+  const types = result.columnTypes();
+  let buf: Row[] = [];
+  for await (const rows of result.yieldRows()) {
+    for (const r of rows) {
+      const o: Row = {};
+      for (let c = 0; c < names.length; c++) o[names[c]] = fromDuckValue(r[c], types[c]);
+      buf.push(o);
+    }
+    if (buf.length >= chunkRows) {
+      yield buf;
+      buf = [];
+    }
+  }
+  if (buf.length) yield buf;
 }
 
 class DuckExecutor implements TxExecutor {
@@ -128,6 +148,21 @@ export class DuckDbStore implements Store {
         await new Promise((r) => setTimeout(r, 2 + Math.random() * Math.min(10 * (attempt + 1), 100)));
       }
     }
+  }
+
+  async snapshot<T>(fn: (snap: SnapshotReader) => Promise<T>): Promise<T> {
+    // A DuckDB transaction reads the database as it was when it began (MVCC), while other connections write on.
+    return this.pool.use(async (conn) => {
+      await conn.run('BEGIN TRANSACTION');
+      try {
+        return await fn({
+          query: async <R extends Row = Row>(sql: string, params?: SqlParam[]) => (await runQuery(conn, sql, params)) as R[],
+          stream: (sql: string, chunkRows = 10_000) => streamRows(conn, sql, chunkRows),
+        });
+      } finally {
+        await conn.run('ROLLBACK').catch(() => undefined);
+      }
+    });
   }
 
   jsonRows(paramIndex: number, columns: JsonColumn[], alias: string): string {

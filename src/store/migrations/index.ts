@@ -45,8 +45,19 @@ const TYPES: Record<Store['engine'], DialectTypes> = {
 
 const MIGRATION_LOCK = 7_411_001; // PostgreSQL advisory lock id: one migrator at a time across processes
 
+/** The SQL type names migrations use on `engine` (backup/restore reads the statements to know Siyu's tables). */
+export const dialectTypes = (engine: Store['engine']): DialectTypes => TYPES[engine];
+
+/** The highest migration version this build knows. */
+export const LATEST_VERSION = (): number => MIGRATIONS[MIGRATIONS.length - 1].version;
+
+export interface MigrateOptions {
+  /** Stop after this version (restores and upgrade tests build a store at an earlier schema); default: the latest. */
+  to?: number;
+}
+
 /** Applies pending migrations in one transaction (PostgreSQL: under an advisory lock, so concurrent starts wait). */
-export async function migrate(store: Store): Promise<number[]> {
+export async function migrate(store: Store, opts: MigrateOptions = {}): Promise<number[]> {
   await store.exec(
     `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
   );
@@ -56,6 +67,7 @@ export async function migrate(store: Store): Promise<number[]> {
     const applied: number[] = [];
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
+      if (opts.to !== undefined && m.version > opts.to) break;
       for (const stmt of m.up(TYPES[store.engine])) await tx.exec(stmt);
       await tx.exec('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
       applied.push(m.version);

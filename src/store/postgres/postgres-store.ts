@@ -1,6 +1,6 @@
 // PostgreSQL adapter: a pg.Pool shared by many API and worker processes.
 import pg from 'pg';
-import { runEndCallbacks, type JsonColumn, type Row, type SqlExecutor, type SqlParam, type Store, type StoreCapabilities, type TxExecutor } from '../port.ts';
+import { runEndCallbacks, type JsonColumn, type Row, type SnapshotReader, type SqlExecutor, type SqlParam, type Store, type StoreCapabilities, type TxExecutor } from '../port.ts';
 import { bigintToJs } from '../normalise.ts';
 
 const PG_TYPES: Record<JsonColumn['type'], string> = {
@@ -37,6 +37,16 @@ const types = {
 
 const RETRYABLE = new Set(['40001', '40P01']);
 
+/** Transactions re-run after losing their connection before COMMIT (a terminated backend, a restart in progress). */
+const LOST_RETRIES = 3;
+
+/** The connection under a statement is gone: terminated by an admin or a shutdown, reset, or already broken. */
+function connectionLost(e: unknown): boolean {
+  const code = String((e as { code?: unknown })?.code ?? '');
+  if (/^(57P0[1-3]|08\d\d\d)$/.test(code) || code === 'ECONNRESET' || code === 'EPIPE') return true;
+  return /Connection terminated|Client has encountered a connection error|Client was closed and is not queryable/i.test(String((e as Error)?.message ?? ''));
+}
+
 class PgExecutor implements TxExecutor {
   readonly ended: Array<(committed: boolean) => void> = [];
   constructor(private readonly client: pg.PoolClient | pg.Pool) {}
@@ -64,12 +74,19 @@ export class PostgresStore implements Store {
     this.direct = new PgExecutor(pool);
   }
 
-  static async open(url: string, opts: { max?: number; onIdleError?: (err: Error) => void } = {}): Promise<PostgresStore> {
+  static async open(url: string, opts: { max?: number; onIdleError?: (err: Error) => void; statementTimeoutMs?: number } = {}): Promise<PostgresStore> {
     // The session time zone travels in the startup packet, so no connection ever runs a query before it is set.
-    const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, options: '-c TimeZone=UTC' });
+    // So does statement_timeout: a runaway statement is cancelled by the server (SQLSTATE 57014, answered as 503).
+    const timeout = opts.statementTimeoutMs ? ` -c statement_timeout=${Math.trunc(opts.statementTimeoutMs)}` : '';
+    const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, options: '-c TimeZone=UTC' + timeout });
     // An idle pooled connection the server ends (restart, admin termination) must not crash the process; the pool
     // drops it and the next query opens a fresh one.
     pool.on('error', (err) => opts.onIdleError?.(err));
+    // pg-pool listens for 'error' only while a client is idle. A connection ended while checked out between two
+    // statements (a transaction awaiting its JS code, pg_terminate_backend, a server restart) emits 'error' on the
+    // client with no listener, which crashed the whole process. The statement in flight or the next one fails
+    // instead (503 store.unavailable; transactions retry), and release() drops the dead client.
+    pool.on('connect', (c) => c.on('error', (err) => opts.onIdleError?.(err)));
     const client = await pool.connect(); // fail fast on a bad URL
     client.release();
     return new PostgresStore(pool, url);
@@ -88,23 +105,68 @@ export class PostgresStore implements Store {
   }
 
   async transaction<T>(fn: (tx: TxExecutor) => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0, lostRetries = 0; ; attempt++) {
       const client = await this.pool.connect();
       const tx = new PgExecutor(client);
+      let committing = false;
+      let lost = false;
       try {
         await client.query('BEGIN');
         const result = await fn(tx);
+        committing = true;
         await client.query('COMMIT');
         runEndCallbacks(tx.ended, true);
         return result;
       } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        lost = connectionLost(e);
+        if (!lost) await client.query('ROLLBACK').catch(() => undefined);
         runEndCallbacks(tx.ended, false);
+        // The connection died before COMMIT was sent (the server rolled the transaction back): run it again on a
+        // fresh one. Once COMMIT was sent its outcome is unknown, so that error goes to the caller.
+        if (lost && !committing && lostRetries < LOST_RETRIES) {
+          lostRetries++;
+          await new Promise((r) => setTimeout(r, 20 * lostRetries + Math.random() * 50));
+          continue;
+        }
         if (!(RETRYABLE.has((e as any)?.code) || (e as any)?.retryable === true) || attempt >= 8) throw e;
         await new Promise((r) => setTimeout(r, 2 + Math.random() * 10 * (attempt + 1)));
       } finally {
-        client.release();
+        client.release(lost || undefined);
       }
+    }
+  }
+
+  async snapshot<T>(fn: (snap: SnapshotReader) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const ex = new PgExecutor(client);
+    let cursors = 0;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const result = await fn({
+        query: <R extends Row = Row>(sql: string, params?: SqlParam[]) => ex.query<R>(sql, params),
+        // A server-side cursor: the client holds one FETCH of rows at a time however large the table.
+        stream: async function* (sql: string, chunkRows = 10_000) {
+          const name = `siyu_snapshot_${++cursors}`;
+          const n = Math.max(1, Math.floor(chunkRows));
+          await client.query(`DECLARE ${name} NO SCROLL CURSOR FOR ${sql}`);
+          try {
+            for (;;) {
+              const rows = await ex.query(`FETCH FORWARD ${n} FROM ${name}`);
+              if (rows.length) yield rows;
+              if (rows.length < n) break;
+            }
+          } finally {
+            await client.query(`CLOSE ${name}`).catch(() => undefined);
+          }
+        },
+      });
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
     }
   }
 

@@ -51,7 +51,8 @@ export function compileRule(dialect: RuleDialect, rule: Rule, opts: CompileOptio
   localDate(opts.now, opts.timezone); // fails early with segment.timezone_invalid on an unknown zone
   const b = new SqlBuilder(dialect, opts.workspaceId, opts.memberIds);
   const clock: Clock = { now: opts.now, timezone: opts.timezone };
-  const live = `m.workspace_id = ${b.ws} AND m.merged_into IS NULL`;
+  // Erased members (privacy tombstones) keep their orders for aggregates but are in no segment.
+  const live = `m.workspace_id = ${b.ws} AND m.merged_into IS NULL AND m.erased_at IS NULL`;
   const conjuncts = 'and' in rule ? rule.and : [rule];
   const cheap = conjuncts.filter(isCheap);
   const costly = conjuncts.filter((c) => !isCheap(c));

@@ -1,6 +1,7 @@
 // SQL of the `member` context: profile columns, order traits and user_id of a batch of members in one query
 // (the member core tables every module reads); the ids travel as one JSON parameter.
 import type { JsonColumn, Store } from '../../../store/port.ts';
+import { openOrNull } from '../../../core/pii/index.ts';
 
 const ID_COLUMNS: JsonColumn[] = [{ name: 'id', type: 'text' }];
 /** Ids with their position in the batch: rows come back numbered by it (see memberContextRows). */
@@ -72,7 +73,13 @@ export async function memberContextRows(store: Store, ws: string, memberIds: str
      WHERE m.workspace_id = $1 AND m.merged_into IS NULL`,
     [ws, JSON.stringify(memberIds.map((id, k) => ({ id, k })))],
   );
-  for (const r of rows) r.id = memberIds[Number(r.k)];
+  for (const r of rows) {
+    r.id = memberIds[Number(r.k)];
+    // name, phone and email are sealed at rest: opened for the batch being rendered only
+    if (r.name) r.name = openOrNull(r.name);
+    if (r.phone) r.phone = openOrNull(r.phone);
+    if (r.email) r.email = openOrNull(r.email);
+  }
   return rows;
 }
 

@@ -1,0 +1,32 @@
+// The chart of a monitor around a date: per day the value, the verdict and the baseline band or thresholds (pure).
+import { evaluateAt, seriesOf, shiftDate, type Point } from '../../core/alerts/evaluate.ts';
+import type { Rule } from '../../core/alerts/rules.ts';
+
+export interface ChartPoint {
+  date: string;
+  value: number | null;
+  volume: number;
+  status: string;
+  severity: string | null;
+  median: number | null;
+  lower: number | null;
+  upper: number | null;
+}
+
+export interface Chart {
+  unit: string;
+  points: ChartPoint[];
+  /** Static rules: the threshold of each severity (for horizontal lines). */
+  thresholds: Partial<Record<'info' | 'warning' | 'critical', number>> | null;
+}
+
+/** Evaluates every day from `from` to `to` on `points` (which must reach back far enough for the baselines). */
+export function chartOf(points: Point[], rule: Rule, unit: string, from: string, to: string): Chart {
+  const s = seriesOf(points);
+  const out: ChartPoint[] = [];
+  for (let d = from; d <= to; d = shiftDate(d, 1)) {
+    const e = evaluateAt(s, d, rule, unit);
+    out.push({ date: d, value: e.value, volume: e.volume, status: e.status, severity: e.severity, median: e.baseline?.median ?? null, lower: e.baseline?.lower ?? null, upper: e.baseline?.upper ?? null });
+  }
+  return { unit, points: out, thresholds: rule.type === 'static' ? rule.thresholds : null };
+}

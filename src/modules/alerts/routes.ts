@@ -1,0 +1,74 @@
+// HTTP routes of risk alerts: /api/alerts/metrics, /api/alerts/monitors (CRUD, evaluate, series), /api/alerts (list,
+// detail with history and chart, acknowledge, resolve) and /api/alerts/evaluate (all monitors at once).
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../../server/services.ts';
+import { actorOf, workspaceOf } from '../../server/auth.ts';
+import { AckBody, AlertListQuery, EvaluateAllBody, EvaluateBody, IdParam, MonitorCreate, MonitorPatch, ResolveBody } from './schema.ts';
+import { isIsoDate } from '../analytics/calendar.ts';
+
+const actor = (req: FastifyRequest) => {
+  const a = actorOf(req);
+  return a ? `${a.type}:${a.name ?? a.id}` : 'unknown';
+};
+
+const SeriesQuery = z
+  .object({ as_of: z.string().refine(isIsoDate, 'a date YYYY-MM-DD').optional(), days: z.coerce.number().int().min(7).max(366).default(28) })
+  .strict();
+
+export function alertRoutes(s: Services): FastifyPluginAsync {
+  return async (root) => {
+    const app = root.withTypeProvider<ZodTypeProvider>();
+    const tags = ['alerts'];
+
+    app.get('/api/alerts/metrics', { schema: { tags, summary: 'The metrics monitors can watch (ids, zh/en names, units, params)' } }, async () => ({ data: s.alerts.metrics() }));
+
+    app.get('/api/alerts/monitors', { schema: { tags, summary: 'List monitors' } }, async (req) => ({ data: await s.alerts.listMonitors(workspaceOf(req)) }));
+
+    app.post('/api/alerts/monitors', { schema: { tags, summary: 'Create a monitor (metric + rule + schedule + recipients and channels)', body: MonitorCreate } }, async (req, reply) =>
+      reply.status(201).send(await s.alerts.createMonitor(workspaceOf(req), req.body)),
+    );
+
+    app.get('/api/alerts/monitors/:id', { schema: { tags, summary: 'A monitor by id or name', params: IdParam } }, async (req) => s.alerts.getMonitor(workspaceOf(req), req.params.id));
+
+    app.patch('/api/alerts/monitors/:id', { schema: { tags, summary: 'Change a monitor', params: IdParam, body: MonitorPatch } }, async (req) =>
+      s.alerts.updateMonitor(workspaceOf(req), req.params.id, req.body),
+    );
+
+    app.delete('/api/alerts/monitors/:id', { schema: { tags, summary: 'Delete a monitor with its schedule and alerts', params: IdParam } }, async (req, reply) => {
+      await s.alerts.deleteMonitor(workspaceOf(req), req.params.id);
+      return reply.status(204).send();
+    });
+
+    app.post(
+      '/api/alerts/monitors/:id/evaluate',
+      { schema: { tags, summary: 'Evaluate a monitor now, for as_of (default yesterday); dry_run only computes the verdict (back-testing)', params: IdParam, body: EvaluateBody.optional() } },
+      async (req) => s.alerts.evaluate(workspaceOf(req), req.params.id, req.body ?? { dry_run: false }),
+    );
+
+    app.get(
+      '/api/alerts/monitors/:id/series',
+      { schema: { tags, summary: "A monitor's metric per day with its baseline band or thresholds and verdicts", params: IdParam, querystring: SeriesQuery } },
+      async (req) => s.alerts.series(workspaceOf(req), req.params.id, req.query),
+    );
+
+    app.post('/api/alerts/evaluate', { schema: { tags, summary: 'Evaluate every enabled monitor (or the one named) for as_of', body: EvaluateAllBody.optional() } }, async (req) => ({
+      data: await s.alerts.evaluateAll(workspaceOf(req), req.body ?? { dry_run: false }),
+    }));
+
+    app.get('/api/alerts', { schema: { tags, summary: 'List alerts, newest first; filter by state, severity, monitor, opened from/to', querystring: AlertListQuery } }, async (req) => ({
+      data: await s.alerts.listAlerts(workspaceOf(req), req.query),
+    }));
+
+    app.get('/api/alerts/:id', { schema: { tags, summary: 'One alert with its history, notifications and metric chart', params: IdParam } }, async (req) => s.alerts.getAlert(workspaceOf(req), req.params.id));
+
+    app.post('/api/alerts/:id/acknowledge', { schema: { tags, summary: 'Acknowledge an open alert', params: IdParam, body: AckBody.optional() } }, async (req) =>
+      s.alerts.acknowledge(workspaceOf(req), req.params.id, actor(req), req.body?.note),
+    );
+
+    app.post('/api/alerts/:id/resolve', { schema: { tags, summary: 'Resolve an alert by hand, with a note', params: IdParam, body: ResolveBody } }, async (req) =>
+      s.alerts.resolve(workspaceOf(req), req.params.id, actor(req), req.body.note),
+    );
+  };
+}

@@ -1,0 +1,97 @@
+// Request validation for monitors and alerts (zod, strict). Rules come from src/core/alerts/rules.ts.
+import { z } from 'zod';
+import { Rule, SEVERITIES } from '../../core/alerts/rules.ts';
+import { isIsoDate } from '../analytics/calendar.ts';
+import { METRIC_IDS, MetricParams } from './metrics.ts';
+
+const isoDate = z.string().refine(isIsoDate, 'a date YYYY-MM-DD');
+
+/**
+ * Who hears of an alert: a staff member (id, WeCom userid) whose phone, email and userid are used, or a person
+ * named with their addresses.
+ * @example { staff: 'zhangsan' } · { name: '值班经理', email: 'ops@example.com', phone: '13800000000' }
+ */
+export const Recipient = z
+  .object({
+    staff: z.string().trim().min(1).max(100).optional(),
+    name: z.string().trim().min(1).max(100).optional(),
+    email: z.string().trim().email().max(200).optional(),
+    phone: z.string().trim().min(5).max(30).optional(),
+    wecom_userid: z.string().trim().min(1).max(100).optional(),
+  })
+  .strict()
+  .refine((r) => r.staff !== undefined || (r.name !== undefined && (r.email || r.phone || r.wecom_userid)), {
+    message: 'a recipient is {staff} or {name} with an email, phone or wecom_userid',
+  });
+export type Recipient = z.infer<typeof Recipient>;
+
+const monitorFields = {
+  name: z.string().trim().min(1).max(100),
+  description: z.string().trim().max(1000).nullable().optional(),
+  metric: z.enum(METRIC_IDS),
+  params: MetricParams.default({}),
+  rule: Rule,
+  /** Consecutive normal periods after which an open alert resolves itself. */
+  recovery_periods: z.number().int().min(1).max(30).default(1),
+  /** No reminder of the same alert within this many minutes (an escalation of severity still notifies). */
+  cooldown_minutes: z.number().int().min(0).max(10_080).default(360),
+  /** Cron in the workspace time zone; null: on demand only. Default every day at 09:05. */
+  schedule: z.string().trim().min(1).max(100).nullable().default('5 9 * * *'),
+  recipients: z.array(Recipient).max(50).default([]),
+  /** Messaging channels (id or name) notifications go through. */
+  channels: z.array(z.string().trim().min(1).max(100)).max(10).default([]),
+  enabled: z.boolean().default(true),
+};
+
+export const MonitorCreate = z.object(monitorFields).strict();
+export type MonitorCreate = z.infer<typeof MonitorCreate>;
+
+export const MonitorPatch = z
+  .object({
+    name: monitorFields.name.optional(),
+    description: monitorFields.description,
+    metric: monitorFields.metric.optional(),
+    params: MetricParams.optional(),
+    rule: Rule.optional(),
+    recovery_periods: z.number().int().min(1).max(30).optional(),
+    cooldown_minutes: z.number().int().min(0).max(10_080).optional(),
+    schedule: z.string().trim().min(1).max(100).nullable().optional(),
+    recipients: z.array(Recipient).max(50).optional(),
+    channels: z.array(z.string().trim().min(1).max(100)).max(10).optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+export type MonitorPatch = z.infer<typeof MonitorPatch>;
+
+export const EvaluateBody = z
+  .object({
+    /** The local date evaluated (default: yesterday, the last complete day). */
+    as_of: isoDate.optional(),
+    /** Only compute the verdict (back-testing): no alert is opened, updated or resolved, nobody is notified. */
+    dry_run: z.boolean().default(false),
+  })
+  .strict();
+export type EvaluateBody = z.infer<typeof EvaluateBody>;
+
+export const EvaluateAllBody = EvaluateBody.extend({ monitor: z.string().trim().min(1).max(100).optional() }).strict();
+
+export const ALERT_STATES = ['open', 'acknowledged', 'resolved'] as const;
+export type AlertState = (typeof ALERT_STATES)[number];
+
+export const AlertListQuery = z
+  .object({
+    state: z.enum(ALERT_STATES).optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    monitor: z.string().min(1).max(100).optional(),
+    /** Alerts opened on or after this local date / before the end of `to`. */
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+export type AlertListQuery = z.infer<typeof AlertListQuery>;
+
+export const AckBody = z.object({ note: z.string().trim().max(2000).optional() }).strict();
+export const ResolveBody = z.object({ note: z.string().trim().min(1).max(2000) }).strict();
+
+export const IdParam = z.object({ id: z.string().min(1).max(100) }).strict();

@@ -1,0 +1,116 @@
+// Fastify hooks that feed the audit log: every non-GET /api request that succeeded or was denied becomes one row
+// (after the response is sent, so the request never waits for it); settings routes get before/after snapshots;
+// data-plane ingest (/v1) is only counted, per key and minute.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../../server/services.ts';
+import { actorOf } from '../../server/auth.ts';
+import { snapshotJson } from './chain.ts';
+import { snapshotSpecOf, type SnapshotSpec } from './snapshots.ts';
+
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+interface AuditState {
+  spec?: SnapshotSpec;
+  before?: string | null;
+  response?: unknown;
+}
+
+const states = new WeakMap<FastifyRequest, AuditState>();
+
+const actionOf = (req: FastifyRequest) => `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
+
+/** The id of the resource a request addresses: its `id`, `ref`, `code`, `name` or first route parameter. */
+export function resourceIdOf(params: unknown): string | null {
+  if (!params || typeof params !== 'object') return null;
+  const p = params as Record<string, unknown>;
+  const v = p.id ?? p.ref ?? p.code ?? p.name ?? p.key ?? Object.values(p)[0];
+  return v === undefined || v === null ? null : String(v).slice(0, 300);
+}
+
+/** Messages a data-plane request carried: the length of its batch, else one. */
+function messagesOf(body: unknown): number {
+  if (!body || typeof body !== 'object') return 1;
+  for (const k of ['batch', 'orders', 'refunds']) {
+    const v = (body as Record<string, unknown>)[k];
+    if (Array.isArray(v)) return v.length;
+  }
+  return 1;
+}
+
+const isIngest = (req: FastifyRequest) => req.url.startsWith('/v1/') || req.routeOptions.config?.auth === 'write';
+
+/**
+ * Installs the audit hooks on the root app. Call after the auth hook is added, so principals are known.
+ * @example installAuditHooks(app, services)
+ */
+export function installAuditHooks(app: FastifyInstance, s: Services): void {
+  s.audit.setLogger((msg, detail) => app.log.error(detail, msg));
+  // Reads the settings before the handler changes them (only for routes with a snapshot spec).
+  app.addHook('preHandler', async (req: FastifyRequest) => {
+    if (READS.has(req.method) || !req.principal || !req.url.startsWith('/api/')) return;
+    const route = req.routeOptions.url ?? '';
+    const spec = snapshotSpecOf(actionOf(req), route);
+    if (!spec) return;
+    const st: AuditState = { spec };
+    states.set(req, st);
+    if (spec.load) st.before = await load(spec, s, req);
+  });
+
+  app.addHook('onSend', async (req: FastifyRequest, _reply: FastifyReply, payload: unknown) => {
+    const st = states.get(req);
+    if (st?.spec?.afterFromResponse && typeof payload === 'string') st.response = payload;
+    return payload;
+  });
+
+  app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (READS.has(req.method)) return;
+    const status = reply.statusCode;
+    const actor = actorOf(req);
+    const ws = req.principal?.workspaceId;
+    if (isIngest(req)) {
+      if (ws) s.audit.countIngest({ workspaceId: ws, actor, route: req.routeOptions.url ?? req.url.split('?')[0], messages: messagesOf(req.body), ok: status < 400 });
+      return;
+    }
+    if (!req.url.startsWith('/api/') || !ws) return;
+    if (status >= 400 && status !== 401 && status !== 403) return; // invalid requests change nothing
+    const st = states.get(req);
+    let after: string | null = null;
+    if (st?.spec && status < 400) {
+      if (st.spec.load) after = await load(st.spec, s, req);
+      else if (st.response !== undefined) after = snapshotJson(safeParse(st.response));
+    }
+    s.audit.record({
+      workspaceId: ws,
+      occurredAt: new Date().toISOString(),
+      actor,
+      action: actionOf(req),
+      route: req.routeOptions.url ?? null,
+      resourceId: resourceIdOf(req.params),
+      status,
+      ip: req.ip ?? null,
+      userAgent: (req.headers['user-agent'] as string | undefined)?.slice(0, 500) ?? null,
+      requestId: String(req.id),
+      before: st?.before ?? null,
+      after: status < 400 ? after : (st?.before ?? null),
+    });
+  });
+}
+
+async function load(spec: SnapshotSpec, s: Services, req: FastifyRequest): Promise<string | null> {
+  try {
+    return snapshotJson(await spec.load!(s, req.principal!.workspaceId, req));
+  } catch (err) {
+    // A snapshot that cannot be read must not fail the change; the row records that it is missing.
+    req.log.warn({ err }, 'audit snapshot failed');
+    return JSON.stringify({ snapshot_error: String((err as Error)?.message ?? err).slice(0, 300) });
+  }
+}
+
+function safeParse(text: unknown): unknown {
+  if (typeof text !== 'string' || text === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
