@@ -4,6 +4,7 @@ import { isSiyuError } from '../core/errors.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerKeys } from './commands/keys.ts';
+import { registerUser } from './commands/user.ts';
 import { registerMember } from './commands/member.ts';
 import { registerTags } from './commands/tags.ts';
 import { registerDemo } from './commands/demo.ts';
@@ -28,10 +29,16 @@ import { registerStaff } from './commands/staff.ts';
 import { registerQrcode } from './commands/qrcode.ts';
 import { registerCommunity } from './commands/community.ts';
 import { registerConsent } from './commands/consent.ts';
+import { registerConsentHistory } from './commands/consent-history.ts';
+import { registerPrivacy } from './commands/privacy.ts';
+import { registerAudit } from './commands/audit.ts';
 import { registerRecommend } from './commands/recommend.ts';
+import { registerBackup } from './commands/backup.ts';
+import { registerPii } from './commands/pii.ts';
+import { registerAlerts } from './commands/alerts.ts';
 
 /** Commands contributed by modules; each adds itself to the program. */
-const registrars: Array<(program: Command) => void> = [registerServe, registerMigrate, registerKeys, registerMember, registerTags, registerDemo, registerImport, registerExport, registerReport, registerRfm, registerLifecycle, registerValueTiers, registerSegment, registerClv, registerLoyalty, registerCoupons, registerCampaigns, registerJobs, registerWorker, registerTemplates, registerMessaging, registerBroadcast, registerJourney, registerStaff, registerQrcode, registerCommunity, registerConsent, registerRecommend];
+const registrars: Array<(program: Command) => void> = [registerServe, registerMigrate, registerKeys, registerUser, registerMember, registerTags, registerDemo, registerImport, registerExport, registerReport, registerRfm, registerLifecycle, registerValueTiers, registerSegment, registerClv, registerLoyalty, registerCoupons, registerCampaigns, registerJobs, registerWorker, registerTemplates, registerMessaging, registerBroadcast, registerJourney, registerStaff, registerQrcode, registerCommunity, registerConsent, registerRecommend, registerBackup, registerConsentHistory, registerPrivacy, registerAudit, registerPii, registerAlerts];
 
 export function buildProgram(): Command {
   const program = new Command('siyu')

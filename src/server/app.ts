@@ -11,6 +11,7 @@ import { registerRateLimit } from './limits.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createServices, type Services } from './services.ts';
 import { preparePii } from '../modules/pii/setup.ts';
+import { piiRoutes } from '../modules/pii/routes.ts';
 import { systemRoutes } from './system-routes.ts';
 import { registerConsole, type ConsoleHandle } from './console.ts';
 import { memberRoutes } from '../modules/members/routes.ts';
@@ -41,6 +42,7 @@ import { privacyRoutes } from '../modules/privacy/index.ts';
 import { recommendationRoutes } from '../modules/recommendations/index.ts';
 import { accessRoutes } from '../modules/access/routes.ts';
 import { alertRoutes } from '../modules/alerts/index.ts';
+import { backupRoutes } from '../modules/backup/routes.ts';
 
 export interface AppOptions {
   store: Store;
@@ -58,7 +60,7 @@ export type App = FastifyInstance;
 const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
 
 /** Each domain module contributes one Fastify plugin factory; add new modules here. */
-const routeModules: Array<(s: Services) => FastifyPluginAsync> = [channelRoutes, ingestRoutes, orderRoutes, memberRoutes, tagRoutes, importRoutes, analyticsRoutes, scoreRoutes, segmentRoutes, clvRoutes, loyaltyRoutes, couponRoutes, campaignRoutes, jobRoutes, messagingRoutes, templateRoutes, wecomRoutes, broadcastRoutes, measurementRoutes, journeyRoutes, staffRoutes, qrcodeRoutes, communityRoutes, consentRoutes, accessRoutes, auditRoutes, privacyRoutes, recommendationRoutes, alertRoutes];
+const routeModules: Array<(s: Services) => FastifyPluginAsync> = [channelRoutes, ingestRoutes, orderRoutes, memberRoutes, tagRoutes, importRoutes, analyticsRoutes, scoreRoutes, segmentRoutes, clvRoutes, loyaltyRoutes, couponRoutes, campaignRoutes, jobRoutes, messagingRoutes, templateRoutes, wecomRoutes, broadcastRoutes, measurementRoutes, journeyRoutes, staffRoutes, qrcodeRoutes, communityRoutes, consentRoutes, accessRoutes, auditRoutes, privacyRoutes, recommendationRoutes, alertRoutes, backupRoutes, piiRoutes];
 
 /**
  * Builds the app and its services. Call `app.ready()` (or `listen`) before use, `app.close()` to flush.

@@ -81,6 +81,7 @@ export function authHook(access: AccessService) {
         : new SiyuError('unauthorized', 'auth.invalid_key', 'Unknown or revoked key', { field: 'authorization' });
     }
     if (!grants(principal, permission)) {
+      req.principal = principal; // the audit log records who was denied (the request ends here with 403)
       throw new SiyuError('forbidden', 'auth.forbidden', `This needs permission ${permission}, which ${describePrincipal(principal)} does not have`, {
         field: 'authorization',
         details: { permission },

@@ -11,6 +11,8 @@ export interface RunningServer {
   app: App;
   services: Services;
   url: string;
+  /** The console user `admin` when this start created it; `password` only when it was generated (print it once). */
+  initialAdmin: { username: string; password: string | null; created: boolean };
   stop(): Promise<void>;
 }
 
@@ -21,6 +23,8 @@ export async function startServer(config: Config, opts: { worker?: boolean } = {
   await services.workspaces.ensureDefault();
   if (config.adminKey) await services.workspaces.createKey(DEFAULT_WORKSPACE, 'admin', { secret: config.adminKey, name: 'SIYU_ADMIN_KEY' });
   if (config.writeKey) await services.workspaces.createKey(DEFAULT_WORKSPACE, 'write', { secret: config.writeKey, name: 'SIYU_WRITE_KEY' });
+  // First start: the console user `admin` (password SIYU_ADMIN_PASSWORD, else generated and printed once).
+  const initialAdmin = await services.access.ensureInitialAdmin(DEFAULT_WORKSPACE, config.adminPassword);
 
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('[::1]', '127.0.0.1');
@@ -49,5 +53,5 @@ export async function startServer(config: Config, opts: { worker?: boolean } = {
       await app.close();
       await store.close();
     })());
-  return { app, services, url, stop };
+  return { app, services, url, initialAdmin, stop };
 }

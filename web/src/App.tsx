@@ -1,11 +1,11 @@
 // The console's frame: antd locale, sign-in gate, side menu, header (workspace, language, sign-out) and routes.
 import { useMemo } from 'react';
-import { App as AntApp, Button, ConfigProvider, Layout, Menu, Segmented, Space, Typography } from 'antd';
+import { App as AntApp, Button, ConfigProvider, Layout, Menu, Segmented, Space, Spin, Tag, Typography } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
 import { DashboardOutlined, TeamOutlined, ClusterOutlined, GiftOutlined, SendOutlined, SettingOutlined, LogoutOutlined } from '@ant-design/icons';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
-import { useI18n, type Lang } from './i18n';
+import { useI18n, type Lang, type MessageKey } from './i18n';
 import { useAuth } from './auth';
 import { SignIn } from './pages/SignIn';
 import { Dashboard } from './pages/Dashboard';
@@ -16,9 +16,13 @@ import { Analytics } from './pages/analytics/Analytics';
 import { BarChartOutlined } from '@ant-design/icons';
 import { SegmentEditor } from './pages/SegmentEditor';
 import { Keys } from './pages/settings/Keys';
+import { Users } from './pages/settings/Users';
+import { filterMenu } from './menu-permissions';
 import { Channels } from './pages/settings/Channels';
 import { Consent } from './pages/settings/Consent';
 import { Workspace } from './pages/settings/Workspace';
+import { AuditLog } from './pages/settings/AuditLog';
+import { PrivacyRequests } from './pages/settings/PrivacyRequests';
 import { Community } from './pages/community/Community';
 import { GroupDetail } from './pages/community/GroupDetail';
 import { CommentOutlined } from '@ant-design/icons';
@@ -65,7 +69,7 @@ function Gate() {
 
 function Shell() {
   const { t } = useI18n();
-  const { workspace, signOut } = useAuth();
+  const { workspace, signOut, me, can } = useAuth();
   const navigate = useNavigate();
   const location = useLocation();
   const items = useMemo(
@@ -82,11 +86,14 @@ function Shell() {
       { key: '/community', icon: <CommentOutlined />, label: t('menu.community') },
       {
         key: 'settings', icon: <SettingOutlined />, label: t('menu.settings'),
-        children: [{ key: '/settings/channels', label: t('menu.channels') }, { key: '/settings/keys', label: t('menu.keys') }, { key: '/settings/consent', label: t('menu.consent') }, { key: '/settings/workspace', label: t('menu.workspace') }],
+        children: [{ key: '/settings/channels', label: t('menu.channels') }, { key: '/settings/users', label: t('menu.users') }, { key: '/settings/keys', label: t('menu.keys') }, { key: '/settings/consent', label: t('menu.consent') }, { key: '/settings/workspace', label: t('menu.workspace') }, { key: '/settings/audit', label: t('menu.audit') }, { key: '/settings/privacy', label: t('menu.privacy') }],
       },
     ],
     [t],
   );
+  // Only what the signed-in user or key may open (GET /api/auth/me); nothing until that is known.
+  const menu = useMemo(() => filterMenu(items, can), [items, can]);
+  if (!me) return <div style={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center' }}><Spin /></div>;
   const selected = '/' + (location.pathname.split('/').filter(Boolean).slice(0, location.pathname.startsWith('/members') || location.pathname.startsWith('/segments') || location.pathname.startsWith('/community') ? 1 : 2).join('/'));
   return (
     <Layout style={{ minHeight: '100vh' }}>
@@ -97,7 +104,7 @@ function Shell() {
           data-testid="main-menu"
           selectedKeys={[selected]}
           defaultOpenKeys={['loyalty', 'engagement', 'settings']}
-          items={items}
+          items={menu}
           onClick={(e) => navigate(e.key)}
         />
       </Layout.Sider>
@@ -105,6 +112,10 @@ function Shell() {
         <Layout.Header style={{ background: '#fff', borderBottom: '1px solid #f0f0f0', padding: '0 24px', display: 'flex', alignItems: 'center', justifyContent: 'space-between' }}>
           <Typography.Text strong data-testid="workspace-name">{workspace?.name ?? '…'}</Typography.Text>
           <Space size="middle">
+            <span data-testid="current-user">
+              <Typography.Text>{me.user ? (me.user.display_name ?? me.user.username) : (me.key?.name ?? t('header.key'))}</Typography.Text>{' '}
+              <Tag color={me.role === 'admin' || me.scope === 'admin' ? 'red' : 'blue'} data-testid="current-role">{me.role ? t(`role.${me.role}` as MessageKey) : t(`keys.scope.${me.scope ?? 'read'}` as MessageKey)}</Tag>
+            </span>
             <LangSwitch />
             <Button icon={<LogoutOutlined />} onClick={signOut} data-testid="sign-out">{t('app.signOut')}</Button>
           </Space>
@@ -130,9 +141,12 @@ function Shell() {
             <Route path="/engagement/journeys" element={<Journeys />} />
             <Route path="/engagement/journeys/:id" element={<JourneyDetail />} />
             <Route path="/settings/keys" element={<Keys />} />
+            <Route path="/settings/users" element={<Users />} />
             <Route path="/settings/channels" element={<Channels />} />
             <Route path="/settings/consent" element={<Consent />} />
             <Route path="/settings/workspace" element={<Workspace />} />
+            <Route path="/settings/audit" element={<AuditLog />} />
+            <Route path="/settings/privacy" element={<PrivacyRequests />} />
             <Route path="/community" element={<Community />} />
             <Route path="/community/groups/:ref" element={<GroupDetail />} />
             <Route path="*" element={<Navigate to="/" replace />} />

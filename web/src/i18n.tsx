@@ -5,6 +5,8 @@ import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import { communityEn, communityZh } from './pages/community/strings';
 import { settingsEn, settingsZh } from './pages/settings/strings';
+import { privacyEn, privacyZh } from './pages/settings/privacy-strings';
+import { accessEn, accessZh } from './pages/settings/access-strings';
 import { loyaltyFormEn, loyaltyFormZh } from './pages/loyalty/program-strings';
 import { ruleBuilderEn, ruleBuilderZh } from './segments/strings';
 
@@ -25,9 +27,9 @@ const zh = {
   'menu.settings': '设置',
   'menu.keys': 'API 密钥',
   'signin.title': '登录控制台',
-  'signin.subtitle': '使用管理员密钥（Admin key）登录。`siyu demo` 启动时会打印密钥。',
-  'signin.key': '管理员密钥',
-  'signin.keyRequired': '请输入管理员密钥',
+  'signin.subtitle': '使用账号密码登录（`siyu demo` 启动时会打印 admin 的密码）；集成与脚本也可以用 API 密钥登录。',
+  'signin.key': 'API 密钥',
+  'signin.keyRequired': '请输入 API 密钥',
   'signin.submit': '登录',
   'signin.demoHint': '演示环境密钥：',
   'common.loading': '加载中…',
@@ -602,8 +604,10 @@ const zh = {
   'seg.flowNote': '左列为起始日的阶段，右列为结束日的阶段（按当日订单重新计算）',
   ...communityZh,
   ...settingsZh,
+  ...privacyZh,
   ...loyaltyFormZh,
   ...ruleBuilderZh,
+  ...accessZh,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -623,9 +627,9 @@ const en: Record<MessageKey, string> = {
   'menu.settings': 'Settings',
   'menu.keys': 'API keys',
   'signin.title': 'Sign in to the console',
-  'signin.subtitle': 'Sign in with an admin key. `siyu demo` prints one when it starts.',
-  'signin.key': 'Admin key',
-  'signin.keyRequired': 'Enter an admin key',
+  'signin.subtitle': 'Sign in with your username and password (`siyu demo` prints the admin password); integrations and scripts can also sign in with an API key.',
+  'signin.key': 'API key',
+  'signin.keyRequired': 'Enter an API key',
   'signin.submit': 'Sign in',
   'signin.demoHint': 'Demo key: ',
   'common.loading': 'Loading…',
@@ -1200,8 +1204,10 @@ const en: Record<MessageKey, string> = {
   'seg.flowNote': 'Left: stage on the start date; right: stage on the end date (recomputed from orders as of each day)',
   ...communityEn,
   ...settingsEn,
+  ...privacyEn,
   ...loyaltyFormEn,
   ...ruleBuilderEn,
+  ...accessEn,
 };
 
 export const DICTIONARIES: Record<Lang, Record<MessageKey, string>> = { zh, en };

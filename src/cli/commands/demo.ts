@@ -19,6 +19,8 @@ export const DEMO_DB_PATH = './data/demo.duckdb';
 // the demo makes random keys (or takes SIYU_ADMIN_KEY / SIYU_WRITE_KEY).
 const DEMO_ADMIN_KEY = 'sk_admin_demo_chakashiguang';
 const DEMO_WRITE_KEY = 'wk_demo_chakashiguang';
+/** Password of the demo's console user `admin` on loopback (elsewhere one is generated, printed once). */
+const DEMO_ADMIN_PASSWORD = 'chakashiguang';
 
 const out = (s = '') => process.stdout.write(s + '\n');
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -75,11 +77,11 @@ async function ensureDemo(store: Store, opts: { members?: string; seed?: string;
   out('  ' + Object.entries(res.rows).sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${fmt(n)}`).join(', '));
 }
 
-function banner(url: string, adminKey: string, writeKey: string, s: DemoSummary, dbFlag: string) {
+function banner(url: string, adminKey: string, writeKey: string, s: DemoSummary, dbFlag: string, user: { username: string; password: string | null }) {
   const ref = s.sample?.phone ? `phone:${s.sample.phone}` : s.sample ? s.sample.id : 'user_id:…';
   out('');
   out(`Siyu demo 「茶咖时光」 is running at ${url}  (${fmt(s.members)} members, ${fmt(s.orders)} orders, ${fmt(s.events)} events)`);
-  out(`  Console:      ${url}/   (web console: sign in with the admin key below)`);
+  out(`  Console:      ${url}/   (sign in as ${user.username} / ${user.password ?? '(the password printed on its first start)'}, or with the admin key below)`);
   out(`  API docs:     ${url}/docs   (OpenAPI: ${url}/openapi.json, metrics: ${url}/metrics)`);
   out(`  Admin key:    ${adminKey}   (Authorization: Bearer …)`);
   out(`  Write key:    ${writeKey}   (Segment-style: HTTP basic auth username)`);
@@ -134,8 +136,10 @@ export function registerDemo(program: Command) {
       const loopback = ['127.0.0.1', 'localhost', '::1'].includes(base.host);
       const adminKey = base.adminKey ?? (loopback ? DEMO_ADMIN_KEY : newSecret('sk_admin'));
       const writeKey = base.writeKey ?? (loopback ? DEMO_WRITE_KEY : newSecret('wk'));
-      const server = await startServer({ ...base, adminKey, writeKey });
-      banner(server.url, adminKey, writeKey, await demoSummary(server.services.store, DEFAULT_WORKSPACE), opts.db ? ` --db ${dbPath}` : ` --db ${DEMO_DB_PATH}`);
+      const adminPassword = base.adminPassword ?? (loopback ? DEMO_ADMIN_PASSWORD : undefined);
+      const server = await startServer({ ...base, adminKey, writeKey, adminPassword });
+      const user = { username: server.initialAdmin.username, password: server.initialAdmin.password ?? (base.adminPassword ? '(SIYU_ADMIN_PASSWORD)' : loopback ? DEMO_ADMIN_PASSWORD : null) };
+      banner(server.url, adminKey, writeKey, await demoSummary(server.services.store, DEFAULT_WORKSPACE), opts.db ? ` --db ${dbPath}` : ` --db ${DEMO_DB_PATH}`, user);
       await waitForSignal();
       await server.stop();
     });

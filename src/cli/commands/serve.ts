@@ -14,6 +14,10 @@ export function registerServe(program: Command) {
       const config = loadConfig({ dbPath: opts.db, databaseUrl: opts.databaseUrl, port: opts.port, host: opts.host });
       const server = await startServer(config, { worker: opts.worker });
       process.stdout.write(`Siyu listening on ${server.url} (${server.services.store.describe()})\n`);
+      const first = server.initialAdmin;
+      if (first.created) {
+        process.stdout.write(`Console user created: ${first.username}` + (first.password ? ` / password ${first.password}  (shown once: store it now)\n` : ' (password from SIYU_ADMIN_PASSWORD)\n'));
+      }
       await waitForSignal();
       await server.stop();
     });

@@ -47,7 +47,7 @@ export function seal(plain: string, keyring: PiiKeyring = piiKeyring()): string 
 export const sealOrNull = (plain: string | null | undefined, keyring?: PiiKeyring): string | null =>
   plain === null || plain === undefined ? null : seal(plain, keyring);
 
-const tampered = (why: string) => new SiyuError('invalid_data', 'pii.tampered', `Stored personal data failed authentication (${why})`);
+const tampered = (why: string) => new SiyuError('unavailable', 'pii.tampered', `Stored personal data failed authentication (${why})`);
 
 /**
  * Decrypts a value sealed with any listed key. Plaintext (a row not yet encrypted) passes through unchanged;

@@ -52,7 +52,7 @@ forEachStore('alerts lifecycle', (ctx) => {
   it('opens, de-duplicates, acknowledges, auto-resolves and notifies named recipients', async () => {
     const monitor = await ok('POST', '/api/alerts/monitors', {
       name: '投诉激增', metric: 'event_count', params: { event: 'complaint', filters: [{ property: 'kind', op: 'eq', value: 'quality' }] },
-      rule: { type: 'anomaly', direction: 'up', weeks: 6, min_volume: 10 }, recovery_periods: 2, schedule: '0 9 * * *',
+      rule: { type: 'anomaly', direction: 'up', weeks: 6, min_volume: 3 }, recovery_periods: 2, schedule: '0 9 * * *',
       recipients: [{ staff: 'zhangsan' }, { name: '值班经理', email: 'ops@example.com' }], channels: ['ops-hook'],
     }, 201);
     expect(monitor).toMatchObject({ id: expect.stringMatching(/^amon_/), metric_name: { zh: expect.any(String) }, unit: 'count', channels: [expect.stringMatching(/^mch_/)] });

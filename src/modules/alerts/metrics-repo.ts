@@ -31,6 +31,7 @@ export async function dailySeries(store: Store, ws: string, tz: string, metric: 
   const d = (col: string) => localDay(col, tz, startUtc, endUtc, p);
   const chan = (col: string) => (params.channel ? ` AND ${col} = ${p.text(params.channel)}` : '');
   let sql: string;
+  let values = p.values;
   let kind: 'count' | 'rate' | 'money' = 'count';
   let volumeIsDen = false;
   switch (metric) {
@@ -89,10 +90,15 @@ export async function dailySeries(store: Store, ws: string, tz: string, metric: 
       break;
     case 'churn_to_silent':
       // Stage changes are stored by the scores run's as_of date (a local date already).
-      sql = `SELECT (as_of - DATE '1970-01-01') AS day, COUNT(DISTINCT member_id) AS num FROM member_score_history
-             WHERE workspace_id = ${w} AND kind = 'lifecycle_stage' AND value = 'silent'
-               AND as_of >= ${p.date(from)} AND as_of <= ${p.date(to)}
-             GROUP BY as_of`;
+      {
+        // Its own parameters: the range bounds above are instants, unused here.
+        const q = new Params();
+        sql = `SELECT (as_of - DATE '1970-01-01') AS day, COUNT(DISTINCT member_id) AS num FROM member_score_history
+               WHERE workspace_id = ${q.text(ws)} AND kind = 'lifecycle_stage' AND value = 'silent'
+                 AND as_of >= ${q.date(from)} AND as_of <= ${q.date(to)}
+               GROUP BY as_of`;
+        values = q.values;
+      }
       break;
     case 'unsubscribe_rate': {
       kind = 'rate';
@@ -130,7 +136,7 @@ export async function dailySeries(store: Store, ws: string, tz: string, metric: 
     default:
       throw new Error(`unknown metric ${metric}`);
   }
-  const rows = await store.query(sql, p.values);
+  const rows = await store.query(sql, values);
   const base = dayNumber(from);
   const n = daysBetween(from, to) + 1;
   const numer = new Array<number>(n).fill(0);

@@ -8,7 +8,17 @@ import { forEachStore } from '../../../test/support/stores.ts';
 import { asRole, createTestApp, type TestApp } from '../../../test/support/app.ts';
 import type { Store } from '../../store/port.ts';
 import { AuditService } from './service.ts';
+import { resourceIdOf } from './hooks.ts';
 import { GENESIS, redact, rowHash, verifyRows } from './chain.ts';
+
+describe('audit resource ids (pure)', () => {
+  it('keeps ids and masks members addressed by an identifier', () => {
+    expect(resourceIdOf({ id: 'seg_1' })).toBe('seg_1');
+    expect(resourceIdOf({ ref: 'phone:13800000000' })).toBe('phone:***');
+    expect(resourceIdOf({ ref: 'mem_01ABC' })).toBe('mem_01ABC');
+    expect(resourceIdOf(undefined)).toBeNull();
+  });
+});
 
 describe('audit chain (pure)', () => {
   it('hashes each row with the previous hash and finds edits', () => {

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../server/services.ts';
 import { actorOf } from '../../server/auth.ts';
+import { parseMemberRef } from '../members/member-refs.ts';
 import { snapshotJson } from './chain.ts';
 import { snapshotSpecOf, type SnapshotSpec } from './snapshots.ts';
 
@@ -24,7 +25,12 @@ export function resourceIdOf(params: unknown): string | null {
   if (!params || typeof params !== 'object') return null;
   const p = params as Record<string, unknown>;
   const v = p.id ?? p.ref ?? p.code ?? p.name ?? p.key ?? Object.values(p)[0];
-  return v === undefined || v === null ? null : String(v).slice(0, 300);
+  if (v === undefined || v === null) return null;
+  const text = String(v).slice(0, 300);
+  // A member addressed by phone, email or openid: the log keeps the identifier's type only, so an erased person's
+  // phone number does not live on in the (append-only) audit log.
+  const ref = parseMemberRef(text);
+  return ref?.kind === 'identity' ? `${ref.type}:***` : text;
 }
 
 /** Messages a data-plane request carried: the length of its batch, else one. */
@@ -74,12 +80,7 @@ export function installAuditHooks(app: FastifyInstance, s: Services): void {
     if (!req.url.startsWith('/api/') || !ws) return;
     if (status >= 400 && status !== 401 && status !== 403) return; // invalid requests change nothing
     const st = states.get(req);
-    let after: string | null = null;
-    if (st?.spec && status < 400) {
-      if (st.spec.load) after = await load(st.spec, s, req);
-      else if (st.response !== undefined) after = snapshotJson(safeParse(st.response));
-    }
-    s.audit.record({
+    const entry = {
       workspaceId: ws,
       occurredAt: new Date().toISOString(),
       actor,
@@ -91,8 +92,12 @@ export function installAuditHooks(app: FastifyInstance, s: Services): void {
       userAgent: (req.headers['user-agent'] as string | undefined)?.slice(0, 500) ?? null,
       requestId: String(req.id),
       before: st?.before ?? null,
-      after: status < 400 ? after : (st?.before ?? null),
-    });
+      after: status < 400 ? null : (st?.before ?? null),
+    };
+    if (!st?.spec || status >= 400) return s.audit.record(entry);
+    if (!st.spec.load) return s.audit.record({ ...entry, after: st.response !== undefined ? snapshotJson(safeParse(st.response)) : null });
+    // Queued now (keeps the order of responses), completed when the after-snapshot is read.
+    s.audit.record(load(st.spec, s, req).then((after) => ({ ...entry, after })));
   });
 }
 

@@ -98,7 +98,8 @@ export function viewOf(r: AuditRow): AuditView {
 
 export class AuditService {
   private readonly repo;
-  private pending: AuditEntry[] = [];
+  /** Entries in response order; a settings change's entry is a promise until its after-snapshot is read. */
+  private pending: Array<AuditEntry | Promise<AuditEntry>> = [];
   private readonly ingest = new Map<string, IngestBucket>();
   private writing: Promise<void> = Promise.resolve();
   private scheduled = false;
@@ -126,8 +127,8 @@ export class AuditService {
     this.log = log;
   }
 
-  /** Queues one entry; it is written shortly after (batched), or by {@link flush}. */
-  record(entry: AuditEntry): void {
+  /** Queues one entry (or its promise, which must not reject); written shortly after (batched), or by {@link flush}. */
+  record(entry: AuditEntry | Promise<AuditEntry>): void {
     this.pending.push(entry);
     if (this.pending.length > MAX_PENDING) this.drop(this.pending.splice(0, this.pending.length - MAX_PENDING));
     if (!this.scheduled && !this.closed) {
@@ -176,7 +177,7 @@ export class AuditService {
 
   private async writePending(): Promise<void> {
     while (this.pending.length > 0) {
-      const batch = this.pending.slice(0, BATCH);
+      const batch = await Promise.all(this.pending.slice(0, BATCH));
       const byWs = new Map<string, AuditEntry[]>();
       for (const e of batch) byWs.set(e.workspaceId, [...(byWs.get(e.workspaceId) ?? []), e]);
       try {
@@ -222,14 +223,20 @@ export class AuditService {
     throw lastErr;
   }
 
+  /** Lets requests that just answered reach their audit hook, then writes what is queued (reads see their own changes). */
+  private async settle(): Promise<void> {
+    await new Promise((r) => setImmediate(r));
+    await this.flush();
+  }
+
   /** Entries that cannot be kept in memory any longer: logged in full so they survive in the log. */
-  private drop(entries: AuditEntry[]) {
-    for (const e of entries) this.log('audit entry not written (store unavailable); logged instead', { entry: e });
+  private drop(entries: Array<AuditEntry | Promise<AuditEntry>>) {
+    for (const e of entries) void Promise.resolve(e).then((entry) => this.log('audit entry not written (store unavailable); logged instead', { entry }));
   }
 
   /** A page of the log, newest first; pass `next_cursor` back for the next page. */
   async list(ws: string, f: AuditFilter & { limit: number; cursor?: string }): Promise<{ data: AuditView[]; next_cursor: string | null }> {
-    await this.flush();
+    await this.settle();
     let beforeSeq: number | undefined;
     if (f.cursor) {
       beforeSeq = Number(Buffer.from(f.cursor, 'base64url').toString('utf8'));
@@ -243,7 +250,7 @@ export class AuditService {
 
   /** Every row matching the filter, newest first, page by page (for exports). */
   async *rows(ws: string, f: AuditFilter): AsyncGenerator<AuditView[]> {
-    await this.flush();
+    await this.settle();
     let beforeSeq: number | undefined;
     for (;;) {
       const rows = await this.repo.list(this.deps.store, ws, { ...f, beforeSeq }, 5_000);
@@ -255,7 +262,7 @@ export class AuditService {
 
   /** Walks the workspace's chain from the first row: ok, how many rows, and the first break if any. */
   async verify(ws: string): Promise<{ ok: boolean; rows: number; last_seq: number; last_hash: string; broken: ChainBreak | null }> {
-    await this.flush();
+    await this.settle();
     let last = { hash: GENESIS, seq: 0 };
     let count = 0;
     for (;;) {

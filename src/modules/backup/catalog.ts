@@ -10,6 +10,8 @@ export interface ColumnInfo {
   type: ColumnKind;
   /** DECIMAL precision and scale (absent: unconstrained). */
   precision?: number;
+  /** False for NOT NULL columns (informative; a restore re-creates constraints through migrations). */
+  nullable?: boolean;
   scale?: number;
 }
 
@@ -39,8 +41,8 @@ export async function tableNames(db: Reader): Promise<string[]> {
 
 /** Every data table (not the migrations record nor the restore marker) with its columns and primary key. */
 export async function readCatalog(db: Reader): Promise<TableInfo[]> {
-  const cols = await db.query<{ table_name: string; column_name: string; data_type: string; numeric_precision: number | null; numeric_scale: number | null }>(
-    `SELECT c.table_name, c.column_name, c.data_type, c.numeric_precision, c.numeric_scale
+  const cols = await db.query<{ table_name: string; column_name: string; data_type: string; numeric_precision: number | null; numeric_scale: number | null; is_nullable: string }>(
+    `SELECT c.table_name, c.column_name, c.data_type, c.numeric_precision, c.numeric_scale, c.is_nullable
        FROM information_schema.columns c
       WHERE c.table_schema = current_schema() AND c.table_catalog = current_database()
         AND c.table_name IN (${BASE_TABLES})
@@ -59,7 +61,7 @@ export async function readCatalog(db: Reader): Promise<TableInfo[]> {
     if (c.table_name === SCHEMA_TABLE || c.table_name === RESTORE_MARKER) continue;
     let t = tables.get(c.table_name);
     if (!t) tables.set(c.table_name, (t = { name: c.table_name, columns: [], primary_key: [] }));
-    t.columns.push(columnOf(c.table_name, c.column_name, c.data_type, c.numeric_precision, c.numeric_scale));
+    t.columns.push({ ...columnOf(c.table_name, c.column_name, c.data_type, c.numeric_precision, c.numeric_scale), nullable: c.is_nullable !== 'NO' });
   }
   for (const k of keys) tables.get(k.table_name)?.primary_key.push(k.column_name);
   return [...tables.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -4,6 +4,8 @@ import { forEachStore } from '../../../test/support/stores.ts';
 import { IdentityService } from './service.ts';
 import { WorkspaceService } from '../workspaces/service.ts';
 import type { IdentityInput } from './types.ts';
+import { blindIndex, isSealed, openOrNull } from '../../core/pii/index.ts';
+import { openPii } from '../pii/member-fields.ts';
 
 forEachStore('identity', (ctx) => {
   let ids: IdentityService;
@@ -22,14 +24,16 @@ forEachStore('identity', (ctx) => {
     ]);
     expect(r.created).toHaveLength(1);
     const id = r.memberIds[0]!;
-    const [m] = await ctx.store.query('SELECT name, gender, city, phone, email, attributes, source_channel FROM members WHERE workspace_id = $1 AND id = $2', [ws, id]);
-    expect(m).toEqual({ name: '李雷', gender: 'male', city: '上海', phone: '13800000001', email: 'lilei@x.com', attributes: { vip: 'gold' }, source_channel: 'miniprogram' });
-    const idents = await ctx.store.query('SELECT type, value FROM identities WHERE workspace_id = $1 AND member_id = $2 ORDER BY type', [ws, id]);
-    expect(idents).toEqual([
-      { type: 'anonymous_id', value: 'anon-1' },
-      { type: 'email', value: 'lilei@x.com' },
-      { type: 'phone', value: '13800000001' },
-      { type: 'user_id', value: 'u1' },
+    const [m] = await ctx.store.query('SELECT name, gender, city, phone, email, attributes, source_channel, phone_hash FROM members WHERE workspace_id = $1 AND id = $2', [ws, id]);
+    // personal data is sealed at rest (src/core/pii); its lookup hash sits beside it
+    expect(openPii(m)).toEqual({ name: '李雷', gender: 'male', city: '上海', phone: '13800000001', email: 'lilei@x.com', attributes: { vip: 'gold' }, source_channel: 'miniprogram', phone_hash: blindIndex('phone', '13800000001') });
+    for (const c of ['name', 'phone', 'email']) expect(isSealed(m[c]), c).toBe(true);
+    const idents = await ctx.store.query('SELECT type, value, value_enc FROM identities WHERE workspace_id = $1 AND member_id = $2 ORDER BY type', [ws, id]);
+    expect(idents.map((i) => ({ type: i.type, value: i.value, shown: openOrNull(i.value_enc) }))).toEqual([
+      { type: 'anonymous_id', value: 'anon-1', shown: null },
+      { type: 'email', value: blindIndex('email', 'lilei@x.com'), shown: 'lilei@x.com' },
+      { type: 'phone', value: blindIndex('phone', '13800000001'), shown: '13800000001' },
+      { type: 'user_id', value: 'u1', shown: null },
     ]);
     for (const ref of ['user_id:u1', 'phone:13800000001', 'email:lilei@x.com', 'anonymous_id:anon-1', id]) {
       expect(await ids.findMember(ctx.store, ws, ref), ref).toBe(id);

@@ -181,14 +181,15 @@ forEachStore('members', (ctx) => {
 
     const search = async (q: string) => (await get(`/api/members?q=${encodeURIComponent(q)}`)).json().data.map((m: any) => m.user_id);
 
-    it('finds by phone, email, name substring, member id, user id, card and type:value', async () => {
+    it('finds by phone, email, exact name, member id, user id, card and type:value', async () => {
       expect(await search('13700000001')).toEqual(['s-1']);
       expect(await search('+86 137 0000 0002')).toEqual(['s-2']);
       expect(await search('CHEN@shop.cn')).toEqual(['s-1']);
-      expect(await search('明')).toEqual(['s-2', 's-1']);
-      expect(await search('ming')).toEqual(['s-3']);
-      expect(await search('100%')).toEqual(['s-3']);
-      expect(await search('0%')).toEqual(['s-3']);
+      // names are sealed: found exactly (case and spacing ignored) through the lookup hash, never by substring
+      expect(await search('陈大明')).toEqual(['s-2']);
+      expect(await search('明')).toEqual([]);
+      expect(await search(' ming   100% ')).toEqual(['s-3']);
+      expect(await search('0%')).toEqual([]);
       expect(await search('_')).toEqual([]);
       expect(await search(ids['s-4'])).toEqual(['s-4']);
       expect(await search('s-4')).toEqual(['s-4']);

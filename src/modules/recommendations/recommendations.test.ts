@@ -135,6 +135,23 @@ forEachStore('recommendations', (ctx) => {
     expect(bad.json()).toMatchObject({ code: 'recommend.split_empty', field: 'split_date' });
   });
 
+  it('selects "likely to buy category X" in segment rules', async () => {
+    const rule = (category: string | string[], rank_at_most?: number) => ({ rule: { recommended: { category, ...(rank_at_most ? { rank_at_most } : {}) } }, sample: 50 });
+    const tea = await ok('POST', '/api/segments/preview', rule('tea', 2));
+    const x = (await ok('GET', '/api/members/user_id:x/recommendations?n=1')).member_id;
+    expect(tea.count).toBeGreaterThan(0);
+    expect(JSON.stringify(tea)).toContain(x);
+    // coffee drinkers who never bought tea get tea from ALS at some rank ≤ 10; x bought no coffee but gets it too
+    const both = await ok('POST', '/api/segments/preview', rule(['tea', 'coffee'], 10));
+    expect(both.count).toBeGreaterThanOrEqual(tea.count);
+    expect((await ok('POST', '/api/segments/preview', rule('nothing'))).count).toBe(0);
+    const bad = await api('POST', '/api/segments/preview', { rule: { and: [{ recommended: { category: 'tea', rank_at_most: 0 } }] } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().field).toBe('rule.and[0].recommended.rank_at_most');
+    const created = await ok('POST', '/api/segments', { name: 'likely tea', rule: { recommended: { category: 'tea' } } }, 201);
+    expect(created.id).toBeTruthy();
+  });
+
   it('validates input', async () => {
     expect((await api('GET', '/api/members/user_id:nobody/recommendations')).statusCode).toBe(404);
     expect((await api('GET', '/api/members/user_id:x/recommendations?algorithm=magic')).statusCode).toBe(400);

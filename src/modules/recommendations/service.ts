@@ -52,6 +52,7 @@ export interface RecommendationsDeps {
 export class RecommendationsService {
   private readonly repo;
   private readonly running = new Set<string>();
+  private readonly listeners = new Set<(e: { workspaceId: string }) => void>();
   private readonly now: () => Date;
 
   constructor(private readonly deps: RecommendationsDeps) {
@@ -70,6 +71,12 @@ export class RecommendationsService {
         throw e;
       }
     }, { concurrency: 1, leaseMs: 3_600_000 });
+  }
+
+  /** Called after each committed training (segments with `recommended` rules recompute). Returns an unsubscribe. */
+  onTrained(fn: (e: { workspaceId: string }) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
   }
 
   /**
@@ -107,6 +114,7 @@ export class RecommendationsService {
         const writeMs = Math.round(performance.now() - writeStarted);
         for (const m of models) await this.repo.insertModel(tx, ws, { ...m, metrics: { ...m.metrics, write_ms: writeMs } });
       });
+      for (const fn of this.listeners) fn({ workspaceId: ws });
       if (opts.schedule !== false) await this.ensureSchedule(ws);
       return (await this.repo.models(store, ws, models.length + 1)).filter((m) => models.some((x) => x.id === m.id)).map(view);
     } finally {
@@ -175,7 +183,9 @@ export class RecommendationsService {
     const events = await this.repo.purchaseEvents(this.deps.store, ws);
     if (events.length === 0) throw invalid('recommend.no_purchases', 'no member has bought a product with a product_id yet: nothing to evaluate', 'workspace');
     const started = performance.now();
-    const report = evaluateSplit(events.map((e) => ({ user: e.member_id, item: e.product_id, weight: 1, at: Date.parse(e.paid_at) })), {
+    const rows = events.map((e) => ({ user: e.member_id, item: e.product_id, weight: 1, at: Date.parse(e.paid_at) }));
+    rows.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : a.item < b.item ? -1 : a.item > b.item ? 1 : a.at - b.at));
+    const report = evaluateSplit(rows, {
       splitAt: Date.parse(`${body.split_date}T00:00:00Z`), k: body.k, excludeBought: body.exclude_bought,
       itemCf: itemCfOptionsOf(body.item_cf), als: alsOptionsOf(body.als),
     });

@@ -68,7 +68,9 @@ const ms = (t: number) => Math.round((performance.now() - t) * 10) / 10;
 
 /** Trains the requested algorithms and prepares the rows to store. */
 export function trainAll(interactions: Interaction[], catalogue: Map<string, { name: string | null; category: string | null }>, plan: TrainPlan, chunk: number): TrainOutput {
-  const matrix = buildInteractions(interactions);
+  // Rows come in whatever order the engine returns them; sorting makes indices, ties and results engine-independent.
+  const sorted = [...interactions].sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : a.item < b.item ? -1 : a.item > b.item ? 1 : 0));
+  const matrix = buildInteractions(sorted);
   const pop = popularityScores(matrix);
   const trend = trendingScores(matrix, plan.now, plan.trendingHalfLifeDays * 86_400_000);
   const items = matrix.items.map((id, i) => ({

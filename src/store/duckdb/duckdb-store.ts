@@ -1,7 +1,7 @@
 // DuckDB adapter: one embedded database file owned by this process, a small pool of connections.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DOUBLE, DuckDBInstance, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { runEndCallbacks, type JsonColumn, type Row, type SnapshotReader, type SqlExecutor, type SqlParam, type Store, type StoreCapabilities, type TxExecutor } from '../port.ts';
 import { fromDuckValue } from './duckdb-values.ts';
 import { ConnectionPool } from './connection-pool.ts';
@@ -36,8 +36,22 @@ function toParams(params?: SqlParam[]): DuckDBValue[] | undefined {
   return params.map((p) => (p === undefined ? null : (p as DuckDBValue)));
 }
 
+/**
+ * The binding infers BIGINT for every integral number and fails on one beyond int64 (1e308, 2^63): bind those as
+ * DOUBLE, as PostgreSQL would treat them. Undefined (all inferred) in the usual case.
+ */
+function paramTypes(params?: SqlParam[]): DuckDBType[] | undefined {
+  if (!params) return undefined;
+  let types: DuckDBType[] | undefined;
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i];
+    if (typeof p === 'number' && Number.isInteger(p) && Math.abs(p) >= 2 ** 63) (types ??= new Array(params.length))[i] = DOUBLE;
+  }
+  return types;
+}
+
 async function runQuery(conn: DuckDBConnection, sql: string, params?: SqlParam[]): Promise<Row[]> {
-  const reader = await conn.runAndReadAll(sql, toParams(params));
+  const reader = await conn.runAndReadAll(sql, toParams(params), paramTypes(params));
   const names = reader.columnNames();
   const types = reader.columnTypes();
   const rows = reader.getRows();
@@ -81,10 +95,10 @@ class DuckExecutor implements TxExecutor {
     return (await runQuery(this.conn, sql, params)) as T[];
   }
   async exec(sql: string, params?: SqlParam[]): Promise<void> {
-    await this.conn.run(sql, toParams(params));
+    await this.conn.run(sql, toParams(params), paramTypes(params));
   }
   async execCount(sql: string, params?: SqlParam[]): Promise<number> {
-    return (await this.conn.run(sql, toParams(params))).rowsChanged;
+    return (await this.conn.run(sql, toParams(params), paramTypes(params))).rowsChanged;
   }
 }
 
@@ -119,11 +133,11 @@ export class DuckDbStore implements Store {
   }
 
   async exec(sql: string, params?: SqlParam[]): Promise<void> {
-    await this.pool.use((c) => c.run(sql, toParams(params)));
+    await this.pool.use((c) => c.run(sql, toParams(params), paramTypes(params)));
   }
 
   async execCount(sql: string, params?: SqlParam[]): Promise<number> {
-    return this.pool.use(async (c) => (await c.run(sql, toParams(params))).rowsChanged);
+    return this.pool.use(async (c) => (await c.run(sql, toParams(params), paramTypes(params))).rowsChanged);
   }
 
   async transaction<T>(fn: (tx: TxExecutor) => Promise<T>): Promise<T> {

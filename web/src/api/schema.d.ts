@@ -1,5 +1,619 @@
 // Generated from /openapi.json by `npm run gen:api` (web/scripts/openapi-types.ts). Do not edit.
 export interface paths {
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List alerts, newest first; filter by state, severity, monitor, opened from/to */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    limit?: number;
+                    monitor?: string;
+                    severity?: "info" | "warning" | "critical";
+                    state?: "open" | "acknowledged" | "resolved";
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One alert with its history, notifications and metric chart */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge an open alert */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve an alert by hand, with a note */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Evaluate every enabled monitor (or the one named) for as_of */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        as_of?: string;
+                        /** @default false */
+                        dry_run?: boolean;
+                        monitor?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The metrics monitors can watch (ids, zh/en names, units, params) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/monitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List monitors */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        /** Create a monitor (metric + rule + schedule + recipients and channels) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default [] */
+                        channels?: string[];
+                        /** @default 360 */
+                        cooldown_minutes?: number;
+                        description?: string | null;
+                        /** @default true */
+                        enabled?: boolean;
+                        /** @enum {string} */
+                        metric: "event_count" | "unsubscribe_rate" | "delivery_failure_rate" | "refund_rate" | "churn_to_silent" | "gmv" | "orders" | "new_members" | "dau";
+                        name: string;
+                        /** @default {} */
+                        params?: {
+                            /** @enum {string} */
+                            basis?: "amount" | "orders";
+                            channel?: string;
+                            channel_type?: string;
+                            event?: string;
+                            filters?: {
+                                /**
+                                 * @default eq
+                                 * @enum {string}
+                                 */
+                                op?: "eq" | "neq" | "gt" | "gte" | "lt" | "lte" | "in" | "not_in" | "contains" | "exists" | "not_exists";
+                                property: string;
+                                value?: (string | number | boolean) | (string | number | boolean)[];
+                            }[];
+                        };
+                        /** @default [] */
+                        recipients?: {
+                            /** Format: email */
+                            email?: string;
+                            name?: string;
+                            phone?: string;
+                            staff?: string;
+                            wecom_userid?: string;
+                        }[];
+                        /** @default 1 */
+                        recovery_periods?: number;
+                        rule: {
+                            /** @default 0 */
+                            min_volume?: number;
+                            /** @enum {string} */
+                            op: "above" | "below";
+                            /** @default 1 */
+                            periods?: number;
+                            thresholds: {
+                                critical?: number;
+                                info?: number;
+                                warning?: number;
+                            };
+                            /** @enum {string} */
+                            type: "static";
+                        } | {
+                            /**
+                             * @default {
+                             *       "warning": 3,
+                             *       "critical": 5
+                             *     }
+                             */
+                            bands?: {
+                                critical?: number;
+                                info?: number;
+                                warning?: number;
+                            };
+                            /**
+                             * @default both
+                             * @enum {string}
+                             */
+                            direction?: "up" | "down" | "both";
+                            mad_floor?: number;
+                            /** @default 3 */
+                            min_history?: number;
+                            /** @default 0 */
+                            min_volume?: number;
+                            /** @enum {string} */
+                            type: "anomaly";
+                            /** @default 6 */
+                            weeks?: number;
+                        };
+                        /** @default 5 9 * * * */
+                        schedule?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/monitors/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A monitor by id or name */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a monitor with its schedule and alerts */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a monitor */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        channels?: string[];
+                        cooldown_minutes?: number;
+                        description?: string | null;
+                        enabled?: boolean;
+                        /** @enum {string} */
+                        metric?: "event_count" | "unsubscribe_rate" | "delivery_failure_rate" | "refund_rate" | "churn_to_silent" | "gmv" | "orders" | "new_members" | "dau";
+                        name?: string;
+                        params?: {
+                            /** @enum {string} */
+                            basis?: "amount" | "orders";
+                            channel?: string;
+                            channel_type?: string;
+                            event?: string;
+                            filters?: {
+                                /**
+                                 * @default eq
+                                 * @enum {string}
+                                 */
+                                op?: "eq" | "neq" | "gt" | "gte" | "lt" | "lte" | "in" | "not_in" | "contains" | "exists" | "not_exists";
+                                property: string;
+                                value?: (string | number | boolean) | (string | number | boolean)[];
+                            }[];
+                        };
+                        recipients?: {
+                            /** Format: email */
+                            email?: string;
+                            name?: string;
+                            phone?: string;
+                            staff?: string;
+                            wecom_userid?: string;
+                        }[];
+                        recovery_periods?: number;
+                        rule?: {
+                            /** @default 0 */
+                            min_volume?: number;
+                            /** @enum {string} */
+                            op: "above" | "below";
+                            /** @default 1 */
+                            periods?: number;
+                            thresholds: {
+                                critical?: number;
+                                info?: number;
+                                warning?: number;
+                            };
+                            /** @enum {string} */
+                            type: "static";
+                        } | {
+                            /**
+                             * @default {
+                             *       "warning": 3,
+                             *       "critical": 5
+                             *     }
+                             */
+                            bands?: {
+                                critical?: number;
+                                info?: number;
+                                warning?: number;
+                            };
+                            /**
+                             * @default both
+                             * @enum {string}
+                             */
+                            direction?: "up" | "down" | "both";
+                            mad_floor?: number;
+                            /** @default 3 */
+                            min_history?: number;
+                            /** @default 0 */
+                            min_volume?: number;
+                            /** @enum {string} */
+                            type: "anomaly";
+                            /** @default 6 */
+                            weeks?: number;
+                        };
+                        schedule?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/alerts/monitors/{id}/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Evaluate a monitor now, for as_of (default yesterday); dry_run only computes the verdict (back-testing) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        as_of?: string;
+                        /** @default false */
+                        dry_run?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/monitors/{id}/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A monitor's metric per day with its baseline band or thresholds and verdicts */
+        get: {
+            parameters: {
+                query?: {
+                    as_of?: string;
+                    days?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analytics/channels": {
         parameters: {
             query?: never;
@@ -266,6 +880,273 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log, newest first: filter by actor, action, resource, from/to; page with next_cursor */
+        get: {
+            parameters: {
+                query?: {
+                    action?: string;
+                    actor?: string;
+                    cursor?: string;
+                    from?: string;
+                    limit?: number;
+                    resource?: string;
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log (filtered) as CSV or JSON, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    action?: string;
+                    actor?: string;
+                    format?: "csv" | "json";
+                    from?: string;
+                    resource?: string;
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Checks the workspace's hash chain: ok, rows, and the first broken row if any */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in with username and password; the token is then sent as Authorization: Bearer */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        password: string;
+                        username: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End this session (API keys: nothing to end) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in user or key, its role or scope and its permissions */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change your own password; your other sessions end */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        current_password: string;
+                        new_password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/broadcasts": {
         parameters: {
             query?: never;
@@ -278,6 +1159,7 @@ export interface paths {
             parameters: {
                 query?: {
                     cursor?: string;
+                    /** @description Page size, 1 to 500 (default 50) */
                     limit?: number;
                     status?: "draft" | "scheduled" | "running" | "completed" | "cancelled" | "failed";
                 };
@@ -1763,6 +2645,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Page size, 1 to 500 (default 20) */
                     limit?: number;
                 };
                 header?: never;
@@ -1801,6 +2684,7 @@ export interface paths {
                 query?: {
                     cursor?: string;
                     fit_id?: string;
+                    /** @description Page size, 1 to 10000 (default 100) */
                     limit?: number;
                     order?: "asc" | "desc";
                     sort?: "member_id" | "clv" | "p_alive" | "expected_purchases" | "expected_avg_value";
@@ -2033,6 +2917,7 @@ export interface paths {
                 query?: {
                     active?: "true" | "false";
                     cursor?: string;
+                    /** @description Page size, 1 to 1000 (default 200) */
                     limit?: number;
                 };
                 header?: never;
@@ -2615,6 +3500,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/consent/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Consent history per purpose and channel (optionally one member, since/until on when it was said) as JSON or CSV */
+        get: {
+            parameters: {
+                query?: {
+                    channel?: "sms" | "email" | "wecom" | "wechat_oa" | "miniprogram" | "app_push" | "webhook" | "all";
+                    format?: "json" | "csv";
+                    member?: string;
+                    purpose?: "marketing" | "service";
+                    since?: string;
+                    until?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/consent/import": {
         parameters: {
             query?: never;
@@ -2888,6 +3814,7 @@ export interface paths {
             parameters: {
                 query?: {
                     cursor?: string;
+                    /** @description Page size, 1 to 50000 (default 1000) */
                     limit?: number;
                     status?: "available" | "claimed" | "disabled";
                 };
@@ -3572,6 +4499,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Page size, 1 to 200 (default 20) */
                     limit?: number;
                 };
                 header?: never;
@@ -3807,6 +4735,7 @@ export interface paths {
                     cursor?: string;
                     key?: string;
                     kind?: string;
+                    /** @description Page size, 1 to 500 (default 50) */
                     limit?: number;
                     state?: string;
                 };
@@ -4398,6 +5327,7 @@ export interface paths {
             parameters: {
                 query?: {
                     cursor?: string;
+                    /** @description Page size, 1 to 1000 (default 100) */
                     limit?: number;
                     member?: string;
                     state?: string;
@@ -4733,7 +5663,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List API keys (secrets are never shown again) */
+        /** List API keys with scope and last use (secrets are never shown again) */
         get: {
             parameters: {
                 query?: never;
@@ -4753,7 +5683,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create an API key; the secret is returned once */
+        /** Create an API key (scope ingest, read or admin); the secret is returned once */
         post: {
             parameters: {
                 query?: never;
@@ -4766,8 +5696,10 @@ export interface paths {
                     "application/json": {
                         channel?: string;
                         /** @enum {string} */
-                        kind: "write" | "admin";
+                        kind?: "write" | "read" | "admin";
                         name?: string;
+                        /** @enum {string} */
+                        scope?: "ingest" | "read" | "admin";
                     };
                 };
             };
@@ -4797,6 +5729,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Revoke a key (takes effect within 30 s in other processes) */
         delete: {
             parameters: {
                 query?: never;
@@ -5489,6 +6422,7 @@ export interface paths {
                 query?: {
                     cursor?: string;
                     expiring_days?: number;
+                    /** @description Page size, 1 to 500 (default 50) */
                     limit?: number;
                 };
                 header?: never;
@@ -6098,6 +7032,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Page size, 1 to 1000 (default 100) */
                     limit?: number;
                 };
                 header?: never;
@@ -6372,6 +7307,7 @@ export interface paths {
             parameters: {
                 query?: {
                     cursor?: string;
+                    /** @description Page size, 1 to 100 (default 20) */
                     limit?: number;
                     prefix?: string;
                     window_days?: number;
@@ -6412,6 +7348,7 @@ export interface paths {
                 query?: {
                     cursor?: string;
                     group?: "treatment" | "holdout";
+                    /** @description Page size, 1 to 10000 (default 1000) */
                     limit?: number;
                 };
                 header?: never;
@@ -6519,6 +7456,7 @@ export interface paths {
             parameters: {
                 query?: {
                     cursor?: string;
+                    /** @description Page size, 1 to 1000 (default 50) */
                     limit?: number;
                     q?: string;
                     tag?: string;
@@ -6696,6 +7634,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Page size, 1 to 500 (default 100) */
                     limit?: number;
                     status?: "unused" | "issued" | "claimed" | "used" | "voided" | "expired" | "all";
                     template?: string;
@@ -6736,6 +7675,48 @@ export interface paths {
         get: {
             parameters: {
                 query?: never;
+                header?: never;
+                path: {
+                    ref: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/members/{ref}/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A member's top-n products (stored list of the algorithm, filtered by category, channel, stock and recent purchases; filled up with trending/popular fallbacks flagged `fallback`) */
+        get: {
+            parameters: {
+                query?: {
+                    algorithm?: "als" | "item_cf" | "popularity" | "trending";
+                    category?: string;
+                    channel?: string;
+                    exclude_recent_days?: number;
+                    n?: number;
+                };
                 header?: never;
                 path: {
                     ref: string;
@@ -6916,6 +7897,7 @@ export interface paths {
                 query?: {
                     cursor?: string;
                     kinds?: string;
+                    /** @description Page size, 1 to 200 (default 50) */
                     limit?: number;
                 };
                 header?: never;
@@ -7269,6 +8251,7 @@ export interface paths {
                 query?: {
                     channel?: string;
                     cursor?: string;
+                    /** @description Page size, 1 to 1000 (default 100) */
                     limit?: number;
                     state?: "pending" | "sending" | "sent" | "failed" | "delivered" | "opened" | "clicked";
                 };
@@ -7436,6 +8419,7 @@ export interface paths {
                 query?: {
                     channel?: string;
                     cursor?: string;
+                    /** @description Page size, 1 to 1000 (default 100) */
                     limit?: number;
                     member?: string;
                     source_key?: string;
@@ -7699,6 +8683,7 @@ export interface paths {
             parameters: {
                 query?: {
                     cursor?: string;
+                    /** @description Page size, 1 to 200 (default 20) */
                     limit?: number;
                     /** @description member id or type:value, e.g. user_id:u1 */
                     member?: string;
@@ -7737,6 +8722,242 @@ export interface paths {
         get: {
             parameters: {
                 query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pii/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Data key ids (first is current) and how many stored values are not yet under the current key */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pii/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-encrypt stored personal data under the current key in committed batches (resumable: run again to continue); { members, identities, batches, remaining } */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default 5000 */
+                        batch_size?: number;
+                        max_batches?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/privacy/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Erase a person: personal data and identities removed, events/orders anonymised (aggregates kept), pending sends cancelled; a second erase is a no-op */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        member: string;
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/privacy/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Everything held on one person as JSON: profile, identities, events, orders, points, coupons, messages, consents, journeys, groups (recorded) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        member: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/privacy/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export and erase requests, newest first (who, why, what was erased) */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    kind?: "export" | "erase";
+                    limit?: number;
+                    member?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/products/{id}/also-bought": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Members who bought this product also bought (item-CF neighbours, with how many bought both) */
+        get: {
+            parameters: {
+                query?: {
+                    category?: string;
+                    channel?: string;
+                    n?: number;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -7952,6 +9173,7 @@ export interface paths {
             parameters: {
                 query?: {
                     cursor?: string;
+                    /** @description Page size, 1 to 1000 (default 100) */
                     limit?: number;
                 };
                 header?: never;
@@ -8048,6 +9270,186 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/recommendations/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Offline evaluation on a time split of the stored purchases: precision, recall, NDCG, hit rate and coverage at k per algorithm and the popularity baseline */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default {} */
+                        als?: {
+                            alpha?: number;
+                            cg_steps?: number;
+                            /** @enum {string} */
+                            confidence?: "linear" | "log";
+                            epsilon?: number;
+                            factors?: number;
+                            iterations?: number;
+                            lambda?: number;
+                            seed?: number;
+                            /** @enum {string} */
+                            solver?: "cg" | "cholesky";
+                        };
+                        /** @default true */
+                        exclude_bought?: boolean;
+                        /** @default {} */
+                        item_cf?: {
+                            alpha?: number;
+                            neighbours?: number;
+                            normalise?: boolean;
+                            shrink?: number;
+                            user_damping?: boolean;
+                        };
+                        /** @default 10 */
+                        k?: number;
+                        /** Format: date */
+                        split_date: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/recommendations/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Training runs (algorithm, params, trained_at, duration, metrics) and evaluations, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 200 (default 20) */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/recommendations/train": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Train item-CF and ALS on the net purchases now; replaces the stored lists and neighbours (the first training also schedules a nightly one) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @default [
+                         *       "item_cf",
+                         *       "als"
+                         *     ]
+                         */
+                        algorithms?: ("als" | "item_cf")[];
+                        /** @default {} */
+                        als?: {
+                            alpha?: number;
+                            cg_steps?: number;
+                            /** @enum {string} */
+                            confidence?: "linear" | "log";
+                            epsilon?: number;
+                            factors?: number;
+                            iterations?: number;
+                            lambda?: number;
+                            seed?: number;
+                            /** @enum {string} */
+                            solver?: "cg" | "cholesky";
+                        };
+                        /** @default true */
+                        exclude_bought?: boolean;
+                        /** @default {} */
+                        item_cf?: {
+                            alpha?: number;
+                            neighbours?: number;
+                            normalise?: boolean;
+                            shrink?: number;
+                            user_damping?: boolean;
+                        };
+                        /** @default 20 */
+                        neighbours?: number;
+                        /** @default 30 */
+                        top_n?: number;
+                        /** @default 30 */
+                        trending_half_life_days?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -8183,6 +9585,7 @@ export interface paths {
                     /** @description next_cursor of the previous page */
                     cursor?: string;
                     f_score?: number;
+                    /** @description Page size, 1 to 50000 (default 100) */
                     limit?: number;
                     m_score?: number;
                     r_score?: number;
@@ -8224,6 +9627,7 @@ export interface paths {
                 query?: {
                     cursor?: string;
                     kind?: "rfm" | "lifecycle" | "value_tier";
+                    /** @description Page size, 1 to 200 (default 20) */
                     limit?: number;
                 };
                 header?: never;
@@ -8488,6 +9892,7 @@ export interface paths {
                     cursor?: string;
                     date?: string;
                     days?: number;
+                    /** @description Page size, 1 to 1000 (default 50) */
                     limit?: number;
                 };
                 header?: never;
@@ -8527,6 +9932,7 @@ export interface paths {
             parameters: {
                 query?: {
                     cursor?: string;
+                    /** @description Page size, 1 to 1000 (default 50) */
                     limit?: number;
                 };
                 header?: never;
@@ -8632,6 +10038,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Page size, 1 to 200 (default 20) */
                     limit?: number;
                 };
                 header?: never;
@@ -8901,6 +10308,7 @@ export interface paths {
             parameters: {
                 query?: {
                     cursor?: string;
+                    /** @description Page size, 1 to 1000 (default 100) */
                     limit?: number;
                 };
                 header?: never;
@@ -9315,6 +10723,7 @@ export interface paths {
             parameters: {
                 query?: {
                     cursor?: string;
+                    /** @description Page size, 1 to 1000 (default 100) */
                     limit?: number;
                     member?: string;
                     overdue?: "true" | "false";
@@ -9529,6 +10938,43 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/system/backup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a backup archive of the whole store (every workspace; gzip JSON lines, see docs/backup.md)
+         * @description Needs the system.backup permission on a key or user of the default workspace: the archive holds every brand on this installation.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -9913,6 +11359,7 @@ export interface paths {
             parameters: {
                 query?: {
                     cursor?: string;
+                    /** @description Page size, 1 to 500 (default 100) */
                     limit?: number;
                     q?: string;
                 };
@@ -10213,6 +11660,271 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Console users of the workspace */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        /** Create a user with a role and an initial password */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        display_name?: string;
+                        /** Format: email */
+                        email?: string;
+                        password: string;
+                        /** @enum {string} */
+                        role: "admin" | "operator" | "analyst" | "viewer";
+                        username: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One user */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a user and their sessions */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change role, name or email; disabled: true|false */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        disabled?: boolean;
+                        display_name?: string | null;
+                        /** Format: email */
+                        email?: string | null;
+                        /** @enum {string} */
+                        role?: "admin" | "operator" | "analyst" | "viewer";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/users/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable a user: sign-in refused, sessions end at once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a user again (also lifts a lock-out) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}/reset-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a user's password; their sessions end */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

@@ -118,7 +118,8 @@ export interface LoyaltyTier { code: string; name: string | { zh?: string; en?: 
 export interface LoyaltyProgram { program: { tiers: LoyaltyTier[]; basis?: unknown; downgrade?: unknown; [k: string]: unknown }; earn?: { order?: Record<string, unknown>; events?: Array<Record<string, unknown>> } | null; lots?: unknown; refunds?: unknown; transfers?: unknown; earn_since?: string | null; [k: string]: unknown }
 export interface Reward { id: string; name: string; description: string | null; points_cost: number; stock: number | null; redeemed: number; left: number | null; per_member_limit: number | null; tiers: string[] | null; starts_at: string | null; ends_at: string | null; active: boolean }
 export interface Journey { id: string; name: string; description: string | null; status: string; version: number; template: string | null; live_since: string | null; created_at: string; published_at: string | null }
-export interface ApiKey { id: string; kind: 'admin' | 'write'; name: string | null; prefix: string; channel: string | null; created_at: string; last_used_at: string | null; revoked_at: string | null }
+export type KeyScope = 'ingest' | 'read' | 'admin';
+export interface ApiKey { id: string; kind: 'admin' | 'write' | 'read'; scope: KeyScope; name: string | null; prefix: string; channel: string | null; created_at: string; last_used_at: string | null; revoked_at: string | null }
 
 // Community, staff and QR codes, messaging channel settings, guard rails, keys (issue 6: community/settings pages).
 export interface CommunityGroup {
@@ -159,7 +160,19 @@ export interface GuardConfig {
   quiet_hours: { start: string; end: string; purposes: Array<'marketing' | 'service'> } | null; dedupe_window_hours: number;
   keywords: { exact: string[]; contains: string[] }; unsubscribe: { base_url: string | null; purpose: 'marketing' | 'service' };
 }
-export interface CreatedKey { id: string; secret: string; kind: 'admin' | 'write'; workspaceId: string; prefix: string }
+export interface CreatedKey { id: string; secret: string; kind: 'admin' | 'write' | 'read'; scope: KeyScope; workspaceId: string; prefix: string }
+export type Role = 'admin' | 'operator' | 'analyst' | 'viewer';
+export interface User {
+  id: string; workspace_id: string; username: string; email: string | null; display_name: string | null; role: Role;
+  disabled_at: string | null; failed_attempts: number; locked_until: string | null; last_login_at: string | null;
+  password_changed_at: string | null; created_at: string; updated_at: string;
+}
+export interface LoginResult { token: string; expiresAt: string; user: User }
+export interface Me {
+  type: 'user' | 'key'; workspace_id: string; role: Role | null; scope: KeyScope | null; expiresAt: string | null; permissions: string[];
+  user: { id: string; username: string; display_name: string | null; role: Role } | null;
+  key: { id: string; name: string | null; scope: KeyScope } | null;
+}
 
 // Analytics area (issue 6): cohorts, funnels, channels, CLV, RFM grid, lifecycle, value tiers, segment runs.
 export interface CohortCell { offset: number; active: number; active_rate: number | null; repurchasing: number; repurchase_rate: number | null }
@@ -240,6 +253,15 @@ export interface Responses {
   'get /api/journeys': { data: Journey[] };
   'get /api/keys': { data: ApiKey[] };
   'post /api/keys': CreatedKey;
+  'post /api/auth/login': LoginResult;
+  'get /api/auth/me': Me;
+  'get /api/users': { data: User[] };
+  'post /api/users': User;
+  'get /api/users/{id}': User;
+  'patch /api/users/{id}': User;
+  'post /api/users/{id}/disable': User;
+  'post /api/users/{id}/enable': User;
+  'post /api/users/{id}/reset-password': User;
   'get /api/community/groups': { data: CommunityGroup[] };
   'get /api/community/groups/{ref}': CommunityGroup;
   'patch /api/community/groups/{ref}': CommunityGroup;

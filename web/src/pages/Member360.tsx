@@ -10,6 +10,7 @@ import type { Member360 as M360, MemberJourney, MemberTag, TimelineItem } from '
 import { DICTIONARIES, useI18n, type MessageKey } from '../i18n';
 import { Async, ErrorAlert, errorText, useLoad } from '../components/state';
 import { formatMetric } from '../format';
+import { PrivacyActions } from './settings/PrivacyActions';
 
 const TRAITS = ['order_count', 'total_spend', 'avg_spend', 'refund_total', 'first_order_at', 'last_order_at', 'favourite_category', 'favourite_product', 'preferred_channel', 'last_seen_at'] as const;
 
@@ -57,6 +58,7 @@ function Member360View({ m, reload }: { m: M360; reload(): void }) {
             {scores.data?.lifecycle && <Tag color="purple">{t('m360.lifecycle')}: {label(scores.data.lifecycle)}</Tag>}
             {scores.data?.value_tier && <Tag color="magenta">{t('m360.valueTier')}: {label(scores.data.value_tier)}</Tag>}
             <Typography.Text type="secondary">{t('common.createdAt')} {dt(m.created_at)}</Typography.Text>
+            <PrivacyActions memberId={m.id} onErased={reload} />
           </Space>
         </Space>
       </Card>

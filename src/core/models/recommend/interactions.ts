@@ -36,9 +36,9 @@ export function buildInteractions(rows: Iterable<Interaction>, catalogue: string
   const items: string[] = [...catalogue];
   const userIndex = new Map<string, number>();
   const itemIndex = new Map<string, number>(items.map((id, i) => [id, i]));
-  // Merge duplicates per (user, item) through one map keyed by user * 2^21 + item is unsafe for big catalogues;
-  // a per-user map keeps memory proportional to the distinct pairs.
-  const perUser: Array<Map<number, { w: number; at: number }>> = [];
+  // Flat growable columns instead of a map per user: 10M pairs of a 1M-member brand stay a few hundred MB.
+  let cap = 1024, n = 0;
+  let ru = new Int32Array(cap), ri = new Int32Array(cap), rw = new Float64Array(cap), rt = new Float64Array(cap);
   for (const r of rows) {
     if (!(r.weight > 0)) continue;
     let u = userIndex.get(r.user);
@@ -46,7 +46,6 @@ export function buildInteractions(rows: Iterable<Interaction>, catalogue: string
       u = users.length;
       users.push(r.user);
       userIndex.set(r.user, u);
-      perUser.push(new Map());
     }
     let i = itemIndex.get(r.item);
     if (i === undefined) {
@@ -54,34 +53,51 @@ export function buildInteractions(rows: Iterable<Interaction>, catalogue: string
       items.push(r.item);
       itemIndex.set(r.item, i);
     }
-    const cell = perUser[u]!.get(i);
-    if (cell) {
-      cell.w += r.weight;
-      if (r.at > cell.at) cell.at = r.at;
-    } else perUser[u]!.set(i, { w: r.weight, at: r.at });
+    if (n === cap) {
+      cap *= 2;
+      ru = grow(ru, cap); ri = grow(ri, cap); rw = grow(rw, cap); rt = grow(rt, cap);
+    }
+    ru[n] = u; ri[n] = i; rw[n] = r.weight; rt[n] = r.at;
+    n++;
   }
-  let nnz = 0;
-  for (const m of perUser) nnz += m.size;
+  // counting sort by user, then each row sorted by item with duplicates merged
+  const start = new Int32Array(users.length + 1);
+  for (let k = 0; k < n; k++) start[ru[k]! + 1]!++;
+  for (let u = 0; u < users.length; u++) start[u + 1] += start[u]!;
+  const fill = start.slice(0, users.length);
+  const order = new Int32Array(n);
+  for (let k = 0; k < n; k++) order[fill[ru[k]!]!++] = k;
   const userPtr = new Int32Array(users.length + 1);
-  const userItems = new Int32Array(nnz);
-  const userWeights = new Float64Array(nnz);
-  const lastAt = new Float64Array(nnz);
+  const userItems = new Int32Array(n);
+  const userWeights = new Float64Array(n);
+  const lastAt = new Float64Array(n);
   const itemCount = new Int32Array(items.length);
   let p = 0;
   for (let u = 0; u < users.length; u++) {
-    const keys = [...perUser[u]!.keys()].sort((a, b) => a - b);
-    for (const i of keys) {
-      const c = perUser[u]!.get(i)!;
+    const row = Array.from(order.subarray(start[u]!, start[u + 1]!)).sort((a, b) => ri[a]! - ri[b]! || a - b);
+    for (const k of row) {
+      const i = ri[k]!;
+      if (p > userPtr[u]! && userItems[p - 1] === i) {
+        userWeights[p - 1] += rw[k]!;
+        if (rt[k]! > lastAt[p - 1]!) lastAt[p - 1] = rt[k]!;
+        continue;
+      }
       userItems[p] = i;
-      userWeights[p] = c.w;
-      lastAt[p] = c.at;
+      userWeights[p] = rw[k]!;
+      lastAt[p] = rt[k]!;
       itemCount[i]!++;
       p++;
     }
     userPtr[u + 1] = p;
   }
-  const t = transpose(users.length, items.length, userPtr, userItems, userWeights, itemCount);
-  return { users, items, userIndex, itemIndex, userPtr, userItems, userWeights, lastAt, ...t };
+  const t = transpose(users.length, items.length, userPtr, userItems.subarray(0, p), userWeights.subarray(0, p), itemCount);
+  return { users, items, userIndex, itemIndex, userPtr, userItems: userItems.slice(0, p), userWeights: userWeights.slice(0, p), lastAt: lastAt.slice(0, p), ...t };
+}
+
+function grow<T extends Int32Array | Float64Array>(a: T, cap: number): T {
+  const b = new (a.constructor as new (n: number) => T)(cap);
+  b.set(a);
+  return b;
 }
 
 function transpose(nUsers: number, nItems: number, userPtr: Int32Array, userItems: Int32Array, userWeights: Float64Array, itemCount: Int32Array) {

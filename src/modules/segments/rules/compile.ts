@@ -11,6 +11,7 @@ import { eventPredicate, sequencePredicate } from './nodes/events.ts';
 import { ordersPredicate } from './nodes/orders.ts';
 import { pointsBalancePredicate, pointsExpiringPredicate, tierPredicate } from './nodes/loyalty.ts';
 import { couponsPredicate } from './nodes/coupons.ts';
+import { recommendedPredicate } from './nodes/recommended.ts';
 import type { Rule } from './schema.ts';
 import { isMemberSet, SqlBuilder, type Condition, type Predicate, type RuleDialect } from './sql-builder.ts';
 import type { SqlParam } from '../../../store/port.ts';
@@ -99,7 +100,7 @@ export function compileRule(dialect: RuleDialect, rule: Rule, opts: CompileOptio
 const NOT_CHAINED = 9;
 /** Order in which costly conditions narrow the candidates: smaller tables first; composite rules not chained. */
 function costRank(rule: Rule): number {
-  if ('coupons' in rule || 'points_expiring' in rule) return 1;
+  if ('coupons' in rule || 'points_expiring' in rule || 'recommended' in rule) return 1;
   if ('orders' in rule) return 2;
   if ('event' in rule) return 3;
   if ('sequence' in rule) return 4;
@@ -166,6 +167,7 @@ function condition(scope: Scope, rule: Rule): Condition {
   if ('tier' in r) return tierPredicate(b, r.tier);
   if ('points_expiring' in r) return pointsExpiringPredicate(b, r.points_expiring, clock);
   if ('coupons' in r) return couponsPredicate(b, r.coupons, clock);
+  if ('recommended' in r) return recommendedPredicate(b, r.recommended);
   throw new Error(`unknown rule node: ${Object.keys(r).join(', ')}`);
 }
 

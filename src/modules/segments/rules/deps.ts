@@ -73,6 +73,8 @@ export function ruleDeps(rule: Rule): RuleDeps {
     } else if ('coupons' in n) {
       d.coupons = true;
       d.timeRelative = true; // a coupon stops counting when its window ends, with no write to announce it
+    } else if ('recommended' in n) {
+      d.scores = true; // rewritten by each recommendations training, which recomputes score-dependent segments
     } else if ('rfm_segment' in n || 'lifecycle_stage' in n || 'value_tier' in n || 'clv' in n) {
       d.scores = true;
       if ('clv' in n && isRelative(n.clv.op)) d.timeRelative = true;

@@ -11,17 +11,25 @@ export interface FieldSpec {
   type: FieldType;
   /** Value a member without a row has (member_traits counters): lets "order_count < 1" include non-buyers. */
   missingAs?: number;
+  /**
+   * Sealed personal data (src/core/pii): only exists / not_exists and equality (=, !=, in, not_in) apply, compared
+   * through the lookup hash column `<column>_hash`; ranges, substrings and dates cannot see the plaintext.
+   */
+  pii?: 'phone' | 'email' | 'name';
 }
+
+/** Operators a sealed personal-data field accepts. */
+export const PII_OPS: ReadonlySet<CompareOp> = new Set(['=', '!=', 'in', 'not_in', 'exists', 'not_exists']);
 
 /** Columns of `members` a rule may name in `attribute`; anything else must be `attributes.<key>`. */
 export const MEMBER_FIELDS: Record<string, FieldSpec> = {
-  name: { column: 'name', type: 'text' },
+  name: { column: 'name', type: 'text', pii: 'name' },
   gender: { column: 'gender', type: 'text' },
   birthday: { column: 'birthday', type: 'date' },
   city: { column: 'city', type: 'text' },
   region: { column: 'region', type: 'text' },
-  phone: { column: 'phone', type: 'text' },
-  email: { column: 'email', type: 'text' },
+  phone: { column: 'phone', type: 'text', pii: 'phone' },
+  email: { column: 'email', type: 'text', pii: 'email' },
   source_channel: { column: 'source_channel', type: 'text' },
   created_at: { column: 'created_at', type: 'timestamp' },
 };

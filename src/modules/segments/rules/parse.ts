@@ -1,7 +1,7 @@
 // Validation of a rule with errors that point at the bad node by JSON path (`rule.and[1].event.count.value`).
 import type { z } from 'zod';
 import { invalid } from '../../../core/errors.ts';
-import { CLV_FIELD_SPECS, CUSTOM_PREFIX, DAY_OPS, MEMBER_FIELDS, OPS_BY_TYPE, TRAIT_FIELDS, type FieldType } from './fields.ts';
+import { CLV_FIELD_SPECS, CUSTOM_PREFIX, DAY_OPS, MEMBER_FIELDS, OPS_BY_TYPE, PII_OPS, TRAIT_FIELDS, type FieldType } from './fields.ts';
 import { identityType } from './identity-types.ts';
 import { LEAF_SCHEMAS, NODE_KINDS, RULE_LIMITS, type CompareOp, type LeafKind, type PropertyFilter, type Rule, type Window } from './schema.ts';
 
@@ -28,7 +28,27 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
  */
 export function parseRule(raw: unknown, path = 'rule'): Rule {
   const state = { nodes: 0, values: 0 };
-  return parseNode(raw, path, 1, state);
+  const rule = parseNode(raw, path, 1, state);
+  const nul = nulPath(rule, path);
+  if (nul) fail(nul, 'contains a NUL character, which no field or value can hold');
+  return rule;
+}
+
+/** PostgreSQL text cannot carry NUL: a bound value holding one fails the statement, so refuse it as bad input. */
+function nulPath(v: unknown, path: string): string | null {
+  if (typeof v === 'string') return v.includes('\u0000') ? path : null;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = nulPath(v[i], `${path}[${i}]`);
+      if (p) return p;
+    }
+  } else if (isPlainObject(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      const p = nulPath(x, `${path}.${k}`);
+      if (p) return p;
+    }
+  }
+  return null;
 }
 
 function parseNode(raw: unknown, path: string, depth: number, state: { nodes: number; values: number }): Rule {
@@ -106,6 +126,10 @@ function checkLeaf(kind: LeafKind, node: any, path: string): void {
       if (!type) {
         fail(joinPath(path, ['attribute']), `unknown attribute "${node.attribute}"; use one of ${Object.keys(MEMBER_FIELDS).join(', ')} or ${CUSTOM_PREFIX}<key>`);
       }
+      const pii = MEMBER_FIELDS[node.attribute]?.pii;
+      if (pii && !PII_OPS.has(node.op)) {
+        fail(joinPath(path, ['op']), `attribute "${node.attribute}" is encrypted personal data: only ${[...PII_OPS].join(', ')} apply (compared through its lookup hash), not "${node.op}"`);
+      }
       checkComparison(type!, node.op, node.value, path, `attribute "${node.attribute}"`);
       return;
     }
@@ -130,6 +154,10 @@ function checkLeaf(kind: LeafKind, node: any, path: string): void {
     case 'orders':
       if (node.orders.measure === 'count' && !Number.isInteger(node.orders.value)) {
         fail(joinPath(path, ['orders', 'value']), 'an order count must be a whole number');
+      }
+      // Counts bind as BIGINT: keep them in range (1e308 would fail the statement, not just match nobody).
+      if (node.orders.measure === 'count' && node.orders.value > 1e12) {
+        fail(joinPath(path, ['orders', 'value']), 'an order count must be at most 1000000000000');
       }
       checkWindow(node.orders, joinPath(path, ['orders']));
       return;

@@ -176,6 +176,21 @@ export const CouponsRuleSchema = z
   })
   .strict();
 
+// Recommendations (the recommendations module's member_recommendations): "likely to buy category X" — a product of
+// the category (or one of the categories) is within the first `rank_at_most` of the member's stored list.
+const CategoryRef = z.string().min(1).max(200);
+export const RecommendedRuleSchema = z
+  .object({
+    recommended: z
+      .object({
+        category: z.union([CategoryRef, z.array(CategoryRef).min(1).max(RULE_LIMITS.maxChildren)], { error: 'expected a category or a non-empty list of them' }),
+        rank_at_most: z.number().int().min(1).max(200).default(10),
+        algorithm: z.enum(['als', 'item_cf']).default('als'),
+      })
+      .strict(),
+  })
+  .strict();
+
 export type AttributeRule = z.infer<typeof AttributeRuleSchema>;
 export type TraitRule = z.infer<typeof TraitRuleSchema>;
 export type HasTagRule = z.infer<typeof HasTagRuleSchema>;
@@ -195,6 +210,7 @@ export type PointsBalanceRule = z.infer<typeof PointsBalanceRuleSchema>;
 export type TierRule = z.infer<typeof TierRuleSchema>;
 export type PointsExpiringRule = z.infer<typeof PointsExpiringRuleSchema>;
 export type CouponsRule = z.infer<typeof CouponsRuleSchema>;
+export type RecommendedRule = z.infer<typeof RecommendedRuleSchema>;
 export type Window = { within_days?: number; between?: [string, string] };
 
 /** A segment rule: the JSON stored in segments.rule. */
@@ -220,7 +236,8 @@ export type Rule =
   | PointsBalanceRule
   | TierRule
   | PointsExpiringRule
-  | CouponsRule;
+  | CouponsRule
+  | RecommendedRule;
 
 /** Leaf node schemas by their discriminating key. */
 export const LEAF_SCHEMAS = {
@@ -243,6 +260,7 @@ export const LEAF_SCHEMAS = {
   tier: TierRuleSchema,
   points_expiring: PointsExpiringRuleSchema,
   coupons: CouponsRuleSchema,
+  recommended: RecommendedRuleSchema,
 } as const;
 export type LeafKind = keyof typeof LEAF_SCHEMAS;
 

@@ -1,11 +1,11 @@
-// Settings → API keys: the list (secrets are never shown again), create a write or admin key (its secret shown once),
-// revoke.
+// Settings → API keys: the list with scope and last use (secrets are never shown again), create a key with a scope —
+// ingest, read or admin — (its secret shown once), revoke.
 import { useState } from 'react';
 import { Alert, App, Button, Card, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { api } from '../../api/client';
-import type { ApiKey, CreatedKey } from '../../api/types';
-import { useI18n } from '../../i18n';
+import type { ApiKey, CreatedKey, KeyScope } from '../../api/types';
+import { useI18n, type MessageKey } from '../../i18n';
 import { Async, ErrorAlert, useLoad } from '../../components/state';
 import { PageHead } from '../../components/forms';
 
@@ -50,7 +50,7 @@ export function Keys() {
               pagination={{ pageSize: 20, hideOnSinglePage: true }}
               columns={[
                 { title: t('common.name'), dataIndex: 'name', render: (n: string | null) => n ?? '—' },
-                { title: t('keys.kind'), dataIndex: 'kind', render: (k: string) => <Tag color={k === 'admin' ? 'red' : 'blue'}>{t(k === 'admin' ? 'keys.admin' : 'keys.write')}</Tag> },
+                { title: t('keys.scope'), dataIndex: 'scope', render: (s: KeyScope) => <Tag color={s === 'admin' ? 'red' : s === 'read' ? 'green' : 'blue'}>{t(`keys.scope.${s}` as MessageKey)}</Tag> },
                 { title: t('keys.prefix'), dataIndex: 'prefix', render: (p: string) => <code>{p}…</code> },
                 { title: t('keys.channel'), dataIndex: 'channel', render: (c: string | null) => c ?? '—' },
                 { title: t('keys.lastUsed'), dataIndex: 'last_used_at', render: (v: string | null) => dt(v) },
@@ -84,14 +84,14 @@ export function Keys() {
 
 function KeyCreate({ open, onClose, onCreated }: { open: boolean; onClose(): void; onCreated(k: CreatedKey): void }) {
   const { t } = useI18n();
-  const [form] = Form.useForm<{ kind: 'write' | 'admin'; name?: string; channel?: string }>();
+  const [form] = Form.useForm<{ scope: KeyScope; name?: string; channel?: string }>();
   const [error, setError] = useState<unknown>(null);
   const [saving, setSaving] = useState(false);
-  const submit = async (v: { kind: 'write' | 'admin'; name?: string; channel?: string }) => {
+  const submit = async (v: { scope: KeyScope; name?: string; channel?: string }) => {
     setSaving(true);
     setError(null);
     try {
-      const k = await api('post', '/api/keys', { body: { kind: v.kind, name: v.name?.trim() || undefined, channel: v.channel?.trim() || undefined } });
+      const k = await api('post', '/api/keys', { body: { scope: v.scope, name: v.name?.trim() || undefined, channel: v.channel?.trim() || undefined } });
       form.resetFields();
       onCreated(k);
     } catch (e) {
@@ -102,9 +102,9 @@ function KeyCreate({ open, onClose, onCreated }: { open: boolean; onClose(): voi
   };
   return (
     <Modal open={open} title={t('keys.new')} onCancel={onClose} onOk={() => form.submit()} okText={t('common.create')} cancelText={t('common.cancel')} confirmLoading={saving} destroyOnHidden>
-      <Form form={form} layout="vertical" initialValues={{ kind: 'write' }} onFinish={submit}>
-        <Form.Item name="kind" label={t('keys.kind')} extra={t('keys.kindHint')}>
-          <Select options={[{ value: 'write', label: t('keys.write') }, { value: 'admin', label: t('keys.admin') }]} />
+      <Form form={form} layout="vertical" initialValues={{ scope: 'ingest' }} onFinish={submit}>
+        <Form.Item name="scope" label={t('keys.scope')} extra={t('keys.scopeHint')}>
+          <Select data-testid="key-scope" options={(['ingest', 'read', 'admin'] as const).map((s) => ({ value: s, label: t(`keys.scope.${s}` as MessageKey) }))} />
         </Form.Item>
         <Form.Item name="name" label={t('common.name')} rules={[{ max: 200 }]}>
           <Input placeholder="POS 上海店" />

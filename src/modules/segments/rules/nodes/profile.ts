@@ -3,12 +3,20 @@
 import { comparison, holdsFor, type Clock } from '../compare.ts';
 import { CLV_FIELD_SPECS, CUSTOM_PREFIX, MEMBER_FIELDS, TRAIT_FIELDS, type FieldSpec } from '../fields.ts';
 import { identityType } from '../identity-types.ts';
+import { lookupHashOf } from '../../../pii/member-fields.ts';
 import type { AttributeRule, ClvRule, CompareOp, InGroupRule, TraitRule } from '../schema.ts';
 import { inSet, outsideSet, type Condition, type Predicate, type SqlBuilder } from '../sql-builder.ts';
 
 /** A member column (`m.city`) or a custom attribute (`attributes.level` → JSON text of key `level`). */
 export function attributePredicate(b: SqlBuilder, node: AttributeRule, clock: Clock): Predicate {
   const col = MEMBER_FIELDS[node.attribute];
+  if (col?.pii) {
+    // Sealed column: equality on the lookup hash of the normalised value (an unusable value matches nobody).
+    const kind = col.pii;
+    const hash = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? lookupHashOf(kind, String(v)) : null) ?? 'h1:-';
+    const value = Array.isArray(node.value) ? node.value.map(hash) : node.value === undefined ? undefined : hash(node.value);
+    return comparison(b, `m.${col.column}_hash`, 'text', node.op, value, clock);
+  }
   if (col) return comparison(b, `m.${col.column}`, col.type, node.op, node.value, clock);
   const key = node.attribute.slice(CUSTOM_PREFIX.length);
   return comparison(b, b.dialect.jsonText('m.attributes', b.bind(key, 'text')), 'json', node.op, node.value, clock);

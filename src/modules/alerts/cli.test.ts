@@ -1,0 +1,74 @@
+// `siyu alerts …` in-process on both stores: create a monitor, back-test a spike, list/show/ack/resolve, delete.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
+import { runCli } from '../../../test/support/cli.ts';
+import { openStore } from '../../store/open-store.ts';
+import { shiftDate } from '../../core/alerts/evaluate.ts';
+import { DEFAULT_WORKSPACE } from '../workspaces/service.ts';
+import { parseRecipient, ruleOf } from '../../cli/commands/alerts.ts';
+
+const D = '2024-06-03';
+
+describe.each(ENGINES)('siyu alerts [%s]', (engine) => {
+  let db: TestDb;
+  let dbArgs: string[];
+  const run = async (args: string[]) => {
+    const r = await runCli([...args, ...dbArgs]);
+    if (r.error) throw r.error;
+    return r.out;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDb(engine);
+    dbArgs = db.options.dbPath ? ['--db', db.options.dbPath] : ['--database-url', db.options.databaseUrl!];
+    const store = await openStore(db.options);
+    try {
+      await store.exec(`INSERT INTO workspaces (id, name) VALUES ($1, 'Default') ON CONFLICT DO NOTHING`, [DEFAULT_WORKSPACE]);
+      const rows: Array<{ id: string; ts: string }> = [];
+      for (let i = 28; i >= 0; i--) {
+        const date = shiftDate(D, -i);
+        for (let k = 0; k < (i === 0 ? 30 : 3); k++) rows.push({ id: `r-${date}-${k}`, ts: `${date}T04:00:00.000Z` });
+      }
+      await store.exec(
+        `INSERT INTO events (workspace_id, message_id, type, name, ts, received_at) SELECT $2, id, 'track', 'bad_review', ts, ts FROM ${store.jsonRows(1, [{ name: 'id', type: 'text' }, { name: 'ts', type: 'timestamptz' }], 'r')}`,
+        [JSON.stringify(rows), DEFAULT_WORKSPACE],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+  afterAll(async () => {
+    await db?.cleanup();
+  });
+
+  it('monitors, evaluate, list, show, ack, resolve', async () => {
+    expect(await run(['alerts', 'monitors', 'create', '差评', '--metric', 'event_count', '--event', 'bad_review', '--anomaly', 'up', '--weeks', '4', '--schedule', 'none']))
+      .toMatch(/^created monitor 差评 \(amon_\w+\) on event_count, on demand\n$/);
+    expect(await run(['alerts', 'monitors', 'list'])).toMatch(/^差评\tevent_count\tanomaly up\ton demand\tenabled\t-\tamon_\w+\n$/);
+    expect(await run(['alerts', 'evaluate', '--as-of', D, '--dry-run'])).toMatch(/^差评\t2024-06-03\tbreach critical\tvalue 30\tnone\n$/);
+    const opened = await run(['alerts', 'evaluate', '--as-of', D]);
+    const id = /opened (alrt_\w+)/.exec(opened)![1];
+    expect(await run(['alerts', 'list', '--state', 'open'])).toBe(`${id}\topen\tcritical\t差评\t2024-06-03..2024-06-03\t30\t×1\n`);
+    expect(await run(['alerts', 'ack', id, '--note', '客服跟进'])).toBe(`${id} acknowledged\n`);
+    expect(await run(['alerts', 'resolve', id, '--note', '已处理'])).toBe(`${id} resolved\n`);
+    const shown = await run(['alerts', 'show', id]);
+    expect(shown).toContain(`${id}\tresolved\tcritical\t差评`);
+    expect(shown).toMatch(/opened\tsystem[\s\S]*acknowledged\t\S+\t客服跟进[\s\S]*resolved\t\S+\t已处理/);
+    const bad = await runCli(['alerts', 'list', '--state', 'closed', ...dbArgs]);
+    expect(bad.error?.code).toBe('request.invalid');
+    expect(await run(['alerts', 'monitors', 'delete', '差评'])).toBe('deleted monitor 差评\n');
+    expect(await run(['alerts', 'list'])).toBe('no alerts\n');
+  });
+});
+
+describe('alerts CLI flags', () => {
+  it('builds rules and recipients', () => {
+    expect(ruleOf({ static: 'above', warning: '0.05', critical: '0.1', periods: '2', minVolume: '20' })).toEqual({ type: 'static', op: 'above', thresholds: { warning: 0.05, critical: 0.1 }, periods: 2, min_volume: 20 });
+    expect(ruleOf({ anomaly: true })).toEqual({ type: 'anomaly', direction: 'both' });
+    expect(ruleOf({ rule: '{"type":"anomaly"}' })).toEqual({ type: 'anomaly' });
+    expect(() => ruleOf({ static: 'above', warning: 'x' })).toThrow(/--warning must be a number/);
+    expect(parseRecipient('staff:zhangsan')).toEqual({ staff: 'zhangsan' });
+    expect(parseRecipient('name=值班,email=ops@example.com')).toEqual({ name: '值班', email: 'ops@example.com' });
+    expect(() => parseRecipient('oops')).toThrow(/--recipient/);
+  });
+});
