@@ -22,6 +22,7 @@ import { formatLoyaltyTable, LOYALTY_GOAL, runLoyaltyBench, type LoyaltyRow } fr
 import { BROADCAST_GOAL, formatBroadcastTable, runBroadcastBench, type BroadcastRow } from './broadcast.ts';
 import { formatJourneyTable, runJourneyBench, type JourneyRow } from './journeys.ts';
 import { CONSOLE_GOAL_MS, formatConsoleTable, runConsoleBench, type ConsoleRow } from './console.ts';
+import { runRecommendBench } from './recommend.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -62,6 +63,9 @@ const { values: a } = parseArgs({
     // console (issue 6): page loads each (p50, max) and an optional page-name filter
     'console-runs': { type: 'string', default: '3' },
     'console-pages': { type: 'string', default: '' },
+    // recommend (issue 8; not in the default list): --rec-sizes 20000,1000000 (generated brands trained in DuckDB) --rec-samples 300
+    'rec-sizes': { type: 'string', default: '20000,1000000' },
+    'rec-samples': { type: 'string', default: '300' },
   },
 });
 const only = new Set(a.only!.split(','));
@@ -279,5 +283,12 @@ if (only.has('console')) {
 function printConsole(consoleRows: ConsoleRow[], notes: string[]) {
   process.stdout.write(`\nConsole pages (issue 6; goal: usable ≤ ${CONSOLE_GOAL_MS / 1000} s after navigation, p50 of ${a['console-runs']} loads; demo brand, DuckDB, Chromium) — ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n\n`);
   process.stdout.write(formatConsoleTable(consoleRows) + '\n\n' + notes.map((n) => `- ${n}`).join('\n') + '\n');
+}
+if (only.has('recommend')) {
+  const text = await runRecommendBench({
+    sizes: a['rec-sizes']!.split(',').filter(Boolean).map(Number), samples: Number(a['rec-samples']), retail: RETAIL,
+    root: fileURLToPath(new URL('../data/bench', import.meta.url)), log,
+  });
+  process.stdout.write('\n' + text + '\n');
 }
 process.stdout.write(`\nTotal bench time ${fmt((performance.now() - t0) / 1000, 0)} s.\n`);

@@ -71,6 +71,7 @@ describe('web console [duckdb, chromium]', () => {
 
   async function signIn(page: Page) {
     await page.goto(url + '/');
+    await page.getByTestId('signin-tab-key').click();
     await page.getByTestId('signin-key').fill(t.adminKey);
     await page.getByTestId('signin-submit').click();
     await page.getByTestId('kpi-members').waitFor();
@@ -87,6 +88,7 @@ describe('web console [duckdb, chromium]', () => {
     await page.waitForURL(/\/login\?next=/);
     await page.getByText('登录控制台').waitFor();
     await shot(page, 'sign-in');
+    await page.getByTestId('signin-tab-key').click();
     await page.getByTestId('signin-key').fill('sk_wrong_key');
     await page.getByTestId('signin-submit').click();
     await expect.poll(() => page.getByTestId('api-error').textContent(), WAIT).toContain('auth.invalid_key');
@@ -113,7 +115,44 @@ describe('web console [duckdb, chromium]', () => {
     await shot(page, 'dashboard');
 
     await page.getByTestId('sign-out').click();
-    await page.getByTestId('signin-key').waitFor();
+    await page.getByTestId('signin-username').waitFor();
+    await page.close();
+  });
+
+  it('signs in with a password, creates a viewer on the users page, and the viewer sees only what a viewer may', async () => {
+    await t.services.access.createUser(t.workspaceId, { username: 'e2e-admin', password: 'e2e admin pass', role: 'admin', display_name: '管理员小王' });
+    const page = await browser.newPage();
+    await page.goto(url + '/settings/users');
+    await page.waitForURL(/\/login\?next=/);
+    await page.getByTestId('signin-username').fill('e2e-admin');
+    await page.getByTestId('signin-password').fill('wrong password');
+    await page.getByTestId('signin-password-submit').click();
+    await expect.poll(() => page.getByTestId('api-error').textContent(), WAIT).toContain('auth.invalid_credentials');
+    await page.getByTestId('signin-password').fill('e2e admin pass');
+    await page.getByTestId('signin-password-submit').click();
+    await page.waitForURL(/\/settings\/users$/);
+    await expect.poll(() => page.getByTestId('current-user').textContent(), WAIT).toMatch(/管理员小王\s*管理员/);
+    await page.getByTestId('users-table').getByText('e2e-admin').waitFor();
+
+    await page.getByTestId('user-new').click();
+    await input(page, 'user-username').fill('e2e-viewer');
+    await input(page, 'user-display-name').fill('只读小李');
+    await input(page, 'user-password').fill('viewer password');
+    await page.getByRole('dialog').getByRole('button', { name: /创\s*建/ }).click();
+    await page.getByTestId('users-table').getByText('e2e-viewer').waitFor();
+    await shot(page, 'settings-users');
+    await page.getByTestId('sign-out').click();
+
+    await page.getByTestId('signin-username').fill('e2e-viewer');
+    await page.getByTestId('signin-password').fill('viewer password');
+    await page.getByTestId('signin-password-submit').click();
+    await expect.poll(() => page.getByTestId('current-role').textContent(), WAIT).toBe('只读');
+    const menu = page.getByTestId('main-menu');
+    await menu.getByText('会员', { exact: true }).waitFor();
+    expect(await menu.getByText('API 密钥').count()).toBe(0);
+    expect(await menu.getByText('用户', { exact: true }).count()).toBe(0);
+    await page.getByTestId('sign-out').click();
+    await page.getByTestId('signin-username').waitFor();
     await page.close();
   });
 

@@ -31,6 +31,9 @@ import { Loyalty } from './pages/loyalty/Program';
 import { BroadcastCreate, BroadcastDetail, Broadcasts } from './pages/engagement/Broadcasts';
 import { TemplateEditor, Templates } from './pages/engagement/Templates';
 import { JourneyDetail, Journeys } from './pages/engagement/Journeys';
+import { AlertOutlined } from '@ant-design/icons';
+import { AlertDetail, Alerts } from './pages/alerts/Alerts';
+import { AlertsMenuLabel } from './pages/alerts/strings';
 
 export function App() {
   const { lang } = useI18n();
@@ -84,6 +87,7 @@ function Shell() {
         children: [{ key: '/engagement/templates', label: t('menu.templates') }, { key: '/engagement/broadcasts', label: t('menu.broadcasts') }, { key: '/engagement/journeys', label: t('menu.journeys') }],
       },
       { key: '/community', icon: <CommentOutlined />, label: t('menu.community') },
+      { key: '/alerts', icon: <AlertOutlined />, label: <AlertsMenuLabel /> },
       {
         key: 'settings', icon: <SettingOutlined />, label: t('menu.settings'),
         children: [{ key: '/settings/channels', label: t('menu.channels') }, { key: '/settings/users', label: t('menu.users') }, { key: '/settings/keys', label: t('menu.keys') }, { key: '/settings/consent', label: t('menu.consent') }, { key: '/settings/workspace', label: t('menu.workspace') }, { key: '/settings/audit', label: t('menu.audit') }, { key: '/settings/privacy', label: t('menu.privacy') }],
@@ -94,7 +98,7 @@ function Shell() {
   // Only what the signed-in user or key may open (GET /api/auth/me); nothing until that is known.
   const menu = useMemo(() => filterMenu(items, can), [items, can]);
   if (!me) return <div style={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center' }}><Spin /></div>;
-  const selected = '/' + (location.pathname.split('/').filter(Boolean).slice(0, location.pathname.startsWith('/members') || location.pathname.startsWith('/segments') || location.pathname.startsWith('/community') ? 1 : 2).join('/'));
+  const selected = '/' + (location.pathname.split('/').filter(Boolean).slice(0, location.pathname.startsWith('/members') || location.pathname.startsWith('/segments') || location.pathname.startsWith('/community') || location.pathname.startsWith('/alerts') ? 1 : 2).join('/'));
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Layout.Sider width={208} theme="light" style={{ borderRight: '1px solid #f0f0f0' }}>
@@ -149,6 +153,8 @@ function Shell() {
             <Route path="/settings/privacy" element={<PrivacyRequests />} />
             <Route path="/community" element={<Community />} />
             <Route path="/community/groups/:ref" element={<GroupDetail />} />
+            <Route path="/alerts" element={<Alerts />} />
+            <Route path="/alerts/:id" element={<AlertDetail />} />
             <Route path="*" element={<Navigate to="/" replace />} />
           </Routes>
         </Layout.Content>

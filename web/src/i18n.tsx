@@ -27,7 +27,7 @@ const zh = {
   'menu.settings': '设置',
   'menu.keys': 'API 密钥',
   'signin.title': '登录控制台',
-  'signin.subtitle': '使用账号密码登录（`siyu demo` 启动时会打印 admin 的密码）；集成与脚本也可以用 API 密钥登录。',
+  'signin.subtitle': '使用账号密码登录（siyu demo 启动时会打印 admin 的密码）；集成与脚本也可以用 API 密钥登录。',
   'signin.key': 'API 密钥',
   'signin.keyRequired': '请输入 API 密钥',
   'signin.submit': '登录',

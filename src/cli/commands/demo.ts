@@ -13,6 +13,7 @@ import { DEFAULT_WORKSPACE } from '../../modules/workspaces/service.ts';
 import { demoMarker, generateDemo, type DemoProgress } from '../../modules/demo/generator.ts';
 import { demoSummary, type DemoSummary } from '../../modules/demo/summary.ts';
 import { waitForSignal } from './serve.ts';
+import { seedDemoAlerts } from '../../modules/alerts/demo.ts';
 
 export const DEMO_DB_PATH = './data/demo.duckdb';
 // Well-known keys so the printed curl commands work as shown. Only used on a loopback interface; anywhere else
@@ -138,6 +139,8 @@ export function registerDemo(program: Command) {
       const writeKey = base.writeKey ?? (loopback ? DEMO_WRITE_KEY : newSecret('wk'));
       const adminPassword = base.adminPassword ?? (loopback ? DEMO_ADMIN_PASSWORD : undefined);
       const server = await startServer({ ...base, adminKey, writeKey, adminPassword });
+      // Risk alert monitors and a generated complaint spike (once per database), so the 预警 page has an alert.
+      await seedDemoAlerts(server.services, DEFAULT_WORKSPACE).catch((e) => out(`  (demo alert monitors not seeded: ${(e as Error).message})`));
       const user = { username: server.initialAdmin.username, password: server.initialAdmin.password ?? (base.adminPassword ? '(SIYU_ADMIN_PASSWORD)' : loopback ? DEMO_ADMIN_PASSWORD : null) };
       banner(server.url, adminKey, writeKey, await demoSummary(server.services.store, DEFAULT_WORKSPACE), opts.db ? ` --db ${dbPath}` : ` --db ${DEMO_DB_PATH}`, user);
       await waitForSignal();

@@ -76,6 +76,14 @@ forEachStore('access', (ctx) => {
     expect((await login(username, 'right password')).statusCode).toBe(200);
   });
 
+  it('survives parallel wrong guesses at one user (no 500s) and locks them', async () => {
+    const username = uname('par');
+    await ok('POST', '/api/users', { username, password: 'right password', role: 'viewer' }, 201);
+    const all = await Promise.all(Array.from({ length: 8 }, () => login(username, 'wrong guess')));
+    expect(all.map((r) => r.statusCode)).toEqual(Array(8).fill(401));
+    expect((await login(username, 'right password')).statusCode).toBe(401);
+  });
+
   it('expires sessions after the idle timeout, and slides it while in use', async () => {
     const username = uname('view');
     await ok('POST', '/api/users', { username, password: 'viewer pass', role: 'viewer' }, 201);

@@ -107,11 +107,13 @@ export class AccessService {
     const ok = await verifyPassword(user.password_hash, password);
     if (locked || user.disabled_at) throw badCredentials();
     if (!ok) {
-      await accessRepo.recordFailure(this.store, user.id, this.config.loginMaxAttempts, new Date(now + this.config.loginLockMinutes * 60_000).toISOString());
+      // In a transaction: the store retries it when parallel attempts on one user conflict (DuckDB).
+      const lockUntil = new Date(now + this.config.loginLockMinutes * 60_000).toISOString();
+      await this.store.transaction((tx) => accessRepo.recordFailure(tx, user.id, this.config.loginMaxAttempts, lockUntil));
       throw badCredentials();
     }
     const nowIso = new Date(now).toISOString();
-    await accessRepo.recordLogin(this.store, user.id, nowIso);
+    await this.store.transaction((tx) => accessRepo.recordLogin(tx, user.id, nowIso));
     const token = SESSION_PREFIX + randomBytes(32).toString('base64url');
     const expiresAt = new Date(now + Math.min(this.config.sessionIdleMinutes * 60_000, this.config.sessionMaxHours * 3_600_000)).toISOString();
     await accessRepo.insertSession(this.store, {

@@ -36,12 +36,12 @@ export async function seedDemoAlerts(s: Services, ws: string): Promise<number> {
   if (!last?.at) return 0;
   const lastDay = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(last.at));
   const rows = demoComplaints(lastDay).flatMap(({ date, n }) =>
-    Array.from({ length: n }, (_, k) => ({ id: `demo-complaint-${date}-${k}`, ts: new Date(Date.parse(`${date}T02:00:00Z`) + k * 600_000).toISOString(), kind: k % 4 === 0 ? 'service' : 'quality' })),
+    Array.from({ length: n }, (_, k) => ({ id: `demo-complaint-${date}-${k}`, ts: new Date(Date.parse(`${date}T02:00:00Z`) + k * 600_000).toISOString(), properties: { kind: k % 4 === 0 ? 'service' : 'quality' } })),
   );
   await s.store.exec(
     `INSERT INTO events (workspace_id, message_id, type, name, channel, properties, ts, received_at)
-     SELECT $2, id, 'track', 'complaint', 'miniprogram', CAST(json_object('kind', kind) AS JSON), ts, ts
-     FROM ${s.store.jsonRows(1, [{ name: 'id', type: 'text' }, { name: 'ts', type: 'timestamptz' }, { name: 'kind', type: 'text' }], 'r')}
+     SELECT $2, id, 'track', 'complaint', 'miniprogram', properties, ts, ts
+     FROM ${s.store.jsonRows(1, [{ name: 'id', type: 'text' }, { name: 'ts', type: 'timestamptz' }, { name: 'properties', type: 'json' }], 'r')}
      ON CONFLICT DO NOTHING`,
     [JSON.stringify(rows), ws],
   );

@@ -102,6 +102,11 @@ export class AuditService {
   private pending: Array<AuditEntry | Promise<AuditEntry>> = [];
   private readonly ingest = new Map<string, IngestBucket>();
   private writing: Promise<void> = Promise.resolve();
+  /**
+   * The chain's tail per workspace, where this process is the store's only writer (embedded DuckDB): saves a max(seq)
+   * scan per batch. Multi-process stores read the tail in each transaction.
+   */
+  private readonly tails = new Map<string, { seq: number; hash: string }>();
   private scheduled = false;
   private closed = false;
   private readonly timer: NodeJS.Timeout;
@@ -198,7 +203,8 @@ export class AuditService {
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       try {
         await this.deps.store.transaction(async (tx) => {
-          const tail = (await this.repo.tail(tx, ws)) ?? { seq: 0, hash: GENESIS };
+          const cached = this.deps.store.capabilities.multiProcess ? undefined : this.tails.get(ws);
+          const tail = cached ?? (await this.repo.tail(tx, ws)) ?? { seq: 0, hash: GENESIS };
           let prev = tail;
           const rows = entries.map((e) => {
             const fields = {
@@ -213,9 +219,11 @@ export class AuditService {
             return row;
           });
           await this.repo.append(tx, ws, rows);
+          tx.afterEnd((committed) => (committed && !this.deps.store.capabilities.multiProcess ? this.tails.set(ws, prev) : this.tails.delete(ws)));
         });
         return;
       } catch (err) {
+        this.tails.delete(ws);
         lastErr = err;
         await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
       }

@@ -119,15 +119,19 @@ export function migrationTables(engine: Store['engine']): Set<string> {
   return names;
 }
 
-/** Siyu tables in the store that hold rows (bookkeeping aside), and whether a restore was left half done. */
+/**
+ * Siyu tables in the store that hold brand data, and whether a restore was left half done. Brand data is every row
+ * of `workspaces` and of the tables with a `workspace_id`; rows migrations seed (settings, state flags) are not:
+ * a freshly migrated store counts as empty.
+ */
 export async function targetState(store: Store, extra: Iterable<string> = []): Promise<{ nonEmpty: string[]; partial: boolean; existing: string[] }> {
   const known = migrationTables(store.engine);
   for (const t of extra) known.add(t);
   const existing = (await tableNames(store)).filter((t) => known.has(t));
   const nonEmpty: string[] = [];
-  for (const t of existing) {
-    if (t === SCHEMA_TABLE || t === RESTORE_MARKER) continue;
-    if ((await store.query(`SELECT 1 AS x FROM ${ident(t)} LIMIT 1`)).length) nonEmpty.push(t);
+  for (const t of await readCatalog(store)) {
+    if (!known.has(t.name) || (t.name !== 'workspaces' && !t.columns.some((c) => c.name === 'workspace_id'))) continue;
+    if ((await store.query(`SELECT 1 AS x FROM ${ident(t.name)} LIMIT 1`)).length) nonEmpty.push(t.name);
   }
   return { nonEmpty, partial: existing.includes(RESTORE_MARKER), existing };
 }

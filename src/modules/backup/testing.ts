@@ -4,6 +4,9 @@ import type { JsonColumn, Store } from '../../store/port.ts';
 import { ident, readCatalog, sqlType, type ColumnInfo, type TableInfo } from './catalog.ts';
 
 const singular = (t: string) => (t.endsWith('ies') ? t.slice(0, -3) + 'y' : t.endsWith('s') ? t.slice(0, -1) : t);
+// Ids whose shape the app checks (member refs are `mem_…`).
+const ID_PREFIX: Record<string, string> = { member: 'mem' };
+const idOf = (entity: string, i: number) => `${ID_PREFIX[entity] ?? entity}_${i}`;
 
 /** Values that make the app work on synthesised rows (valid time zones, statuses, rules…), by table and column. */
 const REALISTIC: Record<string, Record<string, (i: number) => unknown>> = {
@@ -20,6 +23,8 @@ const REALISTIC: Record<string, Record<string, (i: number) => unknown>> = {
   identities: { type: () => 'user_id' },
   segments: { kind: () => 'dynamic', rule: () => JSON.stringify({ attribute: 'city', op: '=', value: '上海' }), schedule: () => null },
   tags: { kind: () => 'manual', group_id: () => null },
+  // NULL parts of a loyalty program read as the defaults (a synthesised JSON object is no valid program).
+  loyalty_programs: Object.fromEntries(['program', 'earn', 'lots', 'refunds', 'transfers', 'member_day', 'birthday'].map((k) => [k, () => null])),
 };
 
 const AWKWARD = ['含 "引号"、\\反斜杠\\ 与\n换行', "it's 😀 emoji", '  spaces  ', ''];
@@ -33,8 +38,8 @@ export function synthValue(t: TableInfo, c: ColumnInfo, i: number, ws: string): 
   if (c.name === 'workspace_id') return key && t.primary_key.length === 1 ? `${ws}_${i}` : ws;
   switch (c.type) {
     case 'text':
-      if (c.name === 'id') return t.name === 'workspaces' ? (i === 0 ? ws : `${ws}_${i}`) : `${singular(t.name)}_${i}`;
-      if (c.name.endsWith('_id')) return `${c.name.slice(0, -3)}_${i}`;
+      if (c.name === 'id') return t.name === 'workspaces' ? (i === 0 ? ws : `${ws}_${i}`) : idOf(singular(t.name), i);
+      if (c.name.endsWith('_id')) return idOf(c.name.slice(0, -3), i);
       return i === 1 ? AWKWARD[0] : i === 2 ? AWKWARD[1] : `${c.name} ${i}`;
     case 'integer':
       return i + 1;

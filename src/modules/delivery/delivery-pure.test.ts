@@ -7,8 +7,10 @@ describe('buildAddresses', () => {
     const to = buildAddresses(
       [{ id: 'm1', merged_into: null, phone: '138', email: null }, { id: 'm2', merged_into: null, phone: null, email: 'a@x.cn', device_token: 'tok' }],
       [
-        { member_id: 'm1', type: 'phone', value: '139' },
-        { member_id: 'm1', type: 'email', value: 'b@x.cn' },
+        // phone and email identities are keyed by a lookup hash; the (opened) sealed value is the address
+        { member_id: 'm1', type: 'phone', value: 'h1:p', value_enc: '139' },
+        { member_id: 'm1', type: 'email', value: 'h1:e', value_enc: 'b@x.cn' },
+        { member_id: 'm2', type: 'phone', value: 'h1:q' }, // no display value: not an address
         { member_id: 'm1', type: 'openid', value: 'wxA:o1' },
         { member_id: 'm1', type: 'openid', value: 'wxB:o2' },
         { member_id: 'm3', type: 'phone', value: 'ghost' },

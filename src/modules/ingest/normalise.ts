@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { SiyuError } from '../../core/errors.ts';
+import { findUnstorableText, isUnstorable } from '../../core/unstorable-text.ts';
 import { MAX_MESSAGE_BYTES, MESSAGE_SCHEMAS, type IngestMessage, type MessageType, type RawMessage } from './schema.ts';
 
 /** What a request contributes to each of its messages. */
@@ -73,28 +74,6 @@ function assertNoNul(value: string | null, prefix: string, f: string) {
     const field = at(prefix, f);
     throw new SiyuError('invalid_data', 'ingest.invalid_field', `${field} contains a NUL character`, { field });
   }
-}
-
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const unstorable = (s: string) => s.includes('\u0000') || LONE_SURROGATE.test(s);
-
-/** Stored JSON (PostgreSQL jsonb, DuckDB JSON) cannot hold NUL or a lone surrogate; find the first, iteratively. */
-export function findUnstorableText(root: unknown, base: string): string | null {
-  const stack: Array<[unknown, string]> = [[root, base]];
-  while (stack.length > 0) {
-    const [v, path] = stack.pop()!;
-    if (typeof v === 'string') {
-      if (unstorable(v)) return path;
-    } else if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) stack.push([v[i], `${path}[${i}]`]);
-    } else if (typeof v === 'object' && v !== null) {
-      for (const [k, x] of Object.entries(v)) {
-        if (unstorable(k)) return `${path}.${k.replace(/[\u0000\ud800-\udfff]/g, '?')}`;
-        stack.push([x, `${path}.${k}`]);
-      }
-    }
-  }
-  return null;
 }
 
 function assertStorableText(value: unknown, prefix: string, f: string) {
@@ -195,7 +174,7 @@ export function normaliseMessage(type: MessageType, raw: unknown, prefix: string
   if (rc.checkText !== false) {
     for (const [f, v] of [[type === 'identify' || type === 'group' ? 'traits' : 'properties', properties], ['context', context]] as const) assertStorableText(v, prefix, f);
     for (const [f, v] of [['messageId', messageId], ['userId', userId], ['anonymousId', anonymousId], ['event', name]] as const) {
-      if (v !== null && LONE_SURROGATE.test(v)) throw new SiyuError('invalid_data', 'ingest.invalid_text', `${at(prefix, f)} contains a lone UTF-16 surrogate`, { field: at(prefix, f) });
+      if (v !== null && isUnstorable(v)) throw new SiyuError('invalid_data', 'ingest.invalid_text', `${at(prefix, f)} contains a lone UTF-16 surrogate`, { field: at(prefix, f) });
     }
   }
   return {

@@ -5,6 +5,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SiyuError, isSiyuError } from '../../core/errors.ts';
+import { RISKY_JSON_ESCAPE } from '../../core/unstorable-text.ts';
 import type { Services } from '../../server/services.ts';
 import { workspaceOf } from '../../server/auth.ts';
 import { isMessageType, normaliseMessage, zodFailure, type RequestContext } from './normalise.ts';
@@ -88,7 +89,7 @@ export function ingestRoutes(s: Services): FastifyPluginAsync {
     app.removeContentTypeParser(['application/json', 'text/plain']);
     app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, (req, body, done) => {
       (req as SizedRequest)[BODY_BYTES] = Buffer.byteLength(body as string);
-      (req as SizedRequest)[BODY_ESCAPES] = RISKY_ESCAPE.test(body as string);
+      (req as SizedRequest)[BODY_ESCAPES] = RISKY_JSON_ESCAPE.test(body as string);
       parseJson(req, body as string, done);
     });
 

@@ -108,8 +108,6 @@ forEachStore('pii', (ctx) => {
       expect(r.json()).toMatchObject({ code: 'segment.rule_invalid' });
       expect(r.json().message).toContain(`"${attribute}"`);
     }
-    const sample = (await as(await asRole(t, 'analyst'), '/api/segments/preview')).statusCode; // GET is not a route: just a sanity ping
-    expect(sample).toBeGreaterThanOrEqual(400);
   });
 
   it('rejects tampered ciphertext instead of returning garbage', async () => {
@@ -144,6 +142,7 @@ forEachStore('pii', (ctx) => {
   });
 
   it('seals plaintext rows left by an older version once at start, and refuses a different key set', async () => {
+    usePiiKeyring(ROTATED); // the rows of the tests above are under k2 by now
     const ws = t.workspaceId;
     await ctx.store.exec(
       `INSERT INTO members (workspace_id, id, name, phone, email, created_at, updated_at) VALUES ($1, 'mem_legacy1', '王五', '13700000077', 'w5@old.cn', now(), now())`, [ws]);

@@ -1,6 +1,7 @@
 // SQL of the recommendations module: training inputs (net purchases, catalogue), replacing the trained rows, and
 // the serving queries (a member's stored list with live filters, fallbacks, also-bought, models).
 import type { JsonColumn, Row, SqlExecutor, SqlParam, Store } from '../../store/port.ts';
+import { insertChunks } from './bulk-insert.ts';
 
 const COUNTED = `('paid', 'partially_refunded')`;
 
@@ -130,38 +131,21 @@ export function recommendationsRepo(store: Store) {
     /** Replaces the catalogue snapshot. */
     async replaceItems(tx: SqlExecutor, ws: string, rows: Row[]): Promise<void> {
       await tx.exec('DELETE FROM recommendation_items WHERE workspace_id = $1', [ws]);
-      for (let k = 0; k < rows.length; k += WRITE_CHUNK) {
-        await tx.exec(
-          `INSERT INTO recommendation_items (workspace_id, product_id, name, category, buyers, trending)
-           SELECT $1, r.product_id, r.name, r.category, r.buyers, r.trending FROM ${store.jsonRows(2, ITEM_COLUMNS, 'r')}`,
-          [ws, JSON.stringify(rows.slice(k, k + WRITE_CHUNK))],
-        );
-      }
+      const chunks = function* () {
+        for (let k = 0; k < rows.length; k += WRITE_CHUNK) yield rows.slice(k, k + WRITE_CHUNK);
+      };
+      await insertChunks(store, tx, 'recommendation_items', ws, ITEM_COLUMNS, chunks());
     },
 
     /** Replaces one algorithm's per-member lists; `chunks` yields rows sorted by member. */
     async replaceRecommendations(tx: SqlExecutor, ws: string, algorithm: string, chunks: Iterable<Row[]>): Promise<void> {
       await tx.exec('DELETE FROM member_recommendations WHERE workspace_id = $1 AND algorithm = $2', [ws, algorithm]);
-      for (const rows of chunks) {
-        if (rows.length === 0) continue;
-        await tx.exec(
-          `INSERT INTO member_recommendations (workspace_id, member_id, algorithm, rank, product_id, score)
-           SELECT $1, r.member_id, r.algorithm, r.rank, r.product_id, r.score FROM ${store.jsonRows(2, REC_COLUMNS, 'r')}`,
-          [ws, JSON.stringify(rows)],
-        );
-      }
+      await insertChunks(store, tx, 'member_recommendations', ws, REC_COLUMNS, chunks);
     },
 
     async replaceNeighbours(tx: SqlExecutor, ws: string, chunks: Iterable<Row[]>): Promise<void> {
       await tx.exec('DELETE FROM item_neighbours WHERE workspace_id = $1', [ws]);
-      for (const rows of chunks) {
-        if (rows.length === 0) continue;
-        await tx.exec(
-          `INSERT INTO item_neighbours (workspace_id, product_id, rank, neighbour_id, score, buyers_both)
-           SELECT $1, r.product_id, r.rank, r.neighbour_id, r.score, r.buyers_both FROM ${store.jsonRows(2, NEIGHBOUR_COLUMNS, 'r')}`,
-          [ws, JSON.stringify(rows)],
-        );
-      }
+      await insertChunks(store, tx, 'item_neighbours', ws, NEIGHBOUR_COLUMNS, chunks);
     },
 
     async insertModel(db: SqlExecutor, ws: string, m: ModelRow): Promise<void> {

@@ -92,8 +92,15 @@ export class PostgresStore implements Store {
     return new PostgresStore(pool, url);
   }
 
-  query<T extends Row = Row>(sql: string, params?: SqlParam[]): Promise<T[]> {
-    return this.direct.query<T>(sql, params);
+  async query<T extends Row = Row>(sql: string, params?: SqlParam[]): Promise<T[]> {
+    try {
+      return await this.direct.query<T>(sql, params);
+    } catch (e) {
+      // A pooled connection the server had just ended (terminated backend, restart): a plain read is safe to run
+      // once more on a fresh connection. Writes are not, since whether they reached the server is unknown.
+      if (!connectionLost(e) || !/^\s*SELECT\b/i.test(sql)) throw e;
+      return this.direct.query<T>(sql, params);
+    }
   }
 
   exec(sql: string, params?: SqlParam[]): Promise<void> {

@@ -10,16 +10,18 @@ import { Async, ErrorAlert, useLoad } from '../components/state';
 import { Chart, type ChartOption } from '../components/Chart';
 import { SegmentInsights } from './segments/Insights';
 import { ExportXlsx, SizeTrend } from './segments/Extras';
+import { useAuth } from '../auth';
 
 export function Segments() {
   const { t, num, dt } = useI18n();
+  const { can } = useAuth(); // actions only for who may take them (docs/permissions.md)
   const navigate = useNavigate();
   const list = useLoad((signal) => api('get', '/api/segments', { signal }), []);
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
       <Space style={{ width: '100%', justifyContent: 'space-between' }}>
         <Typography.Title level={3} style={{ margin: 0 }}>{t('segments.title')}</Typography.Title>
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate('/segments/new')} data-testid="new-segment">{t('segments.new')}</Button>
+        {can('segments.write') ? <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate('/segments/new')} data-testid="new-segment">{t('segments.new')}</Button> : null}
       </Space>
       <Card>
         <Async state={list} empty={(d) => d.data.length === 0}>

@@ -1,5 +1,6 @@
 // Test fixture: a small workspace written straight into the tables the rule compiler reads (members with
 // attributes and birthdays, tags, events with properties, orders with items and refunds, identities, scores).
+import { blindIndex, seal } from '../../../core/pii/index.ts';
 import type { SqlExecutor } from '../../../store/port.ts';
 
 /** "Now" of the fixture: 2026-03-10 12:00 in Asia/Shanghai. */
@@ -76,10 +77,12 @@ export async function seedRulesFixture(db: SqlExecutor, ws: string): Promise<voi
   for (const w of [ws, `${ws}-other`]) {
     for (const m of MEMBERS) {
       await db.exec(
-        `INSERT INTO members (workspace_id, id, merged_into, source_channel, name, gender, birthday, city, email, attributes, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, CAST($7 AS DATE), $8, $9, CAST($10 AS JSON), CAST($11 AS TIMESTAMPTZ), CAST($11 AS TIMESTAMPTZ))`,
-        [w, m.id, m.merged_into ?? null, m.source_channel ?? null, `name-${m.id}`, m.gender ?? null, m.birthday ?? null, m.city ?? null,
-          m.email ?? null, m.attributes === undefined || m.attributes === null ? null : JSON.stringify(m.attributes), ts(m.created_at)],
+        // name and email sealed with their lookup hashes beside them, as the identity module stores them
+        `INSERT INTO members (workspace_id, id, merged_into, source_channel, name, gender, birthday, city, email, attributes, created_at, updated_at, name_hash, email_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, CAST($7 AS DATE), $8, $9, CAST($10 AS JSON), CAST($11 AS TIMESTAMPTZ), CAST($11 AS TIMESTAMPTZ), $12, $13)`,
+        [w, m.id, m.merged_into ?? null, m.source_channel ?? null, seal(`name-${m.id}`), m.gender ?? null, m.birthday ?? null, m.city ?? null,
+          m.email ? seal(m.email) : null, m.attributes === undefined || m.attributes === null ? null : JSON.stringify(m.attributes), ts(m.created_at),
+          blindIndex('name', `name-${m.id}`), m.email ? blindIndex('email', m.email) : null],
       );
     }
   }

@@ -14,6 +14,7 @@ import { useI18n } from '../../i18n';
 import { Async, ErrorAlert, useLoad } from '../../components/state';
 import { PageHead, useMemberOptions } from '../../components/forms';
 import { pct } from '../../format';
+import { useAuth } from '../../auth';
 
 const STATUSES = ['draft', 'scheduled', 'running', 'completed', 'cancelled', 'failed'] as const;
 const STATUS_COLOR: Record<string, string> = { draft: 'default', scheduled: 'blue', running: 'processing', completed: 'green', cancelled: 'orange', failed: 'red' };
@@ -50,6 +51,7 @@ export function ProgressBar({ p }: { p?: BroadcastProgress | null }) {
 
 export function Broadcasts() {
   const { t, num, dt } = useI18n();
+  const { can } = useAuth(); // actions only for who may take them (docs/permissions.md)
   const [params, setParams] = useSearchParams();
   const status = params.get('status') ?? '';
   const list = useLoad(async (signal) => {
@@ -63,7 +65,7 @@ export function Broadcasts() {
   usePoll(Boolean(list.data?.some((b) => LIVE.has(b.status))), list.reload, 3000);
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
-      <PageHead title="broadcasts.title" extra={<Link to="/engagement/broadcasts/new"><Button type="primary" icon={<PlusOutlined />} data-testid="broadcast-new">{t('broadcasts.new')}</Button></Link>} />
+      <PageHead title="broadcasts.title" extra={can('broadcasts.write') ? <Link to="/engagement/broadcasts/new"><Button type="primary" icon={<PlusOutlined />} data-testid="broadcast-new">{t('broadcasts.new')}</Button></Link> : null} />
       <Card>
         <Segmented
           style={{ marginBottom: 16 }}

@@ -13,6 +13,7 @@ import { PageHead } from '../../components/forms';
 import { JOURNEY_COLOR, useJourneyRefs } from './JourneyEditor';
 import type { ApiJourney, JourneyPlay } from './journey-model';
 import { useJt } from './journey-strings';
+import { useAuth } from '../../auth';
 
 export { JourneyDetail } from './JourneyEditor';
 
@@ -20,6 +21,7 @@ const STATUSES = ['draft', 'live', 'paused', 'archived'] as const;
 
 export function Journeys() {
   const { t, dt } = useI18n();
+  const { can } = useAuth(); // actions only for who may take them (docs/permissions.md)
   const jt = useJt();
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
@@ -33,7 +35,7 @@ export function Journeys() {
         extra={
           <>
             <Button icon={<AppstoreAddOutlined />} onClick={() => setPlaysOpen(true)} data-testid="journey-from-template">{jt('fromTemplate')}</Button>
-            <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate('/engagement/journeys/new')} data-testid="journey-new">{jt('new')}</Button>
+            {can('journeys.write') ? <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate('/engagement/journeys/new')} data-testid="journey-new">{jt('new')}</Button> : null}
           </>
         }
       />

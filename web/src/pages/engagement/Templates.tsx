@@ -10,6 +10,7 @@ import type { MessageTemplate, TemplatePreview } from '../../api/types';
 import { useI18n } from '../../i18n';
 import { Async, ErrorAlert, useLoad } from '../../components/state';
 import { MemberPicker, PageHead } from '../../components/forms';
+import { useAuth } from '../../auth';
 
 const STARTERS: Record<string, unknown> = {
   sms: { text: '【品牌】{{ member.name | default: "亲爱的会员" }}，您有{{ loyalty.points_balance }}积分待使用。回T退订' },
@@ -21,12 +22,13 @@ const STARTERS: Record<string, unknown> = {
 
 export function Templates() {
   const { t, dt } = useI18n();
+  const { can } = useAuth(); // actions only for who may take them (docs/permissions.md)
   const [params, setParams] = useSearchParams();
   const q = params.get('q') ?? '';
   const list = useLoad((signal) => api('get', '/api/templates', { query: { q: q || undefined, limit: 200 }, signal }), [q]);
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
-      <PageHead title="templates.title" extra={<Link to="/engagement/templates/new"><Button type="primary" icon={<PlusOutlined />}>{t('templates.new')}</Button></Link>} />
+      <PageHead title="templates.title" extra={can('templates.write') ? <Link to="/engagement/templates/new"><Button type="primary" icon={<PlusOutlined />}>{t('templates.new')}</Button></Link> : null} />
       <Card>
         <Input.Search
           allowClear

@@ -13,11 +13,13 @@ import { Chart } from '../../components/Chart';
 import { PageHead } from '../../components/forms';
 import { pct } from '../../format';
 import { benefitText, templateBody, validityText, type CouponFormValues } from './coupon-model';
+import { useAuth } from '../../auth';
 
 const STATUS_COLOR: Record<string, string> = { active: 'green', paused: 'orange', archived: 'default' };
 
 export function Coupons() {
   const { t, num, dt, lang } = useI18n();
+  const { can } = useAuth(); // actions only for who may take them (docs/permissions.md)
   const [params, setParams] = useSearchParams();
   const status = params.get('status') ?? '';
   const [creating, setCreating] = useState(params.get('new') === '1');
@@ -25,7 +27,7 @@ export function Coupons() {
   const list = useLoad((signal) => api('get', '/api/coupons/templates', { query: { status: (status || undefined) as 'active' | undefined }, signal }), [status]);
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
-      <PageHead title="coupons.title" extra={<Button type="primary" icon={<PlusOutlined />} data-testid="coupon-new" onClick={() => setCreating(true)}>{t('coupons.new')}</Button>} />
+      <PageHead title="coupons.title" extra={can('coupons.write') ? <Button type="primary" icon={<PlusOutlined />} data-testid="coupon-new" onClick={() => setCreating(true)}>{t('coupons.new')}</Button> : null} />
       <Card>
         <Segmented
           data-testid="coupon-status-filter"

@@ -9,9 +9,11 @@ import { useI18n } from '../../i18n';
 import { Async, ErrorAlert, useLoad } from '../../components/state';
 import { PageHead } from '../../components/forms';
 import { buildConfig, CHANNEL_FIELDS, CHANNEL_SECRETS, CHANNEL_TYPES, MASK, REQUIRED_SECRETS, splitConfig, type ChannelField, type ChannelType } from './channel-fields';
+import { useAuth } from '../../auth';
 
 export function Channels() {
   const { t, dt } = useI18n();
+  const { can } = useAuth(); // actions only for who may take them (docs/permissions.md)
   const { message } = App.useApp();
   const list = useLoad(async (signal) => (await api('get', '/api/messaging/channels', { signal })).data as unknown as ChannelView[], []);
   const [editing, setEditing] = useState<ChannelView | 'new' | null>(null);
@@ -37,7 +39,7 @@ export function Channels() {
   };
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
-      <PageHead title="settings.channels" sub={t('settings.channelsHint')} extra={<Button type="primary" icon={<PlusOutlined />} data-testid="channel-new" onClick={() => setEditing('new')}>{t('settings.channelNew')}</Button>} />
+      <PageHead title="settings.channels" sub={t('settings.channelsHint')} extra={can('settings.write') ? <Button type="primary" icon={<PlusOutlined />} data-testid="channel-new" onClick={() => setEditing('new')}>{t('settings.channelNew')}</Button> : null} />
       {error ? <ErrorAlert error={error} /> : null}
       <Card>
         <Async state={list} empty={(d) => d.length === 0}>
