@@ -14,7 +14,7 @@ import { evaluationTable } from '../src/modules/recommendations/report.ts';
 import { buildApp } from '../src/server/app.ts';
 import { loadConfig } from '../src/core/config.ts';
 import { BENCH_WORKSPACE, ensureDataset } from './big-brand/datasets.ts';
-import { openCached } from './segmentation.ts';
+import { openStore } from '../src/store/open-store.ts';
 
 export interface RecommendBenchOptions {
   /** Generated big-brand sizes to train in the store (DuckDB); 1000000 uses the cached 1M brand. */
@@ -64,7 +64,9 @@ async function retailModels(o: RecommendBenchOptions): Promise<string[]> {
 /** Training through the service on a generated brand in DuckDB, then the API's latency. */
 async function storeRun(members: number, o: RecommendBenchOptions): Promise<{ train: string[]; latency: string[] }> {
   const dataset = await ensureDataset('big', members, { root: o.root, regenerate: false, cluster: null, log: o.log });
-  const store = await openCached(dataset, 'duckdb', o.log);
+  // Pending migrations are applied in place (recommendations only add their own tables); the other benches' derived
+  // state is left as it is.
+  const store = await openStore({ dbPath: dataset.duckPath });
   const label = `big brand ${fmt(members)} members (DuckDB)`;
   try {
     const { app, services } = await buildApp({ store, config: loadConfig({ logLevel: 'silent', port: 0 }), logger: false });

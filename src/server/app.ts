@@ -7,7 +7,7 @@ import type { Config } from '../core/config.ts';
 import type { Store } from '../store/port.ts';
 import { authHook, recordRoutes } from './auth.ts';
 import { errorHandler } from './error-mapping.ts';
-import { registerRateLimit } from './limits.ts';
+import { registerInputGuards, registerRateLimit } from './limits.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createServices, type Services } from './services.ts';
 import { preparePii } from '../modules/pii/setup.ts';
@@ -118,8 +118,9 @@ export async function buildApp(opts: AppOptions): Promise<{ app: App; services: 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  // Before every route: the limiter attaches itself to routes as they are added.
+  // Before every route: the limiter attaches itself to routes as they are added; routes inherit the body guard.
   await registerRateLimit(app, opts.config);
+  registerInputGuards(app);
   if (opts.consoleDir !== false) webConsole = await registerConsole(app, opts.consoleDir);
   await app.register(systemRoutes(services));
   for (const register of routeModules) await app.register(register(services));

@@ -95,6 +95,23 @@ forEachStore('limits', (ctx) => {
       expect(v1.json()).toMatchObject({ success: false, code: 'request.invalid_json' });
     });
 
+    it('refuses NUL and lone surrogates in bodies, query strings and path parameters with 400 naming the field', async () => {
+      const json = { ...t.admin, 'content-type': 'application/json' };
+      const body = await t.app.inject({ method: 'POST', url: '/api/tags', headers: json, payload: '{"name":"a\\u0000b"}' });
+      expect(body.statusCode).toBe(400);
+      expect(body.json()).toMatchObject({ code: 'request.invalid_text', field: 'body.name' });
+      const lone = await t.app.inject({ method: 'POST', url: '/api/templates', headers: json, payload: '{"name":"x","content":{"webhook":{"body":{"a":["ok","\\udfff"]}}}}' });
+      expect(lone.json()).toMatchObject({ code: 'request.invalid_text', field: 'body.content.webhook.body.a[1]' });
+      const pair = await t.app.inject({ method: 'POST', url: '/api/tags', headers: json, payload: '{"name":"fz \\ud83d\\ude00"}' });
+      expect(pair.statusCode, pair.body).toBe(201);
+      const query = await t.app.inject({ url: '/api/members?q=a%00b', headers: t.admin });
+      expect(query.json()).toMatchObject({ code: 'request.invalid_text', field: 'querystring.q' });
+      const param = await t.app.inject({ url: '/api/members/u%00x', headers: t.admin });
+      expect(param.json()).toMatchObject({ code: 'request.invalid_text', field: 'params.ref' });
+      const proto = await t.app.inject({ method: 'POST', url: '/api/tags', headers: json, payload: '{"name":"p","__proto__":{"admin":true}}' });
+      expect(proto.statusCode).toBe(400);
+    });
+
     it('answers unknown routes with JSON 404 on /api and /v1', async () => {
       for (const url of ['/api/nope', '/v1/nope', '/api/members/x/nope']) {
         const r = await t.app.inject({ method: 'POST', url, headers: t.admin, payload: {} });
@@ -119,7 +136,6 @@ forEachStore('limits', (ctx) => {
         const r = await t.app.inject({ url, headers: t.admin });
         expect(r.statusCode, `${url} ${r.body}`).toBe(400);
         expect(r.json(), url).toMatchObject({ code: 'request.invalid', field: 'querystring.limit' });
-        expect(r.json().message, url).toContain(`at most ${p.schema.maximum}`);
       }
       expect(limited.length).toBeGreaterThan(15);
       expect(limited).toContain('/api/members');

@@ -5,6 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { Config } from '../core/config.ts';
 import { SiyuError } from '../core/errors.ts';
 import { actorOf } from './auth.ts';
+import { findUnstorableText, RISKY_JSON_ESCAPE } from '../core/unstorable-text.ts';
 
 export type RateBucket = 'ingest' | 'api';
 
@@ -37,6 +38,35 @@ export async function registerRateLimit(app: FastifyInstance, config: Config): P
       new SiyuError('rate_limited', 'rate_limited', `Too many requests: at most ${ctx.max} per ${config.rateLimitWindowMs / 1000} s on ${rateBucket(req) === 'ingest' ? 'the ingest routes' : '/api'} for this key; retry in ${ctx.after}`, {
         details: { limit: ctx.max, window_ms: config.rateLimitWindowMs, retry_after_s: Math.ceil(ctx.ttl / 1000) },
       }),
+  });
+}
+
+const unstorable = (field: string) =>
+  new SiyuError('invalid_data', 'request.invalid_text', `${field} contains a NUL character or a lone UTF-16 surrogate, which cannot be stored`, { field });
+
+/**
+ * Refuses text no store can hold (NUL, lone surrogates) in JSON bodies, query strings and path parameters with 400
+ * `request.invalid_text` naming the field, before any module binds it to a statement. Register before the routes
+ * (the ingest routes parse their own bodies and check them per message).
+ */
+export function registerInputGuards(app: FastifyInstance): void {
+  // Fastify's defaults: refuse `__proto__` keys, drop `constructor.prototype`.
+  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    parseJson(req, body as string, (err: Error | null, value?: unknown) => {
+      if (err) return done(err, undefined);
+      // Only a \u escape can put NUL or a lone surrogate into parsed JSON: walk the value only when one is present.
+      const bad = RISKY_JSON_ESCAPE.test(body as string) ? findUnstorableText(value, 'body') : null;
+      if (bad) return done(unstorable(bad), undefined);
+      done(null, value);
+    });
+  });
+  app.addHook('preValidation', async (req) => {
+    const query = findUnstorableText(req.query, 'querystring');
+    if (query) throw unstorable(query);
+    const params = findUnstorableText(req.params, 'params');
+    if (params) throw unstorable(params);
   });
 }
 

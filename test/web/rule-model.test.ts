@@ -94,6 +94,7 @@ describe('rule builder model', () => {
       in_segment: { in_segment: 'seg_1' },
       not_in_segment: { not_in_segment: 'seg_1' },
       tier: { tier: ['gold'] },
+      recommended: { recommended: { category: 'tea', rank_at_most: 10 } },
     };
     for (const kind of LEAF_KINDS) {
       const d = defaultNode(kind);

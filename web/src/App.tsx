@@ -34,6 +34,9 @@ import { JourneyDetail, Journeys } from './pages/engagement/Journeys';
 import { AlertOutlined } from '@ant-design/icons';
 import { AlertDetail, Alerts } from './pages/alerts/Alerts';
 import { AlertsMenuLabel } from './pages/alerts/strings';
+import { Recommendations } from './pages/recommendations/Recommendations';
+import { RecommendationsMenuLabel } from './pages/recommendations/strings';
+import { ShoppingOutlined } from '@ant-design/icons';
 
 export function App() {
   const { lang } = useI18n();
@@ -88,6 +91,7 @@ function Shell() {
       },
       { key: '/community', icon: <CommentOutlined />, label: t('menu.community') },
       { key: '/alerts', icon: <AlertOutlined />, label: <AlertsMenuLabel /> },
+      { key: '/recommendations', icon: <ShoppingOutlined />, label: <RecommendationsMenuLabel /> },
       {
         key: 'settings', icon: <SettingOutlined />, label: t('menu.settings'),
         children: [{ key: '/settings/channels', label: t('menu.channels') }, { key: '/settings/users', label: t('menu.users') }, { key: '/settings/keys', label: t('menu.keys') }, { key: '/settings/consent', label: t('menu.consent') }, { key: '/settings/workspace', label: t('menu.workspace') }, { key: '/settings/audit', label: t('menu.audit') }, { key: '/settings/privacy', label: t('menu.privacy') }],
@@ -129,6 +133,7 @@ function Shell() {
             <Route path="/" element={<Dashboard />} />
             <Route path="/members" element={<Members />} />
             <Route path="/members/:ref" element={<Member360 />} />
+            <Route path="/recommendations" element={<Recommendations />} />
             <Route path="/segments" element={<Segments />} />
             <Route path="/analytics" element={<Analytics />} />
             <Route path="/segments/new" element={<SegmentEditor />} />

@@ -11,6 +11,8 @@ export const MENU_PERMISSIONS: Record<string, string> = {
   '/engagement/broadcasts': 'broadcasts.read',
   '/engagement/journeys': 'journeys.read',
   '/community': 'community.read',
+  '/alerts': 'alerts.read',
+  '/recommendations': 'recommendations.read',
   '/settings/channels': 'channels.read',
   '/settings/keys': 'access.manage',
   '/settings/users': 'access.manage',

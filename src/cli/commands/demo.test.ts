@@ -86,6 +86,10 @@ describe.each(ENGINES)('siyu demo [%s]', (engine) => {
       });
       expect(track.status).toBe(200);
       expect((await fetch(`${url}/api/members/${ref}`)).status).toBe(401);
+      // The console user admin, created on the first start with the demo password the banner prints.
+      expect(out).toContain('sign in as admin / chakashiguang');
+      const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'chakashiguang' }) });
+      expect(((await login.json()) as any).user).toMatchObject({ username: 'admin', role: 'admin' });
     } finally {
       expect(await server.stop()).toBe(0);
     }

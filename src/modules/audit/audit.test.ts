@@ -87,6 +87,16 @@ forEachStore('audit', (ctx) => {
     expect(denied.statusCode).toBe(403);
     const [row] = (await ok('GET', '/api/audit?action=PUT%20/api/consent/guard&limit=1')).data;
     expect(row).toMatchObject({ status: 403, actor_type: 'user', before: null, after: null });
+    // Creating a user keeps the created user (no password) as `after`; its sign-in is recorded as that user, without the token.
+    const username = `auditor${ctx.engine}`;
+    const user = await ok('POST', '/api/users', { username, password: 'a-long-password-1', role: 'viewer' });
+    const signIn = await api('POST', '/api/auth/login', { username, password: 'a-long-password-1' }, {});
+    expect(signIn.statusCode).toBe(200);
+    const [login, created] = (await ok('GET', '/api/audit?limit=2')).data;
+    expect(created).toMatchObject({ action: 'POST /api/users', after: { id: user.id, username } });
+    expect(login).toMatchObject({ action: 'POST /api/auth/login', actor: `user:${user.id}`, status: 200, before: null, after: null });
+    expect(JSON.stringify([login, created])).not.toContain(signIn.json().token);
+    expect(JSON.stringify(created)).not.toContain('a-long-password-1');
     expect((await api('GET', '/api/audit', undefined, operator)).statusCode).toBe(403);
     expect((await api('GET', '/api/audit/export', undefined, operator)).statusCode).toBe(403);
   });
@@ -99,6 +109,10 @@ forEachStore('audit', (ctx) => {
     const rows = (await ok('GET', '/api/audit?action=INGEST')).data;
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ kind: 'ingest_summary', actor_type: 'key', detail: { requests: 6, messages: 8, failed: 0, routes: { '/v1/track': 5, '/v1/batch': 1 } } });
+    // An ingest key trying an admin route is recorded on its own row.
+    expect((await api('PUT', '/api/consent/guard', { dedupe_window_hours: 2 }, t.write)).statusCode).toBe(403);
+    const [denied] = (await ok('GET', '/api/audit?limit=1')).data;
+    expect(denied).toMatchObject({ kind: 'request', action: 'PUT /api/consent/guard', status: 403, actor_type: 'key' });
   });
 
   it('filters by actor, action, resource and time, pages with a cursor, and exports CSV and JSON', async () => {

@@ -3,12 +3,14 @@
 // data-plane ingest (/v1) is only counted, per key and minute.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../server/services.ts';
-import { actorOf } from '../../server/auth.ts';
+import { actorOf, can } from '../../server/auth.ts';
 import { parseMemberRef } from '../members/member-refs.ts';
 import { snapshotJson } from './chain.ts';
 import { snapshotSpecOf, type SnapshotSpec } from './snapshots.ts';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The sign-in route: public, so it has no principal; the user comes from its answer. */
+const LOGIN = '/api/auth/login';
 
 interface AuditState {
   spec?: SnapshotSpec;
@@ -43,7 +45,12 @@ function messagesOf(body: unknown): number {
   return 1;
 }
 
-const isIngest = (req: FastifyRequest) => req.url.startsWith('/v1/') || req.routeOptions.config?.auth === 'write';
+/**
+ * Data-plane traffic, summed per key and minute: the /v1 routes, and whatever an ingest-only key sends under /api
+ * (bulk imports from integrations) — a key that cannot even read members.
+ */
+const isIngest = (req: FastifyRequest) =>
+  req.url.startsWith('/v1/') || req.routeOptions.config?.auth === 'write' || (actorOf(req)?.type === 'key' && !can(req, 'members.read'));
 
 /**
  * Installs the audit hooks on the root app. Call after the auth hook is added, so principals are known.
@@ -53,6 +60,7 @@ export function installAuditHooks(app: FastifyInstance, s: Services): void {
   s.audit.setLogger((msg, detail) => app.log.error(detail, msg));
   // Reads the settings before the handler changes them (only for routes with a snapshot spec).
   app.addHook('preHandler', async (req: FastifyRequest) => {
+    if (req.method === 'POST' && req.routeOptions.url === LOGIN) return void states.set(req, { spec: { afterFromResponse: true } });
     if (READS.has(req.method) || !req.principal || !req.url.startsWith('/api/')) return;
     const route = req.routeOptions.url ?? '';
     const spec = snapshotSpecOf(actionOf(req), route);
@@ -73,10 +81,12 @@ export function installAuditHooks(app: FastifyInstance, s: Services): void {
     const status = reply.statusCode;
     const actor = actorOf(req);
     const ws = req.principal?.workspaceId;
-    if (isIngest(req)) {
+    // Denied requests are always recorded one by one, ingest keys' included.
+    if (status !== 401 && status !== 403 && isIngest(req)) {
       if (ws) s.audit.countIngest({ workspaceId: ws, actor, route: req.routeOptions.url ?? req.url.split('?')[0], messages: messagesOf(req.body), ok: status < 400 });
       return;
     }
+    if (req.method === 'POST' && req.routeOptions.url === LOGIN) return recordLogin(s, req, status);
     if (!req.url.startsWith('/api/') || !ws) return;
     if (status >= 400 && status !== 401 && status !== 403) return; // invalid requests change nothing
     const st = states.get(req);
@@ -98,6 +108,18 @@ export function installAuditHooks(app: FastifyInstance, s: Services): void {
     if (!st.spec.load) return s.audit.record({ ...entry, after: st.response !== undefined ? snapshotJson(safeParse(st.response)) : null });
     // Queued now (keeps the order of responses), completed when the after-snapshot is read.
     s.audit.record(load(st.spec, s, req).then((after) => ({ ...entry, after })));
+  });
+}
+
+/** A successful sign-in, as the user it signed in (never the token); failed attempts are the access module's lock-out. */
+function recordLogin(s: Services, req: FastifyRequest, status: number) {
+  const body = safeParse(states.get(req)?.response) as { user?: { id?: string; username?: string; workspace_id?: string } } | null;
+  const u = body?.user;
+  if (status >= 300 || !u?.id || !u.workspace_id) return;
+  s.audit.record({
+    workspaceId: u.workspace_id, occurredAt: new Date().toISOString(), actor: { type: 'user', id: u.id, name: u.username ?? null },
+    action: `POST ${LOGIN}`, route: LOGIN, resourceId: u.id, status, ip: req.ip ?? null,
+    userAgent: (req.headers['user-agent'] as string | undefined)?.slice(0, 500) ?? null, requestId: String(req.id),
   });
 }
 

@@ -24,9 +24,6 @@ const BODY_BYTES = Symbol('ingestBodyBytes');
 const BODY_ESCAPES = Symbol('ingestBodyEscapes');
 type SizedRequest = FastifyRequest & { [BODY_BYTES]?: number; [BODY_ESCAPES]?: boolean };
 
-/** JSON text can only carry NUL or a lone surrogate as a \u escape; without one, messages need no text walk. */
-const RISKY_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
-
 const SuccessSchema = z.object({ success: z.literal(true) });
 // Bodies are validated in the handler (per message, with `batch[i].field` names); the schemas only document.
 const documentOnly = () => (data: unknown) => ({ value: data });

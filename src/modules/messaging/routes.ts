@@ -92,6 +92,7 @@ function receiptRoutes(s: Services): FastifyPluginAsync {
       if (!check.ok) throw refuse(check.reason === 'expired' ? 'signature timestamp outside the 5-minute window' : `signature ${check.reason}`);
       receiptWorkspaces.set(req, target.channel.workspace_id);
     };
+    app.removeContentTypeParser('application/json'); // the app's JSON parser (with its text guard) is replaced here
     app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: RECEIPT_BODY_LIMIT }, (req, body, done) => {
       rawBodies.set(req, body as string);
       try {

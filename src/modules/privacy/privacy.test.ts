@@ -89,6 +89,9 @@ forEachStore('privacy', (ctx) => {
   });
 
   it('erases a person: aggregates unchanged, nothing personal left, identities gone, pending work cancelled', async () => {
+    const seg = (await ok('POST', '/api/segments', { name: 'viewers', rule: { event: { name: 'Viewed Product', count: { op: '>=', value: 1 }, within_days: 365 } }, realtime: false })).id;
+    const segMembers = async () => (await ok('GET', `/api/segments/${seg}/members?limit=100`)).data.map((x: any) => x.id);
+    expect(await segMembers()).toContain(id);
     const before = await aggregates();
     const gmv = before.kpis.kpis.find((k: any) => k.metric === 'gmv');
     expect(gmv?.value).toBe(250);
@@ -122,6 +125,10 @@ forEachStore('privacy', (ctx) => {
     expect((await ctx.store.query("SELECT state FROM journey_instances WHERE workspace_id = $1 AND id = 'ji_pv1'", [t.workspaceId]))[0].state).toBe('exited');
     expect((await ctx.store.query("SELECT state FROM jobs WHERE workspace_id = $1 AND id = 'job_pv1'", [t.workspaceId]))[0].state).toBe('cancelled');
 
+    // Out of segments, also after a recompute (its events still count for the aggregates).
+    expect(await segMembers()).not.toContain(id);
+    await ok('POST', `/api/segments/${seg}/recompute`);
+    expect(await segMembers()).toHaveLength(1);
     // Not found by the old identifiers, not in search; the tombstone is still readable by id.
     expect((await api('GET', `/api/members/phone:${PHONE}`)).statusCode).toBe(404);
     expect((await ok('GET', '/api/members?limit=100')).data.map((x: any) => x.id)).not.toContain(id);

@@ -11,6 +11,7 @@ import { DICTIONARIES, useI18n, type MessageKey } from '../i18n';
 import { Async, ErrorAlert, errorText, useLoad } from '../components/state';
 import { formatMetric } from '../format';
 import { PrivacyActions } from './settings/PrivacyActions';
+import { RecommendationsCard } from './recommendations/RecommendationsCard';
 
 const TRAITS = ['order_count', 'total_spend', 'avg_spend', 'refund_total', 'first_order_at', 'last_order_at', 'favourite_category', 'favourite_product', 'preferred_channel', 'last_seen_at'] as const;
 
@@ -135,6 +136,7 @@ function Member360View({ m, reload }: { m: M360; reload(): void }) {
                 />
               )}
             </Card>
+            <RecommendationsCard memberId={m.id} />
             <Card title={`${t('m360.coupons')} (${m.coupons.unused_count})`} size="small">
               <CouponsList memberId={m.id} />
             </Card>

@@ -164,6 +164,8 @@ function LeafEditor({ node, onChange, ctx }: { node: RuleNode; onChange: Change;
       return <CouponsEditor node={node} onChange={onChange} />;
     case 'in_group':
       return <InGroupEditor node={node} onChange={onChange} />;
+    case 'recommended':
+      return <RecommendedEditor node={node} onChange={onChange} />;
     default:
       return <JsonEditor node={node} onChange={onChange} />;
   }
@@ -530,6 +532,23 @@ function CouponsEditor({ node, onChange }: { node: RuleNode; onChange: Change })
       <Typography.Text type="secondary">{t('rb.expiringWithin')}</Typography.Text>
       <InputNumber min={1} max={MAX_DAYS} precision={0} style={{ width: 80 }} data-testid="coupons-expiring" placeholder={t('rb.anyTime')} value={c.expiring_within_days}
         onChange={(n) => set({ expiring_within_days: n || undefined })} />
+    </Space>
+  );
+}
+
+/** "Likely to buy category X": a category of the member's stored recommendations within the first N. */
+function RecommendedEditor({ node, onChange }: { node: RuleNode; onChange: Change }) {
+  const { t } = useI18n();
+  const r = (node.recommended ?? {}) as { category?: string | string[]; rank_at_most?: number; algorithm?: string };
+  const set = (patch: Record<string, unknown>) => onChange({ recommended: patched(r, patch) });
+  return (
+    <Space wrap size={4}>
+      <Typography.Text type="secondary">{t('rb.recommendedCategory')}</Typography.Text>
+      <ListPicker testid="recommended-category" value={r.category} onChange={(v) => set({ category: v })} options={[]} placeholder={t('rb.recommendedCategory')} width={220} />
+      <Typography.Text type="secondary">{t('rb.recommendedRank')}</Typography.Text>
+      <InputNumber min={1} max={200} precision={0} style={{ width: 80 }} data-testid="recommended-rank" value={r.rank_at_most ?? 10} onChange={(n) => set({ rank_at_most: n ?? undefined })} />
+      <Select style={{ width: 110 }} data-testid="recommended-algorithm" value={r.algorithm ?? 'als'} onChange={(algorithm: string) => set({ algorithm })}
+        options={[{ value: 'als', label: 'ALS' }, { value: 'item_cf', label: 'Item-CF' }]} />
     </Space>
   );
 }

@@ -4,7 +4,7 @@ export type RuleNode = Record<string, unknown>;
 
 export const LEAF_KINDS = [
   'attribute', 'trait', 'has_tag', 'lacks_tag', 'event', 'sequence', 'orders', 'in_segment', 'not_in_segment', 'rfm_segment', 'lifecycle_stage',
-  'value_tier', 'clv', 'points_balance', 'tier', 'points_expiring', 'coupons', 'in_group', 'has_identity',
+  'value_tier', 'clv', 'points_balance', 'tier', 'points_expiring', 'coupons', 'in_group', 'has_identity', 'recommended',
 ] as const;
 export type LeafKind = (typeof LEAF_KINDS)[number];
 
@@ -106,6 +106,8 @@ export function defaultNode(kind: LeafKind | 'and' | 'or'): RuleNode {
       return { coupons: { op: '>=', value: 1 } };
     case 'in_group':
       return { in_group: {} };
+    case 'recommended':
+      return { recommended: { category: '', rank_at_most: 10 } };
   }
 }
 
@@ -206,5 +208,6 @@ export function incomplete(node: RuleNode): boolean {
   if (k === 'clv') return comparisonIncomplete(o, 'field');
   if (k === 'points_balance' || k === 'coupons') return !numeric(o.value);
   if (k === 'points_expiring') return !numeric(o.value) || !numeric(o.within_days);
+  if (k === 'recommended') return Array.isArray(o.category) ? o.category.length === 0 : !o.category;
   return false;
 }

@@ -184,6 +184,26 @@ function pretty(v: unknown): string {
   }
 }
 
+/** Scripts, forms, plugins and remote fetches other than images are off inside the preview (the sandbox is the guard). */
+const PREVIEW_CSP = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data: https: http:; style-src 'unsafe-inline'; font-src data: https:">`;
+
+/**
+ * Rendered email HTML as the member would see it, in a sandboxed frame: `sandbox=""` runs no script, submits no form
+ * and gives the frame an opaque origin, so member data or template markup can never act on the console.
+ */
+function EmailFrame({ html }: { html: string }) {
+  return (
+    <iframe
+      data-testid="preview-email-html-frame"
+      title="email html"
+      sandbox=""
+      referrerPolicy="no-referrer"
+      srcDoc={PREVIEW_CSP + html}
+      style={{ width: '100%', height: 260, border: '1px solid #f0f0f0', borderRadius: 4, background: '#fff', marginBottom: 6 }}
+    />
+  );
+}
+
 function PreviewView({ p }: { p: TemplatePreview }) {
   const { t } = useI18n();
   return (
@@ -193,6 +213,7 @@ function PreviewView({ p }: { p: TemplatePreview }) {
           {Object.entries(r).map(([k, v]) => (
             <div key={k} style={{ marginBottom: 6 }}>
               <Typography.Text type="secondary" style={{ fontSize: 12 }}>{k}</Typography.Text>
+              {ch === 'email' && k === 'html' && typeof v === 'string' ? <EmailFrame html={v} /> : null}
               <pre data-testid={`preview-${ch}-${k}`} style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all', margin: 0, background: '#fafafa', padding: 8, borderRadius: 4, fontSize: 13 }}>
                 {pretty(v)}
               </pre>

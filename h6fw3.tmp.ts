@@ -1,0 +1,15 @@
+import { DuckDbStore } from './src/store/duckdb/duckdb-store.ts';
+import { migrate } from './src/store/migrations/index.ts';
+import { synthesiseRows, dumpTables } from './src/modules/backup/testing.ts';
+import { readCatalog } from './src/modules/backup/catalog.ts';
+import { buildApp } from './src/server/app.ts';
+import { loadConfig } from './src/core/config.ts';
+let t = Date.now(); const lap = (s: string) => { console.log(s, Date.now() - t); t = Date.now(); };
+const store = await DuckDbStore.open(':memory:', { connections: 2 }); lap('open');
+await migrate(store, { to: 10 }); lap('migrate to 10');
+await readCatalog(store); lap('catalog');
+await synthesiseRows(store, 'ws_upgrade', {}); lap('synth');
+await dumpTables(store); lap('dump');
+await migrate(store); lap('migrate rest');
+const { app } = await buildApp({ store, config: loadConfig({ logLevel: 'silent' }, {}) }); await app.ready(); lap('app');
+await app.close(); await store.close(); lap('close');

@@ -1,0 +1,85 @@
+// The 预警 (risk alerts) console pages in Chromium on a DuckDB test store: a complaint spike opens a critical alert,
+// the list filters it, the alert page shows the chart and history, and it is acknowledged and resolved by hand.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTestDb, type TestDb } from '../support/stores.ts';
+import { createTestApp, type TestApp } from '../support/app.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import type { Store } from '../../src/store/port.ts';
+import { launchBrowser, type Browser } from './browser.ts';
+// @ts-expect-error plain ESM script without types
+import { ensureConsoleBuilt } from '../../web/scripts/build.mjs';
+import { shiftDate } from '../../src/core/alerts/evaluate.ts';
+
+vi.setConfig({ testTimeout: 180_000 });
+const D = '2024-06-03';
+
+describe('risk alerts console [duckdb, chromium]', () => {
+  let db: TestDb;
+  let store: Store;
+  let t: TestApp;
+  let browser: Browser;
+  let url: string;
+
+  beforeAll(async () => {
+    await ensureConsoleBuilt({ quiet: true });
+    db = await createTestDb('duckdb');
+    store = await openStore(db.options);
+    t = await createTestApp(store);
+    url = (await t.app.listen({ port: 0, host: '127.0.0.1' })).replace('[::1]', '127.0.0.1');
+    const rows: Array<{ id: string; ts: string }> = [];
+    for (let i = 35; i >= 0; i--) {
+      const date = shiftDate(D, -i);
+      for (let k = 0; k < (i === 0 ? 40 : 5); k++) rows.push({ id: `c-${date}-${k}`, ts: `${date}T04:00:00.000Z` });
+    }
+    await store.exec(
+      `INSERT INTO events (workspace_id, message_id, type, name, ts, received_at) SELECT $2, id, 'track', 'complaint', ts, ts FROM ${store.jsonRows(1, [{ name: 'id', type: 'text' }, { name: 'ts', type: 'timestamptz' }], 'r')}`,
+      [JSON.stringify(rows), t.workspaceId],
+    );
+    const m = await t.services.alerts.createMonitor(t.workspaceId, {
+      name: '客诉激增', metric: 'event_count', params: { event: 'complaint' }, rule: { type: 'anomaly', direction: 'up', weeks: 4, min_history: 3, bands: { warning: 3, critical: 5 }, min_volume: 0 },
+      recovery_periods: 1, cooldown_minutes: 360, schedule: null, recipients: [], channels: [], enabled: true,
+    } as any);
+    await t.services.alerts.evaluate(t.workspaceId, m.id, { as_of: D, dry_run: false });
+    browser = await launchBrowser();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.app.close();
+    await store?.close();
+    await db?.cleanup();
+  });
+
+  it('lists the alert, shows its chart and history, acknowledges and resolves it', async () => {
+    const page = await browser.newPage();
+    await page.goto(url + '/');
+    await page.getByTestId('signin-tab-key').click();
+    await page.getByTestId('signin-key').fill(t.adminKey);
+    await page.getByTestId('signin-submit').click();
+    await page.getByTestId('main-menu').getByText('危机预警').click();
+    const table = page.getByTestId('alerts-table');
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(1);
+    expect(await table.locator('tbody').innerText()).toMatch(/严重[\s\S]*客诉激增[\s\S]*2024-06-03[\s\S]*40[\s\S]*待处理/);
+    await page.getByTestId('alert-state-filter').getByText('已解决').click();
+    await expect.poll(() => table.count()).toBe(0); // nothing resolved yet: the empty state
+    await page.getByTestId('alert-state-filter').getByText('全部').click();
+    await table.getByText('客诉激增').click();
+    await page.getByTestId('alert-title').waitFor();
+    await page.getByTestId('alert-chart').locator('canvas').first().waitFor();
+    await page.getByTestId('alert-ack').click();
+    await expect.poll(() => page.getByTestId('alert-state').innerText()).toBe('已确认');
+    await page.getByTestId('alert-resolve').click();
+    await page.getByTestId('alert-resolve-ok').click();
+    await page.getByText('请填写处理说明').waitFor();
+    await page.getByTestId('alert-resolve-note').fill('已联系门店处理');
+    await page.getByTestId('alert-resolve-ok').click();
+    await expect.poll(() => page.getByTestId('alert-state').innerText()).toBe('已解决');
+    expect(await page.getByTestId('alert-history').innerText()).toMatch(/触发预警[\s\S]*确认[\s\S]*解决[\s\S]*已联系门店处理/);
+    await page.getByText('返回预警列表').click();
+    await page.getByRole('tab', { name: '监控规则' }).click();
+    await expect.poll(() => page.getByTestId('monitors-table').locator('tbody tr').count()).toBe(1);
+    await page.getByTestId('monitor-new').click();
+    await page.getByTestId('monitor-form').waitFor();
+    expect(browser.errors).toEqual([]);
+  });
+});
