@@ -4,7 +4,7 @@
 // /api/products/{id}/also-bought. Run alone: node --import tsx bench/recommend.ts [--sizes 20000,1000000] [--samples 300]
 // or through `npm run bench -- --only recommend --rec-sizes 20000`.
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildInteractions, batchTopN, trainAls, trainItemCf } from '../src/core/models/recommend/index.ts';
@@ -32,12 +32,17 @@ const peakMb = () => process.resourceUsage().maxRSS / 1024;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 
 /** One measured step: wall time, heap in use right after it (before a collection) and the process's peak RSS. */
-function measure<T>(fn: () => T): { value: T; ms: number; heapMb: number; peakRssMb: number } {
+function measure<T>(fn: () => T): { value: T; ms: number; cpuMs: number; heapMb: number; peakRssMb: number } {
   globalThis.gc?.();
   const t = performance.now();
+  const c = process.cpuUsage();
   const value = fn();
-  return { value, ms: performance.now() - t, heapMb: process.memoryUsage().heapUsed / MB, peakRssMb: peakMb() };
+  const d = process.cpuUsage(c);
+  return { value, ms: performance.now() - t, cpuMs: (d.user + d.system) / 1000, heapMb: process.memoryUsage().heapUsed / MB, peakRssMb: peakMb() };
 }
+
+/** Wall and CPU time: the models run on one thread, so CPU time is what the wall time is on an idle core. */
+const tm = (x: { ms: number; cpuMs: number }) => `${fmt(x.ms)} ms (CPU ${fmt(x.cpuMs)} ms)`;
 
 /** The pure models on the online-retail purchases (all of them, as a nightly training would see them). */
 async function retailModels(o: RecommendBenchOptions): Promise<string[]> {
@@ -46,18 +51,18 @@ async function retailModels(o: RecommendBenchOptions): Promise<string[]> {
   const rows = await readCsvInteractions(o.retail);
   const m = measure(() => buildInteractions(rows));
   const matrix = m.value;
-  const lines = [`| online-retail (${fmt(matrix.users.length)} customers, ${fmt(matrix.items.length)} products, ${fmt(matrix.userItems.length)} pairs) | matrix | ${fmt(m.ms)} ms | ${fmt(m.heapMb)} MB | ${fmt(m.peakRssMb)} MB |`];
+  const lines = [`| online-retail (${fmt(matrix.users.length)} customers, ${fmt(matrix.items.length)} products, ${fmt(matrix.userItems.length)} pairs) | matrix | ${tm(m)} | ${fmt(m.heapMb)} MB | ${fmt(m.peakRssMb)} MB |`];
   o.log('recommend: online-retail, item-CF …');
   const cf = measure(() => trainItemCf(matrix));
   const cfTop = measure(() => batchTopN(matrix, cf.value, 30, true));
-  lines.push(`| | item-CF train (K = ${cf.value.options.neighbours}) | ${fmt(cf.ms)} ms | ${fmt(cf.heapMb)} MB | ${fmt(cf.peakRssMb)} MB |`);
-  lines.push(`| | item-CF top-30 for every customer | ${fmt(cfTop.ms)} ms | ${fmt(cfTop.heapMb)} MB | ${fmt(cfTop.peakRssMb)} MB |`);
+  lines.push(`| | item-CF train (K = ${cf.value.options.neighbours}) | ${tm(cf)} | ${fmt(cf.heapMb)} MB | ${fmt(cf.peakRssMb)} MB |`);
+  lines.push(`| | item-CF top-30 for every customer | ${tm(cfTop)} | ${fmt(cfTop.heapMb)} MB | ${fmt(cfTop.peakRssMb)} MB |`);
   o.log('recommend: online-retail, ALS …');
   const als = measure(() => trainAls(matrix));
   const alsTop = measure(() => batchTopN(matrix, als.value, 30, true));
   const p = als.value.options;
-  lines.push(`| | ALS train (${p.factors} factors, ${p.iterations} iterations, ${p.solver}) | ${fmt(als.ms)} ms | ${fmt(als.heapMb)} MB | ${fmt(als.peakRssMb)} MB |`);
-  lines.push(`| | ALS top-30 for every customer | ${fmt(alsTop.ms)} ms | ${fmt(alsTop.heapMb)} MB | ${fmt(alsTop.peakRssMb)} MB |`);
+  lines.push(`| | ALS train (${p.factors} factors, ${p.iterations} iterations, ${p.solver}) | ${tm(als)} | ${fmt(als.heapMb)} MB | ${fmt(als.peakRssMb)} MB |`);
+  lines.push(`| | ALS top-30 for every customer | ${tm(alsTop)} | ${fmt(alsTop.heapMb)} MB | ${fmt(alsTop.peakRssMb)} MB |`);
   return lines;
 }
 
@@ -75,12 +80,14 @@ async function storeRun(members: number, o: RecommendBenchOptions): Promise<{ tr
       const before = rssMb();
       o.log(`recommend: ${label}, training …`);
       const t = performance.now();
+      const c = process.cpuUsage();
       const models = await services.recommendations.train(BENCH_WORKSPACE, { top_n: 20 }, { schedule: false });
       const wall = performance.now() - t;
+      const cpu = process.cpuUsage(c);
       const peak = peakMb();
       const train = models.map((m) => {
         const x = m.metrics as Record<string, number>;
-        return `| ${label}: ${fmt(m.members)} buyers, ${fmt(m.items)} products, ${fmt(m.interactions)} pairs | ${m.algorithm} | train ${fmt(x.train_ms)} ms, top-20 ${fmt(x.score_ms)} ms | read ${fmt(x.read_ms)} ms, write (both) ${fmt(x.write_ms)} ms | whole run ${fmt(wall)} ms | peak RSS ${fmt(peak)} MB (from ${fmt(before)} MB) |`;
+        return `| ${label}: ${fmt(m.members)} buyers, ${fmt(m.items)} products, ${fmt(m.interactions)} pairs | ${m.algorithm} | train ${fmt(x.train_ms)} ms, top-20 ${fmt(x.score_ms)} ms | read ${fmt(x.read_ms)} ms, write (both) ${fmt(x.write_ms)} ms | whole run ${fmt(wall)} ms (process CPU ${fmt((cpu.user + cpu.system) / 1000)} ms) | peak RSS ${fmt(peak)} MB (from ${fmt(before)} MB) |`;
       });
       const ids = (await store.query<{ member_id: string }>(
         `SELECT member_id FROM member_recommendations WHERE workspace_id = $1 AND algorithm = 'als' AND rank = 1 ORDER BY hash(member_id) LIMIT $2`,
@@ -117,7 +124,7 @@ async function storeRun(members: number, o: RecommendBenchOptions): Promise<{ tr
 
 /** Runs everything and returns the Markdown the README carries. */
 export async function runRecommendBench(o: RecommendBenchOptions): Promise<string> {
-  const out: string[] = [`Recommendations (issue 8) — ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`, ''];
+  const out: string[] = [`Recommendations (issue 8) — ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, load average at start ${loadavg().map((x) => x.toFixed(1)).join(' ')}`, ''];
   if (existsSync(o.retail)) {
     o.log('recommend: online-retail evaluation (split 2011-09-01, k 10) …');
     out.push('Offline evaluation, online-retail, `siyu recommend evaluate --file … --split-date 2011-09-01 --k 10`:', '', evaluationTable(await evaluateFile(o.retail, '2011-09-01', 10, true)));

@@ -1,5 +1,6 @@
 // The 预警 (risk alerts) console pages in Chromium on a DuckDB test store: a complaint spike opens a critical alert,
 // the list filters it, the alert page shows the chart and history, and it is acknowledged and resolved by hand.
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDb, type TestDb } from '../support/stores.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
@@ -66,6 +67,8 @@ describe('risk alerts console [duckdb, chromium]', () => {
     await table.getByText('客诉激增').click();
     await page.getByTestId('alert-title').waitFor();
     await page.getByTestId('alert-chart').locator('canvas').first().waitFor();
+    await page.waitForTimeout(500); // the chart's entry animation
+    await page.screenshot({ path: fileURLToPath(new URL('../../docs/screenshots/alert-detail.png', import.meta.url)) });
     await page.getByTestId('alert-ack').click();
     await expect.poll(() => page.getByTestId('alert-state').innerText()).toBe('已确认');
     await page.getByTestId('alert-resolve').click();

@@ -3,7 +3,7 @@
 // normal for the recovery periods → auto-resolve; a new spike → manual resolve; seasonality; bad input.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { forEachStore } from '../../../test/support/stores.ts';
-import { adminRequests, createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { adminRequests, asRole, createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { startHttpSink, type HttpSink } from '../messaging/testing/http-sink.ts';
 import { shiftDate } from '../../core/alerts/evaluate.ts';
 import type { Store } from '../../store/port.ts';
@@ -99,6 +99,11 @@ forEachStore('alerts lifecycle', (ctx) => {
     expect(spikeDay).toMatchObject({ value: 40, status: 'breach', severity: 'critical', median: 5 });
     expect(spikeDay.upper).toBeCloseTo(5 + 3 / 0.6745, 6);
 
+    // The schedule fires job alerts.evaluate, which evaluates yesterday (no complaints then: too little volume).
+    await t.services.jobs.fireSchedules(new Date(Date.now() + 2 * 86_400_000));
+    expect(await t.services.jobs.drain({ kinds: ['alerts.evaluate'], schedules: false })).toBeGreaterThanOrEqual(1);
+    expect(await ok('GET', `/api/alerts/monitors/${monitor.id}`)).toMatchObject({ last_status: 'low_volume', last_evaluated_at: expect.any(String) });
+
     // Alert messages are left out of the delivery failure rate's own data.
     const rate = await ok('POST', '/api/alerts/monitors', { name: 'fail-rate', metric: 'delivery_failure_rate', rule: { type: 'static', op: 'above', thresholds: { warning: 0.1 } }, schedule: null }, 201);
     const today = new Date().toISOString().slice(0, 10);
@@ -117,8 +122,18 @@ forEachStore('alerts lifecycle', (ctx) => {
     expect(noNote.json()).toMatchObject({ code: 'request.invalid', field: 'body.note' });
     expect(await ok('POST', `/api/alerts/${id}/resolve`, { note: '已联系供应商' })).toMatchObject({ state: 'resolved', resolution: 'manual', note: '已联系供应商' });
     expect((await api('POST', `/api/alerts/${id}/resolve`, { note: 'x' })).json()).toMatchObject({ code: 'alert.already_resolved' });
+    // A viewer reads alerts but may not act on them; an operator may, and is named as the actor.
+    const viewer = await asRole(t, 'viewer');
+    expect((await t.app.inject({ method: 'GET', url: `/api/alerts/${id}`, headers: viewer })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'POST', url: `/api/alerts/${id}/acknowledge`, headers: viewer, payload: {} })).statusCode).toBe(403);
+    const operator = await asRole(t, 'operator');
+    const again = await t.app.inject({ method: 'POST', url: `/api/alerts/monitors/${m.id}/evaluate`, headers: operator, payload: { as_of: shiftDate(D, 7) } });
+    expect(again.json()).toMatchObject({ action: 'opened' });
+    const opAck = await t.app.inject({ method: 'POST', url: `/api/alerts/${again.json().alert.id}/acknowledge`, headers: operator, payload: {} });
+    expect(opAck.json()).toMatchObject({ state: 'acknowledged', acknowledged_by: expect.stringMatching(/^user:operator-/) });
+    await ok('POST', `/api/alerts/${again.json().alert.id}/resolve`, { note: 'done' });
     const all = (await ok('GET', `/api/alerts?monitor=${encodeURIComponent('投诉激增')}&state=resolved`)).data;
-    expect(all).toHaveLength(2);
+    expect(all).toHaveLength(3);
     expect((await ok('GET', '/api/alerts?severity=info')).data).toHaveLength(0);
   });
 

@@ -20,13 +20,16 @@ export interface Chart {
   thresholds: Partial<Record<'info' | 'warning' | 'critical', number>> | null;
 }
 
-/** Evaluates every day from `from` to `to` on `points` (which must reach back far enough for the baselines). */
+/**
+ * Evaluates every day from `from` to `to` on `points` (which must reach back far enough for the baselines). Every
+ * catalogue metric is non-negative, so the band's lower edge stops at 0.
+ */
 export function chartOf(points: Point[], rule: Rule, unit: string, from: string, to: string): Chart {
   const s = seriesOf(points);
   const out: ChartPoint[] = [];
   for (let d = from; d <= to; d = shiftDate(d, 1)) {
     const e = evaluateAt(s, d, rule, unit);
-    out.push({ date: d, value: e.value, volume: e.volume, status: e.status, severity: e.severity, median: e.baseline?.median ?? null, lower: e.baseline?.lower ?? null, upper: e.baseline?.upper ?? null });
+    out.push({ date: d, value: e.value, volume: e.volume, status: e.status, severity: e.severity, median: e.baseline?.median ?? null, lower: e.baseline ? Math.max(0, e.baseline.lower) : null, upper: e.baseline?.upper ?? null });
   }
   return { unit, points: out, thresholds: rule.type === 'static' ? rule.thresholds : null };
 }

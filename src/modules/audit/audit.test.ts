@@ -97,6 +97,9 @@ forEachStore('audit', (ctx) => {
     expect(login).toMatchObject({ action: 'POST /api/auth/login', actor: `user:${user.id}`, status: 200, before: null, after: null });
     expect(JSON.stringify([login, created])).not.toContain(signIn.json().token);
     expect(JSON.stringify(created)).not.toContain('a-long-password-1');
+    await ok('PATCH', `/api/users/${user.id}`, { role: 'analyst' });
+    const [patch] = (await ok('GET', '/api/audit?limit=1')).data;
+    expect(patch).toMatchObject({ resource_id: user.id, before: { role: 'viewer' }, after: { role: 'analyst' } });
     expect((await api('GET', '/api/audit', undefined, operator)).statusCode).toBe(403);
     expect((await api('GET', '/api/audit/export', undefined, operator)).statusCode).toBe(403);
   });

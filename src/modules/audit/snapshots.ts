@@ -30,6 +30,7 @@ const messagingChannel = orNull((s, ws, req) => s.messaging.getChannel(ws, param
 const keyRow: SnapshotLoader = async (s, ws, req) => (await s.workspaces.listKeys(ws)).find((k) => k.id === param(req, 'id')) ?? null;
 const workspace: SnapshotLoader = (s, ws) => s.workspaces.get(ws);
 const reward = orNull((s, ws, req) => s.loyalty.rewards.get(ws, param(req, 'id')));
+const user = orNull((s, ws, req) => s.access.getUser(ws, param(req, 'id')));
 
 /** Settings routes (method + route pattern) and how to snapshot them. Other modules may add theirs. */
 const SPECS = new Map<string, SnapshotSpec>([
@@ -47,6 +48,12 @@ const SPECS = new Map<string, SnapshotSpec>([
   ['DELETE /api/loyalty/rewards/:id', { load: reward }],
   ['POST /api/keys', { afterFromResponse: true }],
   ['DELETE /api/keys/:id', { load: keyRow }],
+  ['POST /api/users', { afterFromResponse: true }],
+  ['PATCH /api/users/:id', { load: user }],
+  ['POST /api/users/:id/disable', { load: user }],
+  ['POST /api/users/:id/enable', { load: user }],
+  ['POST /api/users/:id/reset-password', { load: user }],
+  ['DELETE /api/users/:id', { load: user }],
   ['PUT /api/workspace', { load: workspace }],
   ['PATCH /api/workspace', { load: workspace }],
 ]);

@@ -118,6 +118,10 @@ describe('backup and restore', () => {
       return err;
     };
 
+    it.runIf(engine === 'duckdb')('refuses a file that is no archive, touching nothing', async () => {
+      await refused(Buffer.from('just text'), 'restore.archive_corrupt');
+      await refused(gzipSync('{"hello":1}\n'), 'restore.archive_invalid');
+    }, 60_000);
     it('refuses a truncated archive and leaves the target empty', async () => {
       const bytes = readFileSync(sourceFile);
       await refused(bytes.subarray(0, Math.floor(bytes.length * 0.6)), 'restore.archive_corrupt', /truncated|damaged/);
@@ -125,7 +129,7 @@ describe('backup and restore', () => {
       expect(await tableNames(target)).toEqual([]);
     }, 60_000);
 
-    it('refuses an archive whose rows were altered (checksum) and one cut at a line', async () => {
+    it.runIf(engine === 'duckdb')('refuses an archive whose rows were altered (checksum) and one cut at a line', async () => {
       const text = raw();
       const i = text.indexOf('\n["', text.indexOf('{"table":"orders"'));
       const altered = text.slice(0, i + 3) + 'X' + text.slice(i + 3);
@@ -155,10 +159,6 @@ describe('backup and restore', () => {
       await compare(source, target);
     }, 60_000);
 
-    it('refuses a file that is no archive', async () => {
-      await refused(Buffer.from('just text'), 'restore.archive_corrupt');
-      await refused(gzipSync('{"hello":1}\n'), 'restore.archive_invalid');
-    }, 60_000);
   });
 
   it('backs up a running DuckDB server through /api/system/backup (default workspace only)', async () => {

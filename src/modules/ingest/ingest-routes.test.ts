@@ -1,4 +1,5 @@
 // The Segment-compatible routes on both stores: every call type, validation, limits, idempotency, gzip, handlers.
+import { openPii, openTraits } from '../pii/member-fields.ts';
 import { gzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -54,13 +55,17 @@ forEachStore('ingest routes', (ctx) => {
     expect(await event(ids.page)).toMatchObject({ type: 'page', name: 'Home', anonymous_id: 'anon-r1', properties: { url: 'https://x.cn/', category: 'Shop' } });
     expect(await event(ids.screen)).toMatchObject({ type: 'screen', name: 'Menu' });
     expect(await event(ids.group)).toMatchObject({ type: 'group', name: 'store-7', properties: { name: 'Store 7', city: '北京' } });
-    expect(await event(ids.identify)).toMatchObject({ type: 'identify', properties: { email: 'route-u1@example.com' } });
+    // identify traits that are personal data are sealed in the stored event
+    const identify = await event(ids.identify);
+    expect(identify).toMatchObject({ type: 'identify', properties: { city: '上海' } });
+    expect(openTraits(identify.properties)).toMatchObject({ email: 'route-u1@example.com' });
+    expect(JSON.stringify(identify)).not.toContain('route-u1@example.com');
     expect(await event(ids.alias)).toMatchObject({ type: 'alias', properties: { previousId: 'anon-r1' } });
 
     // identify applied traits to the member; group traits did not; alias folded the anonymous page view in.
     const member = await t.services.identity.findMember(ctx.store, t.workspaceId, 'user_id:route-u1');
     expect(member).toBe(track.member_id);
-    const [m] = await ctx.store.query('SELECT email, city FROM members WHERE workspace_id = $1 AND id = $2', [t.workspaceId, member]);
+    const m = openPii((await ctx.store.query('SELECT email, city FROM members WHERE workspace_id = $1 AND id = $2', [t.workspaceId, member]))[0]);
     expect(m).toEqual({ email: 'route-u1@example.com', city: '上海' });
     expect(await t.services.identity.findMember(ctx.store, t.workspaceId, 'anonymous_id:anon-r1')).toBe(member);
     expect((await event(ids.page)).member_id).toBe(member);

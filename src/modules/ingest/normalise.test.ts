@@ -1,4 +1,5 @@
 // Unit tests of message normalisation: clock skew, ids, channel, context merge, limits, field names.
+import '../../../test/support/pii.ts'; // identify traits are sealed with the test key
 import { describe, expect, it } from 'vitest';
 import { isMessageType, normaliseMessage, type RequestContext } from './normalise.ts';
 import { identityInputs } from './service.ts';

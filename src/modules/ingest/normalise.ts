@@ -1,4 +1,5 @@
 // Validates Segment messages and normalises them: ids, clock-skew corrected timestamps, merged context, channel.
+import { sealTraits } from '../pii/member-fields.ts';
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { SiyuError } from '../../core/errors.ts';
@@ -177,6 +178,9 @@ export function normaliseMessage(type: MessageType, raw: unknown, prefix: string
       if (v !== null && isUnstorable(v)) throw new SiyuError('invalid_data', 'ingest.invalid_text', `${at(prefix, f)} contains a lone UTF-16 surrogate`, { field: at(prefix, f) });
     }
   }
+  // The stored identify event keeps phone, email, name and address sealed (identity resolution gets the plain traits).
+  if (type === 'identify') properties = sealTraits(properties);
+
   return {
     type,
     messageId,

@@ -1,4 +1,5 @@
 // Wire compatibility: the real @segment/analytics-node client, pointed at a listening server, on both stores.
+import { openPii } from '../pii/member-fields.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Analytics } from '@segment/analytics-node';
 import { forEachStore } from '../../../test/support/stores.ts';
@@ -49,7 +50,7 @@ forEachStore('segment analytics-node client', (ctx) => {
     const memberIds = new Set(await Promise.all(rows.map((r) => t.services.identity.findMember(ctx.store, t.workspaceId, r.member_id))));
     expect([...memberIds]).toEqual([member]);
     const [m] = await ctx.store.query('SELECT name, city, phone FROM members WHERE workspace_id = $1 AND id = $2', [t.workspaceId, member]);
-    expect(m).toEqual({ name: '韩梅梅', city: '杭州', phone: '13800138001' });
+    expect(openPii(m)).toEqual({ name: '韩梅梅', city: '杭州', phone: '13800138001' }); // sealed at rest
 
     const viewed = rows.find((r) => r.name === 'Product Viewed')!;
     expect(viewed.channel).toBe('miniprogram');

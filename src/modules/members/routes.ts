@@ -16,7 +16,7 @@ export function memberRoutes(s: Services): FastifyPluginAsync {
       {
         schema: {
           tags,
-          summary: 'Search members (phone, email, name substring, member id, user id or type:value) or list members with a tag; keyset paged',
+          summary: 'Search members by exact phone, email, full name, member id, user id or type:value (personal data is sealed: no substring search) or list members with a tag; keyset paged; phone, email and name masked without pii.read',
           querystring: ListQuery,
         },
       },

@@ -10,7 +10,7 @@ import { decodeIdCursor, decodeTimelineCursor, encodeIdCursor, encodeTimelineCur
 import { MemberRefs, parseMemberRef } from './member-refs.ts';
 import { shapeAttributes, shapeTraits, type CouponsProfile, type LoyaltyProfile, type MemberRow, type MemberTraits, type ProfileSection } from './profile.ts';
 import { membersRepo } from './repo.ts';
-import { lookupHashOf, openPii, identityLookupValue } from '../pii/member-fields.ts';
+import { lookupHashOf, openPii, openTraits, identityLookupValue } from '../pii/member-fields.ts';
 import { openOrNull } from '../../core/pii/index.ts';
 import { TIMELINE_KINDS, timelineRepo, type TimelineKind, type TimelineRow } from './timeline-repo.ts';
 import { describeSources, type SourceInfo } from './timeline-sources.ts';
@@ -269,7 +269,7 @@ export class MembersService {
 
 function toEntry(r: TimelineRow, items: Map<string, unknown[]>, sources: Map<string, SourceInfo>): TimelineEntry {
   const base = { kind: r.kind, id: r.id, ts: r.ts, name: r.name, type: r.type, channel: r.channel, amount: r.amount === null ? null : Number(r.amount) };
-  if (r.kind === 'event') return { ...base, properties: r.properties ?? {} };
+  if (r.kind === 'event') return { ...base, properties: openTraits(r.properties ?? {}) }; // identify traits are sealed at rest
   if (r.kind === 'order') {
     return {
       ...base,

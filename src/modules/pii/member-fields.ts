@@ -78,3 +78,36 @@ export function addressValue(plain: string | null | undefined): unknown {
 }
 
 export { seal };
+
+/** Trait keys of identify calls that hold personal data: sealed in the stored event, opened when shown. */
+const PERSONAL_TRAIT_KEYS: ReadonlySet<string> = new Set([
+  'phone', 'mobile', 'phone_number', 'phoneNumber', 'tel', 'email', 'name', 'first_name', 'last_name', 'firstName', 'lastName', 'address',
+]);
+
+/**
+ * Identify traits as the events table stores them: personal values sealed (objects such as an address as their
+ * JSON), everything else as given. Returns the same object when nothing is personal.
+ */
+export function sealTraits(traits: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (!traits || !Object.keys(traits).some((k) => PERSONAL_TRAIT_KEYS.has(k))) return traits;
+  const out: Record<string, unknown> = { ...traits };
+  for (const k of Object.keys(out)) {
+    const v = out[k];
+    if (!PERSONAL_TRAIT_KEYS.has(k) || v === null || v === undefined || v === '') continue;
+    out[k] = seal(typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v));
+  }
+  return out;
+}
+
+/** The inverse of {@link sealTraits} for display (an object sealed as JSON comes back as the object). */
+export function openTraits<T extends Record<string, unknown> | null | undefined>(traits: T): T {
+  if (!traits) return traits;
+  let out: Record<string, unknown> | null = null;
+  for (const [k, v] of Object.entries(traits)) {
+    if (typeof v !== 'string' || !v.startsWith('v1:')) continue;
+    out ??= { ...traits };
+    const plain = openOrNull(v);
+    out[k] = k === 'address' ? addressValue(plain) : plain;
+  }
+  return (out ?? traits) as T;
+}

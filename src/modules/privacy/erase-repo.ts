@@ -100,6 +100,14 @@ export async function eraseMember(store: Store, tx: SqlExecutor, ws: string, mem
        AND (${store.jsonText('payload', "'member_id'")} IN ${MEMBER_SET} OR ${store.jsonText('payload', "'memberId'")} IN ${MEMBER_SET})`,
     pn,
   );
+  // Unused coupons are voided and the tier row goes, so member-day and tier campaigns no longer reach the tombstone
+  // (the points ledger and tier history stay: they are the books, not personal data).
+  c.coupons_voided = await n(
+    `UPDATE member_coupons SET status = 'voided', voided_at = $3::TIMESTAMPTZ, void_reason = 'member erased', updated_at = $3::TIMESTAMPTZ
+     WHERE workspace_id = $1 AND member_id IN ${MEMBER_SET} AND status IN ('issued', 'claimed')`,
+    pn,
+  );
+  c.loyalty_tier = await n(`DELETE FROM loyalty_member_tiers WHERE workspace_id = $1 AND member_id IN ${MEMBER_SET}`);
   c.staff_tasks_cancelled = await n(
     `UPDATE staff_tasks SET status = 'cancelled', updated_at = $3::TIMESTAMPTZ WHERE workspace_id = $1 AND member_id IN ${MEMBER_SET} AND status = 'open'`,
     pn,

@@ -10,7 +10,8 @@ export interface PurchaseRow {
   member_id: string;
   product_id: string;
   orders: number;
-  last_at: string;
+  /** Latest purchase, seconds since the epoch (a number, not an ISO string: millions of rows at 1M members). */
+  last_epoch: number;
 }
 
 export interface RefundLineRow {
@@ -75,13 +76,17 @@ export function recommendationsRepo(store: Store) {
   }
 
   return {
-    /** Net purchase counts per (member, product): counted orders only (fully refunded and cancelled ones are out). */
+    /**
+     * Net purchase counts per (member, product): counted orders only (fully refunded and cancelled ones are out),
+     * sorted (training checks the order and sorts only when the engine's collation differs from code-point order).
+     */
     purchases(db: SqlExecutor, ws: string): Promise<PurchaseRow[]> {
       return db.query<PurchaseRow>(
-        `SELECT o.member_id, oi.product_id, COUNT(DISTINCT o.id) AS orders, MAX(o.paid_at) AS last_at
+        `SELECT o.member_id, oi.product_id, COUNT(DISTINCT o.id) AS orders, CAST(EXTRACT(EPOCH FROM MAX(o.paid_at)) AS DOUBLE PRECISION) AS last_epoch
          FROM order_items oi JOIN orders o ON o.workspace_id = oi.workspace_id AND o.id = oi.order_id
          WHERE o.workspace_id = $1 AND o.member_id IS NOT NULL AND oi.product_id IS NOT NULL AND o.status IN ${COUNTED}
-         GROUP BY o.member_id, oi.product_id`,
+         GROUP BY o.member_id, oi.product_id
+         ORDER BY o.member_id, oi.product_id`,
         [ws],
       );
     },

@@ -32,7 +32,7 @@ export function netInteractions(purchases: PurchaseRow[], refunds: RefundLineRow
   const out: Interaction[] = [];
   for (const p of purchases) {
     const w = Number(p.orders) - (minus.get(`${p.member_id}\u0000${p.product_id}`) ?? 0);
-    if (w > 0) out.push({ user: p.member_id, item: p.product_id, weight: w, at: Date.parse(p.last_at) });
+    if (w > 0) out.push({ user: p.member_id, item: p.product_id, weight: w, at: Number(p.last_epoch) * 1000 });
   }
   return out;
 }
@@ -69,8 +69,11 @@ const ms = (t: number) => Math.round((performance.now() - t) * 10) / 10;
 /** Trains the requested algorithms and prepares the rows to store. */
 export function trainAll(interactions: Interaction[], catalogue: Map<string, { name: string | null; category: string | null }>, plan: TrainPlan, chunk: number): TrainOutput {
   // Rows come in whatever order the engine returns them; sorting makes indices, ties and results engine-independent.
-  const sorted = [...interactions].sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : a.item < b.item ? -1 : a.item > b.item ? 1 : 0));
-  const matrix = buildInteractions(sorted);
+  // The store returns them sorted already; checking is one pass, sorting millions of string pairs is not.
+  const cmp = (a: Interaction, b: Interaction) => (a.user < b.user ? -1 : a.user > b.user ? 1 : a.item < b.item ? -1 : a.item > b.item ? 1 : 0);
+  let inOrder = true;
+  for (let k = 1; k < interactions.length && inOrder; k++) inOrder = cmp(interactions[k - 1]!, interactions[k]!) <= 0;
+  const matrix = buildInteractions(inOrder ? interactions : [...interactions].sort(cmp));
   const pop = popularityScores(matrix);
   const trend = trendingScores(matrix, plan.now, plan.trendingHalfLifeDays * 86_400_000);
   const items = matrix.items.map((id, i) => ({

@@ -30,7 +30,7 @@ export interface AlsModel {
   userFactors: Float64Array;
   /** items × factors, row-major. */
   itemFactors: Float64Array;
-  /** Weighted squared loss after each sweep, for the model metadata (falls as training converges). */
+  /** Weighted squared loss after the first and the last sweep, for the model metadata (falls as training converges). */
   loss: number[];
 }
 
@@ -73,7 +73,8 @@ export function trainAls(m: InteractionMatrix, opts: Partial<AlsOptions> = {}): 
   for (let it = 0; it < o.iterations; it++) {
     sweep(X, Y, nU, m.userPtr, m.userItems, cu, f, o, ws);
     sweep(Y, X, nI, m.itemPtr, m.itemUsers, ci, f, o, ws);
-    loss.push(lossOf(X, Y, m, cu, f, o.lambda));
+    // The loss costs as much as a sweep's Gram products: kept for the first and the last sweep (convergence check).
+    if (it === 0 || it === o.iterations - 1) loss.push(lossOf(X, Y, m, cu, f, o.lambda));
   }
   return { kind: 'als', options: o, userFactors: X, itemFactors: Y, loss };
 }

@@ -245,7 +245,8 @@ export function AlertDetail() {
     }
   };
   const resolve = async () => {
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return; // the form shows what is missing
     try {
       await api('post', '/api/alerts/{id}/resolve', { path: { id }, body: { note: v.note } });
       setResolving(false);

@@ -80,7 +80,8 @@ export function MonitorForm({ monitor, onClose, onSaved }: { monitor: Monitor | 
   const type = Form.useWatch('type', form);
   const def = options.data?.metrics.find((m) => m.id === metric);
   const save = async () => {
-    const v = await form.validateFields();
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return; // the form shows what is missing
     const body = monitorBody(v);
     if (Object.keys(body.rule.type === 'static' ? body.rule.thresholds : body.rule.bands ?? {}).length === 0) {
       form.setFields([{ name: 'warning', errors: [at('monitor.bandRequired')] }]);

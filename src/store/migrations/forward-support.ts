@@ -1,14 +1,9 @@
-// Upgrades tested forward from every earlier schema version on a populated database, on both engines: a store is
+// Shared by forward-duckdb.test.ts and forward-postgres.test.ts. Upgrades tested forward from every earlier schema version on a populated database, on both engines: a store is
 // built at version v, every table that exists at v gets representative rows (synthesised from the column types,
 // realistic for the core tables), then it is migrated to the latest version; the rows must survive and the app
 // must answer on it (member profile, a segment count and preview, KPIs).
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import '../../../test/support/pii.ts';
+import { expect } from 'vitest';
 import type { Store } from '../port.ts';
-import { DuckDbStore } from '../duckdb/duckdb-store.ts';
-import { PostgresStore } from '../postgres/postgres-store.ts';
 import { dialectTypes, LATEST_VERSION, migrate, MIGRATIONS } from './index.ts';
 import { readCatalog, type TableInfo } from '../../modules/backup/catalog.ts';
 import { dumpTables, synthesiseRows } from '../../modules/backup/testing.ts';
@@ -17,11 +12,10 @@ import { createMetrics } from '../../server/metrics.ts';
 import { preparePii } from '../../modules/pii/setup.ts';
 import { loadConfig } from '../../core/config.ts';
 
-const WS = 'ws_upgrade';
-const DUCK_PARALLEL = 1; // two in-memory DuckDB instances upgrading at once crashed the worker process
-const LATEST = LATEST_VERSION();
+export const WS = 'ws_upgrade';
+export const LATEST = LATEST_VERSION();
 // A version whose migration is empty on both engines has the schema of the one before: its upgrade path is that one's.
-const VERSIONS = MIGRATIONS.filter((m) => m.version < LATEST && (m.up(dialectTypes('duckdb')).length || m.up(dialectTypes('postgres')).length)).map((m) => m.version);
+export const VERSIONS = MIGRATIONS.filter((m) => m.version < LATEST && (m.up(dialectTypes('duckdb')).length || m.up(dialectTypes('postgres')).length)).map((m) => m.version);
 
 /**
  * Tables a later migration rebuilds from other tables by design (their rows are derived, not kept):
@@ -47,7 +41,8 @@ async function rowsAt(store: Store, tables: TableInfo[]): Promise<Record<string,
   return out;
 }
 
-async function upgradeAndCheck(store: Store, v: number) {
+/** Populates a store at version v, migrates it to the latest and checks rows and services on it. */
+export async function upgradeAndCheck(store: Store, v: number) {
   const tables = await readCatalog(store);
   await synthesiseRows(store, WS, { nulls });
   const before = await rowsAt(store, tables);
@@ -77,80 +72,10 @@ async function upgradeAndCheck(store: Store, v: number) {
 }
 
 /** Runs `fn` over `items` with at most `n` at once. */
-async function pool<T>(items: T[], n: number, fn: (x: T) => Promise<void>) {
+export async function pool<T>(items: T[], n: number, fn: (x: T) => Promise<void>) {
   const queue = [...items];
   await Promise.all(Array.from({ length: n }, async () => {
     for (let x = queue.shift(); x !== undefined; x = queue.shift()) await fn(x);
   }));
 }
 
-describe('migrations forward from every earlier version', () => {
-  it('lists the versions it upgrades from', () => {
-    expect(VERSIONS[0]).toBe(1);
-    expect(VERSIONS.length).toBeGreaterThan(15);
-  });
-
-  describe('[duckdb]', () => {
-    it('upgrades a populated store from each version to the latest', async () => {
-      const failures: string[] = [];
-      await pool(VERSIONS, DUCK_PARALLEL, async (v) => {
-        const store = await DuckDbStore.open(':memory:', { connections: 2 });
-        try {
-          await migrate(store, { to: v });
-          await upgradeAndCheck(store, v);
-        } catch (e) {
-          failures.push(`from ${v}: ${(e as Error).message}`);
-        } finally {
-          await store.close();
-        }
-      });
-      expect(failures).toEqual([]);
-    }, 180_000);
-  });
-
-  describe('[postgres]', () => {
-    const base = inject('pgBaseUrl');
-    const prefix = 'siyu_up_' + randomBytes(4).toString('hex');
-    const created: string[] = [];
-    const admin = async <T>(fn: (c: pg.Client) => Promise<T>) => {
-      const c = new pg.Client({ connectionString: `${base}/postgres` });
-      await c.connect();
-      try {
-        return await fn(c);
-      } finally {
-        await c.end();
-      }
-    };
-    afterAll(async () => {
-      await admin(async (c) => {
-        for (const db of created) await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
-      });
-    });
-
-    it('upgrades a populated store from each version to the latest', async () => {
-      // One database per version, each cloned from the previous version's (unpopulated) one and migrated one step.
-      let prev = 'template1';
-      for (let v = 1; v <= VERSIONS[VERSIONS.length - 1]; v++) {
-        const name = `${prefix}_${v}`;
-        await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${prev}`));
-        created.push(name);
-        const s = await PostgresStore.open(`${base}/${name}`, { max: 1 });
-        await migrate(s, { to: v });
-        await s.close();
-        prev = name;
-      }
-      const failures: string[] = [];
-      await pool(VERSIONS, 2, async (v) => {
-        const store = await PostgresStore.open(`${base}/${prefix}_${v}`, { max: 4 });
-        try {
-          await upgradeAndCheck(store, v);
-        } catch (e) {
-          failures.push(`from ${v}: ${(e as Error).message}`);
-        } finally {
-          await store.close();
-        }
-      });
-      expect(failures).toEqual([]);
-    }, 240_000);
-  });
-});

@@ -1,0 +1,13 @@
+import { openStore } from '/work/main/src/store/open-store.ts';
+import { preparePii } from '/work/main/src/modules/pii/setup.ts';
+import { loadConfig } from '/work/main/src/core/config.ts';
+import { WorkspaceService } from '/work/main/src/modules/workspaces/service.ts';
+import { generateDemo } from '/work/main/src/modules/demo/generator.ts';
+const config = loadConfig({ dbPath: '/tmp/h6demo/demo.duckdb', logLevel: 'silent' });
+const store = await openStore({ dbPath: config.dbPath });
+await preparePii(store, config);
+const ws = (await new WorkspaceService(store).create({ name: 'demo' })).id;
+const t = Date.now();
+const r = await generateDemo(store, { workspaceId: ws, members: 100000, seed: 'h6' });
+console.log('generated', r.totalRows, 'rows in', (Date.now() - t) / 1000, 's');
+await store.close();
