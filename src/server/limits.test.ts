@@ -212,7 +212,7 @@ forEachStore('limits', (ctx) => {
     });
 
     it('binds integral numbers beyond int64 (1e308) on both engines instead of failing the statement', async () => {
-      const rows = await ctx.store.query<{ v: number; w: number }>('SELECT CAST($1 AS DOUBLE) AS v, CAST($2 AS DOUBLE) AS w', [1e308, -(2 ** 63)]);
+      const rows = await ctx.store.query<{ v: number; w: number }>('SELECT CAST($1 AS DOUBLE PRECISION) AS v, CAST($2 AS DOUBLE PRECISION) AS w', [1e308, -(2 ** 63)]);
       expect(rows[0]).toEqual({ v: 1e308, w: -(2 ** 63) });
     });
 

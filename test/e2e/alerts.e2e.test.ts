@@ -1,5 +1,6 @@
 // The 预警 (risk alerts) console pages in Chromium on a DuckDB test store: a complaint spike opens a critical alert,
-// the list filters it, the alert page shows the chart and history, and it is acknowledged and resolved by hand.
+// the list filters it, the alert page shows the chart and history, it is acknowledged and resolved by hand, and a
+// static-threshold monitor is created in the form.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDb, type TestDb } from '../support/stores.ts';
@@ -51,7 +52,7 @@ describe('risk alerts console [duckdb, chromium]', () => {
     await db?.cleanup();
   });
 
-  it('lists the alert, shows its chart and history, acknowledges and resolves it', async () => {
+  it('lists the alert, shows its chart and history, acknowledges and resolves it, and creates a monitor in the form', async () => {
     const page = await browser.newPage();
     await page.goto(url + '/');
     await page.getByTestId('signin-tab-key').click();
@@ -83,6 +84,14 @@ describe('risk alerts console [duckdb, chromium]', () => {
     await expect.poll(() => page.getByTestId('monitors-table').locator('tbody tr').count()).toBe(1);
     await page.getByTestId('monitor-new').click();
     await page.getByTestId('monitor-form').waitFor();
+    await page.getByTestId('monitor-name').fill('退款率过高');
+    await page.getByTestId('monitor-metric').click();
+    await page.locator('.ant-select-dropdown').getByText('退款率', { exact: true }).click();
+    await page.getByTestId('monitor-form').getByText('固定阈值').click();
+    await page.getByTestId('monitor-form').getByPlaceholder('警告').fill('0.05');
+    await page.getByTestId('monitor-save').click();
+    await expect.poll(() => page.getByTestId('monitors-table').locator('tbody tr').count()).toBe(2);
+    expect(await page.getByTestId('monitors-table').innerText()).toMatch(/退款率过高\s+退款率\s+固定阈值 · 高于/);
     expect(browser.errors).toEqual([]);
   });
 });

@@ -57,7 +57,7 @@ describe('console escapes member data [duckdb, chromium]', () => {
 
   /** No payload ran and none became markup in the console's own document. */
   async function expectInert(page: Page) {
-    expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __xss?: unknown }).__xss)).toBeUndefined();
     expect(await page.locator('img[src="x"], svg[onload], b[onmouseover], script:text("__xss")').count()).toBe(0);
   }
 

@@ -99,8 +99,9 @@ forEachStore('alerts lifecycle', (ctx) => {
     expect(spikeDay).toMatchObject({ value: 40, status: 'breach', severity: 'critical', median: 5 });
     expect(spikeDay.upper).toBeCloseTo(5 + 3 / 0.6745, 6);
 
-    // The schedule fires job alerts.evaluate, which evaluates yesterday (no complaints then: too little volume).
-    await t.services.jobs.fireSchedules(new Date(Date.now() + 2 * 86_400_000));
+    // What the schedule enqueues: job alerts.evaluate, which evaluates yesterday (no complaints then: too little volume).
+    const sched = await t.services.jobs.getSchedule(t.workspaceId, `alerts:${monitor.id}`);
+    await t.services.jobs.enqueue(t.workspaceId, { kind: sched.kind, payload: sched.payload });
     expect(await t.services.jobs.drain({ kinds: ['alerts.evaluate'], schedules: false })).toBeGreaterThanOrEqual(1);
     expect(await ok('GET', `/api/alerts/monitors/${monitor.id}`)).toMatchObject({ last_status: 'low_volume', last_evaluated_at: expect.any(String) });
 
@@ -175,8 +176,16 @@ forEachStore('alerts lifecycle', (ctx) => {
     expect((await api('GET', '/api/alerts/alrt_nope')).json()).toMatchObject({ code: 'alert.not_found' });
     expect((await api('POST', '/api/alerts/monitors/nope/evaluate', {})).statusCode).toBe(404);
     expect((await api('GET', '/api/alerts?from=2024-06-05&to=2024-06-01')).json()).toMatchObject({ code: 'alert.range_invalid', field: 'from' });
+    // Disabling drops the schedule; enabling with a new cron brings it back; a patch is checked like a create.
+    expect(await ok('PATCH', `/api/alerts/monitors/${m.id}`, { enabled: false, description: '停用' })).toMatchObject({ enabled: false, description: '停用' });
+    await expect(t.services.jobs.getSchedule(t.workspaceId, `alerts:${m.id}`)).rejects.toMatchObject({ code: 'schedule.not_found' });
+    await ok('PATCH', `/api/alerts/monitors/${m.id}`, { enabled: true, schedule: '0 * * * *' });
+    expect((await t.services.jobs.getSchedule(t.workspaceId, `alerts:${m.id}`)).cron).toBe('0 * * * *');
+    expect((await api('PATCH', `/api/alerts/monitors/${m.id}`, { metric: 'gmv', params: { event: 'x' } })).json()).toMatchObject({ code: 'alert.params_invalid', field: 'params.event' });
+    expect(await ok('PATCH', `/api/alerts/monitors/${m.id}`, { metric: 'gmv' })).toMatchObject({ metric: 'gmv', params: {} });
     const del = await api('DELETE', `/api/alerts/monitors/${m.id}`);
     expect(del.statusCode).toBe(204);
     expect((await api('GET', `/api/alerts/monitors/${m.id}`)).statusCode).toBe(404);
+    await expect(t.services.jobs.getSchedule(t.workspaceId, `alerts:${m.id}`)).rejects.toMatchObject({ code: 'schedule.not_found' });
   });
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Rule, SEVERITIES } from '../../core/alerts/rules.ts';
 import { isIsoDate } from '../analytics/calendar.ts';
 import { METRIC_IDS, MetricParams } from './metrics.ts';
+import { pageLimit } from '../../core/pagination.ts';
 
 const isoDate = z.string().refine(isIsoDate, 'a date YYYY-MM-DD');
 
@@ -86,7 +87,7 @@ export const AlertListQuery = z
     /** Alerts opened on or after this local date / before the end of `to`. */
     from: isoDate.optional(),
     to: isoDate.optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(100),
+    limit: pageLimit(100, 500),
   })
   .strict();
 export type AlertListQuery = z.infer<typeof AlertListQuery>;

@@ -1,5 +1,6 @@
 // Request validation for the audit routes (zod, strict): filters, paging and export format.
 import { z } from 'zod';
+import { pageLimit } from '../../core/pagination.ts';
 
 const iso = z.string().datetime({ offset: true });
 
@@ -15,7 +16,7 @@ const filters = {
 };
 
 export const AuditListQuery = z
-  .object({ ...filters, limit: z.coerce.number().int().min(1).max(500).default(50), cursor: z.string().min(1).max(100).optional() })
+  .object({ ...filters, limit: pageLimit(50, 500), cursor: z.string().min(1).max(100).optional() })
   .strict();
 
 export const AuditExportQuery = z.object({ ...filters, format: z.enum(['csv', 'json']).default('csv') }).strict();

@@ -53,3 +53,36 @@ export function maskTimelineEntry<T extends { kind: string; type?: string | null
 }
 
 const OTHER_NAME_KEYS = new Set(['first_name', 'last_name', 'firstName', 'lastName', 'real_name']);
+
+/**
+ * Replaces a member's known personal values (name, phone, email, as the member 360 gives them) wherever they occur in
+ * a rendered result (template previews), by their masks. Single-character names are left alone (too likely to hit
+ * other text).
+ */
+export function maskKnownValues<T>(result: T, member: { attributes?: Record<string, unknown>; identities?: { type: string; value: string }[] }): T {
+  const pairs: [string, string][] = [];
+  const a = member.attributes ?? {};
+  const add = (v: unknown, mask: (s: string) => string | null) => {
+    if (typeof v === 'string' && [...v].length >= 2) pairs.push([v, mask(v) ?? '***']);
+  };
+  add(a.phone, maskPhone);
+  add(a.email, maskEmail);
+  add(a.name, maskName);
+  for (const i of member.identities ?? []) {
+    if (i.type === 'phone') add(i.value, maskPhone);
+    if (i.type === 'email') add(i.value, maskEmail);
+  }
+  if (pairs.length === 0) return result;
+  pairs.sort((x, y) => y[0].length - x[0].length); // longer first: an email containing the name stays one mask
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      let s = v;
+      for (const [plain, masked] of pairs) s = s.split(plain).join(masked);
+      return s;
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(result) as T;
+}

@@ -1,6 +1,7 @@
 // Request validation for the privacy routes (zod, strict): export and erase bodies, request lists, consent history.
 import { z } from 'zod';
 import { CONSENT_CHANNELS, PURPOSES } from '../consent/schema.ts';
+import { pageLimit } from '../../core/pagination.ts';
 
 const ref = z.string().trim().min(1).max(600);
 const iso = z.string().datetime({ offset: true });
@@ -19,7 +20,7 @@ export const RequestsQuery = z
   .object({
     kind: z.enum(['export', 'erase']).optional(),
     member: ref.optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
+    limit: pageLimit(50, 500),
     cursor: z.string().min(1).max(100).optional(),
   })
   .strict();

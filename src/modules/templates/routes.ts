@@ -1,12 +1,16 @@
 // HTTP routes of message templates: CRUD on /api/templates, versions, the variable reference, and previews for a
 // real member (of a saved template, or of unsaved content).
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Services } from '../../server/services.ts';
-import { workspaceOf } from '../../server/auth.ts';
+import { can, workspaceOf } from '../../server/auth.ts';
+import { maskKnownValues } from '../pii/mask-shapes.ts';
 import { ContentPreviewBody, ListQuery, PreviewBody, RefParam, TemplateCreate, TemplatePatch, VersionQuery } from './schema.ts';
 
 export function templateRoutes(s: Services): FastifyPluginAsync {
+  /** Without pii.read, the member's name, phone and email are masked wherever the preview rendered them. */
+  const maskPreview = async <T extends { member_id: string }>(req: FastifyRequest, r: T): Promise<T> =>
+    can(req, 'pii.read') ? r : maskKnownValues(r, await s.members.get(workspaceOf(req), r.member_id));
   return async (root) => {
     const app = root.withTypeProvider<ZodTypeProvider>();
     const tags = ['templates'];
@@ -26,7 +30,7 @@ export function templateRoutes(s: Services): FastifyPluginAsync {
     app.post(
       '/api/templates/preview',
       { schema: { tags, summary: 'Check unsaved content like a save, then render it for a real member', body: ContentPreviewBody } },
-      async (req) => s.templates.previewContent(workspaceOf(req), req.body),
+      async (req) => maskPreview(req, await s.templates.previewContent(workspaceOf(req), req.body)),
     );
 
     app.get('/api/templates/:ref', { schema: { tags, summary: 'A template by id or name, with the content of its current version (or ?version=)', params: RefParam, querystring: VersionQuery } }, async (req) =>
@@ -51,7 +55,7 @@ export function templateRoutes(s: Services): FastifyPluginAsync {
     app.post(
       '/api/templates/:ref/preview',
       { schema: { tags, summary: 'Render a template for a real member (every channel, or one); extras not given use example values', params: RefParam, body: PreviewBody } },
-      async (req) => s.templates.preview(workspaceOf(req), req.params.ref, req.body),
+      async (req) => maskPreview(req, await s.templates.preview(workspaceOf(req), req.params.ref, req.body)),
     );
   };
 }

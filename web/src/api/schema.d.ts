@@ -7451,7 +7451,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Search members (phone, email, name substring, member id, user id or type:value) or list members with a tag; keyset paged */
+        /** Search members by exact phone, email, full name, member id, user id or type:value (personal data is sealed: no substring search) or list members with a tag; keyset paged; phone, email and name masked without pii.read */
         get: {
             parameters: {
                 query?: {

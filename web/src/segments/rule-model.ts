@@ -8,10 +8,11 @@ export const LEAF_KINDS = [
 ] as const;
 export type LeafKind = (typeof LEAF_KINDS)[number];
 
-export type FieldType = 'text' | 'number' | 'date' | 'timestamp' | 'custom';
+/** `pii`: sealed personal data (name, phone, email), compared through its lookup hash: equality and exists only. */
+export type FieldType = 'text' | 'number' | 'date' | 'timestamp' | 'custom' | 'pii';
 
 export const ATTRIBUTE_FIELDS: Record<string, FieldType> = {
-  name: 'text', gender: 'text', city: 'text', region: 'text', phone: 'text', email: 'text', source_channel: 'text', birthday: 'date', created_at: 'timestamp',
+  name: 'pii', gender: 'text', city: 'text', region: 'text', phone: 'pii', email: 'pii', source_channel: 'text', birthday: 'date', created_at: 'timestamp',
 };
 export const TRAIT_FIELDS: Record<string, FieldType> = {
   order_count: 'number', total_spend: 'number', avg_spend: 'number', refund_total: 'number',
@@ -27,6 +28,7 @@ export const OPS: Record<FieldType, string[]> = {
   date: [...CMP, 'between', 'in', 'not_in', 'exists', 'not_exists', ...DAYS],
   timestamp: [...CMP, 'between', 'exists', 'not_exists', ...DAYS],
   custom: [...CMP, 'in', 'not_in', 'contains', 'between', 'exists', 'not_exists'],
+  pii: ['=', '!=', 'in', 'not_in', 'exists', 'not_exists'],
 };
 export const COUNT_OPS = ['>=', '>', '<=', '<', '=', '!='];
 /** Operators of event property filters (custom values: every operator but the day ones). */
