@@ -1,7 +1,7 @@
 // `npm run bench`: ingest over HTTP on DuckDB and PostgreSQL, import of the online-retail file, demo generation;
 // prints one table with the comparisons. Options: --seconds 25 --connections 16 --batch 400 --connections-many 32 --batch-many 500
 // --users 10000 --demo-members 100000
-// --only ingest,import,demo,segmentation,loyalty,broadcast,journeys,console --engines duckdb,postgres
+// --only ingest,import,demo,segmentation,loyalty,broadcast,journeys,console[,recommend] --engines duckdb,postgres
 // console (issue 6; the cached demo brand in Chromium): --console-runs 3 --console-pages dashboard,segments (name filter)
 // segmentation (issue 3; datasets cached in data/bench/): --big-members 1000000 --seg-sizes demo,big --seg-runs 5
 // --seg-pg-runs 3 --latency-samples 200 --regenerate (rebuild the cached brands); the demo size is --demo-members

@@ -136,6 +136,8 @@ forEachStore('limits', (ctx) => {
         const r = await t.app.inject({ url, headers: t.admin });
         expect(r.statusCode, `${url} ${r.body}`).toBe(400);
         expect(r.json(), url).toMatchObject({ code: 'request.invalid', field: 'querystring.limit' });
+        // Built with the shared pageLimit helper (src/core/pagination.ts): same wording and cap everywhere.
+        expect(r.json().message, url).toContain(`limit must be at most ${p.schema.maximum}`);
       }
       expect(limited.length).toBeGreaterThan(15);
       expect(limited).toContain('/api/members');

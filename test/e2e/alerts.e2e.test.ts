@@ -68,7 +68,7 @@ describe('risk alerts console [duckdb, chromium]', () => {
     await table.getByText('客诉激增').click();
     await page.getByTestId('alert-title').waitFor();
     await page.getByTestId('alert-chart').locator('canvas').first().waitFor();
-    await page.waitForTimeout(500); // the chart's entry animation
+    await page.waitForTimeout(2000); // the chart's entry animation
     await page.screenshot({ path: fileURLToPath(new URL('../../docs/screenshots/alert-detail.png', import.meta.url)) });
     await page.getByTestId('alert-ack').click();
     await expect.poll(() => page.getByTestId('alert-state').innerText()).toBe('已确认');

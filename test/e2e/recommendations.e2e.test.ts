@@ -61,6 +61,7 @@ describe('recommendations console [duckdb, chromium]', () => {
     await expect.poll(() => card.innerText(), WAIT).toMatch(/1\.\s*碧螺春[\s\S]*相似会员也买/);
     await card.getByText('碧螺春').click();
     await expect.poll(() => page.getByTestId('also-bought').innerText(), WAIT).toMatch(/龙井\s*10 人同时购买/);
+    await page.waitForTimeout(500); // the popover's fade-in
     await page.screenshot({ path: fileURLToPath(new URL('../../docs/screenshots/member-recommendations.png', import.meta.url)) });
   });
 });

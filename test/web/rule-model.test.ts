@@ -7,7 +7,7 @@ import {
   type FieldType, type RuleNode,
 } from '../../web/src/segments/rule-model.ts';
 import { LEAF_SCHEMAS, CLV_FIELDS as SERVER_CLV_FIELDS } from '../../src/modules/segments/rules/schema.ts';
-import { MEMBER_FIELDS, OPS_BY_TYPE, TRAIT_FIELDS as SERVER_TRAITS } from '../../src/modules/segments/rules/fields.ts';
+import { MEMBER_FIELDS, OPS_BY_TYPE, PII_OPS, TRAIT_FIELDS as SERVER_TRAITS } from '../../src/modules/segments/rules/fields.ts';
 import { parseRule } from '../../src/modules/segments/rules/parse.ts';
 
 const ok = (rule: unknown) => expect(() => parseRule(rule), JSON.stringify(rule)).not.toThrow();
@@ -56,12 +56,13 @@ describe('rule builder model', () => {
   });
 
   it('offers exactly the operators the server accepts for each field type', () => {
-    const server: Record<FieldType, string> = { text: 'text', number: 'number', date: 'date', timestamp: 'timestamp', custom: 'json' };
+    const server: Omit<Record<FieldType, string>, 'pii'> = { text: 'text', number: 'number', date: 'date', timestamp: 'timestamp', custom: 'json' };
     for (const [type, st] of Object.entries(server) as Array<[FieldType, keyof typeof OPS_BY_TYPE]>) {
       expect([...OPS[type]].sort(), type).toEqual([...OPS_BY_TYPE[st]].sort());
     }
+    expect([...OPS.pii].sort()).toEqual([...PII_OPS].sort()); // sealed personal data: equality and exists only
     expect(PROPERTY_OPS).toEqual(OPS.custom);
-    for (const [f, spec] of Object.entries(MEMBER_FIELDS)) expect(ATTRIBUTE_FIELDS[f], f).toBe(spec.type);
+    for (const [f, spec] of Object.entries(MEMBER_FIELDS)) expect(ATTRIBUTE_FIELDS[f], f).toBe(spec.pii ? 'pii' : spec.type);
     for (const [f, spec] of Object.entries(SERVER_TRAITS)) expect(TRAIT_FIELDS[f], f).toBe(spec.type);
   });
 
@@ -110,8 +111,8 @@ describe('rule builder model', () => {
   });
 
   it('switching operator keeps every field valid with a value of the right shape', () => {
-    const sample: Record<FieldType, string | number> = { text: 'x', number: 5, date: '2026-01-01', timestamp: '2026-01-01', custom: 'x' };
-    const fields: Array<[string, FieldType, string]> = [['city', 'text', 'attribute'], ['total_spend', 'number', 'trait'], ['birthday', 'date', 'attribute'], ['created_at', 'timestamp', 'attribute'], ['attributes.level', 'custom', 'attribute']];
+    const sample: Record<FieldType, string | number> = { text: 'x', number: 5, date: '2026-01-01', timestamp: '2026-01-01', custom: 'x', pii: '13800000000' };
+    const fields: Array<[string, FieldType, string]> = [['phone', 'pii', 'attribute'], ['city', 'text', 'attribute'], ['total_spend', 'number', 'trait'], ['birthday', 'date', 'attribute'], ['created_at', 'timestamp', 'attribute'], ['attributes.level', 'custom', 'attribute']];
     for (const [field, type, key] of fields) {
       for (const op of OPS[type]) {
         let n: RuleNode = withOp<RuleNode>({ [key]: field, op: '=', value: sample[type] }, op);

@@ -2,10 +2,11 @@
 // camelCase since the pure parsers validate them).
 import { z } from 'zod';
 import { pageLimit } from '../../core/pagination.ts';
+import { boundedInstant } from '../../core/instant.ts';
 
 const Key = z.string().min(1).max(200);
 const Ref = z.string().trim().min(1).max(300);
-const Instant = z.iso.datetime({ offset: true });
+const Instant = boundedInstant();
 const PositivePoints = z.number().int().min(1).max(1e12);
 
 export const RefParam = z.object({ ref: Ref }).strict();

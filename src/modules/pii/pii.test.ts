@@ -1,11 +1,11 @@
 // Personal data protection on both stores: sealed columns and hashed identities in the raw tables, lookups and
 // search through the hashes, masking without pii.read, rotation (API and CLI, resumable), the one-time sealing of
 // plaintext rows, tampered ciphertext, a wrong key set, and segment rules on sealed fields.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { forEachStore, createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
 import { adminRequests, asKeyScope, asRole, createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { runCli } from '../../../test/support/cli.ts';
-import { TEST_KEYRING } from '../../../test/support/pii.ts';
+import { TEST_DATA_KEYS, TEST_KEYRING } from '../../../test/support/pii.ts';
 import { PiiKeyring, blindIndex, isBlindIndex, isSealed, open, sealedKeyId, usePiiKeyring } from '../../core/pii/index.ts';
 import { loadConfig } from '../../core/config.ts';
 import { openStore } from '../../store/open-store.ts';
@@ -96,6 +96,12 @@ forEachStore('pii', (ctx) => {
       expect(csv.body).toContain('138****0000');
       expect(csv.body).not.toContain('13812340000');
     } else expect(csv.statusCode).toBe(403); // analysts may not export member lists at all
+    // a template preview renders the member's own data: masked where it shows
+    const tpl = await ok('POST', '/api/templates', { name: 'pii-preview', content: { webhook: { body: { text: '{{ member.name }} {{ member.phone }} {{ member.email }}' } } } }, 201);
+    const preview = await t.app.inject({ method: 'POST', url: `/api/templates/${tpl.id}/preview`, headers: analyst, payload: { member: id } });
+    expect(preview.statusCode, preview.body).toBe(200);
+    expect(preview.json().rendered.webhook.body.text).toBe('张** 138****0000 z***@example.com');
+    expect((await ok('POST', `/api/templates/${tpl.id}/preview`, { member: id })).rendered.webhook.body.text).toBe('张三丰 13812340000 zhang.san@example.com');
     const operator = await asRole(t, 'operator'); // operators hold pii.read
     expect((await as(operator, `/api/members/${id}`)).json().attributes.phone).toBe('13812340000');
     const adminCsv = await api('GET', '/api/members/export?q=p-1&format=csv');
@@ -191,7 +197,12 @@ describe.each(ENGINES)('siyu pii [%s]', (engine) => {
   });
 
   it('keys, rotate (resumable), keygen', async () => {
-    usePiiKeyring(ROTATED);
+    // as an operator does: the new key first in SIYU_DATA_KEYS, the old one still listed, the lookup root unchanged
+    const saved = process.env.SIYU_DATA_KEYS;
+    process.env.SIYU_DATA_KEYS = `k2:${K2.key.toString('base64')},${TEST_DATA_KEYS}`;
+    onTestFinished(() => {
+      process.env.SIYU_DATA_KEYS = saved;
+    });
     const keys = await runCli(['pii', 'keys', '--json', ...dbArgs]);
     expect(keys.error).toBeUndefined();
     expect(JSON.parse(keys.out)).toMatchObject({ current_key_id: 'k2' });

@@ -8,6 +8,7 @@ import type { IdentityPort } from '../identity/types.ts';
 import type { MemberRefs } from '../members/member-refs.ts';
 import type { JobService } from '../jobs/service.ts';
 import type { RecommendationProvider, RecommendedProduct } from '../templates/index.ts';
+import { topSellersProvider } from '../templates/context/providers.ts';
 import { recommendationsRepo, WRITE_CHUNK, type ModelRow, type ServingFilters } from './repo.ts';
 import {
   AlsoBoughtQuery, DEFAULT_ALGORITHM, EvaluateBody, MemberRecommendationsQuery, TrainBody,
@@ -54,9 +55,11 @@ export class RecommendationsService {
   private readonly running = new Set<string>();
   private readonly listeners = new Set<(e: { workspaceId: string }) => void>();
   private readonly now: () => Date;
+  private readonly topSellers;
 
   constructor(private readonly deps: RecommendationsDeps) {
     this.repo = recommendationsRepo(deps.store);
+    this.topSellers = topSellersProvider(deps.store);
     this.now = deps.now ?? (() => new Date());
     deps.identity.onMerge('recommendations', async (tx, ws, fromId) => {
       await this.repo.deleteMember(tx, ws, fromId);
@@ -202,7 +205,7 @@ export class RecommendationsService {
     return {
       name: `recommendations_${DEFAULT_ALGORITHM}`,
       scope: 'member',
-      recommend: async (ws, memberIds, { limit }) => {
+      recommend: async (ws, memberIds, { limit, now }) => {
         const out = new Map<string, RecommendedProduct[]>();
         if (memberIds.length === 0) return out;
         for (const r of await this.repo.storedMany(this.deps.store, ws, memberIds, DEFAULT_ALGORITHM, limit)) {
@@ -212,7 +215,9 @@ export class RecommendationsService {
         }
         const missing = memberIds.filter((id) => !out.has(id));
         if (missing.length) {
-          const common = (await this.repo.fallback(this.deps.store, ws, null, 'trending', { now: this.now().toISOString() }, [], limit)).map(product);
+          let common = (await this.repo.fallback(this.deps.store, ws, null, 'trending', { now: this.now().toISOString() }, [], limit)).map(product);
+          // Before the first training there is no catalogue snapshot: the templates' own default (90-day top sellers).
+          if (common.length === 0) common = (await this.topSellers.recommend(ws, missing, { limit, now })) as RecommendedProduct[];
           for (const id of missing) out.set(id, common);
         }
         return out;

@@ -149,6 +149,8 @@ export class PostgresStore implements Store {
     let cursors = 0;
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // A snapshot read (a backup) is long by design: the server's statement_timeout guards the API's queries.
+      await client.query('SET LOCAL statement_timeout = 0');
       const result = await fn({
         query: <R extends Row = Row>(sql: string, params?: SqlParam[]) => ex.query<R>(sql, params),
         // A server-side cursor: the client holds one FETCH of rows at a time however large the table.

@@ -12,6 +12,7 @@ export interface paths {
             parameters: {
                 query?: {
                     from?: string;
+                    /** @description Page size, 1 to 500 (default 100) */
                     limit?: number;
                     monitor?: string;
                     severity?: "info" | "warning" | "critical";
@@ -895,6 +896,7 @@ export interface paths {
                     actor?: string;
                     cursor?: string;
                     from?: string;
+                    /** @description Page size, 1 to 500 (default 50) */
                     limit?: number;
                     resource?: string;
                     to?: string;
@@ -8917,6 +8919,7 @@ export interface paths {
                 query?: {
                     cursor?: string;
                     kind?: "export" | "erase";
+                    /** @description Page size, 1 to 500 (default 50) */
                     limit?: number;
                     member?: string;
                 };

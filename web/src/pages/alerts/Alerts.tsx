@@ -197,7 +197,7 @@ function Monitors() {
 }
 
 /** ECharts option: value line (breach days marked), baseline band and median, or threshold lines. */
-export function chartOption(d: NonNullable<Detail['chart']>, labels: { value: string; median: string; band: string; threshold: string }, fmt: (v: number | null, unit: string) => string): ChartOption {
+export function chartOption(d: NonNullable<Detail['chart']>, labels: { value: string; median: string; band: string; threshold: string; breach: string }, fmt: (v: number | null, unit: string) => string): ChartOption {
   const dates = d.points.map((p) => p.date);
   const hasBand = d.points.some((p) => p.lower !== null);
   const series: unknown[] = [];
@@ -209,13 +209,15 @@ export function chartOption(d: NonNullable<Detail['chart']>, labels: { value: st
   for (const [sev, v] of Object.entries(d.thresholds ?? {})) {
     series.push({ name: `${labels.threshold} ${sev}`, type: 'line', symbol: 'none', lineStyle: { type: 'dashed', color: SEVERITY_COLOR[sev] === 'red' ? '#cf1322' : SEVERITY_COLOR[sev] === 'orange' ? '#d46b08' : '#1677ff' }, data: dates.map(() => v) });
   }
+  series.push({ name: labels.value, type: 'line', color: '#1677ff', symbolSize: 4, data: d.points.map((p) => p.value) });
+  // Breaches as red dots over the line: a line series of isolated points (only the breach days have values).
   series.push({
-    name: labels.value, type: 'line', color: '#1677ff',
-    data: d.points.map((p) => ({ value: p.value, symbolSize: p.status === 'breach' ? 10 : 4, itemStyle: p.status === 'breach' ? { color: p.severity === 'critical' ? '#cf1322' : '#d46b08' } : undefined })),
+    name: labels.breach, type: 'line', showSymbol: true, symbolSize: 11, lineStyle: { opacity: 0 }, color: '#cf1322', z: 5,
+    data: d.points.map((p) => (p.status === 'breach' ? { value: p.value, itemStyle: { color: p.severity === 'critical' ? '#cf1322' : p.severity === 'warning' ? '#d46b08' : '#1677ff' } } : null)),
   });
   return {
     tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => fmt(typeof v === 'number' ? v : null, d.unit) },
-    legend: { data: [labels.value, ...(hasBand ? [labels.median, labels.band] : []), ...Object.keys(d.thresholds ?? {}).map((s) => `${labels.threshold} ${s}`)] },
+    legend: { data: [labels.value, labels.breach, ...(hasBand ? [labels.median, labels.band] : []), ...Object.keys(d.thresholds ?? {}).map((s) => `${labels.threshold} ${s}`)] },
     grid: { left: 56, right: 24, top: 40, bottom: 32 },
     xAxis: { type: 'category', data: dates },
     yAxis: { type: 'value', axisLabel: { formatter: (v: number) => fmt(v, d.unit) } },
@@ -234,7 +236,7 @@ export function AlertDetail() {
   const [resolving, setResolving] = useState(false);
   const [err, setErr] = useState<unknown>(null);
   const [form] = Form.useForm<{ note: string }>();
-  const labels = useMemo(() => ({ value: at('chart.value'), median: at('chart.median'), band: at('chart.band'), threshold: at('chart.threshold') }), [at]);
+  const labels = useMemo(() => ({ value: at('chart.value'), median: at('chart.median'), band: at('chart.band'), threshold: at('chart.threshold'), breach: at('chart.breach') }), [at]);
   const ack = async () => {
     try {
       await api('post', '/api/alerts/{id}/acknowledge', { path: { id }, body: {} });
