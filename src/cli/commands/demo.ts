@@ -14,6 +14,7 @@ import { demoMarker, generateDemo, type DemoProgress } from '../../modules/demo/
 import { demoSummary, type DemoSummary } from '../../modules/demo/summary.ts';
 import { waitForSignal } from './serve.ts';
 import { seedDemoAlerts } from '../../modules/alerts/demo.ts';
+import { preparePii } from '../../modules/pii/setup.ts';
 
 export const DEMO_DB_PATH = './data/demo.duckdb';
 // Well-known keys so the printed curl commands work as shown. Only used on a loopback interface; anywhere else
@@ -127,6 +128,8 @@ export function registerDemo(program: Command) {
       }
       const store = await openStore({ dbPath, databaseUrl });
       try {
+        // the generator seals phones, emails and names: keys first (the key file is created beside the database)
+        await preparePii(store, loadConfig({ dbPath, databaseUrl }), (msg, f) => out(`  ${msg}${f?.path ? `: ${f.path}` : ''}`));
         await ensureDemo(store, { members: opts.members, seed: opts.seed, endDate: opts.endDate, reset: opts.reset && !!databaseUrl });
       } finally {
         await store.close();

@@ -176,6 +176,15 @@ describe('backup and restore', () => {
       const skip = (t: string) => t === 'api_keys';
       expect(await dumpTables(duck, skip)).toEqual(await dumpTables(source, skip));
 
+      // The CLI over HTTP: downloads, checks the archive, then renames it into place.
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const address = app.server.address() as { port: number };
+      const file = join(dir, 'http.backup.gz');
+      const cli = await runCli(['backup', '--url', `http://127.0.0.1:${address.port}`, '--key', admin.secret, '--out', file]);
+      expect(cli.error).toBeUndefined();
+      expect(cli.out).toMatch(/Backed up \d+ tables, \d+ rows .* via http:\/\/127\.0\.0\.1/);
+      expect((await inspectArchive(createReadStream(file))).tables).toBeGreaterThan(100);
+
       const other = await services.workspaces.create({ name: 'another brand' });
       const otherKey = await services.workspaces.createKey(other.id, 'admin');
       const denied = await app.inject({ method: 'GET', url: '/api/system/backup', headers: { authorization: `Bearer ${otherKey.secret}` } });

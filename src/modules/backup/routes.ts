@@ -23,7 +23,7 @@ export function backupRoutes(s: Services): FastifyPluginAsync {
         },
       },
       async (req, reply) => {
-        if (!can(req, BACKUP_PERMISSION)) throw new SiyuError('forbidden', 'auth.permission_denied', `This route needs the ${BACKUP_PERMISSION} permission`, { field: 'authorization' });
+        if (!can(req, BACKUP_PERMISSION)) throw new SiyuError('forbidden', 'auth.forbidden', `This route needs the ${BACKUP_PERMISSION} permission`, { field: 'authorization' });
         // The archive holds every workspace, so only the installation's own (default) workspace may take it.
         if (workspaceOf(req) !== DEFAULT_WORKSPACE) {
           throw new SiyuError('forbidden', 'backup.default_workspace_only', 'A backup holds every workspace: only keys and users of the default workspace may take one', { field: 'authorization' });

@@ -15,6 +15,9 @@ import { demoId, makeProfile } from './people.ts';
 import { Prng } from './prng.ts';
 import { DEMO_TABLES, T } from './tables.ts';
 import { rebuildEventMonths } from '../activity/event-months.ts';
+import { hasPiiKeyring, usePiiKeyring } from '../../core/pii/index.ts';
+import { loadConfig } from '../../core/config.ts';
+import { loadKeyring } from '../pii/setup.ts';
 
 export interface DemoOptions {
   workspaceId: string;
@@ -76,6 +79,9 @@ export async function clearDemo(store: Store, workspaceId: string): Promise<void
  * @example await generateDemo(store, { workspaceId: 'ws_default', members: 2000, seed: '7', endDate: '2026-01-01' })
  */
 export async function generateDemo(store: Store, opts: DemoOptions): Promise<DemoResult> {
+  // Rows are sealed as they are made: callers that did not install keys (benchmarks, scripts) get the configured
+  // ones (SIYU_DATA_KEYS, else the key file, created when missing) rather than a failure half-way.
+  if (!hasPiiKeyring()) usePiiKeyring(loadKeyring(loadConfig(), true));
   const t0 = performance.now();
   const members = opts.members ?? 100_000;
   const seed = String(opts.seed ?? '42');
