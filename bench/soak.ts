@@ -7,7 +7,7 @@
 //   [--batch 200] [--users 20000] [--recompute-every 30] [--read-every-ms 500] [--warmup 30] [--max-drop 15]
 //   [--max-rss-growth 64]
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -47,6 +47,8 @@ interface Sample {
   errors: number;
   rssMb: number;
   heapMb: number;
+  /** DuckDB: the database file plus its WAL (RSS grows with it: DuckDB's buffer pool caches the data). */
+  dbMb: number;
   recomputes: number;
 }
 
@@ -59,6 +61,14 @@ function rssMb(pid: number): number {
     return NaN;
   }
 }
+
+const fileMb = (path: string) => {
+  try {
+    return statSync(path).size / 1024 / 1024;
+  } catch {
+    return 0;
+  }
+};
 
 /** The server's V8 heap in use, from its Prometheus metrics. */
 async function heapMb(url: string, auth: string): Promise<number> {
@@ -75,7 +85,7 @@ async function soak(engine: 'duckdb' | 'postgres', pg?: BenchPostgres): Promise<
   const adminKey = 'sk_admin_soak_' + randomBytes(12).toString('hex');
   const writeKey = 'wk_soak_' + randomBytes(12).toString('hex');
   const dir = mkdtempSync(join(tmpdir(), 'siyu-soak-'));
-  const store = engine === 'postgres' ? { databaseUrl: await pg!.createDatabase() } : { dbPath: join(dir, 'soak.duckdb') };
+  const store: { dbPath?: string; databaseUrl?: string } = engine === 'postgres' ? { databaseUrl: await pg!.createDatabase() } : { dbPath: join(dir, 'soak.duckdb') };
   let server: ServeProcess | undefined;
   try {
     server = await startServe(store, { SIYU_ADMIN_KEY: adminKey, SIYU_WRITE_KEY: writeKey, SIYU_LOG_LEVEL: 'error' });
@@ -160,6 +170,7 @@ async function soak(engine: 'duckdb' | 'postgres', pg?: BenchPostgres): Promise<
           errors,
           rssMb: rssMb(server!.proc.pid!),
           heapMb: await heapMb(url, admin),
+          dbMb: store.dbPath ? fileMb(store.dbPath) + fileMb(store.dbPath + '.wal') : NaN,
           recomputes,
         };
         acked = 0; errors = 0; recomputes = 0; ingestLat = []; readLat = [];
@@ -179,8 +190,8 @@ async function soak(engine: 'duckdb' | 'postgres', pg?: BenchPostgres): Promise<
 
 const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '—');
 const fmtRow = (s: Sample) =>
-  `| ${s.t} | ${f(s.eventsPerSecond)} | ${f(s.ingestP95, 1)} | ${f(s.readP95, 1)} | ${f(s.rssMb)} | ${f(s.heapMb)} | ${s.recomputes} | ${s.errors} |`;
-const HEADER = '| t (s) | events/s | ingest p95 ms | read p95 ms | RSS MB | heap MB | recomputes | errors |\n|---:|---:|---:|---:|---:|---:|---:|---:|';
+  `| ${s.t} | ${f(s.eventsPerSecond)} | ${f(s.ingestP95, 1)} | ${f(s.readP95, 1)} | ${f(s.rssMb)} | ${f(s.heapMb)} | ${f(s.dbMb)} | ${s.recomputes} | ${s.errors} |`;
+const HEADER = '| t (s) | events/s | ingest p95 ms | read p95 ms | RSS MB | heap MB | DB MB | recomputes | errors |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
 
 /** First third against last third: throughput change and memory growth, and whether they stay within bounds. */
 function verdict(all: Sample[]) {
@@ -192,8 +203,9 @@ function verdict(all: Sample[]) {
   const tputChange = (avg(lastT.map((s) => s.eventsPerSecond)) / avg(first.map((s) => s.eventsPerSecond)) - 1) * 100;
   const rssGrowth = avg(lastT.map((s) => s.rssMb)) - avg(first.map((s) => s.rssMb));
   const heapGrowth = avg(lastT.map((s) => s.heapMb)) - avg(first.map((s) => s.heapMb));
+  const dbGrowth = avg(lastT.map((s) => s.dbMb)) - avg(first.map((s) => s.dbMb));
   const flat = tputChange > -Number(a['max-drop']) && rssGrowth < Number(a['max-rss-growth']);
-  return { tputChange, rssGrowth, heapGrowth, flat, errors: all.reduce((s, x) => s + x.errors, 0) };
+  return { tputChange, rssGrowth, heapGrowth, dbGrowth, flat, errors: all.reduce((s, x) => s + x.errors, 0) };
 }
 
 const engines = a.engines!.split(',').map((e) => e.trim()) as ('duckdb' | 'postgres')[];
@@ -211,7 +223,8 @@ for (const { engine, samples } of results) {
   console.log(HEADER);
   for (const s of samples) console.log(fmtRow(s));
   console.log(
-    `\nverdict: throughput ${v.tputChange >= 0 ? '+' : ''}${f(v.tputChange, 1)} % (last third vs first), RSS ${v.rssGrowth >= 0 ? '+' : ''}${f(v.rssGrowth, 1)} MB, heap ${v.heapGrowth >= 0 ? '+' : ''}${f(v.heapGrowth, 1)} MB, ` +
+    `\nverdict: throughput ${v.tputChange >= 0 ? '+' : ''}${f(v.tputChange, 1)} % (last third vs first), RSS ${v.rssGrowth >= 0 ? '+' : ''}${f(v.rssGrowth, 1)} MB, heap ${v.heapGrowth >= 0 ? '+' : ''}${f(v.heapGrowth, 1)} MB` +
+      (Number.isFinite(v.dbGrowth) ? ` (database +${f(v.dbGrowth, 1)} MB)` : '') + `, ` +
       `${v.errors} errors → ${v.flat ? 'FLAT' : 'NOT FLAT'} (after a ${a.warmup} s warm-up; bounds: drop < ${a['max-drop']} %, RSS growth < ${a['max-rss-growth']} MB)`,
   );
 }

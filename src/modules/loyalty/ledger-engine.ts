@@ -1,100 +1,16 @@
 // The store ledger's rules, pure: applies a batch of operations one after another to the state loaded for them
-// (accounts, live lots, order facts, used keys …) and collects the rows to write. Same rules as the reference
-// LedgerModel (src/core/loyalty/ledger.ts), which the property test holds it to.
+// (accounts, live lots, order facts, used keys … — ledger-state.ts) and collects the rows to write. Same rules as the
+// reference LedgerModel (src/core/loyalty/ledger.ts), which the property test holds it to; the checks that need no
+// batch state are in ledger-rules.ts.
 import { SiyuError } from '../../core/errors.ts';
 import {
-  type Deduction, type EarnRules, type Lot, type LotPolicy, type RefundPolicy, eventPoints, capWindows, expiringLots,
-  idempotencyConflict, iso, lotDates, planConsumption, planRefundReversal, takeFrom, validateOp, ms, resultError,
+  type Deduction, eventPoints, expiringLots, idempotencyConflict, planConsumption, planRefundReversal, takeFrom, ms, resultError,
 } from '../../core/loyalty/index.ts';
-import type { TransferPolicy } from './config.ts';
+import { LotDating, bad, capCounts, checkReward, checkTransfer, validate } from './ledger-rules.ts';
+import type { AccountRow, BatchState, BatchWrites, EngineConfig, LotRow, OrderFacts, RedemptionRow } from './ledger-state.ts';
 import { type BalanceView, type EntryRow, type OpResult, type StoreOp, fingerprintOf } from './ops.ts';
 
-/** A lot as loaded and written. `status` caches the lot's state for queries: pending, available, spent, expired. */
-export interface LotRow extends Lot {
-  member: string;
-  points: number;
-  orderId: string | null;
-  status: 'pending' | 'available' | 'spent' | 'expired';
-  source: string;
-}
-
-export interface AccountRow {
-  member: string;
-  balance: number;
-  pending: number;
-  debt: number;
-  earnedTotal: number;
-  version: number;
-}
-
-export interface OrderFacts {
-  orderId: string;
-  member: string;
-  earned: number;
-  used: number;
-  refundedAmount: number;
-  clawedBack: number;
-  givenBack: number;
-}
-
-export interface RewardRow {
-  id: string;
-  name: string;
-  pointsCost: number;
-  stock: number | null;
-  redeemed: number;
-  perMemberLimit: number | null;
-  tiers: string[];
-  startsAt: string | null;
-  endsAt: string | null;
-  active: boolean;
-}
-
-export interface RedemptionRow { id: string; rewardId: string; member: string; quantity: number; points: number; key: string; at: string }
-
-/** What one batch needs from the store (only for the members, keys, orders and rewards of its operations). */
-export interface BatchState {
-  accounts: Map<string, AccountRow>;
-  /** Live lots (remaining > 0) per member. */
-  lots: Map<string, LotRow[]>;
-  orders: Map<string, OrderFacts>;
-  keys: Map<string, { fingerprint: string; result: OpResult }>;
-  /** Times of earlier awards per `member\0event` (for caps). */
-  eventAwards: Map<string, number[]>;
-  rewards: Map<string, RewardRow>;
-  /** Quantity already redeemed per `reward\0member`. */
-  rewardCounts: Map<string, number>;
-  /** Current tier code per member (for reward targeting). */
-  tiers: Map<string, string>;
-}
-
-export interface EngineConfig {
-  lots: LotPolicy;
-  refunds: RefundPolicy;
-  earn: EarnRules;
-  transfers: TransferPolicy;
-  /** Lot ids for new lots (tests pass a sequence to compare with the reference model). */
-  newLotId(): string;
-  newRedemptionId(): string;
-}
-
-/** Rows to write for the whole batch. */
-export interface BatchWrites {
-  ops: { key: string; kind: string; member: string | null; fingerprint: string; result: OpResult; at: string }[];
-  entries: EntryRow[];
-  newLots: Map<string, LotRow>;
-  /** Existing lots whose remaining or status changed, with the remaining they had when loaded (a guard). */
-  changedLots: Map<string, { lot: LotRow; loadedRemaining: number }>;
-  accounts: Map<string, { row: AccountRow; loadedVersion: number | null }>;
-  orders: Map<string, OrderFacts>;
-  rewards: Map<string, { row: RewardRow; loadedRedeemed: number }>;
-  redemptions: RedemptionRow[];
-}
-
 export type OpOutcome = { ok: true; result: OpResult; replayed: boolean } | { ok: false; error: SiyuError };
-
-const bad = (code: string, field: string, message: string) => new SiyuError('invalid_data', code, `${field}: ${message}`, { field });
-const conflict = (code: string, message: string, details?: Record<string, unknown>) => new SiyuError('conflict', code, message, { details });
 
 /**
  * Applies operations to loaded state. Each operation plans first (where it may be refused: not enough points, out of
@@ -113,9 +29,11 @@ export class LedgerEngine {
 
   /** Members whose account row exists in the store (the rest are inserted). */
   private readonly stored: Set<string>;
+  private readonly lotDating: LotDating;
 
   constructor(private readonly state: BatchState, private readonly config: EngineConfig) {
     this.stored = new Set(state.accounts.keys());
+    this.lotDating = new LotDating(config.lots);
   }
 
   /** Applies one operation; a validation error or refusal is returned, never thrown. */
@@ -153,20 +71,9 @@ export class LedgerEngine {
     return { ok: true, result, replayed: false };
   }
 
-  private readonly expiries = new Map<number, string | null>();
-
-  /**
-   * `lotDates` of the lot policy (or without its pending period), memoised: the expiry depends only on the local
-   * date the lot becomes available, and as every zone offset is a multiple of 15 minutes that date is the same
-   * throughout an aligned 15-minute bucket. Saves the Intl calls that dominated a batch of thousands of earns.
-   */
+  /** The dates of a lot earned at `at` (see LotDating). */
   private dates(at: string, withPending = true): { availableAt: string; expiresAt: string | null } {
-    const policy = withPending ? this.config.lots : { ...this.config.lots, pendingDays: 0 };
-    const available = ms(at) + policy.pendingDays * 86_400_000;
-    const bucket = Math.floor(available / 900_000);
-    let expiresAt = this.expiries.get(bucket);
-    if (expiresAt === undefined) this.expiries.set(bucket, (expiresAt = lotDates(policy, at).expiresAt));
-    return { availableAt: iso(available), expiresAt };
+    return this.lotDating.dates(at, withPending);
   }
 
   /** Plans (may throw a refusal) then mutates. Returns the operation's detail for its result. */
@@ -201,9 +108,7 @@ export class LedgerEngine {
         return undefined;
       }
       case 'transfer': {
-        const t = this.config.transfers;
-        if (!t.enabled) throw conflict('loyalty.transfers_disabled', 'Transfers between members are turned off in the program (transfers.enabled)');
-        if (t.maxPoints !== null && op.points > t.maxPoints) throw bad('loyalty.transfer_too_large', 'points', `at most ${t.maxPoints} points per transfer`);
+        checkTransfer(this.config.transfers, op.points);
         const plan = this.consume(op.from, op.points);
         const sources = plan.map((d) => this.lotById(op.from, d.lotId));
         this.debit(op.from, 'transfer_out', plan, { reason: op.reason });
@@ -230,14 +135,7 @@ export class LedgerEngine {
     const rules = this.config.earn;
     const rule = rules.events.find((r) => r.event === op.event);
     const awards = this.state.eventAwards.get(`${op.member}\0${op.event}`) ?? [];
-    const counts: Record<string, number> = {};
-    if (rule) {
-      for (const w of capWindows(rule, op.at, rules.timezone)) {
-        const from = w.start === null ? -Infinity : ms(w.start);
-        const to = w.end === null ? Infinity : ms(w.end);
-        counts[w.period] = awards.filter((t) => t >= from && t < to).length;
-      }
-    }
+    const counts = capCounts(rule, awards, op.at, rules.timezone);
     const earning = eventPoints(rules, op.event, counts, op.at, op.ctx ?? { isMemberDay: false, tierMultiplier: 1 });
     this.touch(op.member);
     if (earning.points > 0) {
@@ -252,18 +150,9 @@ export class LedgerEngine {
   private reward(op: Extract<StoreOp, { kind: 'reward' }>): Record<string, unknown> {
     const r = this.state.rewards.get(op.rewardId);
     if (!r) throw new SiyuError('not_found', 'reward.not_found', `No reward ${op.rewardId}`, { field: 'reward' });
-    const t = ms(op.at);
-    if (!r.active || (r.startsAt && t < ms(r.startsAt)) || (r.endsAt && t >= ms(r.endsAt)))
-      throw conflict('reward.not_available', `Reward ${r.id} is not available now (inactive or outside its window)`);
-    const tier = this.state.tiers.get(op.member) ?? null;
-    if (r.tiers.length > 0 && (tier === null || !r.tiers.includes(tier)))
-      throw conflict('reward.tier_not_allowed', `Reward ${r.id} is for tiers ${r.tiers.join(', ')}; the member is ${tier ?? 'without a tier'}`, { tiers: r.tiers, tier });
-    if (r.stock !== null && r.stock - r.redeemed < op.quantity)
-      throw conflict('reward.out_of_stock', `Reward ${r.id} has ${Math.max(0, r.stock - r.redeemed)} left, ${op.quantity} asked`, { left: Math.max(0, r.stock - r.redeemed) });
     const countKey = `${r.id}\0${op.member}`;
     const had = this.state.rewardCounts.get(countKey) ?? 0;
-    if (r.perMemberLimit !== null && had + op.quantity > r.perMemberLimit)
-      throw conflict('reward.limit_reached', `Reward ${r.id} allows ${r.perMemberLimit} per member; the member has ${had}`, { limit: r.perMemberLimit, redeemed: had });
+    checkReward(r, op.at, this.state.tiers.get(op.member) ?? null, op.quantity, had);
     const points = r.pointsCost * op.quantity;
     const plan = points > 0 ? this.consume(op.member, points) : [];
     if (points > 0) this.debit(op.member, 'redeem', plan, { reason: `reward:${r.id}` });
@@ -431,15 +320,4 @@ export class LedgerEngine {
     const a = this.account(member);
     return { member_id: member, balance: a.balance, available: a.balance - a.pending, pending: a.pending, debt: a.debt, earned_total: a.earnedTotal };
   }
-}
-
-/** Refuses malformed operations before anything is applied. */
-function validate(op: StoreOp): void {
-  if (op.kind === 'event' || op.kind === 'reward' || op.kind === 'mark') {
-    if (typeof op.key !== 'string' || op.key.length === 0 || op.key.length > 200) throw bad('ledger.invalid_op', 'key', 'an idempotency key of 1-200 chars is required');
-    if (Number.isNaN(Date.parse(op.at))) throw bad('ledger.invalid_op', 'at', 'not a time');
-    if (op.kind === 'reward' && (!Number.isSafeInteger(op.quantity) || op.quantity < 1)) throw bad('ledger.invalid_op', 'quantity', 'must be a whole number above 0');
-    return;
-  }
-  validateOp(op);
 }

@@ -2,7 +2,7 @@
 // engine has row locks) and writing the batch's rows, each table in one statement with the batch as one JSON param.
 import { SiyuError } from '../../core/errors.ts';
 import type { JsonColumn, Row, SqlExecutor, Store } from '../../store/port.ts';
-import type { AccountRow, BatchWrites, LotRow, OrderFacts, RewardRow } from './ledger-engine.ts';
+import type { AccountRow, BatchWrites, LotRow, OrderFacts, RewardRow } from './ledger-state.ts';
 import type { EntryRow, OpResult } from './ops.ts';
 
 const col = (name: string, type: JsonColumn['type']): JsonColumn => ({ name, type });

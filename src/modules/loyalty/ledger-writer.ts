@@ -6,7 +6,8 @@ import { newId } from '../../core/ids.ts';
 import type { Store, TxExecutor } from '../../store/port.ts';
 import { GroupCommitWriter, type GroupEntry } from '../ingest/group-commit.ts';
 import type { LoyaltyConfig } from './config.ts';
-import { type BatchState, type EngineConfig, LedgerEngine, type OpOutcome } from './ledger-engine.ts';
+import { LedgerEngine, type OpOutcome } from './ledger-engine.ts';
+import type { BatchState, EngineConfig } from './ledger-state.ts';
 import { KEY_USED, ledgerRepo } from './ledger-repo.ts';
 import { type OpResult, type StoreOp, membersOf } from './ops.ts';
 

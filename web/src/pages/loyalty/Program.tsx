@@ -13,7 +13,10 @@ import { Async, ErrorAlert, useLoad } from '../../components/state';
 import { Chart } from '../../components/Chart';
 import { JsonEditor, PageHead } from '../../components/forms';
 import { pct } from '../../format';
-import { BirthdayForm, MemberDayForm, ProgramForm, RewardForm } from './program-forms';
+import { BirthdayForm } from './birthday-form';
+import { MemberDayForm } from './member-day-form';
+import { ProgramForm } from './program-form';
+import { RewardForm } from './reward-form';
 
 const EXAMPLE_PROGRAM = {
   program: {
