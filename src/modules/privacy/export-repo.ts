@@ -1,6 +1,7 @@
 // SQL of the privacy export: every row held on one person across the modules' tables, by member id (the member and
 // the members merged into it). The profile itself (decrypted names, phones, addresses) comes from the members service.
 import type { SqlExecutor } from '../../store/port.ts';
+import { openTraits } from '../pii/member-fields.ts';
 
 /**
  * The member and everyone merged into it (merged_into always points at the final survivor). `$1` is the
@@ -63,7 +64,9 @@ export async function exportSections(db: SqlExecutor, ws: string, memberId: stri
   const out: Record<string, unknown[]> = {};
   for (const s of EXPORT_SECTIONS) {
     const rows = await db.query(s.sql, [ws, memberId]);
-    out[s.name] = rows.map(({ workspace_id: _w, ...r }) => r);
+    out[s.name] = rows.map(({ workspace_id: _w, ...r }) =>
+      // identify traits are sealed at rest; the person is owed them in the clear
+      s.name === 'events' && r.properties && typeof r.properties === 'object' ? { ...r, properties: openTraits(r.properties as Record<string, unknown>) } : r);
   }
   return out;
 }

@@ -78,6 +78,8 @@ forEachStore('privacy', (ctx) => {
     expect(e.profile.attributes).toMatchObject({ level: 'gold' });
     expect(e.profile.tags.map((x: any) => x.name)).toEqual(['VIP']);
     expect(e.events.map((x: any) => x.name)).toContain('Viewed Product');
+    // identify traits are sealed at rest but exported in the clear
+    expect(e.events.find((x: any) => x.type === 'identify').properties).toMatchObject({ phone: PHONE, email: EMAIL, name: '张三' });
     expect(e.orders.map((o: any) => o.id).sort()).toEqual(['pv-o1', 'pv-o2']);
     expect(e.consent_history).toHaveLength(2);
     expect(e.consents.map((c: any) => c.channel).sort()).toEqual(['email', 'sms']);
