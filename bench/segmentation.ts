@@ -115,16 +115,25 @@ export async function openCached(dataset: Dataset, engine: 'duckdb' | 'postgres'
     const fingerprint = createHash('sha256').update(JSON.stringify(derived.map((m) => m.up(DIALECT[engine])))).digest('hex').slice(0, 16);
     if (dataset.manifest.schema?.[engine] !== fingerprint) {
       log(`  ${dataset.label} ${engine}: derived-state tables rebuilt from the current migrations`);
-      const stmts = derived.flatMap((m) => m.up(DIALECT[engine]));
-      const name = (re: RegExp) => stmts.map((sql) => re.exec(sql)?.[1]).filter((t): t is string => !!t);
-      const tables = name(/^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)/i);
-      const altered = name(/^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(\w+)/i).filter((t) => !tables.includes(t));
+      const name = (stmts: string[], re: RegExp) => stmts.map((sql) => re.exec(sql)?.[1]).filter((t): t is string => !!t);
+      const CREATE = /^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)/i;
+      const ALTER = /^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(\w+)/i;
+      const created = new Set(derived.flatMap((m) => name(m.up(DIALECT[engine]), CREATE)));
+      // A migration that adds columns to generated (core) tables stays applied: its columns are already on the
+      // cached data and cannot be added twice; the tables it creates are kept with it.
+      const kept = derived.filter((m) => name(m.up(DIALECT[engine]), ALTER).some((t) => !created.has(t)));
+      const rebuilt = derived.filter((m) => !kept.includes(m));
+      const stmts = rebuilt.flatMap((m) => m.up(DIALECT[engine]));
+      const keptTables = new Set(kept.flatMap((m) => name(m.up(DIALECT[engine]), CREATE)));
+      const tables = name(stmts, CREATE).filter((t) => !keptTables.has(t));
+      const altered = name(stmts, ALTER).filter((t) => !tables.includes(t) && !keptTables.has(t));
       if (altered.length) throw new Error(`a migration alters the generated table(s) ${altered.join(', ')}`);
       // Indexes first: a later migration may index a core table (kept), then every table the migrations create.
-      for (const i of name(/^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)/i)) await store.exec(`DROP INDEX IF EXISTS ${i}`);
-      for (const v of name(/^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(\w+)/i)) await store.exec(`DROP VIEW IF EXISTS ${v}`);
+      for (const i of name(stmts, /^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)/i)) await store.exec(`DROP INDEX IF EXISTS ${i}`);
+      for (const v of name(stmts, /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(\w+)/i)) await store.exec(`DROP VIEW IF EXISTS ${v}`);
       for (const t of tables.reverse()) await store.exec(`DROP TABLE IF EXISTS ${t}`);
-      await store.exec('DELETE FROM schema_migrations WHERE version >= 2');
+      const keptVersions = kept.map((m) => m.version);
+      await store.exec(`DELETE FROM schema_migrations WHERE version >= 2${keptVersions.length ? ` AND version NOT IN (${keptVersions.join(', ')})` : ''}`);
       await migrate(store);
       dataset.manifest.schema = { ...dataset.manifest.schema, [engine]: fingerprint };
       saveManifest(dataset);
