@@ -72,7 +72,7 @@ describe.each(ENGINES)('siyu segment [%s]', (engine) => {
   });
 
   it('previews, updates, recomputes and exports CSV and XLSX', async () => {
-    const preview = await run(['segment', 'preview', '--rule', '{"attribute":"name","op":"contains","value":"客户1"}', '--sample', '2', ...dbArgs]);
+    const preview = await run(['segment', 'preview', '--rule', '{"attribute":"name","op":"in","value":["客户1","客户10","客户11"]}', '--sample', '2', ...dbArgs]);
     expect(preview.out).toMatch(/^3 members/);
     expect(preview.out.split('\n').filter((l) => l.startsWith('mem_'))).toHaveLength(2);
 
