@@ -1,7 +1,7 @@
 // `npm run bench`: ingest over HTTP on DuckDB and PostgreSQL, import of the online-retail file, demo generation;
 // prints one table with the comparisons. Options: --seconds 25 --connections 16 --batch 400 --connections-many 32 --batch-many 500
 // --users 10000 --demo-members 100000
-// --only ingest,import,demo,segmentation,loyalty,broadcast,journeys,console[,recommend] --engines duckdb,postgres
+// --only ingest,import,demo,segmentation,loyalty,broadcast,journeys,console,recommend --engines duckdb,postgres
 // console (issue 6; the cached demo brand in Chromium): --console-runs 3 --console-pages dashboard,segments (name filter)
 // segmentation (issue 3; datasets cached in data/bench/): --big-members 1000000 --seg-sizes demo,big --seg-runs 5
 // --seg-pg-runs 3 --latency-samples 200 --regenerate (rebuild the cached brands); the demo size is --demo-members
@@ -34,7 +34,7 @@ const { values: a } = parseArgs({
     'batch-many': { type: 'string', default: '500' },
     users: { type: 'string', default: '10000' },
     'demo-members': { type: 'string', default: '100000' },
-    only: { type: 'string', default: 'ingest,import,demo,segmentation,loyalty,journeys,broadcast,console' },
+    only: { type: 'string', default: 'ingest,import,demo,segmentation,loyalty,journeys,broadcast,console,recommend' },
     'big-members': { type: 'string', default: '1000000' },
     'seg-sizes': { type: 'string', default: 'demo,big' },
     'seg-runs': { type: 'string', default: '5' },
@@ -63,7 +63,7 @@ const { values: a } = parseArgs({
     // console (issue 6): page loads each (p50, max) and an optional page-name filter
     'console-runs': { type: 'string', default: '3' },
     'console-pages': { type: 'string', default: '' },
-    // recommend (issue 8; not in the default list): --rec-sizes 20000,1000000 (generated brands trained in DuckDB) --rec-samples 300
+    // recommend (issue 8): --rec-sizes 20000,1000000 (generated brands trained in DuckDB) --rec-samples 300
     'rec-sizes': { type: 'string', default: '20000,1000000' },
     'rec-samples': { type: 'string', default: '300' },
   },
