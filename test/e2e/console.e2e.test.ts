@@ -353,9 +353,18 @@ describe('web console [duckdb, chromium]', () => {
     const page = await browser.newPage();
     await signIn(page);
     await page.goto(url + '/segments/new');
-    await page.getByTestId('add-condition').click();
-    await page.getByTestId('add-sequence').click();
     const step = (i: number) => page.getByTestId(`seq-step-${i}`);
+    // Under a loaded CI machine a click on the opening dropdown's item was seen to go nowhere: open it again then.
+    for (let attempt = 1; ; attempt++) {
+      await page.getByTestId('add-condition').click();
+      await page.getByTestId('add-sequence').click();
+      try {
+        await step(0).waitFor({ timeout: 10_000 });
+        break;
+      } catch (e) {
+        if (attempt >= 3 || (await step(0).count()) > 0) throw e;
+      }
+    }
     await step(0).getByTestId('event-name').fill('Product Viewed');
     await step(0).getByTestId('add-filter').click();
     await step(0).getByTestId('filter-0').getByTestId('filter-property').fill('product_id');
