@@ -28,6 +28,24 @@ const DAY = 86_400_000;
 /** How long a poll waits for the page to catch up (previews are debounced; CI machines are busy). */
 const WAIT = { timeout: 30_000, interval: 100 };
 
+/**
+ * Opens the rule builder's add-condition menu and picks `item`, until `appears` is on the page: on a loaded CI
+ * machine a click on the opening dropdown's item was seen to go nowhere.
+ */
+async function addCondition(page: Page, item: string, appears: string) {
+  const before = await page.getByTestId(appears).count();
+  for (let attempt = 1; ; attempt++) {
+    await page.getByTestId('add-condition').click();
+    await page.getByTestId(item).click();
+    try {
+      await expect.poll(() => page.getByTestId(appears).count(), { timeout: 10_000, interval: 100 }).toBeGreaterThan(before);
+      return;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
 const PEOPLE = [
   { user_id: 'e2e1', name: '林晓雨', phone: '13800000001', city: '上海', orders: [88, 42, 120] },
   { user_id: 'e2e2', name: '陈子豪', phone: '13800000002', city: '杭州', orders: [35] },
@@ -254,15 +272,13 @@ describe('web console [duckdb, chromium]', () => {
     await page.getByTestId('new-segment').click();
     await page.waitForURL(/\/segments\/new$/);
 
-    await page.getByTestId('add-condition').click();
-    await page.getByTestId('add-orders').click();
+    await addCondition(page, 'add-orders', 'orders-value');
     // Default: at least 1 order in the last 90 days — the four buyers.
     await expect.poll(() => page.getByTestId('live-count').textContent(), WAIT).toBe('4');
     await input(page, 'orders-value').fill('2');
     await expect.poll(() => page.getByTestId('live-count').textContent(), WAIT).toBe('2');
 
-    await page.getByTestId('add-condition').click();
-    await page.getByTestId('add-attribute').click();
+    await addCondition(page, 'add-attribute', 'value-text');
     await input(page, 'value-text').fill('上海');
     await expect.poll(() => page.getByTestId('live-count').textContent(), WAIT).toBe('2');
     await input(page, 'value-text').fill('杭州');
