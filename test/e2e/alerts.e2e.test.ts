@@ -3,61 +3,40 @@
 // static-threshold monitor is created in the form.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestDb, type TestDb } from '../support/stores.ts';
-import { createTestApp, type TestApp } from '../support/app.ts';
-import { openStore } from '../../src/store/open-store.ts';
-import type { Store } from '../../src/store/port.ts';
-import { launchBrowser, type Browser } from './browser.ts';
-// @ts-expect-error plain ESM script without types
-import { ensureConsoleBuilt } from '../../web/scripts/build.mjs';
+import { startConsole, type ConsoleHarness } from './console-harness.ts';
 import { shiftDate } from '../../src/core/alerts/evaluate.ts';
 
 vi.setConfig({ testTimeout: 180_000 });
 const D = '2024-06-03';
 
 describe('risk alerts console [duckdb, chromium]', () => {
-  let db: TestDb;
-  let store: Store;
-  let t: TestApp;
-  let browser: Browser;
-  let url: string;
+  let h: ConsoleHarness;
 
   beforeAll(async () => {
-    await ensureConsoleBuilt({ quiet: true });
-    db = await createTestDb('duckdb');
-    store = await openStore(db.options);
-    t = await createTestApp(store);
-    url = (await t.app.listen({ port: 0, host: '127.0.0.1' })).replace('[::1]', '127.0.0.1');
-    const rows: Array<{ id: string; ts: string }> = [];
-    for (let i = 35; i >= 0; i--) {
-      const date = shiftDate(D, -i);
-      for (let k = 0; k < (i === 0 ? 40 : 5); k++) rows.push({ id: `c-${date}-${k}`, ts: `${date}T04:00:00.000Z` });
-    }
-    await store.exec(
-      `INSERT INTO events (workspace_id, message_id, type, name, ts, received_at) SELECT $2, id, 'track', 'complaint', ts, ts FROM ${store.jsonRows(1, [{ name: 'id', type: 'text' }, { name: 'ts', type: 'timestamptz' }], 'r')}`,
-      [JSON.stringify(rows), t.workspaceId],
-    );
-    const m = await t.services.alerts.createMonitor(t.workspaceId, {
-      name: '客诉激增', metric: 'event_count', params: { event: 'complaint' }, rule: { type: 'anomaly', direction: 'up', weeks: 4, min_history: 3, bands: { warning: 3, critical: 5 }, min_volume: 0 },
-      recovery_periods: 1, cooldown_minutes: 360, schedule: null, recipients: [], channels: [], enabled: true,
-    } as any);
-    await t.services.alerts.evaluate(t.workspaceId, m.id, { as_of: D, dry_run: false });
-    browser = await launchBrowser();
+    h = await startConsole(async ({ store, t }) => {
+      const rows: Array<{ id: string; ts: string }> = [];
+      for (let i = 35; i >= 0; i--) {
+        const date = shiftDate(D, -i);
+        for (let k = 0; k < (i === 0 ? 40 : 5); k++) rows.push({ id: `c-${date}-${k}`, ts: `${date}T04:00:00.000Z` });
+      }
+      await store.exec(
+        `INSERT INTO events (workspace_id, message_id, type, name, ts, received_at) SELECT $2, id, 'track', 'complaint', ts, ts FROM ${store.jsonRows(1, [{ name: 'id', type: 'text' }, { name: 'ts', type: 'timestamptz' }], 'r')}`,
+        [JSON.stringify(rows), t.workspaceId],
+      );
+      const m = await t.services.alerts.createMonitor(t.workspaceId, {
+        name: '客诉激增', metric: 'event_count', params: { event: 'complaint' }, rule: { type: 'anomaly', direction: 'up', weeks: 4, min_history: 3, bands: { warning: 3, critical: 5 }, min_volume: 0 },
+        recovery_periods: 1, cooldown_minutes: 360, schedule: null, recipients: [], channels: [], enabled: true,
+      } as any);
+      await t.services.alerts.evaluate(t.workspaceId, m.id, { as_of: D, dry_run: false });
+    });
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await t?.app.close();
-    await store?.close();
-    await db?.cleanup();
-  });
+  afterAll(() => h?.close());
 
   it('lists the alert, shows its chart and history, acknowledges and resolves it, and creates a monitor in the form', async () => {
+    const { browser } = h;
     const page = await browser.newPage();
-    await page.goto(url + '/');
-    await page.getByTestId('signin-tab-key').click();
-    await page.getByTestId('signin-key').fill(t.adminKey);
-    await page.getByTestId('signin-submit').click();
+    await h.signIn(page);
     await page.getByTestId('main-menu').getByText('危机预警').click();
     const table = page.getByTestId('alerts-table');
     await expect.poll(() => table.locator('tbody tr').count()).toBe(1);

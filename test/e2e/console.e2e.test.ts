@@ -12,21 +12,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 // In a full `npm test` the browser shares the 2 cores with every other test file: flows get time to finish.
 vi.setConfig({ testTimeout: 180_000 });
 import type { Page } from 'playwright-core';
-import { createTestDb, type TestDb } from '../support/stores.ts';
-import { createTestApp, type TestApp } from '../support/app.ts';
-import { openStore } from '../../src/store/open-store.ts';
-import type { Store } from '../../src/store/port.ts';
-import { launchBrowser, type Browser } from './browser.ts';
-// @ts-expect-error plain ESM script without types
-import { ensureConsoleBuilt } from '../../web/scripts/build.mjs';
+import type { TestApp } from '../support/app.ts';
+import type { Browser } from './browser.ts';
+import { input, startConsole, WAIT, type ConsoleHarness } from './console-harness.ts';
 import { SCHEMA_FILE, schemaSource } from '../../web/scripts/openapi-types.ts';
 import { startHttpSink, type HttpSink } from '../../src/modules/messaging/testing/http-sink.ts';
 import { CHUNK_KIND, START_KIND } from '../../src/modules/broadcasts/runner.ts';
 
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const DAY = 86_400_000;
-/** How long a poll waits for the page to catch up (previews are debounced; CI machines are busy). */
-const WAIT = { timeout: 30_000, interval: 100 };
 
 /**
  * Opens the rule builder's add-condition menu and picks `item`, until `appears` is on the page: on a loaded CI
@@ -56,45 +50,27 @@ const PEOPLE = [
 ];
 
 describe('web console [duckdb, chromium]', () => {
-  let db: TestDb;
-  let store: Store;
+  let h: ConsoleHarness;
   let t: TestApp;
   let browser: Browser;
   let url: string;
   let sink: HttpSink;
 
   beforeAll(async () => {
-    const built = await ensureConsoleBuilt({ quiet: true });
-    if (built.built) console.log(`web console built in ${(built.ms / 1000).toFixed(1)} s`);
-    db = await createTestDb('duckdb');
-    store = await openStore(db.options);
-    t = await createTestApp(store);
-    url = (await t.app.listen({ port: 0, host: '127.0.0.1' })).replace('[::1]', '127.0.0.1');
-    await seed(t);
+    h = await startConsole(({ t }) => seed(t));
+    ({ t, browser, url } = h);
     sink = await startHttpSink();
-    browser = await launchBrowser();
     mkdirSync(SHOTS, { recursive: true });
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
     await sink?.close();
-    await t?.app.close();
-    await store?.close();
-    await db?.cleanup();
+    await h?.close();
   });
 
-  /** An input by test id, whether antd put the id on the input itself or on its wrapper. */
-  const input = (page: Page, id: string) => page.locator(`input[data-testid="${id}"], [data-testid="${id}"] input`).first();
   const shot = (page: Page, name: string, fullPage = false) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage });
 
-  async function signIn(page: Page) {
-    await page.goto(url + '/');
-    await page.getByTestId('signin-tab-key').click();
-    await page.getByTestId('signin-key').fill(t.adminKey);
-    await page.getByTestId('signin-submit').click();
-    await page.getByTestId('kpi-members').waitFor();
-  }
+  const signIn = (page: Page) => h.signIn(page);
 
   it('the committed API types match the OpenAPI document (run `npm run gen:api` when this fails)', async () => {
     const current = await schemaSource(t.app.swagger() as unknown as Record<string, unknown>);

@@ -2,51 +2,26 @@
 // data and erase it with the typed confirmation, then find the request under Settings → 隐私请求 and the change under
 // Settings → 审计日志 (filtered), and verify the hash chain.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Page } from 'playwright-core';
-import { createTestDb, type TestDb } from '../support/stores.ts';
-import { createTestApp, type TestApp } from '../support/app.ts';
-import { openStore } from '../../src/store/open-store.ts';
-import type { Store } from '../../src/store/port.ts';
-import { launchBrowser, type Browser } from './browser.ts';
-// @ts-expect-error plain ESM script without types
-import { ensureConsoleBuilt } from '../../web/scripts/build.mjs';
+import { input, startConsole, type ConsoleHarness } from './console-harness.ts';
 
 vi.setConfig({ testTimeout: 180_000 });
 
 describe('console privacy and audit [duckdb, chromium]', () => {
-  let db: TestDb;
-  let store: Store;
-  let t: TestApp;
-  let browser: Browser;
-  let url: string;
+  let h: ConsoleHarness;
   let memberId: string;
 
   beforeAll(async () => {
-    await ensureConsoleBuilt({ quiet: true });
-    db = await createTestDb('duckdb');
-    store = await openStore(db.options);
-    t = await createTestApp(store);
-    url = (await t.app.listen({ port: 0, host: '127.0.0.1' })).replace('[::1]', '127.0.0.1');
-    memberId = (await t.services.members.upsert(t.workspaceId, { user_id: 'e2e-p1', phone: '13900009999', name: '隐私测试' }) as { id: string }).id;
-    browser = await launchBrowser();
+    h = await startConsole(async ({ t }) => {
+      memberId = (await t.services.members.upsert(t.workspaceId, { user_id: 'e2e-p1', phone: '13900009999', name: '隐私测试' }) as { id: string }).id;
+    });
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await t?.app.close();
-    await store?.close();
-    await db?.cleanup();
-  });
-
-  const input = (page: Page, id: string) => page.locator(`input[data-testid="${id}"], [data-testid="${id}"] input`).first();
+  afterAll(() => h?.close());
 
   it('exports and erases from the member 360, then shows the request and the audit entry', async () => {
-    const page = await browser.newPage();
-    await page.goto(url + '/');
-    await page.getByTestId('signin-tab-key').click();
-    await page.getByTestId('signin-key').fill(t.adminKey);
-    await page.getByTestId('signin-submit').click();
-    await page.getByTestId('kpi-members').waitFor();
+    const { t, url } = h;
+    const page = await h.browser.newPage();
+    await h.signIn(page);
 
     await page.goto(`${url}/members/${memberId}`);
     await page.getByTestId('privacy-export').click();

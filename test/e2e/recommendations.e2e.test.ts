@@ -2,53 +2,30 @@
 // member 360's 推荐商品 card and a product's "also bought" list.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestDb, type TestDb } from '../support/stores.ts';
-import { createTestApp, type TestApp } from '../support/app.ts';
-import { openStore } from '../../src/store/open-store.ts';
-import type { Store } from '../../src/store/port.ts';
-import { launchBrowser, type Browser } from './browser.ts';
-// @ts-expect-error plain ESM script without types
-import { ensureConsoleBuilt } from '../../web/scripts/build.mjs';
+import { startConsole, WAIT, type ConsoleHarness } from './console-harness.ts';
 
 vi.setConfig({ testTimeout: 180_000 });
-/** How long a poll waits for the page to catch up (busy machines). */
-const WAIT = { timeout: 30_000, interval: 100 };
 
 describe('recommendations console [duckdb, chromium]', () => {
-  let db: TestDb;
-  let store: Store;
-  let t: TestApp;
-  let browser: Browser;
-  let url: string;
+  let h: ConsoleHarness;
 
   beforeAll(async () => {
-    await ensureConsoleBuilt({ quiet: true });
-    db = await createTestDb('duckdb');
-    store = await openStore(db.options);
-    t = await createTestApp(store);
-    url = (await t.app.listen({ port: 0, host: '127.0.0.1' })).replace('[::1]', '127.0.0.1');
-    const item = (id: string, name: string) => ({ product_id: id, name, category: '茶叶', quantity: 1, unit_price: 50 });
-    const orders = [];
-    for (let i = 0; i < 10; i++) orders.push({ order_id: `o${i}`, user_id: `r${i}`, items: [item('longjing', '龙井'), item('biluochun', '碧螺春'), ...(i % 2 ? [item('puer', '普洱')] : [])], paid_at: '2024-05-01T04:00:00Z' });
-    orders.push({ order_id: 'ox', user_id: 'rx', items: [item('longjing', '龙井')], paid_at: '2024-05-02T04:00:00Z' });
-    const r = await t.app.inject({ method: 'POST', url: '/v1/orders', headers: t.write, payload: { orders } as any });
-    expect(r.statusCode, r.body).toBe(200);
-    browser = await launchBrowser();
+    h = await startConsole(async ({ t }) => {
+      const item = (id: string, name: string) => ({ product_id: id, name, category: '茶叶', quantity: 1, unit_price: 50 });
+      const orders = [];
+      for (let i = 0; i < 10; i++) orders.push({ order_id: `o${i}`, user_id: `r${i}`, items: [item('longjing', '龙井'), item('biluochun', '碧螺春'), ...(i % 2 ? [item('puer', '普洱')] : [])], paid_at: '2024-05-01T04:00:00Z' });
+      orders.push({ order_id: 'ox', user_id: 'rx', items: [item('longjing', '龙井')], paid_at: '2024-05-02T04:00:00Z' });
+      const r = await t.app.inject({ method: 'POST', url: '/v1/orders', headers: t.write, payload: { orders } as any });
+      expect(r.statusCode, r.body).toBe(200);
+    });
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await t?.app.close();
-    await store?.close();
-    await db?.cleanup();
-  });
+  afterAll(() => h?.close());
 
   it('trains from the page, then shows a member\'s recommendations and also-bought', async () => {
-    const page = await browser.newPage();
-    await page.goto(url + '/');
-    await page.getByTestId('signin-tab-key').click();
-    await page.getByTestId('signin-key').fill(t.adminKey);
-    await page.getByTestId('signin-submit').click();
+    const { t, url } = h;
+    const page = await h.browser.newPage();
+    await h.signIn(page, 'main-menu');
     await page.getByTestId('main-menu').getByText('商品推荐').click();
     await page.getByText('尚未训练', { exact: false }).waitFor();
     await page.getByTestId('train').click();

@@ -3,57 +3,37 @@
 // carries scripts previews inside a sandboxed frame. No payload ever runs (`window.__xss` stays undefined).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Page } from 'playwright-core';
-import { createTestDb, type TestDb } from '../support/stores.ts';
-import { createTestApp, type TestApp } from '../support/app.ts';
-import { openStore } from '../../src/store/open-store.ts';
-import type { Store } from '../../src/store/port.ts';
-import { launchBrowser, type Browser } from './browser.ts';
-// @ts-expect-error plain ESM script without types
-import { ensureConsoleBuilt } from '../../web/scripts/build.mjs';
+import { startConsole, WAIT, type ConsoleHarness } from './console-harness.ts';
 
 vi.setConfig({ testTimeout: 180_000 });
-const WAIT = { timeout: 30_000, interval: 100 };
 const NAME = '<img src=x onerror="window.__xss=1">';
 
 describe('console escapes member data [duckdb, chromium]', () => {
-  let db: TestDb;
-  let store: Store;
-  let t: TestApp;
-  let browser: Browser;
-  let url: string;
+  let h: ConsoleHarness;
   let memberId: string;
   let templateId: string;
 
   beforeAll(async () => {
-    await ensureConsoleBuilt({ quiet: true });
-    db = await createTestDb('duckdb');
-    store = await openStore(db.options);
-    t = await createTestApp(store);
-    url = (await t.app.listen({ port: 0, host: '127.0.0.1' })).replace('[::1]', '127.0.0.1');
-    const post = async (path: string, payload: object, headers = t.admin) => {
-      const r = await t.app.inject({ method: 'POST', url: path, headers, payload });
-      expect(r.statusCode, r.body).toBeLessThan(300);
-      return r.json();
-    };
-    await post('/v1/identify', { userId: 'xss1', traits: { name: NAME, city: '<b onmouseover="window.__xss=2">城</b>', note: '<svg onload="window.__xss=3"></svg>' } }, t.write);
-    await post('/v1/track', { userId: 'xss1', event: '<script>window.__xss=4</script>', properties: { html: '<iframe src="javascript:window.parent.__xss=5"></iframe>' } }, t.write);
-    const list = await t.app.inject({ url: '/api/members?q=xss1', headers: t.admin });
-    memberId = list.json().data[0].id;
-    templateId = (
-      await post('/api/templates', {
-        name: 'xss-email',
-        content: { email: { subject: '你好', html: '<script>window.parent.__xss=6</script><img src=x onerror="window.parent.__xss=7"><p>{{ member.name }}</p>' } },
-      })
-    ).id;
-    browser = await launchBrowser();
+    h = await startConsole(async ({ t }) => {
+      const post = async (path: string, payload: object, headers = t.admin) => {
+        const r = await t.app.inject({ method: 'POST', url: path, headers, payload });
+        expect(r.statusCode, r.body).toBeLessThan(300);
+        return r.json();
+      };
+      await post('/v1/identify', { userId: 'xss1', traits: { name: NAME, city: '<b onmouseover="window.__xss=2">城</b>', note: '<svg onload="window.__xss=3"></svg>' } }, t.write);
+      await post('/v1/track', { userId: 'xss1', event: '<script>window.__xss=4</script>', properties: { html: '<iframe src="javascript:window.parent.__xss=5"></iframe>' } }, t.write);
+      const list = await t.app.inject({ url: '/api/members?q=xss1', headers: t.admin });
+      memberId = list.json().data[0].id;
+      templateId = (
+        await post('/api/templates', {
+          name: 'xss-email',
+          content: { email: { subject: '你好', html: '<script>window.parent.__xss=6</script><img src=x onerror="window.parent.__xss=7"><p>{{ member.name }}</p>' } },
+        })
+      ).id;
+    });
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await t?.app.close();
-    await store?.close();
-    await db?.cleanup();
-  });
+  afterAll(() => h?.close());
 
   /** No payload ran and none became markup in the console's own document. */
   async function expectInert(page: Page) {
@@ -62,12 +42,9 @@ describe('console escapes member data [duckdb, chromium]', () => {
   }
 
   it('shows HTML in member data as text on the members list, the member 360 and in previews, and runs none of it', async () => {
+    const { browser, url } = h;
     const page = await browser.newPage();
-    await page.goto(url + '/');
-    await page.getByTestId('signin-tab-key').click();
-    await page.getByTestId('signin-key').fill(t.adminKey);
-    await page.getByTestId('signin-submit').click();
-    await page.getByTestId('kpi-members').waitFor();
+    await h.signIn(page);
 
     await page.goto(url + '/members');
     const table = page.getByTestId('members-table');
