@@ -4,26 +4,25 @@
 // members' texts (official-account messages, WeCom 微信客服 via kf/sync_msg) to the inbound listeners (consent);
 // and the scheduled polling (one schedule per WeCom channel) that turns mass-send tasks into delivery receipts.
 import { SiyuError, invalid, notFound } from '../../../core/errors.ts';
-import type { Store } from '../../../store/port.ts';
-import type { IdentityPort } from '../../identity/types.ts';
-import type { IngestService } from '../../ingest/service.ts';
-import type { JobService } from '../../jobs/service.ts';
-import type { TemplateService } from '../../templates/service.ts';
 import { channelRepo, type ChannelRow } from '../channel-repo.ts';
 import { WechatOaConfig, wechatOaAdapter } from '../providers/wechat-oa.ts';
 import { pollGroupMessages as pollTasks, type PollOutcome } from '../providers/wecom-groupmsg.ts';
-import { WecomConfig, wecomAdapter } from '../providers/wecom.ts';
+import { WecomConfig } from '../providers/wecom.ts';
 import { RateLimiter } from '../rate-limiter.ts';
 import type { ReceiptEvent } from '../schema.ts';
-import type { MessagingService } from '../service.ts';
-import type { AdapterContext, MessagingLog, OutgoingMessage, RenderedContent } from '../types.ts';
+import type { AdapterContext, MessagingLog, OutgoingMessage } from '../types.ts';
 import { CallbackCrypto, CallbackCryptoError, signatureMatches } from './crypto.ts';
 import { contactMessages, followMessage, internalContext } from './ingest-messages.ts';
-import { ADD_CHANGE_TYPES, DELETE_CHANGE_TYPES, readCallbackEvent, templateResultReceipt, type CallbackEvent, type KfMessageEvent, type WecomChatEvent, type WecomContactEvent } from './events.ts';
-import { inboundRepo, type InboundItem } from '../inbound.ts';
-import { wecomToken, wxCall, type WxOutcome } from '../providers/wx-api.ts';
+import { ADD_CHANGE_TYPES, DELETE_CHANGE_TYPES, readCallbackEvent, templateResultReceipt, type KfMessageEvent, type WecomContactEvent } from './events.ts';
+import type { InboundItem } from '../inbound.ts';
+import { wecomToken, wxCall } from '../providers/wx-api.ts';
+import { syncKfMessages } from './kf-sync.ts';
 import { wecomRepo } from './repo.ts';
+import type { CallbackOutcome, CallbackQuery, ChatEventHook, KfSyncOutcome, OpenedCallback, WecomApi, WecomServiceDeps, WelcomeResolver } from './types.ts';
+import { sendWelcome } from './welcome.ts';
 import { parseFlatXml } from './xml.ts';
+
+export type * from './types.ts';
 
 /** The job kind that polls a WeCom channel's mass-send tasks: payload `{ channel: "<id or name>" }`. */
 export const WECOM_POLL_JOB = 'messaging.wecom_poll';
@@ -34,98 +33,8 @@ export const WECOM_POLL_JOB = 'messaging.wecom_poll';
 export const DEFAULT_POLL_CRON = '*/15 * * * *';
 /** The recurring schedule (jobs module) that polls one WeCom channel's mass-send results. */
 export const pollScheduleName = (channelId: string) => `messaging.wecom_poll:${channelId}`;
-/** Pages of `kf/sync_msg` read per 微信客服 notice (1,000 messages each); the rest waits for the next notice. */
-const KF_MAX_PAGES = 20;
 
 const SILENT: MessagingLog = { debug() {}, warn() {} };
-
-export interface WecomServiceDeps {
-  store: Store;
-  messaging: MessagingService;
-  ingest: IngestService;
-  identity: IdentityPort;
-  templates?: TemplateService;
-  jobs?: JobService;
-  fetch?: typeof fetch;
-  log?: MessagingLog;
-}
-
-/** Query parameters a callback carries (WeCom: msg_signature; WeChat plain mode: signature; safe mode: both). */
-export interface CallbackQuery {
-  msg_signature?: string;
-  signature?: string;
-  timestamp?: string;
-  nonce?: string;
-  echostr?: string;
-  encrypt_type?: string;
-  openid?: string;
-}
-
-/** A verified, decrypted callback, ready to be acted on. */
-export interface OpenedCallback {
-  channel: ChannelRow;
-  event: CallbackEvent;
-  receivedAt: number;
-}
-
-export interface WelcomeOutcome {
-  status: 'sent' | 'failed' | 'skipped';
-  send_id?: string;
-  error?: { code: string | null; message: string | null };
-  /** From receipt of the event to the provider's answer. */
-  elapsed_ms: number;
-  /** Whether the send went through the ledger (false: the store failed and the message was sent directly). */
-  recorded: boolean;
-}
-
-/** One message of `kf/sync_msg` (origin 3: the customer wrote it; 4: a system event; 5: a servicer). */
-interface KfMessage {
-  msgid: string;
-  open_kfid?: string;
-  external_userid?: string;
-  send_time?: number;
-  origin?: number;
-  msgtype?: string;
-  text?: { content?: string };
-}
-
-/** What one 微信客服 notice read: pages and messages, customer texts, how many were new, what consent made of them. */
-export interface KfSyncOutcome {
-  pages: number;
-  messages: number;
-  texts: number;
-  recorded: number;
-  results?: unknown[];
-  error?: { code: string; message: string };
-}
-
-export interface CallbackOutcome {
-  event: string;
-  /** Inbound messages stored and what consent made of them. */
-  inbound?: unknown;
-  member_id?: string | null;
-  ingested?: boolean;
-  welcome?: WelcomeOutcome;
-  receipts?: { received: number; recorded: number };
-  /** What the customer-group hooks reported. */
-  hooks?: unknown[];
-}
-
-/**
- * Picks the welcome message of a new customer instead of the channel's `welcome` (e.g. the template of the channel
- * QR code the customer scanned, found by the event's `state`); null: not mine, ask the next one / use the channel's.
- */
-export type WelcomeResolver = (ctx: { workspaceId: string; channel: ChannelRow; event: WecomContactEvent; memberId: string | null }) => Promise<RenderedContent | null>;
-
-/** Acts on a customer-group event (`change_external_chat`); what it returns is reported in the callback outcome. */
-export type ChatEventHook = (ctx: { workspaceId: string; channel: ChannelRow; event: WecomChatEvent }) => Promise<unknown>;
-
-/** Calls a WeCom API with one channel's credentials and the shared token cache (see {@link WecomService.apiFor}). */
-export interface WecomApi {
-  channelId: string;
-  /** `POST <base_url><path>` (or GET without a body) with the access token; errcodes become `wecom_<errcode>` errors. */
-  call(path: string, body: unknown, opts?: { idempotent?: boolean; method?: 'GET' | 'POST' }): Promise<WxOutcome>;
-}
 
 const refuse = (why: string) => new SiyuError('unauthorized', 'messaging.callback_refused', `Callback refused: ${why}`, { field: 'signature' });
 
@@ -310,7 +219,7 @@ export class WecomService {
 
   /**
    * A new customer: the contact event is ingested first (it creates or finds the member and gives it the
-   * external_userid identity), then the welcome message goes out through the send ledger within the budget.
+   * external_userid identity), then the welcome message goes out within the budget (see welcome.ts).
    */
   private async contactAdded(o: OpenedCallback, cfg: WecomConfig, e: WecomContactEvent): Promise<CallbackOutcome> {
     const c = o.channel;
@@ -321,71 +230,10 @@ export class WecomService {
       this.log.warn({ err, channel: c.id }, 'WeCom contact event not ingested');
     });
     const memberId = await this.deps.identity.findMember(this.deps.store, ws, `wecom_external_userid:${e.externalUserId}`).catch(() => null);
-    const out: CallbackOutcome = { event: e.changeType, member_id: memberId, ingested };
-    const welcome = cfg.welcome;
-    if (!e.welcomeCode || !c.enabled) return out;
-    // A resolver (e.g. the scanned QR code's welcome template) goes first; else the channel's welcome config.
-    const resolved = await this.resolveWelcome(ws, c, e, memberId);
-    if (!resolved && (!welcome || !welcome.enabled)) return out;
-    const deadline = o.receivedAt + (welcome?.budget_ms ?? 15_000);
-    const content = resolved ?? (await this.welcomeContent(ws, cfg, memberId));
-    if (!content) {
-      out.welcome = { status: 'skipped', error: { code: 'welcome_content_missing', message: 'no welcome template or text could be rendered' }, elapsed_ms: Date.now() - o.receivedAt, recorded: false };
-      return out;
-    }
-    const to = { welcome_code: e.welcomeCode, welcome_deadline: String(deadline), wecom_external_userid: e.externalUserId, wecom_sender: e.userId };
-    if (memberId) {
-      try {
-        const report = await this.deps.messaging.send(ws, c.id, [{ memberId, to, content }], `wecom_welcome:${c.id}:${e.welcomeCode}`);
-        const r = report.results[0];
-        out.welcome = {
-          status: r.status === 'sent' ? 'sent' : r.status === 'failed' ? 'failed' : 'skipped',
-          send_id: r.send_id,
-          ...(r.error ? { error: { code: r.error.code ?? null, message: r.error.message ?? null } } : {}),
-          elapsed_ms: Date.now() - o.receivedAt,
-          recorded: true,
-        };
-        return out;
-      } catch (err) {
-        this.log.warn({ err, channel: c.id }, 'welcome message not recorded; sending it directly');
-      }
-    }
-    // The store could not record the send (or no member could be made): the welcome code is single-use, so sending
-    // directly cannot duplicate it, and the customer still gets the message inside the window.
-    const msg: OutgoingMessage = { sendId: `welcome_${e.welcomeCode}`.slice(0, 200), memberId: memberId ?? '', to, content };
-    const [r] = await wecomAdapter.send(cfg, [msg], this.context(c));
-    out.welcome = { status: r.status, ...(r.error ? { error: { code: r.error.code, message: r.error.message } } : {}), elapsed_ms: Date.now() - o.receivedAt, recorded: false };
-    return out;
+    const deps = { messaging: this.deps.messaging, templates: this.deps.templates, resolvers: this.welcomeResolvers, log: this.log, context: this.context(c) };
+    const welcome = await sendWelcome(deps, o, cfg, e, memberId);
+    return { event: e.changeType, member_id: memberId, ingested, ...(welcome ? { welcome } : {}) };
   }
-
-  private async resolveWelcome(workspaceId: string, channel: ChannelRow, event: WecomContactEvent, memberId: string | null): Promise<RenderedContent | null> {
-    for (const r of this.welcomeResolvers) {
-      try {
-        const content = await r({ workspaceId, channel, event, memberId });
-        if (content) return content;
-      } catch (err) {
-        this.log.warn({ err, channel: channel.id }, 'welcome resolver failed; using the channel welcome');
-      }
-    }
-    return null;
-  }
-
-  /** The welcome message: the configured template rendered for the member, else the configured text. */
-  private async welcomeContent(ws: string, cfg: WecomConfig, memberId: string | null): Promise<RenderedContent | null> {
-    const w = cfg.welcome!;
-    if (w.template && memberId && this.deps.templates) {
-      try {
-        const compiled = await this.deps.templates.compile(ws, w.template, { channel: 'wecom' });
-        const rendered = (await this.deps.templates.renderMany(ws, compiled, [memberId])).get(memberId);
-        if (rendered) return rendered;
-      } catch (err) {
-        this.log.warn({ err, template: w.template }, 'welcome template not rendered; using the plain text');
-      }
-    }
-    if (!w.text && !w.attachments?.length) return null;
-    return { channel: 'wecom', ...(w.text ? { text: w.text } : {}), ...(w.attachments?.length ? { attachments: w.attachments } : {}) };
-  }
-
   /** The contact change as an identify and a track event (see ingest-messages.ts). */
   private async ingestContact(c: ChannelRow, eventName: string, e: WecomContactEvent): Promise<void> {
     await this.deps.ingest.ingest(c.workspace_id, contactMessages(c.id, eventName, e, internalContext()));
@@ -406,48 +254,9 @@ export class WecomService {
     await this.ingestFollow(ctx.workspaceId, cfg, 'unfollow', openid, Date.now(), { reason: 'send_43004', send_id: m.sendId, channel_id: c.id }, `wechat:${cfg.app_id}:unfollow:${openid}:send:${m.sendId}`);
   }
 
-  // ---- 微信客服 messages --------------------------------------------------------------------------------------
-
-  /**
-   * Reads what customers wrote to a 微信客服 account (`kf/sync_msg` from the stored cursor, with the notice's token)
-   * and hands their text messages (origin 3) to the inbound listeners under the customer's external_userid; the
-   * cursor is saved after each page, so a message is read once (and stored once if two notices overlap).
-   */
+  /** Reads what customers wrote to a 微信客服 account after a notice (see kf-sync.ts). */
   async syncKfMessages(c: ChannelRow, e: Pick<KfMessageEvent, 'token' | 'openKfId'>): Promise<KfSyncOutcome> {
-    const cfg = WecomConfig.parse(c.config);
-    const ctx = this.context(c);
-    const token = wecomToken(ctx, cfg);
-    const repo = inboundRepo(this.deps.store);
-    const stream = `kf:${e.openKfId ?? '*'}`;
-    let cursor = await repo.cursor(this.deps.store, c.workspace_id, c.id, stream);
-    const out: KfSyncOutcome = { pages: 0, messages: 0, texts: 0, recorded: 0 };
-    for (let page = 0; page < KF_MAX_PAGES; page++) {
-      const body = { ...(cursor ? { cursor } : {}), token: e.token, limit: 1000, ...(e.openKfId ? { open_kfid: e.openKfId } : {}) };
-      const r = await wxCall(ctx, 'wecom', token, { base: cfg.base_url, path: '/cgi-bin/kf/sync_msg', body, method: 'POST', idempotent: true });
-      if (!r.ok) {
-        out.error = { code: r.error.code, message: r.error.message };
-        break;
-      }
-      out.pages++;
-      const list = (Array.isArray(r.json.msg_list) ? r.json.msg_list : []) as KfMessage[];
-      out.messages += list.length;
-      const texts: InboundItem[] = list
-        .filter((m) => m.origin === 3 && m.msgtype === 'text' && m.external_userid && typeof m.text?.content === 'string')
-        .map((m) => ({ id: `kf:${m.msgid}`, from: m.external_userid!, text: m.text!.content!, ...(m.send_time ? { at: new Date(m.send_time * 1000).toISOString() } : {}) }));
-      out.texts += texts.length;
-      if (texts.length) {
-        const r2 = await this.deps.messaging.receiveInbound(c.workspace_id, c.id, texts);
-        out.recorded += r2.recorded;
-        (out.results ??= []).push(...r2.results);
-      }
-      const next = typeof r.json.next_cursor === 'string' ? r.json.next_cursor : '';
-      if (next && next !== cursor) {
-        cursor = next;
-        await repo.saveCursor(this.deps.store, c.workspace_id, c.id, stream, next);
-      }
-      if (!Number(r.json.has_more) || !next) break;
-    }
-    return out;
+    return syncKfMessages(this.deps, this.context(c), c, e);
   }
 
   // ---- mass-send receipts ------------------------------------------------------------------------------------
