@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Services } from '../../server/services.ts';
 import { workspaceOf } from '../../server/auth.ts';
 import { csvField } from '../consent/csv.ts';
-import { AuditExportQuery, AuditListQuery } from './schema.ts';
+import { AuditExportQuery, AuditListQuery, AuditPage, AuditVerifyResult } from './schema.ts';
 
 /** Columns of the CSV export, in order. */
 export const AUDIT_CSV_COLUMNS = ['seq', 'occurred_at', 'actor', 'actor_name', 'action', 'resource_id', 'status', 'ip', 'user_agent', 'request_id', 'before', 'after', 'detail', 'hash'] as const;
@@ -18,7 +18,7 @@ export function auditRoutes(s: Services): FastifyPluginAsync {
     const tags = ['audit'];
     const config = { permission: 'audit.read' };
 
-    app.get('/api/audit', { config, schema: { tags, summary: 'The audit log, newest first: filter by actor, action, resource, from/to; page with next_cursor', querystring: AuditListQuery } }, async (req) => {
+    app.get('/api/audit', { config, schema: { tags, summary: 'The audit log, newest first: filter by actor, action, resource, from/to; page with next_cursor', querystring: AuditListQuery, response: { 200: AuditPage } } }, async (req) => {
       const { cursor, limit, ...f } = req.query;
       return s.audit.list(workspaceOf(req), { ...f, limit, cursor });
     });
@@ -36,7 +36,7 @@ export function auditRoutes(s: Services): FastifyPluginAsync {
       return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="audit-log.csv"').send(out);
     });
 
-    app.get('/api/audit/verify', { config, schema: { tags, summary: "Checks the workspace's hash chain: ok, rows, and the first broken row if any" } }, async (req) =>
+    app.get('/api/audit/verify', { config, schema: { tags, summary: "Checks the workspace's hash chain: ok, rows, and the first broken row if any", response: { 200: AuditVerifyResult } } }, async (req) =>
       s.audit.verify(workspaceOf(req)),
     );
   };

@@ -7,8 +7,11 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { invalid } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Store } from '../../store/port.ts';
-import { GENESIS, rowHash, verifyRows, type ChainBreak } from './chain.ts';
+import { GENESIS, rowHash, verifyRows } from './chain.ts';
 import { auditRepo, type AuditFilter, type AuditRow } from './repo.ts';
+import type { AuditVerify, AuditView } from './schema.ts';
+
+export type { AuditView } from './schema.ts';
 
 /** What a hook records about one request. */
 export interface AuditEntry {
@@ -26,29 +29,6 @@ export interface AuditEntry {
   before?: string | null;
   after?: string | null;
   detail?: string | null;
-}
-
-/** One row as the API returns it: snapshots and details parsed. */
-export interface AuditView {
-  seq: number;
-  id: string;
-  kind: string;
-  occurred_at: string;
-  actor: string | null;
-  actor_type: string | null;
-  actor_id: string | null;
-  actor_name: string | null;
-  action: string;
-  route: string | null;
-  resource_id: string | null;
-  status: number | null;
-  ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-  before: unknown;
-  after: unknown;
-  detail: unknown;
-  hash: string;
 }
 
 export interface AuditDeps {
@@ -88,11 +68,11 @@ const parse = (t: string | null) => {
 /** Shapes a stored row for the API. */
 export function viewOf(r: AuditRow): AuditView {
   return {
-    seq: Number(r.seq), id: r.id, kind: r.kind, occurred_at: r.occurred_at,
+    seq: Number(r.seq), id: r.id, kind: r.kind as AuditView['kind'], occurred_at: r.occurred_at,
     actor: r.actor_type && r.actor_id ? `${r.actor_type}:${r.actor_id}` : null, actor_type: r.actor_type, actor_id: r.actor_id, actor_name: r.actor_name,
     action: r.action, route: r.route, resource_id: r.resource_id, status: r.status === null ? null : Number(r.status),
     ip: r.ip, user_agent: r.user_agent, request_id: r.request_id,
-    before: parse(r.before_json), after: parse(r.after_json), detail: parse(r.detail_json), hash: r.hash,
+    before: parse(r.before_json), after: parse(r.after_json), detail: parse(r.detail_json) as AuditView['detail'], hash: r.hash,
   };
 }
 
@@ -269,7 +249,7 @@ export class AuditService {
   }
 
   /** Walks the workspace's chain from the first row: ok, how many rows, and the first break if any. */
-  async verify(ws: string): Promise<{ ok: boolean; rows: number; last_seq: number; last_hash: string; broken: ChainBreak | null }> {
+  async verify(ws: string): Promise<AuditVerify> {
     await this.settle();
     let last = { hash: GENESIS, seq: 0 };
     let count = 0;

@@ -1,20 +1,8 @@
 // SQL of privacy_requests: one row per export or erase, with who asked, why and what it changed.
 import type { SqlExecutor } from '../../store/port.ts';
+import type { PrivacyRequestRow } from './schema.ts';
 
-export interface PrivacyRequestRow {
-  id: string;
-  kind: 'export' | 'erase';
-  member_id: string;
-  member_ref: string | null;
-  actor_type: string | null;
-  actor_id: string | null;
-  actor_name: string | null;
-  reason: string | null;
-  status: string;
-  counts: Record<string, number> | null;
-  created_at: string;
-  finished_at: string | null;
-}
+export type { PrivacyRequestRow };
 
 const SELECT = 'id, kind, member_id, member_ref, actor_type, actor_id, actor_name, reason, status, counts, created_at, finished_at';
 

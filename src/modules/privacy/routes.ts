@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Services } from '../../server/services.ts';
 import { actorOf, workspaceOf } from '../../server/auth.ts';
-import { ConsentHistoryQuery, EraseBody, ExportBody, RequestsQuery } from './schema.ts';
+import { ConsentHistoryQuery, EraseAnswer, EraseBody, ExportBody, PrivacyRequestsPage, RequestsQuery } from './schema.ts';
 
 export function privacyRoutes(s: Services): FastifyPluginAsync {
   return async (root) => {
@@ -22,13 +22,13 @@ export function privacyRoutes(s: Services): FastifyPluginAsync {
 
     app.post(
       '/api/privacy/erase',
-      { config: { permission: 'privacy.erase' }, schema: { tags, summary: 'Erase a person: personal data and identities removed, events/orders anonymised (aggregates kept), pending sends cancelled; a second erase is a no-op', body: EraseBody } },
+      { config: { permission: 'privacy.erase' }, schema: { tags, summary: 'Erase a person: personal data and identities removed, events/orders anonymised (aggregates kept), pending sends cancelled; a second erase is a no-op', body: EraseBody, response: { 200: EraseAnswer } } },
       async (req) => s.privacy.erase(workspaceOf(req), req.body.member, req.body.reason, actorOf(req)),
     );
 
     app.get(
       '/api/privacy/requests',
-      { config: { permission: 'privacy.read' }, schema: { tags, summary: 'Export and erase requests, newest first (who, why, what was erased)', querystring: RequestsQuery } },
+      { config: { permission: 'privacy.read' }, schema: { tags, summary: 'Export and erase requests, newest first (who, why, what was erased)', querystring: RequestsQuery, response: { 200: PrivacyRequestsPage } } },
       async (req) => s.privacy.requests(workspaceOf(req), req.query),
     );
 

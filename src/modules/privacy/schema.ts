@@ -35,3 +35,31 @@ export const ConsentHistoryQuery = z
     format: z.enum(['json', 'csv']).default('json'),
   })
   .strict();
+
+// ---- responses (documented in the OpenAPI document; the console's types are generated from them) ---------------
+
+/** One export or erase: who asked, why, and what it changed (`counts` per table for an erase). */
+export const PrivacyRequestView = z.object({
+  id: z.string(),
+  kind: z.enum(['export', 'erase']),
+  member_id: z.string(),
+  /** The ref as given: a member id as is, an identifier only by its type (its value may be the erased phone). */
+  member_ref: z.string().nullable(),
+  actor_type: z.string().nullable(),
+  actor_id: z.string().nullable(),
+  actor_name: z.string().nullable(),
+  reason: z.string().nullable(),
+  status: z.string(),
+  counts: z.record(z.string(), z.number()).nullable(),
+  created_at: z.string(),
+  finished_at: z.string().nullable(),
+});
+export type PrivacyRequestRow = z.infer<typeof PrivacyRequestView>;
+
+export const PrivacyRequestsPage = z.object({ data: z.array(PrivacyRequestView), next_cursor: z.string().nullable() });
+
+export const EraseAnswer = z.object({
+  request: PrivacyRequestView,
+  /** False when the member had been erased before: nothing was changed. */
+  erased: z.boolean(),
+});

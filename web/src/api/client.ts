@@ -1,6 +1,6 @@
 // The console's only way to the server: a typed fetch over the admin HTTP API. Paths, path parameters, query
-// strings and JSON bodies are typed from schema.d.ts (generated from /openapi.json by `npm run gen:api`); response
-// shapes, which the OpenAPI document does not describe yet, are typed in types.ts.
+// strings and JSON bodies are typed from schema.d.ts (generated from /openapi.json by `npm run gen:api`), and so are
+// the responses of routes that declare a response schema; the others' response shapes are typed in types.ts.
 import type { paths } from './schema';
 import type { Responses } from './types';
 
@@ -81,8 +81,17 @@ export async function callWithKey<T>(key: string | null, method: Method, url: st
   return data as T;
 }
 
-/** The response type of a route, from types.ts (`unknown` for routes not described there yet). */
-export type ResponseOf<M extends Method, P> = `${M} ${P & string}` extends keyof Responses ? Responses[`${M} ${P & string}`] : unknown;
+/** The 200 JSON body a route documents in the OpenAPI document (`never` when it documents none). */
+type Documented<O> = O extends { responses: { 200: { content: { 'application/json': infer R } } } } ? R : never;
+/** Written by hand in types.ts for routes that document no response yet; `unknown` for the rest. */
+type HandWritten<M extends Method, P> = `${M} ${P & string}` extends keyof Responses ? Responses[`${M} ${P & string}`] : unknown;
+
+/** The response type of a route: its documented response schema, else types.ts. */
+export type ResponseOf<M extends Method, P> = P extends keyof paths
+  ? [Documented<Op<P, M>>] extends [never]
+    ? HandWritten<M, P>
+    : Documented<Op<P, M>>
+  : HandWritten<M, P>;
 
 /**
  * One typed API call.

@@ -912,7 +912,41 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                action: string;
+                                actor: string | null;
+                                actor_id: string | null;
+                                actor_name: string | null;
+                                actor_type: string | null;
+                                after: unknown;
+                                before: unknown;
+                                detail: {
+                                    failed?: number;
+                                    messages?: number;
+                                    minute?: string;
+                                    requests?: number;
+                                    routes?: {
+                                        [key: string]: number;
+                                    };
+                                } | null;
+                                hash: string;
+                                id: string;
+                                ip: string | null;
+                                /** @enum {string} */
+                                kind: "request" | "ingest_summary";
+                                occurred_at: string;
+                                request_id: string | null;
+                                resource_id: string | null;
+                                route: string | null;
+                                seq: number;
+                                status: number | null;
+                                user_agent: string | null;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
             };
         };
@@ -987,7 +1021,19 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            broken: {
+                                /** @enum {string} */
+                                reason: "seq_gap" | "prev_hash_mismatch" | "hash_mismatch";
+                                seq: number;
+                            } | null;
+                            last_hash: string;
+                            last_seq: number;
+                            ok: boolean;
+                            rows: number;
+                        };
+                    };
                 };
             };
         };
@@ -8856,7 +8902,28 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            erased: boolean;
+                            request: {
+                                actor_id: string | null;
+                                actor_name: string | null;
+                                actor_type: string | null;
+                                counts: {
+                                    [key: string]: number;
+                                } | null;
+                                created_at: string;
+                                finished_at: string | null;
+                                id: string;
+                                /** @enum {string} */
+                                kind: "export" | "erase";
+                                member_id: string;
+                                member_ref: string | null;
+                                reason: string | null;
+                                status: string;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -8934,7 +9001,28 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            data: {
+                                actor_id: string | null;
+                                actor_name: string | null;
+                                actor_type: string | null;
+                                counts: {
+                                    [key: string]: number;
+                                } | null;
+                                created_at: string;
+                                finished_at: string | null;
+                                id: string;
+                                /** @enum {string} */
+                                kind: "export" | "erase";
+                                member_id: string;
+                                member_ref: string | null;
+                                reason: string | null;
+                                status: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
                 };
             };
         };

@@ -9,7 +9,7 @@ import { useAuth } from '../../auth';
 import { useI18n } from '../../i18n';
 import { ErrorAlert } from '../../components/state';
 import { PageHead } from '../../components/forms';
-import type { AuditPage, AuditRow, AuditVerify } from './privacy-types';
+import type { AuditRow, AuditVerify } from './privacy-types';
 import { downloadFile } from './download';
 
 interface Filters {
@@ -43,7 +43,7 @@ export function AuditLog() {
     setLoading(true);
     setError(null);
     try {
-      const page = (await api('get', '/api/audit', { query: { ...queryOf(f), limit: 50, ...(after ? { cursor: after } : {}) } })) as AuditPage;
+      const page = await api('get', '/api/audit', { query: { ...queryOf(f), limit: 50, ...(after ? { cursor: after } : {}) } });
       setRows((prev) => (after ? [...prev, ...page.data] : page.data));
       setCursor(page.next_cursor);
     } catch (e) {
@@ -69,7 +69,7 @@ export function AuditLog() {
   const check = async () => {
     setError(null);
     try {
-      setVerify((await api('get', '/api/audit/verify')) as AuditVerify);
+      setVerify(await api('get', '/api/audit/verify'));
     } catch (e) {
       setError(e);
     }

@@ -7,7 +7,6 @@ import { api } from '../../api/client';
 import { useAuth } from '../../auth';
 import { useI18n } from '../../i18n';
 import { ErrorAlert } from '../../components/state';
-import type { EraseAnswer } from './privacy-types';
 import { saveBlob } from './download';
 
 /** Whether the signed-in principal holds `permission` (until the console knows permissions, the API decides). */
@@ -41,7 +40,7 @@ export function PrivacyActions({ memberId, onErased }: { memberId: string; onEra
     setBusy(true);
     setError(null);
     try {
-      const r = (await api('post', '/api/privacy/erase', { body: { member: memberId, reason: v.reason } })) as EraseAnswer;
+      const r = await api('post', '/api/privacy/erase', { body: { member: memberId, reason: v.reason } });
       message.success(t(r.erased ? 'privacy.erased' : 'privacy.alreadyErased'));
       setErasing(false);
       onErased();

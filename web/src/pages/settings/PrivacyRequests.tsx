@@ -9,7 +9,7 @@ import type { PrivacyRequest } from './privacy-types';
 
 export function PrivacyRequests() {
   const { t, dt } = useI18n();
-  const list = useLoad(async (signal) => (await api('get', '/api/privacy/requests', { query: { limit: 200 }, signal })) as { data: PrivacyRequest[] }, []);
+  const list = useLoad((signal) => api('get', '/api/privacy/requests', { query: { limit: 200 }, signal }), []);
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
       <PageHead title="privacy.title" sub={t('privacy.hint')} />
