@@ -15,6 +15,7 @@ import { type AttributionRow, referralRepo as repo } from './referral-repo.ts';
 import type { RewardGiver } from './rewards.ts';
 import { DAY_MS, json, nowIso, underField } from './shared.ts';
 import type { ClientFactsInput } from './schema.ts';
+import { WorkspaceBatcher, withMembers } from '../../core/workspace-batcher.ts';
 
 /** Invite codes: 10 of 31 unambiguous characters (~49 bits); guessing stays under 1e-6 up to ~800M codes. */
 const CODE_FORMAT = parseCodeFormat({ length: 10, maxGuessProbability: 1e-6 });
@@ -28,9 +29,10 @@ export interface ReferralConfig { program: ReferralProgram; link_base: string | 
 type Log = (err: unknown, msg: string) => void;
 
 export class ReferralService {
-  private readonly pending = new Map<string, Set<string>>();
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> = Promise.resolve();
+  private readonly batches = new WorkspaceBatcher<Set<string>>({
+    run: (ws, members) => this.evaluate(ws, [...members]),
+    onError: (e) => this.log(e, 'referral: first-order rewards failed (the sweep retries)'),
+  });
   log: Log = () => undefined;
 
   constructor(private readonly store: Store, private readonly refs: MemberRefs, private readonly rewards: RewardGiver) {}
@@ -190,41 +192,18 @@ export class ReferralService {
   follow(changes: ChangeFeed): () => void {
     return changes.subscribe((c) => {
       if (!c.orders) return;
-      let set = this.pending.get(c.workspaceId);
-      if (!set) this.pending.set(c.workspaceId, (set = new Set()));
-      for (const m of c.memberIds) set.add(m);
-      this.timer ??= setTimeout(() => this.drain(), 20);
-    });
-  }
-
-  private drain(): void {
-    this.timer = null;
-    const batch = [...this.pending];
-    this.pending.clear();
-    this.running = this.running.then(async () => {
-      for (const [ws, members] of batch) {
-        try {
-          await this.evaluate(ws, [...members]);
-        } catch (e) {
-          this.log(e, 'referral: first-order rewards failed (the sweep retries)');
-        }
-      }
+      this.batches.add(c.workspaceId, withMembers(c.memberIds));
     });
   }
 
   /** Waits until the order changes seen so far are decided (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.timer || this.pending.size > 0) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    await this.running;
+  idle(): Promise<void> {
+    return this.batches.idle();
   }
 
+  /** Decides what the feed delivered so far (the sweep catches up anything later). */
   close(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.pending.clear();
-    return this.running;
+    return this.batches.idle();
   }
 
   /** A member's code and the invitees attributed to them; and who invited the member. */

@@ -13,6 +13,7 @@ import type { LedgerService } from './ledger-service.ts';
 import type { EventOp } from './ops.ts';
 import { sweepRepo } from './sweep-repo.ts';
 import type { TierService } from './tiers.ts';
+import { WorkspaceBatcher } from '../../core/workspace-batcher.ts';
 
 export interface EventSweepResult {
   /** (event, rule) pairs looked at that had no operation yet. */
@@ -65,9 +66,10 @@ function pendingSql(store: Store, memberList: string | null): string {
 interface Pending { members: Set<string>; names: Set<string>; committedAt: number }
 
 export class EventEarning {
-  private readonly pending = new Map<string, Pending>();
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> = Promise.resolve();
+  private readonly batches = new WorkspaceBatcher<Pending>({
+    run: (ws, p) => this.process(ws, { members: [...p.members], names: p.names, since: iso(p.committedAt - LISTEN_SLACK_MS) }),
+    onError: (e) => this.log(e, 'loyalty: earning points for tracked events failed; the sweep will retry'),
+  });
   private unsubscribe: (() => void) | null = null;
   private log: ErrorLogger = () => undefined;
 
@@ -87,26 +89,18 @@ export class EventEarning {
     if (this.unsubscribe) return;
     this.unsubscribe = changes.subscribe((c: DataChange) => {
       if (c.events.length === 0) return;
-      let p = this.pending.get(c.workspaceId);
-      if (!p) this.pending.set(c.workspaceId, (p = { members: new Set(), names: new Set(), committedAt: c.committedAt }));
-      for (const m of c.memberIds) p.members.add(m);
-      for (const n of c.events) p.names.add(n);
-      p.committedAt = Math.min(p.committedAt, c.committedAt);
-      this.timer ??= setTimeout(() => this.drain(), 20);
+      this.batches.add(c.workspaceId, (p = { members: new Set(), names: new Set(), committedAt: c.committedAt }) => {
+        for (const m of c.memberIds) p.members.add(m);
+        for (const n of c.events) p.names.add(n);
+        p.committedAt = Math.min(p.committedAt, c.committedAt);
+        return p;
+      });
     });
   }
 
   /** Waits until the changes seen so far are processed (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.timer || this.pending.size > 0) {
-      if (this.timer) {
-        clearTimeout(this.timer);
-        this.timer = null;
-        this.drain();
-      }
-      await this.running;
-    }
-    await this.running;
+  idle(): Promise<void> {
+    return this.batches.idle();
   }
 
   /** Stops following the feed (as if the process died: the sweep then catches up). */
@@ -114,21 +108,6 @@ export class EventEarning {
     this.unsubscribe?.();
     this.unsubscribe = null;
     await this.idle();
-  }
-
-  private drain(): void {
-    this.timer = null;
-    const batch = [...this.pending.entries()];
-    this.pending.clear();
-    this.running = this.running.then(async () => {
-      for (const [ws, p] of batch) {
-        try {
-          await this.process(ws, { members: [...p.members], names: p.names, since: iso(p.committedAt - LISTEN_SLACK_MS) });
-        } catch (e) {
-          this.log(e, 'loyalty: earning points for tracked events failed; the sweep will retry');
-        }
-      }
-    });
   }
 
   /**

@@ -11,6 +11,7 @@ import type { LedgerService } from './ledger-service.ts';
 import type { OpOutcome } from './ledger-engine.ts';
 import type { StoreOp } from './ops.ts';
 import type { TierService } from './tiers.ts';
+import { WorkspaceBatcher, withMembers } from '../../core/workspace-batcher.ts';
 
 export interface SweepResult { orders: number; earned: number; points: number; redeemed: number; refunds: number; failed: number }
 type ErrorLogger = (err: unknown, msg: string) => void;
@@ -46,9 +47,10 @@ function pendingRefundsSql(memberList: string | null): string {
 const EPOCH = '1970-01-01T00:00:00.000Z';
 
 export class OrderEarning {
-  private readonly pending = new Map<string, Set<string>>();
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> = Promise.resolve();
+  private readonly batches = new WorkspaceBatcher<Set<string>>({
+    run: (ws, members) => this.process(ws, [...members]),
+    onError: (e) => this.log(e, 'loyalty: earning points for orders failed; the sweep will retry'),
+  });
   private unsubscribe: (() => void) | null = null;
   private log: ErrorLogger = () => undefined;
 
@@ -68,45 +70,19 @@ export class OrderEarning {
     if (this.unsubscribe) return;
     this.unsubscribe = changes.subscribe((c: DataChange) => {
       if (!c.orders) return;
-      let set = this.pending.get(c.workspaceId);
-      if (!set) this.pending.set(c.workspaceId, (set = new Set()));
-      for (const m of c.memberIds) set.add(m);
-      this.timer ??= setTimeout(() => this.drain(), 20);
+      this.batches.add(c.workspaceId, withMembers(c.memberIds));
     });
   }
 
   /** Waits until the changes seen so far are processed (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.timer || this.pending.size > 0) {
-      if (this.timer) {
-        clearTimeout(this.timer);
-        this.timer = null;
-        this.drain();
-      }
-      await this.running;
-    }
-    await this.running;
+  idle(): Promise<void> {
+    return this.batches.idle();
   }
 
   async close(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = null;
     await this.idle();
-  }
-
-  private drain(): void {
-    this.timer = null;
-    const batch = [...this.pending.entries()];
-    this.pending.clear();
-    this.running = this.running.then(async () => {
-      for (const [ws, members] of batch) {
-        try {
-          await this.process(ws, [...members]);
-        } catch (e) {
-          this.log(e, 'loyalty: earning points for orders failed; the sweep will retry');
-        }
-      }
-    });
   }
 
   /** The catch-up sweep (scheduled and `siyu loyalty earn-orders`): every order and refund missing its operation. */
