@@ -1,7 +1,7 @@
 // Our own strings in 中文 (default) and English; antd's own strings come from its locale packs (ConfigProvider).
 // The choice is kept in localStorage ('siyu.lang'). Each area's strings live beside its pages (…strings.ts) and are
 // merged here into one dictionary per language.
-import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import { shellEn, shellZh } from './app-strings';
@@ -104,4 +104,23 @@ export function useI18n(): I18n {
   const v = useContext(Ctx);
   if (!v) throw new Error('useI18n outside I18nProvider');
   return v;
+}
+
+/**
+ * A translator hook for an area whose strings stay out of the shared dictionary (alerts, journeys): the string in the
+ * console's language with `{name}` placeholders filled from `vars`, the key itself when a string is missing.
+ * @example export const useAt = areaTranslator(zh, en); const at = useAt(); at('state.open')
+ */
+export function areaTranslator<K extends string>(zh: Record<K, string>, en: Record<K, string>) {
+  return function useAreaTranslator() {
+    const { lang } = useI18n();
+    return useCallback(
+      (k: K, vars?: Record<string, string | number>) => {
+        let s = (lang === 'en' ? en : zh)[k] ?? k;
+        if (vars) for (const [n, v] of Object.entries(vars)) s = s.replace(`{${n}}`, String(v));
+        return s;
+      },
+      [lang],
+    );
+  };
 }

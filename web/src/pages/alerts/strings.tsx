@@ -1,6 +1,5 @@
 // Strings of the risk alerts pages (预警), 中文 first with English; `useAt()` follows the console's language.
-import { useCallback } from 'react';
-import { useI18n } from '../../i18n';
+import { areaTranslator } from '../../i18n';
 
 const zh = {
   'menu': '危机预警',
@@ -197,17 +196,7 @@ const en: Record<Key, string> = {
 export type AlertKey = Key;
 
 /** The alert pages' translator: `at('state.open')`, with `{n}` placeholders filled from `vars`. */
-export function useAt() {
-  const { lang } = useI18n();
-  return useCallback(
-    (k: Key, vars?: Record<string, string | number>) => {
-      let s = (lang === 'en' ? en : zh)[k] ?? k;
-      if (vars) for (const [n, v] of Object.entries(vars)) s = s.replace(`{${n}}`, String(v));
-      return s;
-    },
-    [lang],
-  );
-}
+export const useAt = areaTranslator(zh, en);
 
 /** The menu entry's label (the menu is built from the shared dictionary; this one lives here). */
 export function AlertsMenuLabel() {

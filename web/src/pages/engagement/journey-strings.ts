@@ -1,7 +1,6 @@
 // Strings of the journey editor and the broadcast test/edit forms, 中文 first with English, kept beside the pages
 // (the shared dictionary in i18n.tsx holds the strings other pages share). `useJt()` follows the console's language.
-import { useCallback } from 'react';
-import { useI18n } from '../../i18n';
+import { areaTranslator } from '../../i18n';
 
 const zh = {
   'new': '新建旅程',
@@ -312,14 +311,4 @@ const en: Record<Key, string> = {
 export type JKey = Key;
 
 /** `jt('published', { n: 2 })`: the string in the console's language with `{name}` placeholders filled. */
-export function useJt() {
-  const { lang } = useI18n();
-  return useCallback(
-    (k: Key, vars?: Record<string, string | number>) => {
-      let s = (lang === 'en' ? en : zh)[k] ?? k;
-      if (vars) for (const [n, v] of Object.entries(vars)) s = s.replace(`{${n}}`, String(v));
-      return s;
-    },
-    [lang],
-  );
-}
+export const useJt = areaTranslator(zh, en);
