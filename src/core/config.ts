@@ -41,8 +41,11 @@ export const ConfigSchema = z.object({
   httpRequestTimeoutMs: z.coerce.number().int().min(0).max(3_600_000).default(300_000),
   /** Idle keep-alive connections are closed after this long (above common load balancers' 60 s). */
   httpKeepAliveTimeoutMs: z.coerce.number().int().min(1).max(3_600_000).default(72_000),
-  /** PostgreSQL statement_timeout of the server's connections: a runaway query fails with 503 `store.timeout`; 0 = none. */
-  pgStatementTimeoutMs: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
+  /**
+   * Longest one statement of `siyu serve` / `siyu worker` may run (PostgreSQL statement_timeout, a DuckDB interrupt):
+   * a runaway query fails with 503 `store.timeout`; 0 = none. Backups read a snapshot and are exempt.
+   */
+  statementTimeoutMs: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
   /** Password of the initial console user `admin` (created on first start; generated and printed once when unset). */
   adminPassword: z.string().min(8).optional(),
   /** Failed sign-ins in a row that lock a user out, and for how long. */
@@ -88,7 +91,8 @@ export function loadConfig(overrides: Partial<Record<keyof Config, unknown>> = {
     rateLimitApi: env.SIYU_RATE_LIMIT_API,
     httpRequestTimeoutMs: env.SIYU_HTTP_REQUEST_TIMEOUT_MS,
     httpKeepAliveTimeoutMs: env.SIYU_HTTP_KEEPALIVE_TIMEOUT_MS,
-    pgStatementTimeoutMs: env.SIYU_PG_STATEMENT_TIMEOUT_MS,
+    // SIYU_PG_STATEMENT_TIMEOUT_MS is the name from before the embedded store had a timeout too.
+    statementTimeoutMs: env.SIYU_STATEMENT_TIMEOUT_MS ?? env.SIYU_PG_STATEMENT_TIMEOUT_MS,
     adminPassword: env.SIYU_ADMIN_PASSWORD || undefined,
     loginMaxAttempts: env.SIYU_LOGIN_MAX_ATTEMPTS,
     loginLockMinutes: env.SIYU_LOGIN_LOCK_MINUTES,

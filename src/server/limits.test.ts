@@ -6,6 +6,7 @@ import { createTestApp, type TestApp } from '../../test/support/app.ts';
 import { loadConfig } from '../core/config.ts';
 import { MAX_PAGE_LIMIT } from '../core/pagination.ts';
 import { PostgresStore } from '../store/postgres/postgres-store.ts';
+import { DuckDbStore } from '../store/duckdb/duckdb-store.ts';
 import { formatBytes, storeUnavailable } from './limits.ts';
 
 const basic = (secret: string) => ({ authorization: 'Basic ' + Buffer.from(secret + ':').toString('base64') });
@@ -208,6 +209,31 @@ forEachStore('limits', (ctx) => {
         const r = await failWith(() => slow.query('SELECT pg_sleep(2)'));
         expect(r.statusCode).toBe(503);
         expect(r.json()).toMatchObject({ code: 'store.timeout' });
+      } finally {
+        await slow.close();
+      }
+    });
+
+    it.runIf(ctx.engine === 'duckdb')('interrupts a statement that outruns the timeout on DuckDB: a 503, and the connection serves the next one', async () => {
+      const slow = await DuckDbStore.open(':memory:', { statementTimeoutMs: 150, connections: 1 });
+      try {
+        const started = Date.now();
+        const r = await failWith(() => slow.query('SELECT count(*) AS n FROM range(100000000000) a'));
+        expect(r.statusCode).toBe(503);
+        expect(r.json()).toMatchObject({ code: 'store.timeout' });
+        expect(Date.now() - started).toBeLessThan(30_000); // cut short, not run to the end (hours)
+        // Inside a transaction the interrupted statement rolls the whole transaction back.
+        await slow.exec('CREATE TABLE t (a INTEGER)');
+        await expect(slow.transaction(async (tx) => {
+          await tx.exec('INSERT INTO t VALUES (1)');
+          await tx.query('SELECT count(*) FROM range(100000000000) a');
+        })).rejects.toThrow(/INTERRUPT/);
+        expect(await slow.query('SELECT count(*)::INTEGER AS n FROM t')).toEqual([{ n: 0 }]);
+        // A snapshot (a backup's read) is never cut short: this one runs well past the timeout and finishes.
+        const t0 = Date.now();
+        const [row] = await slow.snapshot((s) => s.query<{ n: number }>('SELECT count(*)::INTEGER AS n FROM range(30000000) a, range(4) b WHERE (a.range * b.range) % 7 = 3'));
+        expect(Date.now() - t0).toBeGreaterThan(300);
+        expect(row.n).toBeGreaterThan(0);
       } finally {
         await slow.close();
       }

@@ -18,7 +18,7 @@ export interface RunningServer {
 
 /** Opens the configured store, prepares the default workspace and keys, and listens on config.port. */
 export async function startServer(config: Config, opts: { worker?: boolean } = {}): Promise<RunningServer> {
-  const store = await openStore({ databaseUrl: config.databaseUrl, dbPath: config.dbPath, statementTimeoutMs: config.pgStatementTimeoutMs });
+  const store = await openStore({ databaseUrl: config.databaseUrl, dbPath: config.dbPath, statementTimeoutMs: config.statementTimeoutMs });
   const { app, services } = await buildApp({ store, config });
   await services.workspaces.ensureDefault();
   if (config.adminKey) await services.workspaces.createKey(DEFAULT_WORKSPACE, 'admin', { secret: config.adminKey, name: 'SIYU_ADMIN_KEY' });

@@ -11,7 +11,7 @@ export interface StoreOptions {
   dbPath?: string;
   /** Apply pending migrations (default true). */
   migrate?: boolean;
-  /** PostgreSQL only: statement_timeout of every connection in ms (0 or absent: none). */
+  /** Longest a statement may run, in ms (0 or absent: none): PostgreSQL's statement_timeout, a DuckDB interrupt. */
   statementTimeoutMs?: number;
 }
 
@@ -21,7 +21,7 @@ export const DEFAULT_DB_PATH = './data/siyu.duckdb';
 export async function openStore(opts: StoreOptions): Promise<Store> {
   const store: Store = opts.databaseUrl
     ? await PostgresStore.open(opts.databaseUrl, { statementTimeoutMs: opts.statementTimeoutMs })
-    : await DuckDbStore.open(opts.dbPath ?? DEFAULT_DB_PATH);
+    : await DuckDbStore.open(opts.dbPath ?? DEFAULT_DB_PATH, { statementTimeoutMs: opts.statementTimeoutMs });
   if (opts.migrate !== false) {
     try {
       await migrate(store);

@@ -50,8 +50,24 @@ function paramTypes(params?: SqlParam[]): DuckDBType[] | undefined {
   return types;
 }
 
-async function runQuery(conn: DuckDBConnection, sql: string, params?: SqlParam[]): Promise<Row[]> {
-  const reader = await conn.runAndReadAll(sql, toParams(params), paramTypes(params));
+/**
+ * Runs `fn` on `conn`, interrupting it after `timeoutMs` (0: never): DuckDB has no statement_timeout setting, so a
+ * timer calls the connection's interrupt and the statement fails with `INTERRUPT Error` (answered 503
+ * `store.timeout`, as PostgreSQL's statement_timeout is). An interrupt that lands just after the statement ended is
+ * harmless: DuckDB clears the flag when the next statement starts.
+ */
+async function timed<T>(conn: DuckDBConnection, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  if (!timeoutMs) return fn();
+  const timer = setTimeout(() => conn.interrupt(), timeoutMs);
+  try {
+    return await fn();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function runQuery(conn: DuckDBConnection, sql: string, params: SqlParam[] | undefined, timeoutMs: number): Promise<Row[]> {
+  const reader = await timed(conn, timeoutMs, () => conn.runAndReadAll(sql, toParams(params), paramTypes(params)));
   const names = reader.columnNames();
   const types = reader.columnTypes();
   const rows = reader.getRows();
@@ -87,18 +103,21 @@ async function* streamRows(conn: DuckDBConnection, sql: string, chunkRows: numbe
 
 class DuckExecutor implements TxExecutor {
   readonly ended: Array<(committed: boolean) => void> = [];
-  constructor(private readonly conn: DuckDBConnection) {}
+  constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly timeoutMs: number,
+  ) {}
   afterEnd(cb: (committed: boolean) => void): void {
     this.ended.push(cb);
   }
   async query<T extends Row = Row>(sql: string, params?: SqlParam[]): Promise<T[]> {
-    return (await runQuery(this.conn, sql, params)) as T[];
+    return (await runQuery(this.conn, sql, params, this.timeoutMs)) as T[];
   }
   async exec(sql: string, params?: SqlParam[]): Promise<void> {
-    await this.conn.run(sql, toParams(params), paramTypes(params));
+    await timed(this.conn, this.timeoutMs, () => this.conn.run(sql, toParams(params), paramTypes(params)));
   }
   async execCount(sql: string, params?: SqlParam[]): Promise<number> {
-    return (await this.conn.run(sql, toParams(params), paramTypes(params))).rowsChanged;
+    return (await timed(this.conn, this.timeoutMs, () => this.conn.run(sql, toParams(params), paramTypes(params)))).rowsChanged;
   }
 }
 
@@ -110,10 +129,14 @@ export class DuckDbStore implements Store {
     private readonly instance: DuckDBInstance,
     private readonly pool: ConnectionPool<DuckDBConnection>,
     private readonly path: string,
+    private readonly timeoutMs: number,
   ) {}
 
-  /** Opens (creating if needed) the database file; `:memory:` gives a throwaway in-memory database. */
-  static async open(path: string, opts: { connections?: number } = {}): Promise<DuckDbStore> {
+  /**
+   * Opens (creating if needed) the database file; `:memory:` gives a throwaway in-memory database.
+   * `statementTimeoutMs` interrupts a statement that runs longer (0 or absent: none; snapshots are never cut short).
+   */
+  static async open(path: string, opts: { connections?: number; statementTimeoutMs?: number } = {}): Promise<DuckDbStore> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     // A larger WAL before automatic checkpoints: ingest commits every few milliseconds, and checkpointing a 16 MB
     // WAL (the default) that often costs a third of DuckDB's CPU time under load. Recovery replays at most this much.
@@ -125,19 +148,19 @@ export class DuckDbStore implements Store {
       await c.run("SET TimeZone = 'UTC'"); // icu is bundled but only loaded after the instance starts
       conns.push(c);
     }
-    return new DuckDbStore(instance, new ConnectionPool(conns), path);
+    return new DuckDbStore(instance, new ConnectionPool(conns), path, Math.max(0, Math.trunc(opts.statementTimeoutMs ?? 0)));
   }
 
   async query<T extends Row = Row>(sql: string, params?: SqlParam[]): Promise<T[]> {
-    return this.pool.use((c) => runQuery(c, sql, params)) as Promise<T[]>;
+    return this.pool.use((c) => runQuery(c, sql, params, this.timeoutMs)) as Promise<T[]>;
   }
 
   async exec(sql: string, params?: SqlParam[]): Promise<void> {
-    await this.pool.use((c) => c.run(sql, toParams(params), paramTypes(params)));
+    await this.pool.use((c) => timed(c, this.timeoutMs, () => c.run(sql, toParams(params), paramTypes(params))));
   }
 
   async execCount(sql: string, params?: SqlParam[]): Promise<number> {
-    return this.pool.use(async (c) => (await c.run(sql, toParams(params), paramTypes(params))).rowsChanged);
+    return this.pool.use(async (c) => (await timed(c, this.timeoutMs, () => c.run(sql, toParams(params), paramTypes(params)))).rowsChanged);
   }
 
   async transaction<T>(fn: (tx: TxExecutor) => Promise<T>): Promise<T> {
@@ -145,7 +168,7 @@ export class DuckDbStore implements Store {
       try {
         return await this.pool.use(async (conn) => {
           await conn.run('BEGIN TRANSACTION');
-          const tx = new DuckExecutor(conn);
+          const tx = new DuckExecutor(conn, this.timeoutMs);
           try {
             const result = await fn(tx);
             await conn.run('COMMIT');
@@ -170,7 +193,7 @@ export class DuckDbStore implements Store {
       await conn.run('BEGIN TRANSACTION');
       try {
         return await fn({
-          query: async <R extends Row = Row>(sql: string, params?: SqlParam[]) => (await runQuery(conn, sql, params)) as R[],
+          query: async <R extends Row = Row>(sql: string, params?: SqlParam[]) => (await runQuery(conn, sql, params, 0)) as R[],
           stream: (sql: string, chunkRows = 10_000) => streamRows(conn, sql, chunkRows),
         });
       } finally {
