@@ -223,8 +223,14 @@ export class DuckDbStore implements Store {
     return `duckdb:${this.path}`;
   }
 
-  async close(): Promise<void> {
-    await this.pool.drain((c) => c.closeSync());
-    this.instance.closeSync();
+  private closing: Promise<void> | null = null;
+
+  /** Waits for borrowed connections (see ConnectionPool.drain), then closes them and the database; once. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.pool.drain((c) => c.closeSync(), { interrupt: (c) => c.interrupt() });
+      this.instance.closeSync();
+    })();
+    return this.closing;
   }
 }
