@@ -2,12 +2,9 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
-import { openStore } from '../../store/open-store.ts';
 import { DEFAULT_WORKSPACE } from '../../modules/workspaces/service.ts';
 import { demoMarker } from '../../modules/demo/generator.ts';
-import { runCli } from '../../../test/support/cli.ts';
-
-const run = runCli;
+import { cliRunner, dbArgsOf, withStore } from '../../../test/support/cli.ts';
 
 /** Starts `siyu demo` as a real process and resolves with the banner once it serves. */
 function serveDemo(args: string[]): Promise<{ stop: () => Promise<number | null>; out: () => string }> {
@@ -35,42 +32,38 @@ function serveDemo(args: string[]): Promise<{ stop: () => Promise<number | null>
 
 describe.each(ENGINES)('siyu demo [%s]', (engine) => {
   let db: TestDb;
-  let dbArgs: string[];
+  const { tryRun: run } = cliRunner(() => dbArgsOf(db));
   const gen = ['--members', '300', '--seed', 'cli', '--end-date', '2026-06-01'];
 
   beforeAll(async () => {
     db = await createTestDb(engine);
-    dbArgs = db.options.dbPath ? ['--db', db.options.dbPath] : ['--database-url', db.options.databaseUrl!];
   });
   afterAll(async () => db?.cleanup());
 
   it('generates once, then finds the demo present; --reset generates again', async () => {
-    const first = await run(['demo', '--no-serve', ...gen, ...dbArgs]);
+    const first = await run(['demo', '--no-serve', ...gen]);
     expect(first.error).toBeUndefined();
     expect(first.out).toMatch(/Generated [\d,]+ rows in [\d.]+ s .*2024-12-01 … 2026-06-01 \(seed cli\)/);
-    const again = await run(['demo', '--no-serve', ...gen, ...dbArgs]);
+    const again = await run(['demo', '--no-serve', ...gen]);
     expect(again.out).toContain('Demo data already present (siyu demo seed=cli members=300 end=2026-06-01');
     expect(again.out).not.toContain('Generated');
-    const reset = await run(['demo', '--no-serve', '--reset', ...gen, '--members', '200', ...dbArgs]);
+    const reset = await run(['demo', '--no-serve', '--reset', ...gen, '--members', '200']);
     expect(reset.error).toBeUndefined();
-    const store = await openStore(db.options);
-    try {
+    await withStore(db, async (store) => {
       expect(await demoMarker(store, DEFAULT_WORKSPACE)).toMatchObject({ status: 'completed', description: 'siyu demo seed=cli members=200 end=2026-06-01' });
       const [{ n }] = await store.query<{ n: number }>('SELECT count(*) AS n FROM members WHERE workspace_id = $1 AND merged_into IS NULL', [DEFAULT_WORKSPACE]);
       expect(n).toBe(200);
-    } finally {
-      await store.close();
-    }
+    });
   }, 120_000);
 
   it('rejects bad options with stable codes', async () => {
-    expect((await run(['demo', '--no-serve', '--reset', '--members', 'lots', ...dbArgs])).error?.code).toBe('demo.invalid_members');
-    expect((await run(['demo', '--no-serve', '--reset', '--end-date', '1/6/2026', ...dbArgs])).error?.code).toBe('demo.invalid_end_date');
+    expect((await run(['demo', '--no-serve', '--reset', '--members', 'lots'])).error?.code).toBe('demo.invalid_members');
+    expect((await run(['demo', '--no-serve', '--reset', '--end-date', '1/6/2026'])).error?.code).toBe('demo.invalid_end_date');
   });
 
   it('serves the demo with the printed keys, like `siyu serve`', async () => {
-    await run(['demo', '--no-serve', ...gen, ...dbArgs]);
-    const server = await serveDemo(dbArgs);
+    await run(['demo', '--no-serve', ...gen]);
+    const server = await serveDemo(dbArgsOf(db));
     try {
       const out = server.out();
       const url = /running at (http:\/\/[^\s]+)/.exec(out)![1];

@@ -1,15 +1,9 @@
 // `siyu messaging …` end to end on both stores, in-process: channel set/list/test/delete, a one-off send, sends,
 // WeCom mass-send polling.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
-import { openStore } from '../../store/open-store.ts';
-import { buildApp } from '../../server/app.ts';
-import { loadConfig } from '../../core/config.ts';
 import { DEFAULT_WORKSPACE } from '../../modules/workspaces/service.ts';
-import { runCli as run } from '../../../test/support/cli.ts';
+import { cliRunner, dbArgsOf, jsonFiles, withApp } from '../../../test/support/cli.ts';
 import { startHttpSink, type HttpSink } from '../../modules/messaging/testing/http-sink.ts';
 import { startWechatServer } from '../../modules/messaging/testing/wechat-server.ts';
 
@@ -17,21 +11,16 @@ const SECRET = 'whsec_cli_secret';
 
 describe.each(ENGINES)('siyu messaging [%s]', (engine) => {
   let db: TestDb;
-  let dbArgs: string[];
   let sink: HttpSink;
-  const dir = mkdtempSync(join(tmpdir(), 'siyu-messaging-cli-'));
+  const { file } = jsonFiles('siyu-messaging-cli-');
+  const { tryRun: run } = cliRunner(() => dbArgsOf(db));
 
   beforeAll(async () => {
     db = await createTestDb(engine);
-    dbArgs = db.options.dbPath ? ['--db', db.options.dbPath] : ['--database-url', db.options.databaseUrl!];
     sink = await startHttpSink({ secret: SECRET });
-    const store = await openStore(db.options);
-    const { app, services } = await buildApp({ store, config: loadConfig({ logLevel: 'silent' }, {}) });
-    await app.ready();
-    await services.workspaces.ensureDefault();
-    await services.members.upsert(DEFAULT_WORKSPACE, { members: [{ user_id: 'cli-1', phone: '13700000001', email: 'cli1@example.com' }] });
-    await app.close();
-    await store.close();
+    await withApp(db, async ({ services }) => {
+      await services.members.upsert(DEFAULT_WORKSPACE, { members: [{ user_id: 'cli-1', phone: '13700000001', email: 'cli1@example.com' }] });
+    });
   });
   afterAll(async () => {
     await sink?.close();
@@ -39,56 +28,52 @@ describe.each(ENGINES)('siyu messaging [%s]', (engine) => {
   });
 
   it('sets, lists (without secrets), tests, sends through and deletes a channel', async () => {
-    const cfg = join(dir, `hook-${engine}.json`);
-    writeFileSync(cfg, JSON.stringify({ config: { url: sink.url + '/in', secret: SECRET }, options: { retries: 1, backoff_ms: 1 } }));
-    const set = await run(['messaging', 'channels', 'set', 'crm-hook', '--type', 'webhook', '--file', cfg, '--timeout-ms', '3000', ...dbArgs]);
+    const cfg = file('hook', { config: { url: sink.url + '/in', secret: SECRET }, options: { retries: 1, backoff_ms: 1 } });
+    const set = await run(['messaging', 'channels', 'set', 'crm-hook', '--type', 'webhook', '--file', cfg, '--timeout-ms', '3000']);
     expect(set.error).toBeUndefined();
     expect(set.out).toMatch(/^created messaging channel crm-hook \(webhook, mch_\w+\)\nreceipts: POST \/api\/messaging\/receipts\/mch_\w+/);
-    const again = await run(['messaging', 'channels', 'set', 'crm-hook', '--type', 'webhook', '--file', cfg, ...dbArgs]);
+    const again = await run(['messaging', 'channels', 'set', 'crm-hook', '--type', 'webhook', '--file', cfg]);
     expect(again.out).toMatch(/^updated messaging channel crm-hook/);
 
-    const list = await run(['messaging', 'channels', 'list', '--json', ...dbArgs]);
+    const list = await run(['messaging', 'channels', 'list', '--json']);
     expect(list.out).not.toContain(SECRET);
     expect(JSON.parse(list.out)[0]).toMatchObject({ name: 'crm-hook', has_secret: true, config: { secret: '***' }, options: { timeout_ms: 3000, retries: 1 } });
 
-    const test = await run(['messaging', 'channels', 'test', 'crm-hook', ...dbArgs]);
+    const test = await run(['messaging', 'channels', 'test', 'crm-hook']);
     expect(test.out).toMatch(/^ok: ping in \d+ ms/);
     expect(sink.requests.at(-1)!.signatureOk).toBe(true);
 
-    const content = join(dir, 'content.json');
-    writeFileSync(content, JSON.stringify({ text: '会员日快乐' }));
-    const sent = await run(['messaging', 'send', '--channel', 'crm-hook', '--member', 'user_id:cli-1', '--file', content, '--source-key', 'oneoff:cli', ...dbArgs]);
+    const content = file('content', { text: '会员日快乐' });
+    const sent = await run(['messaging', 'send', '--channel', 'crm-hook', '--member', 'user_id:cli-1', '--file', content, '--source-key', 'oneoff:cli']);
     expect(sent.error).toBeUndefined();
     expect(sent.out).toMatch(/^sent: msg_\w+ to mem_\w+ \(oneoff:cli\)/);
     const body = sink.requests.at(-1)!.json;
     expect(body).toMatchObject({ type: 'message', source_key: 'oneoff:cli', to: { phone: '13700000001', email: 'cli1@example.com', user_id: 'cli-1' }, content: { channel: 'webhook', text: '会员日快乐' } });
-    const dup = await run(['messaging', 'send', '--channel', 'crm-hook', '--member', 'user_id:cli-1', '--file', content, '--source-key', 'oneoff:cli', ...dbArgs]);
+    const dup = await run(['messaging', 'send', '--channel', 'crm-hook', '--member', 'user_id:cli-1', '--file', content, '--source-key', 'oneoff:cli']);
     expect(dup.out).toMatch(/^skipped: /);
 
-    const sends = await run(['messaging', 'sends', '--member', 'user_id:cli-1', ...dbArgs]);
+    const sends = await run(['messaging', 'sends', '--member', 'user_id:cli-1']);
     expect(sends.out).toMatch(/msg_\w+\tsent\tmem_\w+\toneoff:cli\twebhook/);
 
-    const missing = await run(['messaging', 'channels', 'set', 'x', ...dbArgs]);
+    const missing = await run(['messaging', 'channels', 'set', 'x']);
     expect(missing.error?.code).toBe('cli.type_required');
-    expect((await run(['messaging', 'channels', 'delete', 'crm-hook', ...dbArgs])).out).toBe('deleted messaging channel crm-hook\n');
-    expect((await run(['messaging', 'channels', 'list', ...dbArgs])).out).toBe('no messaging channels\n');
+    expect((await run(['messaging', 'channels', 'delete', 'crm-hook'])).out).toBe('deleted messaging channel crm-hook\n');
+    expect((await run(['messaging', 'channels', 'list'])).out).toBe('no messaging channels\n');
   });
 
   it('polls a WeCom channel\u2019s mass-send results; other channel types are refused', async () => {
     const wx = await startWechatServer({ corpId: 'ww_cli', corpSecret: 'cs' });
     try {
-      const cfg = join(dir, `wecom-${engine}.json`);
-      writeFileSync(cfg, JSON.stringify({ config: { corp_id: 'ww_cli', corp_secret: 'cs', base_url: wx.url } }));
-      expect((await run(['messaging', 'channels', 'set', 'wecom-cli', '--type', 'wecom', '--file', cfg, ...dbArgs])).error).toBeUndefined();
-      const r = await run(['messaging', 'poll', 'wecom-cli', '--max-age-hours', '24', ...dbArgs]);
+      const cfg = file('wecom', { config: { corp_id: 'ww_cli', corp_secret: 'cs', base_url: wx.url } });
+      expect((await run(['messaging', 'channels', 'set', 'wecom-cli', '--type', 'wecom', '--file', cfg])).error).toBeUndefined();
+      const r = await run(['messaging', 'poll', 'wecom-cli', '--max-age-hours', '24']);
       expect(r.error).toBeUndefined();
       expect(r.out).toBe('0 tasks: 0 receipts (0 new), 0 employees yet to send\n');
-      const json = await run(['messaging', 'poll', 'wecom-cli', '--json', ...dbArgs]);
+      const json = await run(['messaging', 'poll', 'wecom-cli', '--json']);
       expect(JSON.parse(json.out)).toMatchObject({ tasks: 0, receipts: 0, errors: [] });
-      const hook = join(dir, `hook2-${engine}.json`);
-      writeFileSync(hook, JSON.stringify({ config: { url: sink.url + '/in' } }));
-      await run(['messaging', 'channels', 'set', 'hook2', '--type', 'webhook', '--file', hook, ...dbArgs]);
-      expect((await run(['messaging', 'poll', 'hook2', ...dbArgs])).error?.code).toBe('messaging.channel_type_invalid');
+      const hook = file('hook2', { config: { url: sink.url + '/in' } });
+      await run(['messaging', 'channels', 'set', 'hook2', '--type', 'webhook', '--file', hook]);
+      expect((await run(['messaging', 'poll', 'hook2'])).error?.code).toBe('messaging.channel_type_invalid');
     } finally {
       await wx.close();
     }

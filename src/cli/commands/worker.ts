@@ -42,7 +42,7 @@ export function registerWorker(program: Command) {
       }
       let store: Store;
       try {
-        store = await openStore({ databaseUrl: config.databaseUrl, dbPath: config.dbPath, statementTimeoutMs: config.pgStatementTimeoutMs });
+        store = await openStore({ databaseUrl: config.databaseUrl, dbPath: config.dbPath, statementTimeoutMs: config.statementTimeoutMs });
       } catch (e) {
         const m = /Conflicting lock is held in (.*?)(?: \(PID (\d+)\))?/.exec(String((e as Error)?.message));
         if (!config.databaseUrl && (m || /Could not set lock/.test(String((e as Error)?.message)))) throw duckOwned(config.dbPath, m?.[2] ? `process ${m[2]}` : 'another process');

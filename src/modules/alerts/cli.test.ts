@@ -1,8 +1,7 @@
 // `siyu alerts …` in-process on both stores: create a monitor, back-test a spike, list/show/ack/resolve, delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
-import { runCli } from '../../../test/support/cli.ts';
-import { openStore } from '../../store/open-store.ts';
+import { cliRunner, dbArgsOf, withStore } from '../../../test/support/cli.ts';
 import { shiftDate } from '../../core/alerts/evaluate.ts';
 import { DEFAULT_WORKSPACE } from '../workspaces/service.ts';
 import { parseRecipient, ruleOf } from '../../cli/commands/alerts.ts';
@@ -11,18 +10,11 @@ const D = '2024-06-03';
 
 describe.each(ENGINES)('siyu alerts [%s]', (engine) => {
   let db: TestDb;
-  let dbArgs: string[];
-  const run = async (args: string[]) => {
-    const r = await runCli([...args, ...dbArgs]);
-    if (r.error) throw r.error;
-    return r.out;
-  };
+  const { run, tryRun } = cliRunner(() => dbArgsOf(db));
 
   beforeAll(async () => {
     db = await createTestDb(engine);
-    dbArgs = db.options.dbPath ? ['--db', db.options.dbPath] : ['--database-url', db.options.databaseUrl!];
-    const store = await openStore(db.options);
-    try {
+    await withStore(db, async (store) => {
       await store.exec(`INSERT INTO workspaces (id, name) VALUES ($1, 'Default') ON CONFLICT DO NOTHING`, [DEFAULT_WORKSPACE]);
       const rows: Array<{ id: string; ts: string }> = [];
       for (let i = 28; i >= 0; i--) {
@@ -33,9 +25,7 @@ describe.each(ENGINES)('siyu alerts [%s]', (engine) => {
         `INSERT INTO events (workspace_id, message_id, type, name, ts, received_at) SELECT $2, id, 'track', 'bad_review', ts, ts FROM ${store.jsonRows(1, [{ name: 'id', type: 'text' }, { name: 'ts', type: 'timestamptz' }], 'r')}`,
         [JSON.stringify(rows), DEFAULT_WORKSPACE],
       );
-    } finally {
-      await store.close();
-    }
+    });
   });
   afterAll(async () => {
     await db?.cleanup();
@@ -54,7 +44,7 @@ describe.each(ENGINES)('siyu alerts [%s]', (engine) => {
     const shown = await run(['alerts', 'show', id]);
     expect(shown).toContain(`${id}\tresolved\tcritical\t差评`);
     expect(shown).toMatch(/opened\tsystem[\s\S]*acknowledged\t\S+\t客服跟进[\s\S]*resolved\t\S+\t已处理/);
-    const bad = await runCli(['alerts', 'list', '--state', 'closed', ...dbArgs]);
+    const bad = await tryRun(['alerts', 'list', '--state', 'closed']);
     expect(bad.error?.code).toBe('request.invalid');
     expect(await run(['alerts', 'monitors', 'delete', '差评'])).toBe('deleted monitor 差评\n');
     expect(await run(['alerts', 'list'])).toBe('no alerts\n');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
-import { runCli } from '../../../test/support/cli.ts';
+import { cliRunner, dbArgsOf } from '../../../test/support/cli.ts';
 import { bgnbdConditionalExpectedPurchases, bgnbdProbabilityAlive, discountedClv, gammaGammaExpectedAverageValue } from '../../core/models/index.ts';
 
 const CDNOW = resolve(import.meta.dirname, '../../../../shared/data/cdnow');
@@ -24,14 +24,13 @@ function readCsv(file: string): Record<string, string>[] {
 
 describe.skipIf(!available).each(ENGINES)('siyu clv fit on the raw CDNOW sample [%s]', (engine) => {
   let db: TestDb;
-  let dbArgs: string[];
   const dir = mkdtempSync(join(tmpdir(), 'siyu-clv-cdnow-'));
+  const { tryRun } = cliRunner(() => dbArgsOf(db));
 
   beforeAll(async () => {
     db = await createTestDb(engine);
-    dbArgs = db.options.dbPath ? ['--db', db.options.dbPath] : ['--database-url', db.options.databaseUrl!];
     // The product's import with the built-in mapping; the report goes to a temp folder, not next to the data.
-    const imp = await runCli(['import', 'orders', SAMPLE, '--mapping', 'cdnow', '--report', join(dir, 'report.csv'), '--json', ...dbArgs]);
+    const imp = await tryRun(['import', 'orders', SAMPLE, '--mapping', 'cdnow', '--report', join(dir, 'report.csv'), '--json']);
     expect(imp.error).toBeUndefined();
     expect(JSON.parse(imp.out)).toMatchObject({ imported: 6919, rejected: 0, membersCreated: 2357 });
   });
@@ -41,7 +40,7 @@ describe.skipIf(!available).each(ENGINES)('siyu clv fit on the raw CDNOW sample 
   });
 
   it('fits BG/NBD and Gamma-Gamma within the published tolerances (calibration end 1997-09-30, weeks)', async () => {
-    const r = await runCli(['clv', 'fit', '--calibration-end', '1997-09-30', '--time-unit', 'week', '--json', ...dbArgs]);
+    const r = await tryRun(['clv', 'fit', '--calibration-end', '1997-09-30', '--time-unit', 'week', '--json']);
     expect(r.error).toBeUndefined();
     const fit = JSON.parse(r.out);
     expect(Object.keys(fit)).toEqual(['bgnbd', 'gammaGamma', 'members']);
@@ -62,7 +61,7 @@ describe.skipIf(!available).each(ENGINES)('siyu clv fit on the raw CDNOW sample 
 
   it('writes one CSV row per customer whose P(alive) and 39-week expected purchases match lifetimes within 1e-3', async () => {
     const file = join(dir, 'clv.csv');
-    const r = await runCli(['clv', 'fit', '--calibration-end', '1997-09-30', '--time-unit', 'week', '--horizon', '39', '--out', file, ...dbArgs]);
+    const r = await tryRun(['clv', 'fit', '--calibration-end', '1997-09-30', '--time-unit', 'week', '--horizon', '39', '--out', file]);
     expect(r.error).toBeUndefined();
     expect(r.out).toMatch(/2357 members, 946 repeat buyers/);
     expect(r.out).toContain(`wrote 2357 members to ${file}`);
@@ -108,7 +107,7 @@ describe.skipIf(!available).each(ENGINES)('siyu clv fit on the raw CDNOW sample 
 
   it("matches lifetimes' expected value and 12-month CLV at 1% a month (periods of 4.345 weeks) within 1e-3", async () => {
     const file = join(dir, 'clv12.csv');
-    const r = await runCli(['clv', 'fit', '--calibration-end', '1997-09-30', '--horizon', String(12 * 4.345), '--period-length', '4.345', '--discount-rate', '0.01', '--out', file, ...dbArgs]);
+    const r = await tryRun(['clv', 'fit', '--calibration-end', '1997-09-30', '--horizon', String(12 * 4.345), '--period-length', '4.345', '--discount-rate', '0.01', '--out', file]);
     expect(r.error).toBeUndefined();
     const rows = new Map(readCsv(file).map((row) => [row.user_id, row]));
     const ref = loadRefParams();

@@ -1,40 +1,19 @@
 // `siyu journey …` end to end on both stores, in-process (the CLI opens the database itself, as without a server).
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
-import { runCli } from '../../../test/support/cli.ts';
-import { openStore } from '../../store/open-store.ts';
-import { buildApp } from '../../server/app.ts';
-import { loadConfig } from '../../core/config.ts';
-import { DEFAULT_WORKSPACE } from '../workspaces/service.ts';
+import { cliRunner, dbArgsOf, jsonFiles, withApp } from '../../../test/support/cli.ts';
 
 describe.each(ENGINES)('siyu journey [%s]', (engine) => {
   let db: TestDb;
-  let dbArgs: string[];
-  const dir = mkdtempSync(join(tmpdir(), 'siyu-journey-cli-'));
-  const file = (name: string, body: unknown) => {
-    const f = join(dir, `${engine}-${name}.json`);
-    writeFileSync(f, JSON.stringify(body));
-    return f;
-  };
-  const run = async (args: string[]) => {
-    const r = await runCli([...args, ...dbArgs]);
-    if (r.error) throw r.error;
-    return r.out;
-  };
+  const { dir, file } = jsonFiles('siyu-journey-cli-');
+  const { run, tryRun } = cliRunner(() => dbArgsOf(db));
 
   beforeAll(async () => {
     db = await createTestDb(engine);
-    dbArgs = db.options.dbPath ? ['--db', db.options.dbPath] : ['--database-url', db.options.databaseUrl!];
-    const store = await openStore(db.options);
-    const { app, services } = await buildApp({ store, config: loadConfig({ logLevel: 'silent' }, {}) });
-    await app.ready();
-    try {
-      await services.workspaces.ensureDefault();
-      const key = await services.workspaces.createKey(DEFAULT_WORKSPACE, 'admin');
-      const headers = { authorization: `Bearer ${key.secret}` };
+    await withApp(db, async ({ app, keyHeaders }) => {
+      const headers = await keyHeaders('admin');
       for (const [url, payload] of [
         ['/api/messaging/channels', { name: 'hook', type: 'webhook', config: { url: 'http://127.0.0.1:9/hook' } }],
         ['/api/templates', { name: 'remind', content: { webhook: { body: { text: 'hi {{ member.name }}' } } } }],
@@ -42,10 +21,7 @@ describe.each(ENGINES)('siyu journey [%s]', (engine) => {
         const r = await app.inject({ method: 'POST', url, headers, payload });
         expect(r.statusCode, r.body).toBe(201);
       }
-    } finally {
-      await app.close();
-      await store.close();
-    }
+    });
   });
   afterAll(async () => db?.cleanup());
 
@@ -70,13 +46,13 @@ describe.each(ENGINES)('siyu journey [%s]', (engine) => {
     // Manual entry and the run-now command.
     const csv = join(dir, `${engine}-members.csv`);
     writeFileSync(csv, 'user_id,name\ncli-j1,会员一\n');
-    await runCli(['import', 'members', csv, ...dbArgs]);
+    await tryRun(['import', 'members', csv]);
     expect(await run(['journey', 'enter', '欢迎', 'user_id:cli-j1', 'user_id:nobody'])).toBe('entered 1 of 2; not found: user_id:nobody\n');
     expect(JSON.parse(await run(['journey', 'enter', '欢迎', 'user_id:cli-j1', '--json']))).toMatchObject({ requested: 1, entered: 0 }); // entered once ever (the default rule)
     expect(JSON.parse(await run(['journey', 'run']))).toEqual(expect.any(Object));
     expect(await run(['journey', 'instances', '欢迎'])).toMatch(/^mem_\w+\tactive\tw\tv1/);
 
-    const bad = await runCli(['journey', 'create', '--name', 'bad', '--file', file('bad', { ...def, start: 'nope' }), ...dbArgs]);
+    const bad = await tryRun(['journey', 'create', '--name', 'bad', '--file', file('bad', { ...def, start: 'nope' })]);
     expect(bad.error?.code).toBe('journey.definition_invalid');
     expect(bad.error?.message).toContain('definition.start');
 
@@ -84,7 +60,7 @@ describe.each(ENGINES)('siyu journey [%s]', (engine) => {
     const byOrder = { trigger: { type: 'order', min_amount: 100, channels: ['pos'] }, goal: { order: {} }, start: 'w', steps: { w: { type: 'wait', duration: '3d', next: 'm' }, m: { type: 'send', channel: 'hook', template: 'remind' } } };
     expect(await run(['journey', 'create', '--name', '大单关怀', '--file', file('order', byOrder), '--publish'])).toMatch(/created journey 大单关怀 \(jny_\w+\) live version 1/);
     expect(await run(['journey', 'list'])).toMatch(/大单关怀\tlive\tv1\torder\tjny_\w+\n/);
-    const badOrder = await runCli(['journey', 'create', '--name', 'bad-order', '--file', file('bad-order', { ...byOrder, trigger: { type: 'order', min_amount: -5 } }), ...dbArgs]);
+    const badOrder = await tryRun(['journey', 'create', '--name', 'bad-order', '--file', file('bad-order', { ...byOrder, trigger: { type: 'order', min_amount: -5 } })]);
     expect(badOrder.error).toMatchObject({ code: 'journey.definition_invalid' });
     expect(badOrder.error?.message).toContain('definition.trigger.min_amount');
   });

@@ -1,45 +1,24 @@
 // `siyu loyalty earn-events` and `siyu loyalty quote` end to end on both stores, in-process: events tracked before
 // the program had a `track` rule are awarded by the first sweep (7-day look-back), once; the quote from flags and a file.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
-import { runCli } from '../../../test/support/cli.ts';
-import { openStore } from '../../store/open-store.ts';
-import { buildApp } from '../../server/app.ts';
-import { loadConfig } from '../../core/config.ts';
-import { DEFAULT_WORKSPACE } from '../workspaces/service.ts';
+import { cliRunner, dbArgsOf, jsonFiles, withApp } from '../../../test/support/cli.ts';
 import { TEST_PROGRAM } from './fixture.ts';
 
 describe.each(ENGINES)('siyu loyalty quote and earn-events [%s]', (engine) => {
   let db: TestDb;
-  let dbArgs: string[];
-  const dir = mkdtempSync(join(tmpdir(), 'siyu-loyalty-quote-'));
-  const run = async (args: string[]) => {
-    const r = await runCli([...args, ...dbArgs]);
-    if (r.error) throw r.error;
-    return r.out;
-  };
+  const { file } = jsonFiles('siyu-loyalty-quote-');
+  const { run, tryRun } = cliRunner(() => dbArgsOf(db));
 
   beforeAll(async () => {
     db = await createTestDb(engine);
-    dbArgs = db.options.dbPath ? ['--db', db.options.dbPath] : ['--database-url', db.options.databaseUrl!];
-    const store = await openStore(db.options);
-    const { app, services } = await buildApp({ store, config: loadConfig({ logLevel: 'silent' }, {}) });
-    await app.ready();
-    try {
-      await services.workspaces.ensureDefault();
-      const write = await services.workspaces.createKey(DEFAULT_WORKSPACE, 'write');
+    await withApp(db, async ({ app, keyHeaders }) => {
       const r = await app.inject({
-        method: 'POST', url: '/v1/track', headers: { authorization: 'Basic ' + Buffer.from(write.secret + ':').toString('base64') },
+        method: 'POST', url: '/v1/track', headers: await keyHeaders('write'),
         payload: { userId: 'cli-q1', event: 'Signed In', messageId: 'cli-signin-1', timestamp: new Date(Date.now() - 3_600_000).toISOString() },
       });
       expect(r.statusCode, r.body).toBe(200);
-    } finally {
-      await app.close();
-      await store.close();
-    }
+    });
   });
   afterAll(async () => db?.cleanup());
 
@@ -53,9 +32,7 @@ describe.each(ENGINES)('siyu loyalty quote and earn-events [%s]', (engine) => {
       earn: { events: [{ event: 'sign_in', points: 5, caps: { day: 1 }, track: 'Signed In' }] },
       lots: { pendingDays: 0 },
     };
-    const file = join(dir, `program-${engine}.json`);
-    writeFileSync(file, JSON.stringify(program));
-    await run(['loyalty', 'program', 'set', '--file', file]);
+    await run(['loyalty', 'program', 'set', '--file', file('program', program)]);
 
     expect(await run(['loyalty', 'earn-events'])).toMatch(/^1 tracked events since .*: 1 earned 5 points, 0 capped, 0 skipped, 0 refused; swept to /);
     expect(JSON.parse(await run(['loyalty', 'earn-events', '--json']))).toMatchObject({ events: 0, earned: 0 });
@@ -68,14 +45,13 @@ describe.each(ENGINES)('siyu loyalty quote and earn-events [%s]', (engine) => {
     expect(text).toContain('payable 90.80');
     expect(text).toContain('earns 82 points (earned)');
 
-    const order = join(dir, `order-${engine}.json`);
-    writeFileSync(order, JSON.stringify({ items: [{ sku: 'latte', category: 'coffee', price: 40, quantity: 1 }], shipping: 6, coupons: ['NOPE'] }));
+    const order = file('order', { items: [{ sku: 'latte', category: 'coffee', price: 40, quantity: 1 }], shipping: 6, coupons: ['NOPE'] });
     const q = JSON.parse(await run(['loyalty', 'quote', '--member', 'user_id:cli-q1', '--file', order, '--json']));
     expect(q).toMatchObject({ goods_total: 40, tier_discount: 0.8, payable_total: 45.2, coupons: [{ code: 'NOPE', applied: false, error: { code: 'coupon.not_found' } }] });
 
-    const bad = await runCli(['loyalty', 'quote', '--member', 'user_id:cli-q1', '--item', 'latte', ...dbArgs]);
+    const bad = await tryRun(['loyalty', 'quote', '--member', 'user_id:cli-q1', '--item', 'latte']);
     expect(bad.error).toMatchObject({ code: 'cli.invalid_item' });
-    const none = await runCli(['loyalty', 'quote', '--item', 'latte::1', ...dbArgs]);
+    const none = await tryRun(['loyalty', 'quote', '--item', 'latte::1']);
     expect(none.error).toMatchObject({ code: 'cli.member_required' });
   });
 });

@@ -1,46 +1,26 @@
 // `siyu loyalty …` end to end on both stores, in-process (the CLI opens the database itself, as without a server).
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
-import { runCli } from '../../../test/support/cli.ts';
-import { openStore } from '../../store/open-store.ts';
-import { buildApp } from '../../server/app.ts';
-import { loadConfig } from '../../core/config.ts';
+import { cliRunner, dbArgsOf, jsonFiles, withApp } from '../../../test/support/cli.ts';
 import { DEFAULT_WORKSPACE } from '../workspaces/service.ts';
 import { TEST_PROGRAM } from './fixture.ts';
 
 describe.each(ENGINES)('siyu loyalty [%s]', (engine) => {
   let db: TestDb;
-  let dbArgs: string[];
-  const dir = mkdtempSync(join(tmpdir(), 'siyu-loyalty-cli-'));
-  const run = async (args: string[]) => {
-    const r = await runCli([...args, ...dbArgs]);
-    if (r.error) throw r.error;
-    return r.out;
-  };
+  const { file } = jsonFiles('siyu-loyalty-cli-');
+  const { run, tryRun } = cliRunner(() => dbArgsOf(db));
 
   beforeAll(async () => {
     db = await createTestDb(engine);
-    dbArgs = db.options.dbPath ? ['--db', db.options.dbPath] : ['--database-url', db.options.databaseUrl!];
-    const store = await openStore(db.options);
-    const { app, services } = await buildApp({ store, config: loadConfig({ logLevel: 'silent' }, {}) });
-    await app.ready();
-    try {
-      await services.workspaces.ensureDefault();
+    await withApp(db, async ({ services }) => {
       await services.members.upsert(DEFAULT_WORKSPACE, { user_id: 'cli-u1' }, null);
-    } finally {
-      await app.close();
-      await store.close();
-    }
+    });
   });
   afterAll(async () => db?.cleanup());
 
   it('sets and shows the program, adjusts points idempotently, lists tiers and rewards, runs the jobs', async () => {
-    const file = join(dir, `program-${engine}.json`);
-    writeFileSync(file, JSON.stringify({ program: TEST_PROGRAM, lots: { expiry: { type: 'days', days: 10 } } }));
-    expect(await run(['loyalty', 'program', 'set', '--file', file])).toContain('regular < silver < gold < black');
+    const program = file('program', { program: TEST_PROGRAM, lots: { expiry: { type: 'days', days: 10 } } });
+    expect(await run(['loyalty', 'program', 'set', '--file', program])).toContain('regular < silver < gold < black');
     expect(await run(['loyalty', 'program', 'show'])).toContain('银卡 / Silver');
 
     const adjust = ['loyalty', 'points', 'adjust', 'user_id:cli-u1', '--delta', '1200', '--reason', 'welcome', '--operator', 'ops', '--idempotency-key', 'cli-k1'];
@@ -57,9 +37,9 @@ describe.each(ENGINES)('siyu loyalty [%s]', (engine) => {
     expect(await run(['loyalty', 'expire', '--at', later])).toContain('expired: 1200 points in 1 lots of 1 members');
     expect(await run(['loyalty', 'drift'])).toContain('mismatched 0');
 
-    const bad = await runCli(['loyalty', 'points', 'adjust', 'user_id:cli-u1', '--delta', 'lots', '--reason', 'x', ...dbArgs]);
+    const bad = await tryRun(['loyalty', 'points', 'adjust', 'user_id:cli-u1', '--delta', 'lots', '--reason', 'x']);
     expect(bad.error).toMatchObject({ code: 'cli.invalid_number' });
-    const unknown = await runCli(['loyalty', 'points', 'show', 'user_id:nobody', ...dbArgs]);
+    const unknown = await tryRun(['loyalty', 'points', 'show', 'user_id:nobody']);
     expect(unknown.error?.message).toContain('404');
   });
 });

@@ -6,10 +6,8 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../test/support/cli.ts';
+import { cliRunner, dbArgsOf, withApp } from '../../../test/support/cli.ts';
 import { createTestDb, ENGINES, forEachStore, type TestDb } from '../../../test/support/stores.ts';
-import { buildApp } from '../../server/app.ts';
-import { loadConfig } from '../../core/config.ts';
 import { DEFAULT_WORKSPACE } from '../workspaces/service.ts';
 import type { WorkerArgs, WorkerOutcome } from './concurrency-worker.ts';
 import { openStore } from '../../store/open-store.ts';
@@ -195,22 +193,13 @@ async function runWorkers(all: WorkerArgs[]): Promise<WorkerOutcome[][]> {
 // a server): the first run applies, retries answer "already applied", another delta under the key is refused.
 describe.each(ENGINES)('loyalty CLI retries [%s]', (engine) => {
   let db: TestDb;
-  let dbArgs: string[];
-  const cli = (args: string[]) => runCli([...args, ...dbArgs]);
+  const { tryRun: cli } = cliRunner(() => dbArgsOf(db));
 
   beforeAll(async () => {
     db = await createTestDb(engine);
-    dbArgs = db.options.dbPath ? ['--db', db.options.dbPath] : ['--database-url', db.options.databaseUrl!];
-    const store = await openStore(db.options);
-    const { app, services } = await buildApp({ store, config: loadConfig({ logLevel: 'silent' }, {}) });
-    await app.ready();
-    try {
-      await services.workspaces.ensureDefault();
+    await withApp(db, async ({ services }) => {
       await services.members.upsert(DEFAULT_WORKSPACE, { user_id: 'retry-u1' }, null);
-    } finally {
-      await app.close();
-      await store.close();
-    }
+    });
   });
   afterAll(async () => db?.cleanup());
 

@@ -4,12 +4,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { forEachStore, createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
 import { adminRequests, asKeyScope, asRole, createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { runCli } from '../../../test/support/cli.ts';
+import { cliRunner, dbArgsOf, runCli, withApp } from '../../../test/support/cli.ts';
 import { TEST_DATA_KEYS, TEST_KEYRING } from '../../../test/support/pii.ts';
 import { PiiKeyring, blindIndex, isBlindIndex, isSealed, open, sealedKeyId, usePiiKeyring } from '../../core/pii/index.ts';
 import { loadConfig } from '../../core/config.ts';
-import { openStore } from '../../store/open-store.ts';
-import { buildApp } from '../../server/app.ts';
 import { DEFAULT_WORKSPACE } from '../workspaces/service.ts';
 import { preparePii } from './setup.ts';
 
@@ -176,20 +174,12 @@ forEachStore('pii', (ctx) => {
 
 describe.each(ENGINES)('siyu pii [%s]', (engine) => {
   let db: TestDb;
-  let dbArgs: string[];
+  const { tryRun } = cliRunner(() => dbArgsOf(db));
   beforeAll(async () => {
     db = await createTestDb(engine);
-    dbArgs = db.options.dbPath ? ['--db', db.options.dbPath] : ['--database-url', db.options.databaseUrl!];
-    const store = await openStore(db.options);
-    const { app, services } = await buildApp({ store, config: loadConfig({ logLevel: 'silent' }, {}) });
-    await app.ready();
-    try {
-      await services.workspaces.ensureDefault();
+    await withApp(db, async ({ services }) => {
       await services.members.upsert(DEFAULT_WORKSPACE, { members: [1, 2, 3].map((i) => ({ user_id: `c-${i}`, phone: `1360000000${i}`, name: `会员${i}` })) });
-    } finally {
-      await app.close();
-      await store.close();
-    }
+    });
   });
   afterAll(async () => {
     usePiiKeyring(TEST_KEYRING);
@@ -203,13 +193,13 @@ describe.each(ENGINES)('siyu pii [%s]', (engine) => {
     onTestFinished(() => {
       process.env.SIYU_DATA_KEYS = saved;
     });
-    const keys = await runCli(['pii', 'keys', '--json', ...dbArgs]);
+    const keys = await tryRun(['pii', 'keys', '--json']);
     expect(keys.error).toBeUndefined();
     expect(JSON.parse(keys.out)).toMatchObject({ current_key_id: 'k2' });
-    const part = await runCli(['pii', 'rotate', '--batch-size', '1', '--max-batches', '1', '--json', ...dbArgs]);
+    const part = await tryRun(['pii', 'rotate', '--batch-size', '1', '--max-batches', '1', '--json']);
     expect(part.error).toBeUndefined();
     expect(JSON.parse(part.out).remaining).toBeGreaterThan(0);
-    const all = await runCli(['pii', 'rotate', ...dbArgs]);
+    const all = await tryRun(['pii', 'rotate']);
     expect(all.out).toMatch(/re-encrypted under k2: .*; 0 remaining/);
     const gen = await runCli(['pii', 'keygen']);
     expect(gen.out.trim()).toMatch(/^k\d{8}[0-9a-f]{4}:[A-Za-z0-9+/]{43}=$/);

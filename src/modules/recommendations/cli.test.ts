@@ -1,29 +1,16 @@
 // `siyu recommend …` end to end on both stores, in-process (the CLI opens the database itself, as without a server).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
-import { runCli } from '../../../test/support/cli.ts';
-import { openStore } from '../../store/open-store.ts';
-import { buildApp } from '../../server/app.ts';
-import { loadConfig } from '../../core/config.ts';
+import { cliRunner, dbArgsOf, withApp } from '../../../test/support/cli.ts';
 import { DEFAULT_WORKSPACE } from '../workspaces/service.ts';
 
 describe.each(ENGINES)('siyu recommend [%s]', (engine) => {
   let db: TestDb;
-  let dbArgs: string[];
-  const run = async (args: string[]) => {
-    const r = await runCli([...args, ...dbArgs]);
-    if (r.error) throw r.error;
-    return r.out;
-  };
+  const { run, tryRun } = cliRunner(() => dbArgsOf(db));
 
   beforeAll(async () => {
     db = await createTestDb(engine);
-    dbArgs = db.options.dbPath ? ['--db', db.options.dbPath] : ['--database-url', db.options.databaseUrl!];
-    const store = await openStore(db.options);
-    const { app, services } = await buildApp({ store, config: loadConfig({ logLevel: 'silent' }, {}) });
-    await app.ready();
-    try {
-      await services.workspaces.ensureDefault();
+    await withApp(db, async ({ store, services }) => {
       const it = (id: string) => ({ product_id: id, name: id.toUpperCase(), category: 'c', quantity: 1, unit_price: 5 });
       const orders: Record<string, unknown>[] = [];
       for (let i = 0; i < 6; i++) {
@@ -32,10 +19,7 @@ describe.each(ENGINES)('siyu recommend [%s]', (engine) => {
       }
       orders.push({ order_id: 'q', user_id: 'solo', items: [it('a')], paid_at: '2024-01-01T00:00:00Z' });
       await store.transaction((tx) => services.orders.upsertOrders(tx, DEFAULT_WORKSPACE, orders));
-    } finally {
-      await app.close();
-      await store.close();
-    }
+    });
   });
   afterAll(() => db?.cleanup());
 
@@ -57,7 +41,7 @@ describe.each(ENGINES)('siyu recommend [%s]', (engine) => {
     expect(text).toMatch(/\| popularity \|/);
     const json = JSON.parse(await run(['recommend', 'evaluate', '--split-date', '2024-05-01', '--format', 'json']));
     expect(json).toMatchObject({ k: 10, test_members: expect.any(Number) });
-    const bad = await runCli(['recommend', 'evaluate', '--split-date', 'yesterday', ...dbArgs]);
+    const bad = await tryRun(['recommend', 'evaluate', '--split-date', 'yesterday']);
     expect(bad.error).toMatchObject({ code: 'recommend.split_date_invalid' });
   });
 });

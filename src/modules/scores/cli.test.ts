@@ -5,46 +5,22 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
-import { runCli } from '../../../test/support/cli.ts';
-import { openStore } from '../../store/open-store.ts';
-import { buildApp } from '../../server/app.ts';
-import { loadConfig } from '../../core/config.ts';
-import { DEFAULT_WORKSPACE } from '../workspaces/service.ts';
+import { cliRunner, dbArgsOf, withApp } from '../../../test/support/cli.ts';
 import { seedBrand } from './test-brand.ts';
 
 describe.each(ENGINES)('siyu rfm / lifecycle / value-tiers [%s]', (engine) => {
   let db: TestDb;
-  let dbArgs: string[];
   let ids: Record<string, string>;
   const dir = mkdtempSync(join(tmpdir(), 'siyu-scores-cli-'));
-  const run = (args: string[]) => runCli([...args, ...dbArgs]);
+  const { tryRun: run } = cliRunner(() => dbArgsOf(db));
 
-  /** Runs `fn` with an app on the test database (the CLI opens and closes its own in between). */
-  async function withApp<T>(fn: (t: Parameters<typeof seedBrand>[0]) => Promise<T>): Promise<T> {
-    const store = await openStore(db.options);
-    const { app, services } = await buildApp({ store, config: loadConfig({ logLevel: 'silent' }, {}) });
-    await app.ready();
-    try {
-      await services.workspaces.ensureDefault();
-      const admin = await services.workspaces.createKey(DEFAULT_WORKSPACE, 'admin');
-      const write = await services.workspaces.createKey(DEFAULT_WORKSPACE, 'write');
-      return await fn({
-        app,
-        services,
-        workspaceId: DEFAULT_WORKSPACE,
-        admin: { authorization: `Bearer ${admin.secret}` },
-        write: { authorization: 'Basic ' + Buffer.from(write.secret + ':').toString('base64') },
-      });
-    } finally {
-      await app.close();
-      await store.close();
-    }
-  }
+  /** Runs `fn` with an app on the test database and the keys `seedBrand` posts with (the CLI opens its own in between). */
+  const withBrandApp = <T>(fn: (t: Parameters<typeof seedBrand>[0]) => Promise<T>): Promise<T> =>
+    withApp(db, async (t) => fn({ ...t, admin: await t.keyHeaders('admin'), write: await t.keyHeaders('write') }));
 
   beforeAll(async () => {
     db = await createTestDb(engine);
-    dbArgs = db.options.dbPath ? ['--db', db.options.dbPath] : ['--database-url', db.options.databaseUrl!];
-    ids = await withApp(seedBrand);
+    ids = await withBrandApp(seedBrand);
   });
   afterAll(async () => db?.cleanup());
 
@@ -86,7 +62,7 @@ describe.each(ENGINES)('siyu rfm / lifecycle / value-tiers [%s]', (engine) => {
   });
 
   it('leaves user_id empty for a buyer without one', async () => {
-    await withApp(async (t) => {
+    await withBrandApp(async (t) => {
       const r = await t.app.inject({ method: 'POST', url: '/v1/orders', headers: t.write, payload: { order_id: 'p1', phone: '13800000009', amount: 20, paid_at: '2024-03-10T02:00:00Z' } });
       expect(r.statusCode, r.body).toBe(200);
     });

@@ -1,47 +1,30 @@
 // `siyu staff …`, `siyu qrcode …` and `siyu community …` end to end on both stores, in-process (the CLI opens the
 // database itself), against a local server speaking WeCom's contracts.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
-import { runCli } from '../../../test/support/cli.ts';
-import { openStore } from '../../store/open-store.ts';
-import { buildApp } from '../../server/app.ts';
-import { loadConfig } from '../../core/config.ts';
+import { cliRunner, dbArgsOf, jsonFiles, withApp } from '../../../test/support/cli.ts';
 import { DEFAULT_WORKSPACE } from '../workspaces/service.ts';
 import { startWechatServer, type WechatServer } from '../messaging/testing/wechat-server.ts';
 import { crmContract, type CrmContract } from './testing/wecom-crm-contract.ts';
 
 describe.each(ENGINES)('siyu staff / qrcode / community [%s]', (engine) => {
   let db: TestDb;
-  let dbArgs: string[];
   let wx: WechatServer;
   let crm: CrmContract;
-  const dir = mkdtempSync(join(tmpdir(), 'siyu-staff-cli-'));
-  const run = async (args: string[]) => {
-    const r = await runCli([...args, ...dbArgs]);
-    if (r.error) throw r.error;
-    return r.out;
-  };
+  const { dir, file: jsonFile } = jsonFiles('siyu-staff-cli-');
+  const { run } = cliRunner(() => dbArgsOf(db));
 
   beforeAll(async () => {
     crm = crmContract();
     wx = await startWechatServer({ corpId: 'ww_cli', corpSecret: 'cs', handlers: crm.handlers });
     crm.addGroup({ chat_id: 'wrCLI', name: 'CLI群', owner: 'zhangsan', members: [{ userid: 'wmCLI1', type: 2 }] });
     db = await createTestDb(engine);
-    dbArgs = db.options.dbPath ? ['--db', db.options.dbPath] : ['--database-url', db.options.databaseUrl!];
-    const store = await openStore(db.options);
-    const { app, services } = await buildApp({ store, config: loadConfig({ logLevel: 'silent' }, {}) });
-    await app.ready();
-    try {
-      await services.workspaces.ensureDefault();
+    await withApp(db, async ({ services }) => {
       await services.members.upsert(DEFAULT_WORKSPACE, { user_id: 'c1', name: '李雷' }, null);
       await services.messaging.createChannel(DEFAULT_WORKSPACE, { name: 'wecom-main', type: 'wecom', config: { corp_id: 'ww_cli', corp_secret: 'cs', base_url: wx.url }, options: { retries: 0, timeout_ms: 3000 }, enabled: true } as any);
-    } finally {
-      await app.close();
-      await store.close();
-    }
+    });
   });
   afterAll(async () => {
     await wx?.close();
@@ -79,8 +62,7 @@ describe.each(ENGINES)('siyu staff / qrcode / community [%s]', (engine) => {
     expect(await run(['community', 'set', 'wrCLI', '--positioning', '会员群', '--tags', '静安'])).toMatch(/^CLI群\twrCLI\tzhangsan\t2 members\t会员群\t-\tactive\tgrp_\w+\n$/);
     expect(await run(['community', 'audience', '--positioning', '会员群'])).toMatch(/^mem_\w+\n$/);
     expect(await run(['community', 'members', 'wrCLI'])).toMatch(/wmCLI1\tcustomer\tmem_\w+\tjoined/);
-    const sopFile = join(dir, `${engine}-sop.json`);
-    writeFileSync(sopFile, JSON.stringify({ name: 'weekly', cron: '0 10 * * 3', channel: 'wecom-main', content: { text: '{{ group.name }} 会员日' }, targets: { tag: '静安' } }));
+    const sopFile = jsonFile('sop', { name: 'weekly', cron: '0 10 * * 3', channel: 'wecom-main', content: { text: '{{ group.name }} 会员日' }, targets: { tag: '静安' } });
     expect(await run(['community', 'sop', 'create', '--file', sopFile])).toMatch(/^created SOP weekly\t0 10 \* \* 3 Asia\/Shanghai\tenabled/);
     const r = JSON.parse(await run(['community', 'sop', 'run', 'weekly', '--tick', '2024-05-01T02:00:00Z']));
     expect(r).toMatchObject({ groups: 1, sent: 1 });

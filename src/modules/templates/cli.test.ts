@@ -1,43 +1,19 @@
 // `siyu templates …` end to end on both stores, in-process (the CLI opens the database itself, as without a server).
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
-import { runCli } from '../../../test/support/cli.ts';
-import { openStore } from '../../store/open-store.ts';
-import { buildApp } from '../../server/app.ts';
-import { loadConfig } from '../../core/config.ts';
+import { cliRunner, dbArgsOf, jsonFiles, withApp } from '../../../test/support/cli.ts';
 import { DEFAULT_WORKSPACE } from '../workspaces/service.ts';
 
 describe.each(ENGINES)('siyu templates [%s]', (engine) => {
   let db: TestDb;
-  let dbArgs: string[];
-  const dir = mkdtempSync(join(tmpdir(), 'siyu-templates-cli-'));
-  const file = (name: string, body: unknown) => {
-    const f = join(dir, `${engine}-${name}.json`);
-    writeFileSync(f, JSON.stringify(body));
-    return f;
-  };
-  const run = async (args: string[]) => {
-    const r = await runCli([...args, ...dbArgs]);
-    if (r.error) throw r.error;
-    return r.out;
-  };
+  const { file } = jsonFiles('siyu-templates-cli-');
+  const { run, tryRun } = cliRunner(() => dbArgsOf(db));
 
   beforeAll(async () => {
     db = await createTestDb(engine);
-    dbArgs = db.options.dbPath ? ['--db', db.options.dbPath] : ['--database-url', db.options.databaseUrl!];
-    const store = await openStore(db.options);
-    const { app, services } = await buildApp({ store, config: loadConfig({ logLevel: 'silent' }, {}) });
-    await app.ready();
-    try {
-      await services.workspaces.ensureDefault();
+    await withApp(db, async ({ services }) => {
       await services.members.upsert(DEFAULT_WORKSPACE, { user_id: 'cli-t1', name: '韩梅梅', phone: '13900001111' }, null);
-    } finally {
-      await app.close();
-      await store.close();
-    }
+    });
   });
   afterAll(async () => db?.cleanup());
 
@@ -65,10 +41,10 @@ describe.each(ENGINES)('siyu templates [%s]', (engine) => {
   });
 
   it('prints save-time errors with the field and exits as invalid data', async () => {
-    const r = await runCli(['templates', 'create', '--file', file('bad', { name: 'bad', content: { email: { subject: '{{ member.nmae }}', text: 'x' } } }), ...dbArgs]);
+    const r = await tryRun(['templates', 'create', '--file', file('bad', { name: 'bad', content: { email: { subject: '{{ member.nmae }}', text: 'x' } } })]);
     expect(r.error).toMatchObject({ type: 'invalid_data', code: 'template.variable_unknown' });
     expect(r.error.message).toContain('content.email.subject');
-    const missing = await runCli(['templates', 'show', 'nope', ...dbArgs]);
+    const missing = await tryRun(['templates', 'show', 'nope']);
     expect(missing.error).toMatchObject({ code: 'template.not_found' });
   });
 });
