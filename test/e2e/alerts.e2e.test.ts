@@ -1,6 +1,6 @@
 // The 预警 (risk alerts) console pages in Chromium on a DuckDB test store: a complaint spike opens a critical alert,
 // the list filters it, the alert page shows the chart and history, it is acknowledged and resolved by hand, and a
-// static-threshold monitor is created in the form.
+// static-threshold hourly monitor is created in the form (按小时 moves the schedule to its hourly default).
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startConsole, type ConsoleHarness } from './console-harness.ts';
@@ -68,9 +68,11 @@ describe('risk alerts console [duckdb, chromium]', () => {
     await page.locator('.ant-select-dropdown').getByText('退款率', { exact: true }).click();
     await page.getByTestId('monitor-form').getByText('固定阈值').click();
     await page.getByTestId('monitor-form').getByPlaceholder('警告').fill('0.05');
+    await page.getByTestId('monitor-form').getByText('按小时', { exact: true }).click();
+    await expect.poll(() => page.getByTestId('monitor-schedule').inputValue()).toBe('5 * * * *');
     await page.getByTestId('monitor-save').click();
     await expect.poll(() => page.getByTestId('monitors-table').locator('tbody tr').count()).toBe(2);
-    expect(await page.getByTestId('monitors-table').innerText()).toMatch(/退款率过高\s+退款率\s+固定阈值 · 高于/);
+    expect(await page.getByTestId('monitors-table').innerText()).toMatch(/退款率过高\s+退款率\s+固定阈值 · 高于\s+按小时\s+5 \* \* \* \*/);
     expect(browser.errors).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
-// `siyu alerts monitors list|create|delete`, `siyu alerts evaluate [--as-of]`, `siyu alerts list|show|ack|resolve`:
-// risk alerts (危机预警) through the API.
+// `siyu alerts monitors list|create|update|delete`, `siyu alerts evaluate [--as-of]`, `siyu alerts list|show|ack|resolve`:
+// risk alerts (危机预警) through the API. Monitors evaluate local days or, with `--granularity hour`, local hours.
 import type { Command } from 'commander';
 import { invalid } from '../../core/errors.ts';
 import { expectOk, withApi } from '../api-client.ts';
@@ -49,6 +49,48 @@ export function ruleOf(opts: Record<string, any>): unknown {
   };
 }
 
+/** Rule, timing, schedule, notification and description flags shared by `monitors create` and `monitors update`. */
+function monitorOptions(cmd: Command): Command {
+  return cmd
+    .option('--event <event>', 'event name, for event_count')
+    .option('--params <json>', 'metric params as JSON, e.g. {"event":"complaint","filters":[…]}')
+    .option('--granularity <granularity>', 'day (default): complete local days; hour: complete local hours (not dau, churn_to_silent)')
+    .option('--rule <json>', 'the whole rule as JSON')
+    .option('--static <op>', 'static threshold rule: above or below')
+    .option('--anomaly [direction]', 'anomaly rule against the same weekday (and hour): up, down or both (default)')
+    .option('--info <n>', 'info band (threshold or z)')
+    .option('--warning <n>', 'warning band (threshold or z)')
+    .option('--critical <n>', 'critical band (threshold or z)')
+    .option('--periods <n>', 'static: consecutive periods (days or hours) needed')
+    .option('--weeks <n>', 'anomaly: weeks of same-weekday history')
+    .option('--min-volume <n>', 'periods with less volume never alert')
+    .option('--recovery <n>', 'normal periods (days or hours) before an alert resolves itself')
+    .option('--cooldown <minutes>', 'no reminder of the same alert within this time')
+    .option('--schedule <cron>', 'cron in the workspace time zone, or "none" (default 5 9 * * *; hourly 5 * * * *)')
+    .option('--recipient <spec>', 'staff:<id or userid> or name=…,email=…,phone=…,wecom_userid=… (repeatable)', collect)
+    .option('--channel <channel>', 'messaging channel id or name (repeatable)', collect)
+    .option('--description <text>', 'what the monitor watches for')
+    .option('--json', 'print JSON');
+}
+
+/** The body fields of the monitor flags that were given. */
+function monitorFields(opts: Record<string, any>): Record<string, unknown> {
+  const params = opts.params || opts.event ? { ...(opts.params ? (json(opts.params, '--params') as object) : {}), ...(opts.event ? { event: opts.event } : {}) } : undefined;
+  return {
+    ...(opts.metric ? { metric: opts.metric } : {}),
+    ...(params ? { params } : {}),
+    ...(opts.granularity ? { granularity: opts.granularity } : {}),
+    ...(opts.description !== undefined ? { description: opts.description } : {}),
+    ...(opts.recovery ? { recovery_periods: number(opts.recovery, '--recovery') } : {}),
+    ...(opts.cooldown ? { cooldown_minutes: number(opts.cooldown, '--cooldown') } : {}),
+    ...(opts.schedule ? { schedule: opts.schedule === 'none' ? null : opts.schedule } : {}),
+    ...(opts.recipient ? { recipients: opts.recipient.map(parseRecipient) } : {}),
+    ...(opts.channel ? { channels: opts.channel } : {}),
+  };
+}
+
+const per = (m: { granularity?: string }) => (m.granularity === 'hour' ? ' hourly' : '');
+
 const pct = (v: number | null, unit: string) => (v === null || v === undefined ? '-' : unit === 'rate' ? `${(v * 100).toFixed(2)}%` : String(Math.round(v * 100) / 100));
 
 export function registerAlerts(program: Command) {
@@ -63,45 +105,40 @@ export function registerAlerts(program: Command) {
         const { data } = expectOk(await api.request('GET', '/api/alerts/monitors'), 'alerts monitors list');
         if (opts.json) return void out(JSON.stringify(data, null, 2) + '\n');
         if (data.length === 0) return void out('no monitors\n');
-        for (const m of data) out(`${m.name}\t${m.metric}\t${m.rule.type}${m.rule.type === 'static' ? ` ${m.rule.op}` : ` ${m.rule.direction}`}\t${m.schedule ?? 'on demand'}\t${m.enabled ? 'enabled' : 'disabled'}\t${m.last_status ?? '-'}\t${m.id}\n`);
+        for (const m of data) out(`${m.name}\t${m.metric}${per(m)}\t${m.rule.type}${m.rule.type === 'static' ? ` ${m.rule.op}` : ` ${m.rule.direction}`}\t${m.schedule ?? 'on demand'}\t${m.enabled ? 'enabled' : 'disabled'}\t${m.last_status ?? '-'}\t${m.id}\n`);
       }),
     );
 
-  withStoreOptions(monitors.command('create'))
+  monitorOptions(withStoreOptions(monitors.command('create')))
     .argument('<name>', 'monitor name, unique in the workspace')
     .requiredOption('--metric <metric>', 'metric id (GET /api/alerts/metrics): event_count, refund_rate, gmv, …')
-    .option('--event <event>', 'event name, for event_count')
-    .option('--params <json>', 'metric params as JSON, e.g. {"event":"complaint","filters":[…]}')
-    .option('--rule <json>', 'the whole rule as JSON')
-    .option('--static <op>', 'static threshold rule: above or below')
-    .option('--anomaly [direction]', 'anomaly rule against the same weekday: up, down or both (default)')
-    .option('--info <n>', 'info band (threshold or z)')
-    .option('--warning <n>', 'warning band (threshold or z)')
-    .option('--critical <n>', 'critical band (threshold or z)')
-    .option('--periods <n>', 'static: consecutive periods needed')
-    .option('--weeks <n>', 'anomaly: weeks of same-weekday history')
-    .option('--min-volume <n>', 'periods with less volume never alert')
-    .option('--recovery <n>', 'normal periods before an alert resolves itself')
-    .option('--cooldown <minutes>', 'no reminder of the same alert within this time')
-    .option('--schedule <cron>', 'cron in the workspace time zone, or "none" (default 5 9 * * *)')
-    .option('--recipient <spec>', 'staff:<id or userid> or name=…,email=…,phone=…,wecom_userid=… (repeatable)', collect)
-    .option('--channel <channel>', 'messaging channel id or name (repeatable)', collect)
-    .option('--description <text>', 'what the monitor watches for')
-    .option('--json', 'print JSON')
     .description('create a monitor')
     .action((name, opts) =>
       withApi(opts, async (api) => {
-        const params = { ...(opts.params ? (json(opts.params, '--params') as object) : {}), ...(opts.event ? { event: opts.event } : {}) };
-        const body = {
-          name, metric: opts.metric, params, rule: ruleOf(opts), description: opts.description,
-          ...(opts.recovery ? { recovery_periods: number(opts.recovery, '--recovery') } : {}),
-          ...(opts.cooldown ? { cooldown_minutes: number(opts.cooldown, '--cooldown') } : {}),
-          ...(opts.schedule ? { schedule: opts.schedule === 'none' ? null : opts.schedule } : {}),
-          recipients: (opts.recipient ?? []).map(parseRecipient), channels: opts.channel ?? [],
-        };
+        const body = { name, params: {}, recipients: [], channels: [], ...monitorFields(opts), rule: ruleOf(opts) };
         const m = expectOk(await api.request('POST', '/api/alerts/monitors', body), 'alerts monitors create');
         if (opts.json) return void out(JSON.stringify(m, null, 2) + '\n');
-        out(`created monitor ${m.name} (${m.id}) on ${m.metric}, ${m.schedule ? `schedule ${m.schedule}` : 'on demand'}\n`);
+        out(`created monitor ${m.name} (${m.id}) on ${m.metric}${per(m)}, ${m.schedule ? `schedule ${m.schedule}` : 'on demand'}\n`);
+      }),
+    );
+
+  monitorOptions(withStoreOptions(monitors.command('update')))
+    .argument('<monitor>', 'monitor id or name')
+    .option('--metric <metric>', 'another metric id (its params start empty unless given)')
+    .option('--name <name>', 'a new name')
+    .option('--enable', 'enable the monitor (its schedule runs)')
+    .option('--disable', 'disable the monitor (its schedule stops)')
+    .description('change a monitor: only the flags given change; a rule changes with --rule, --static or --anomaly')
+    .action((ref, opts) =>
+      withApi(opts, async (api) => {
+        if (opts.enable && opts.disable) throw invalid('cli.flags_conflict', '--enable and --disable exclude each other', '--enable');
+        const body = {
+          ...monitorFields(opts), ...(opts.name ? { name: opts.name } : {}), ...(opts.rule || opts.static || opts.anomaly ? { rule: ruleOf(opts) } : {}),
+          ...(opts.enable ? { enabled: true } : opts.disable ? { enabled: false } : {}),
+        };
+        const m = expectOk(await api.request('PATCH', `/api/alerts/monitors/${encodeURIComponent(ref)}`, body), 'alerts monitors update');
+        if (opts.json) return void out(JSON.stringify(m, null, 2) + '\n');
+        out(`updated monitor ${m.name} (${m.id}) on ${m.metric}${per(m)}, ${m.schedule ? `schedule ${m.schedule}` : 'on demand'}${m.enabled ? '' : ', disabled'}\n`);
       }),
     );
 
@@ -117,7 +154,7 @@ export function registerAlerts(program: Command) {
 
   withStoreOptions(alerts.command('evaluate'))
     .description('evaluate every enabled monitor (or one) now')
-    .option('--as-of <date>', 'local date evaluated, YYYY-MM-DD (default yesterday); earlier dates back-test')
+    .option('--as-of <period>', 'local date YYYY-MM-DD (daily monitors; default yesterday) or hour YYYY-MM-DDTHH:00 (hourly monitors; default the last complete hour); without --monitor a date evaluates the daily monitors, an hour the hourly ones; earlier periods back-test')
     .option('--monitor <monitor>', 'only this monitor (id or name)')
     .option('--dry-run', 'only print the verdicts: open, update, resolve and notify nothing')
     .option('--json', 'print JSON')

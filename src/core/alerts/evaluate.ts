@@ -1,10 +1,14 @@
-// Evaluates a rule on a daily metric series: one verdict per day (breach / ok / no verdict), with the baseline or
-// threshold that decided it, and the monitor-level answer (breach now? back to normal for the recovery periods?).
+// Evaluates a rule on a metric series of days or hours: one verdict per period (breach / ok / no verdict), with the
+// baseline or threshold that decided it, and the monitor-level answer (breach now? back to normal for the recovery
+// periods?). The granularity is read from the period keys (see periods.ts); anomaly baselines are always the same
+// weekday (and, for hours, the same hour) of earlier weeks.
+import { periodsPerDay, granularityOfKey, shiftDays, shiftPeriod, type Granularity } from './periods.ts';
 import { mad, median, robustZ, valueAtZ } from './robust.ts';
 import { SEVERITY_RANK, SEVERITIES, type AnomalyRule, type Rule, type Severity, type StaticRule } from './rules.ts';
 
 /** One period of a metric: `value` null when it is undefined (a rate with no denominator). */
 export interface Point {
+  /** The period key: a local date, or a local hour `YYYY-MM-DDTHH:00` for hourly series. */
   date: string;
   value: number | null;
   /** How much the value rests on (orders for a refund rate, sends for a failure rate, the count itself…). */
@@ -14,6 +18,7 @@ export interface Point {
 export type Status = 'breach' | 'ok' | 'low_volume' | 'no_data' | 'insufficient_history';
 
 export interface Evaluation {
+  /** The period key evaluated (a local date, or a local hour `YYYY-MM-DDTHH:00`). */
   date: string;
   status: Status;
   value: number | null;
@@ -21,7 +26,7 @@ export interface Evaluation {
   severity: Severity | null;
   /** Robust z (anomaly rules). */
   score: number | null;
-  /** Anomaly baseline: median and MAD of the same weekday, and the band edges at the lowest z band. */
+  /** Anomaly baseline: median and MAD of the same weekday (and hour), and the band edges at the lowest z band. */
   baseline: { median: number; mad: number; lower: number; upper: number; history: number[] } | null;
   /** The band value that decided the severity (or the lowest band when ok). */
   threshold: number | null;
@@ -34,7 +39,7 @@ export const UNIT_MAD_FLOOR: Record<string, number> = { count: 1, money: 1, rate
 const DAY = 86_400_000;
 export const shiftDate = (d: string, days: number) => new Date(Date.parse(`${d}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
 
-/** Series indexed by date. */
+/** Series indexed by period key. */
 export type Series = ReadonlyMap<string, Point>;
 export const seriesOf = (points: readonly Point[]): Series => new Map(points.map((p) => [p.date, p]));
 
@@ -60,7 +65,7 @@ function evaluateStatic(s: Series, date: string, r: StaticRule): Evaluation {
   }
   if (!severity) return verdict(date, p, 'ok', `${p.value} is not ${r.op} ${lowest}`, { threshold: lowest });
   for (let i = 1; i < r.periods; i++) {
-    const q = s.get(shiftDate(date, -i));
+    const q = s.get(shiftPeriod(date, -i));
     if (!q || q.value === null || q.volume < r.min_volume || !crosses(r, q.value, lowest)) {
       return verdict(date, p, 'ok', `${p.value} is ${r.op} ${lowest} but not for ${r.periods} consecutive periods`, { threshold: lowest });
     }
@@ -74,10 +79,11 @@ function evaluateAnomaly(s: Series, date: string, r: AnomalyRule, unitFloor: num
   if (!p || p.value === null) return verdict(date, p, 'no_data', 'no value for this period');
   const history: number[] = [];
   for (let k = 1; k <= r.weeks; k++) {
-    const q = s.get(shiftDate(date, -7 * k));
+    const q = s.get(shiftDays(date, -7 * k));
     if (q && q.value !== null) history.push(q.value);
   }
-  if (history.length < r.min_history) return verdict(date, p, 'insufficient_history', `${history.length} same-weekday values, ${r.min_history} needed`);
+  const same = granularityOfKey(date) === 'hour' ? 'same weekday-and-hour' : 'same-weekday';
+  if (history.length < r.min_history) return verdict(date, p, 'insufficient_history', `${history.length} ${same} values, ${r.min_history} needed`);
   const med = median(history);
   const dev = mad(history, med);
   const floor = r.mad_floor ?? Math.max(unitFloor, 0.05 * Math.abs(med));
@@ -93,7 +99,7 @@ function evaluateAnomaly(s: Series, date: string, r: AnomalyRule, unitFloor: num
   }
   const zs = Number.isFinite(z) ? z.toFixed(2) : String(z);
   if (!severity) return verdict(date, p, 'ok', `robust z ${zs} within ${zmin} (median ${med}, MAD ${dev})`, { score: z, baseline, threshold: zmin });
-  return verdict(date, p, 'breach', `robust z ${zs} ${z >= 0 ? 'above' : 'below'} the same-weekday median ${med} (MAD ${dev}): ${severity}`, {
+  return verdict(date, p, 'breach', `robust z ${zs} ${z >= 0 ? 'above' : 'below'} the ${same} median ${med} (MAD ${dev}): ${severity}`, {
     score: z, baseline, severity, threshold: r.bands[severity]!,
   });
 }
@@ -116,14 +122,20 @@ export interface MonitorVerdict {
 export function evaluateMonitor(series: Series, asOf: string, rule: Rule, unit: string, recoveryPeriods: number): MonitorVerdict {
   const current = evaluateAt(series, asOf, rule, unit);
   let recovered = current.status !== 'breach';
-  for (let i = 1; recovered && i < recoveryPeriods; i++) recovered = evaluateAt(series, shiftDate(asOf, -i), rule, unit).status !== 'breach';
+  for (let i = 1; recovered && i < recoveryPeriods; i++) recovered = evaluateAt(series, shiftPeriod(asOf, -i), rule, unit).status !== 'breach';
   return { current, recovered };
 }
 
-/** How many days of series an evaluation at one date needs before it (baseline weeks or consecutive periods, plus recovery). */
-export function lookbackDays(rule: Rule, recoveryPeriods: number): number {
-  return (rule.type === 'anomaly' ? 7 * rule.weeks : rule.periods - 1) + Math.max(recoveryPeriods - 1, 0);
+/**
+ * How many periods of series an evaluation at one period needs before it (baseline weeks or consecutive periods, plus
+ * recovery). @example lookbackPeriods({ type: 'anomaly', weeks: 6, … }, 1, 'hour') // 1008
+ */
+export function lookbackPeriods(rule: Rule, recoveryPeriods: number, granularity: Granularity): number {
+  return (rule.type === 'anomaly' ? 7 * rule.weeks * periodsPerDay(granularity) : rule.periods - 1) + Math.max(recoveryPeriods - 1, 0);
 }
+
+/** {@link lookbackPeriods} of a daily monitor. */
+export const lookbackDays = (rule: Rule, recoveryPeriods: number): number => lookbackPeriods(rule, recoveryPeriods, 'day');
 
 /** The worse of two severities. */
 export const worse = (a: Severity | null, b: Severity | null): Severity | null => (!a ? b : !b ? a : SEVERITY_RANK[a] >= SEVERITY_RANK[b] ? a : b);

@@ -29,8 +29,9 @@ export const StaticRule = z
   .strict();
 
 /**
- * An anomaly against the same weekday of the last `weeks` weeks: robust z = 0.6745·(x − median)/MAD, MAD floored
- * at `mad_floor` (default: the metric unit's floor or 5% of the median, whichever is larger). Severity by z bands.
+ * An anomaly against the same weekday (hourly monitors: the same weekday and hour) of the last `weeks` weeks: robust
+ * z = 0.6745·(x − median)/MAD, MAD floored at `mad_floor` (default: the metric unit's floor or 5% of the median,
+ * whichever is larger). Severity by z bands.
  * @example { type: 'anomaly', direction: 'up', weeks: 6, bands: { warning: 3, critical: 5 }, min_volume: 20 }
  */
 export const AnomalyRule = z

@@ -1,10 +1,11 @@
 // Risk alerts of the demo brand 「茶咖时光」: a few sensible monitors and a complaint spike on the last day of the
-// data, evaluated once, so the console shows an open critical alert with its chart.
+// data, evaluated once, so the console shows an open critical alert with its chart. The hourly complaint monitor
+// runs on its own schedule (5 past every hour) and is not evaluated at seeding.
 import type { Services } from '../../server/services.ts';
 import { addDays } from '../analytics/calendar.ts';
 import type { MonitorCreate } from './schema.ts';
 
-type DemoMonitor = Omit<MonitorCreate, 'params' | 'recovery_periods' | 'cooldown_minutes' | 'recipients' | 'channels' | 'enabled' | 'schedule'> & Partial<MonitorCreate>;
+type DemoMonitor = Omit<MonitorCreate, 'params' | 'granularity' | 'recovery_periods' | 'cooldown_minutes' | 'recipients' | 'channels' | 'enabled' | 'schedule'> & Partial<MonitorCreate>;
 
 const DUTY = { name: '值班运营经理', email: 'ops-duty@chakashiguang.example', phone: '13800138000' };
 
@@ -14,6 +15,7 @@ export const DEMO_MONITORS: DemoMonitor[] = [
   { name: 'GMV 异常下跌', description: 'GMV 低于同星期几的正常波动', metric: 'gmv', params: {}, rule: { type: 'anomaly', direction: 'down', weeks: 6, min_history: 3, bands: { warning: 3, critical: 5 }, min_volume: 100 } },
   { name: '退款率过高', description: '退款金额 / 当日 GMV', metric: 'refund_rate', params: {}, rule: { type: 'static', op: 'above', thresholds: { warning: 0.05, critical: 0.1 }, periods: 1, min_volume: 50 } },
   { name: '日活异常', description: '日活跃会员偏离同星期几基线', metric: 'dau', params: {}, rule: { type: 'anomaly', direction: 'both', weeks: 6, min_history: 3, bands: { warning: 4, critical: 6 }, min_volume: 100 } },
+  { name: '客诉小时监控', description: '每小时投诉数对比同星期、同时段的基线，上午的客诉高峰当天就能发现', metric: 'event_count', params: { event: 'complaint' }, granularity: 'hour', rule: { type: 'anomaly', direction: 'up', weeks: 4, min_history: 3, bands: { warning: 3, critical: 5 }, min_volume: 5 }, recovery_periods: 3, cooldown_minutes: 120 },
   { name: '消息发送失败率', description: '短信、邮件、企微等发送失败占比', metric: 'delivery_failure_rate', params: {}, rule: { type: 'static', op: 'above', thresholds: { warning: 0.05, critical: 0.2 }, periods: 2, min_volume: 100 } },
 ];
 
@@ -46,7 +48,7 @@ export async function seedDemoAlerts(s: Services, ws: string): Promise<number> {
     [JSON.stringify(rows), ws],
   );
   for (const m of DEMO_MONITORS) {
-    await s.alerts.createMonitor(ws, { params: {}, recovery_periods: 1, cooldown_minutes: 360, schedule: '5 9 * * *', recipients: [DUTY], channels: [], enabled: true, ...m } as MonitorCreate);
+    await s.alerts.createMonitor(ws, { params: {}, granularity: 'day', recovery_periods: 1, cooldown_minutes: 360, recipients: [DUTY], channels: [], enabled: true, ...m } as MonitorCreate);
   }
   await s.alerts.evaluateAll(ws, { as_of: lastDay, dry_run: false });
   return DEMO_MONITORS.length;

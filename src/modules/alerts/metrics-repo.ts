@@ -1,16 +1,19 @@
-// SQL for the daily series of each catalogue metric, in the workspace's local days, on both engines: one grouped scan
-// per metric (numerator and denominator together), days without rows filled in JavaScript.
+// SQL for the series of each catalogue metric, per local day or local hour of the workspace, on both engines: one
+// grouped scan per metric (numerator and denominator together), periods without rows filled in JavaScript.
 import type { Store } from '../../store/port.ts';
 import type { Point } from '../../core/alerts/evaluate.ts';
-import { addDays, dayNumber, daysBetween, localMidnightUtc } from '../analytics/calendar.ts';
+import { granularityOfKey, hourNumber, periodsBetween, shiftPeriod } from '../../core/alerts/periods.ts';
+import { invalid } from '../../core/errors.ts';
+import { dayNumber, localHourUtc, localMidnightUtc } from '../analytics/calendar.ts';
 import { propertyConditions } from '../analytics/property-filter.ts';
-import { COUNTED_ORDER, localDay, num, Params } from '../analytics/sql.ts';
+import { COUNTED_ORDER, localDay, localHour, num, Params } from '../analytics/sql.ts';
 import { memberActivitySql } from '../activity/member-activity.ts';
-import type { MetricParams } from './metrics.ts';
+import { HOURLY_METRICS, type MetricParams } from './metrics.ts';
 
 /** Sends Siyu makes for alerts themselves; the delivery failure rate leaves them out (an alert about alerts loops). */
 export const ALERT_SOURCE_PREFIX = 'alert:';
 
+/** A grouped row; `day` is the period number (local day number, or local hour number for hourly series). */
 interface DayRow {
   day: number;
   num: number;
@@ -18,17 +21,21 @@ interface DayRow {
 }
 
 /**
- * The daily points of `metric` from local date `from` to `to` (inclusive) in zone `tz`.
- * @example await dailySeries(store, ws, 'Asia/Shanghai', 'refund_rate', { basis: 'orders' }, '2024-05-01', '2024-06-03')
+ * The points of `metric` from period `from` to `to` (inclusive) in zone `tz`: per local day for date keys, per local
+ * hour for hour keys (`YYYY-MM-DDTHH:00`; not for `dau` and `churn_to_silent`, which are daily by definition).
+ * @example await metricSeries(store, ws, 'Asia/Shanghai', 'refund_rate', { basis: 'orders' }, '2024-05-01', '2024-06-03')
+ * @example await metricSeries(store, ws, 'Asia/Shanghai', 'event_count', { event: 'complaint' }, '2024-06-03T00:00', '2024-06-03T23:00')
  */
-export async function dailySeries(store: Store, ws: string, tz: string, metric: string, params: MetricParams, from: string, to: string): Promise<Point[]> {
+export async function metricSeries(store: Store, ws: string, tz: string, metric: string, params: MetricParams, from: string, to: string): Promise<Point[]> {
+  const hourly = granularityOfKey(from) === 'hour';
+  if (hourly && !HOURLY_METRICS.includes(metric)) throw invalid('alert.granularity_unsupported', `metric ${metric} has no hourly series`, 'granularity');
   const p = new Params();
-  const startUtc = localMidnightUtc(from, tz);
-  const endUtc = localMidnightUtc(addDays(to, 1), tz);
+  const startUtc = hourly ? localHourUtc(from, tz) : localMidnightUtc(from, tz);
+  const endUtc = hourly ? localHourUtc(shiftPeriod(to, 1), tz) : localMidnightUtc(shiftPeriod(to, 1), tz);
   const w = p.text(ws);
   const s = p.ts(startUtc);
   const e = p.ts(endUtc);
-  const d = (col: string) => localDay(col, tz, startUtc, endUtc, p);
+  const d = (col: string) => (hourly ? localHour : localDay)(col, tz, startUtc, endUtc, p);
   const chan = (col: string) => (params.channel ? ` AND ${col} = ${p.text(params.channel)}` : '');
   let sql: string;
   let values = p.values;
@@ -137,13 +144,13 @@ export async function dailySeries(store: Store, ws: string, tz: string, metric: 
       throw new Error(`unknown metric ${metric}`);
   }
   const rows = await store.query(sql, values);
-  const base = dayNumber(from);
-  const n = daysBetween(from, to) + 1;
+  const base = hourly ? hourNumber(from) : dayNumber(from);
+  const n = periodsBetween(from, to) + 1;
   const numer = new Array<number>(n).fill(0);
   const denom = new Array<number>(n).fill(0);
   const vol = new Array<number | null>(n).fill(null);
   if (metric === 'unsubscribe_rate') {
-    // Running member count: base + new members up to and including each day.
+    // Running member count: base + new members up to and including each period.
     const created = new Array<number>(n).fill(0);
     let before = 0;
     for (const r of rows) {
@@ -166,8 +173,11 @@ export async function dailySeries(store: Store, ws: string, tz: string, metric: 
     }
   }
   return numer.map((x, i) => {
-    const date = addDays(from, i);
+    const date = shiftPeriod(from, i);
     if (kind === 'rate') return { date, value: denom[i] > 0 ? x / denom[i] : null, volume: vol[i] ?? denom[i] };
     return { date, value: x, volume: volumeIsDen ? denom[i] : x };
   });
 }
+
+/** The daily series of {@link metricSeries} (date keys). */
+export const dailySeries = metricSeries;

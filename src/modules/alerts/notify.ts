@@ -2,6 +2,7 @@
 // messaging module (at most once per alert event: the source key names the event), outcomes recorded.
 import { newId } from '../../core/ids.ts';
 import type { Evaluation } from '../../core/alerts/evaluate.ts';
+import { periodLabel } from '../../core/alerts/periods.ts';
 import type { MessagingService } from '../messaging/service.ts';
 import type { RenderedContent } from '../messaging/types.ts';
 import { ALERT_SOURCE_PREFIX } from './metrics-repo.ts';
@@ -49,8 +50,8 @@ export function alertMessage(m: MonitorRow, a: AlertRow, reason: NotifyReason, e
   const head = reason === 'resolved' ? '【预警恢复】' : `【危机预警·${SEVERITY_ZH[a.severity] ?? a.severity}】`;
   const value = fmt(e?.value ?? a.value, unit);
   const text = reason === 'resolved'
-    ? `${head}${m.name}：${def?.name_zh ?? m.metric}已恢复正常（${a.last_period} 起告警，共 ${a.occurrences} 次）。`
-    : `${head}${m.name}：${def?.name_zh ?? m.metric} ${e?.date ?? a.last_period} 为 ${value}。${e?.reason ?? ''}`;
+    ? `${head}${m.name}：${def?.name_zh ?? m.metric}已恢复正常（${periodLabel(a.last_period)} 起告警，共 ${a.occurrences} 次）。`
+    : `${head}${m.name}：${def?.name_zh ?? m.metric} ${periodLabel(e?.date ?? a.last_period)} 为 ${value}。${e?.reason ?? ''}`;
   const subject = reason === 'resolved' ? `[Resolved] ${m.name}` : `[${a.severity.toUpperCase()}] ${m.name}: ${def?.name_en ?? m.metric} ${value}`;
   return {
     subject, title: subject, text, body: text,

@@ -5,17 +5,15 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../server/services.ts';
 import { actorOf, workspaceOf } from '../../server/auth.ts';
-import { AckBody, AlertListQuery, EvaluateAllBody, EvaluateBody, IdParam, MonitorCreate, MonitorPatch, ResolveBody } from './schema.ts';
-import { isIsoDate } from '../analytics/calendar.ts';
+import { AckBody, AlertListQuery, EvaluateAllBody, EvaluateBody, IdParam, MonitorCreate, MonitorPatch, periodKey, ResolveBody } from './schema.ts';
 
 const actor = (req: FastifyRequest) => {
   const a = actorOf(req);
   return a ? `${a.type}:${a.name ?? a.id}` : 'unknown';
 };
 
-const SeriesQuery = z
-  .object({ as_of: z.string().refine(isIsoDate, 'a date YYYY-MM-DD').optional(), days: z.coerce.number().int().min(7).max(366).default(28) })
-  .strict();
+/** as_of: the last period shown (a date for daily monitors, an hour YYYY-MM-DDTHH:00 for hourly ones); days: how many days (default 28; hourly 7). */
+const SeriesQuery = z.object({ as_of: periodKey.optional(), days: z.coerce.number().int().min(1).max(366).optional() }).strict();
 
 export function alertRoutes(s: Services): FastifyPluginAsync {
   return async (root) => {
@@ -26,7 +24,7 @@ export function alertRoutes(s: Services): FastifyPluginAsync {
 
     app.get('/api/alerts/monitors', { schema: { tags, summary: 'List monitors' } }, async (req) => ({ data: await s.alerts.listMonitors(workspaceOf(req)) }));
 
-    app.post('/api/alerts/monitors', { schema: { tags, summary: 'Create a monitor (metric + rule + schedule + recipients and channels)', body: MonitorCreate } }, async (req, reply) =>
+    app.post('/api/alerts/monitors', { schema: { tags, summary: 'Create a monitor (metric + rule + granularity day|hour + schedule + recipients and channels); default schedule 5 9 * * * (daily) or 5 * * * * (hourly)', body: MonitorCreate } }, async (req, reply) =>
       reply.status(201).send(await s.alerts.createMonitor(workspaceOf(req), req.body)),
     );
 
@@ -43,17 +41,17 @@ export function alertRoutes(s: Services): FastifyPluginAsync {
 
     app.post(
       '/api/alerts/monitors/:id/evaluate',
-      { schema: { tags, summary: 'Evaluate a monitor now, for as_of (default yesterday); dry_run only computes the verdict (back-testing)', params: IdParam, body: EvaluateBody.optional() } },
+      { schema: { tags, summary: 'Evaluate a monitor now, for as_of: a date for daily monitors (default yesterday), an hour YYYY-MM-DDTHH:00 for hourly ones (default the last complete hour); dry_run only computes the verdict (back-testing)', params: IdParam, body: EvaluateBody.optional() } },
       async (req) => s.alerts.evaluate(workspaceOf(req), req.params.id, req.body ?? { dry_run: false }),
     );
 
     app.get(
       '/api/alerts/monitors/:id/series',
-      { schema: { tags, summary: "A monitor's metric per day with its baseline band or thresholds and verdicts", params: IdParam, querystring: SeriesQuery } },
+      { schema: { tags, summary: "A monitor's metric per period with its baseline band or thresholds and verdicts; points[].date is the period key (a date, or an hour YYYY-MM-DDTHH:00 for hourly monitors: days days of hours, default 7 = 168 points)", params: IdParam, querystring: SeriesQuery } },
       async (req) => s.alerts.series(workspaceOf(req), req.params.id, req.query),
     );
 
-    app.post('/api/alerts/evaluate', { schema: { tags, summary: 'Evaluate every enabled monitor (or the one named) for as_of', body: EvaluateAllBody.optional() } }, async (req) => ({
+    app.post('/api/alerts/evaluate', { schema: { tags, summary: 'Evaluate every enabled monitor (or the one named) for as_of: a date evaluates the daily monitors, an hour YYYY-MM-DDTHH:00 the hourly ones; none: each its last complete period', body: EvaluateAllBody.optional() } }, async (req) => ({
       data: await s.alerts.evaluateAll(workspaceOf(req), req.body ?? { dry_run: false }),
     }));
 
@@ -61,7 +59,7 @@ export function alertRoutes(s: Services): FastifyPluginAsync {
       data: await s.alerts.listAlerts(workspaceOf(req), req.query),
     }));
 
-    app.get('/api/alerts/:id', { schema: { tags, summary: 'One alert with its history, notifications and metric chart', params: IdParam } }, async (req) => s.alerts.getAlert(workspaceOf(req), req.params.id));
+    app.get('/api/alerts/:id', { schema: { tags, summary: 'One alert with its history, notifications and metric chart; first_period, last_period and chart dates are period keys (dates, or hours YYYY-MM-DDTHH:00)', params: IdParam } }, async (req) => s.alerts.getAlert(workspaceOf(req), req.params.id));
 
     app.post('/api/alerts/:id/acknowledge', { schema: { tags, summary: 'Acknowledge an open alert', params: IdParam, body: AckBody.optional() } }, async (req) =>
       s.alerts.acknowledge(workspaceOf(req), req.params.id, actor(req), req.body?.note),

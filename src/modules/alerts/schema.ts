@@ -1,11 +1,19 @@
 // Request validation for monitors and alerts (zod, strict). Rules come from src/core/alerts/rules.ts.
 import { z } from 'zod';
 import { Rule, SEVERITIES } from '../../core/alerts/rules.ts';
+import { GRANULARITIES, isHourKey } from '../../core/alerts/periods.ts';
 import { isIsoDate } from '../analytics/calendar.ts';
 import { METRIC_IDS, MetricParams } from './metrics.ts';
 import { pageLimit } from '../../core/pagination.ts';
 
 const isoDate = z.string().refine(isIsoDate, 'a date YYYY-MM-DD');
+/** A period key: a local date for daily monitors, a local hour for hourly ones. */
+export const periodKey = z.string().refine((s) => isIsoDate(s) || isHourKey(s), 'a date YYYY-MM-DD or an hour YYYY-MM-DDTHH:00');
+
+/** Default schedules (cron, workspace time zone): daily monitors at 09:05, hourly ones 5 minutes past every hour. */
+export const DEFAULT_SCHEDULE = { day: '5 9 * * *', hour: '5 * * * *' } as const;
+/** Periods a monitor evaluates: complete local days (default) or complete local hours. */
+const granularity = z.enum(GRANULARITIES);
 
 /**
  * Who hears of an alert: a staff member (id, WeCom userid) whose phone, email and userid are used, or a person
@@ -32,12 +40,14 @@ const monitorFields = {
   metric: z.enum(METRIC_IDS),
   params: MetricParams.default({}),
   rule: Rule,
-  /** Consecutive normal periods after which an open alert resolves itself. */
+  /** 'day' (default): local days; 'hour': local hours (not for dau and churn_to_silent). */
+  granularity: granularity.default('day'),
+  /** Consecutive normal periods (days or hours) after which an open alert resolves itself. */
   recovery_periods: z.number().int().min(1).max(30).default(1),
   /** No reminder of the same alert within this many minutes (an escalation of severity still notifies). */
   cooldown_minutes: z.number().int().min(0).max(10_080).default(360),
-  /** Cron in the workspace time zone; null: on demand only. Default every day at 09:05. */
-  schedule: z.string().trim().min(1).max(100).nullable().default('5 9 * * *'),
+  /** Cron in the workspace time zone; null: on demand only. Default: daily monitors 5 9 * * * (09:05), hourly ones 5 * * * *. */
+  schedule: z.string().trim().min(1).max(100).nullable().optional(),
   recipients: z.array(Recipient).max(50).default([]),
   /** Messaging channels (id or name) notifications go through. */
   channels: z.array(z.string().trim().min(1).max(100)).max(10).default([]),
@@ -54,6 +64,8 @@ export const MonitorPatch = z
     metric: monitorFields.metric.optional(),
     params: MetricParams.optional(),
     rule: Rule.optional(),
+    /** Changing it moves a schedule still at the old granularity's default to the new one's (unless schedule is given). */
+    granularity: granularity.optional(),
     recovery_periods: z.number().int().min(1).max(30).optional(),
     cooldown_minutes: z.number().int().min(0).max(10_080).optional(),
     schedule: z.string().trim().min(1).max(100).nullable().optional(),
@@ -66,8 +78,11 @@ export type MonitorPatch = z.infer<typeof MonitorPatch>;
 
 export const EvaluateBody = z
   .object({
-    /** The local date evaluated (default: yesterday, the last complete day). */
-    as_of: isoDate.optional(),
+    /**
+     * The period evaluated: a local date for daily monitors (default yesterday, the last complete day), a local hour
+     * `YYYY-MM-DDTHH:00` for hourly ones (default the last complete hour).
+     */
+    as_of: periodKey.optional(),
     /** Only compute the verdict (back-testing): no alert is opened, updated or resolved, nobody is notified. */
     dry_run: z.boolean().default(false),
   })

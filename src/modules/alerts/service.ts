@@ -1,21 +1,24 @@
 // Risk alerts (危机预警): monitors on catalogue metrics, evaluated on their schedule (job alerts.evaluate) and on
 // demand; one unresolved alert per monitor and dimension (open → acknowledged → resolved), repeats counted, no
-// re-notification within the cool-down, automatic resolution once the metric is back to normal.
+// re-notification within the cool-down, automatic resolution once the metric is back to normal. Monitors evaluate
+// complete local days or, with granularity 'hour', complete local hours (period keys `YYYY-MM-DDTHH:00`).
 import { SiyuError, invalid, isSiyuError, notFound } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
-import { evaluateMonitor, lookbackDays, seriesOf, shiftDate, worse, type Evaluation } from '../../core/alerts/evaluate.ts';
+import { evaluateMonitor, lookbackPeriods, seriesOf, worse, type Evaluation } from '../../core/alerts/evaluate.ts';
+import { granularityOfKey, shiftPeriod } from '../../core/alerts/periods.ts';
 import { SEVERITY_RANK } from '../../core/alerts/rules.ts';
 import type { Store, TxExecutor } from '../../store/port.ts';
 import type { JobService } from '../jobs/service.ts';
 import { cronError } from '../jobs/cron.ts';
 import type { MessagingService } from '../messaging/service.ts';
-import { localMidnightUtc, localToday, addDays } from '../analytics/calendar.ts';
+import { localMidnightUtc, addDays } from '../analytics/calendar.ts';
 import { chartOf, type Chart } from './chart.ts';
-import { dailySeries } from './metrics-repo.ts';
+import { alertWindow, asOfFor, checkGranularity, scheduleAfter, windowStart } from './granularity.ts';
+import { metricSeries } from './metrics-repo.ts';
 import { METRIC_CATALOGUE, metricDef, type MetricParams } from './metrics.ts';
 import { addressees, sendRound, type NotifyReason, type StaffLookup } from './notify.ts';
 import { alertRepo, historyRepo, monitorRepo, type AlertRow, type MonitorRow } from './repo.ts';
-import type { AlertListQuery, EvaluateBody, MonitorCreate, MonitorPatch } from './schema.ts';
+import { DEFAULT_SCHEDULE, type AlertListQuery, type EvaluateBody, type MonitorCreate, type MonitorPatch } from './schema.ts';
 
 export const EVALUATE_JOB = 'alerts.evaluate';
 /** The job schedule of a monitor. */
@@ -90,6 +93,7 @@ export class AlertsService {
       if (m.params[k] !== undefined && !def.params.includes(k)) throw invalid('alert.params_invalid', `metric ${m.metric} takes no param ${k}`, `params.${k}`);
     }
     for (const k of def.required ?? []) if (m.params[k] === undefined) throw invalid('alert.params_invalid', `metric ${m.metric} needs params.${k}`, `params.${k}`);
+    checkGranularity(m.metric, m.granularity);
     if (m.schedule) {
       const why = cronError(m.schedule);
       if (why) throw invalid('alert.schedule_invalid', `schedule ${JSON.stringify(m.schedule)} is not a cron pattern: ${why}`, 'schedule');
@@ -124,9 +128,11 @@ export class AlertsService {
 
   async createMonitor(ws: string, b: MonitorCreate) {
     const now = this.now().toISOString();
+    const granularity = b.granularity ?? 'day';
     const m = await this.checked(ws, {
-      workspace_id: ws, id: newId('amon'), name: b.name, description: b.description ?? null, metric: b.metric, params: b.params, rule: b.rule,
-      recovery_periods: b.recovery_periods, cooldown_minutes: b.cooldown_minutes, schedule: b.schedule, recipients: b.recipients, channels: b.channels,
+      workspace_id: ws, id: newId('amon'), name: b.name, description: b.description ?? null, metric: b.metric, params: b.params, rule: b.rule, granularity,
+      recovery_periods: b.recovery_periods, cooldown_minutes: b.cooldown_minutes, schedule: b.schedule === undefined ? DEFAULT_SCHEDULE[granularity] : b.schedule,
+      recipients: b.recipients, channels: b.channels,
       enabled: b.enabled, last_evaluated_at: null, last_status: null, created_at: now, updated_at: now,
     });
     await this.deps.store.transaction(async (tx) => {
@@ -145,6 +151,7 @@ export class AlertsService {
       ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)),
       params: p.params ?? (metricChanged ? {} : old.params),
       description: p.description === undefined ? old.description : p.description,
+      schedule: p.schedule !== undefined ? p.schedule : p.granularity ? scheduleAfter(old, p.granularity) : old.schedule,
       updated_at: this.now().toISOString(),
     } as MonitorRow;
     const m = await this.checked(ws, merged);
@@ -169,36 +176,44 @@ export class AlertsService {
     await this.deps.jobs.deleteSchedule(ws, scheduleOf(m.id)).catch(() => undefined);
   }
 
-  /** The monitor's metric and verdicts per day: `days` days ending on `as_of` (default yesterday). */
-  async series(ws: string, ref: string, q: { as_of?: string; days?: number }): Promise<Chart & { monitor_id: string }> {
+  /**
+   * The monitor's metric and verdicts per period: `days` days ending on `as_of` (default the last complete period);
+   * daily monitors 28 days by default, hourly ones 7 days of hours (168 points).
+   */
+  async series(ws: string, ref: string, q: { as_of?: string; days?: number }): Promise<Chart & { monitor_id: string; granularity: string }> {
     const m = await this.row(ws, ref);
     const tz = await this.deps.timezoneOf(ws);
-    const to = q.as_of ?? addDays(localToday(tz, this.now()), -1);
-    const from = addDays(to, -((q.days ?? 28) - 1));
-    const points = await dailySeries(this.deps.store, ws, tz, m.metric, m.params, addDays(from, -lookbackDays(m.rule, 1)), to);
-    return { monitor_id: m.id, ...chartOf(points, m.rule, metricDef(m.metric)?.unit ?? 'count', from, to) };
+    const to = asOfFor(m, tz, this.now(), q.as_of);
+    const from = windowStart(to, q.days ?? (m.granularity === 'hour' ? 7 : 28));
+    const points = await metricSeries(this.deps.store, ws, tz, m.metric, m.params, shiftPeriod(from, -lookbackPeriods(m.rule, 1, m.granularity)), to);
+    return { monitor_id: m.id, granularity: m.granularity, ...chartOf(points, m.rule, metricDef(m.metric)?.unit ?? 'count', from, to) };
   }
 
   // ---- evaluation ----
 
-  /** Evaluates every enabled monitor (or the one named) for `as_of`. */
+  /**
+   * Evaluates every enabled monitor (or the one named) for `as_of`. Without a monitor named, an `as_of` date
+   * evaluates the daily monitors and an hour the hourly ones; without `as_of` each evaluates its last complete period.
+   */
   async evaluateAll(ws: string, b: EvaluateBody & { monitor?: string }): Promise<EvaluationResult[]> {
-    const monitors = b.monitor ? [await this.row(ws, b.monitor)] : (await monitorRepo.list(this.deps.store, ws)).filter((m) => m.enabled);
+    const monitors = b.monitor
+      ? [await this.row(ws, b.monitor)]
+      : (await monitorRepo.list(this.deps.store, ws)).filter((m) => m.enabled && (b.as_of === undefined || granularityOfKey(b.as_of) === m.granularity));
     const out: EvaluationResult[] = [];
     for (const m of monitors) out.push(await this.evaluate(ws, m.id, b));
     return out;
   }
 
   /**
-   * Evaluates one monitor on the local date `as_of` (default yesterday): opens an alert on a breach (or counts a
+   * Evaluates one monitor on the period `as_of` (default the last complete local day or hour): opens an alert on a breach (or counts a
    * repeat of the unresolved one), resolves it after `recovery_periods` normal periods, notifies the recipients.
    */
   async evaluate(ws: string, ref: string, b: EvaluateBody): Promise<EvaluationResult> {
     const m = await this.row(ws, ref);
     const tz = await this.deps.timezoneOf(ws);
-    const asOf = b.as_of ?? addDays(localToday(tz, this.now()), -1);
+    const asOf = asOfFor(m, tz, this.now(), b.as_of);
     const unit = metricDef(m.metric)?.unit ?? 'count';
-    const points = await dailySeries(this.deps.store, ws, tz, m.metric, m.params, addDays(asOf, -lookbackDays(m.rule, m.recovery_periods)), asOf);
+    const points = await metricSeries(this.deps.store, ws, tz, m.metric, m.params, shiftPeriod(asOf, -lookbackPeriods(m.rule, m.recovery_periods, m.granularity)), asOf);
     const verdict = evaluateMonitor(seriesOf(points), asOf, m.rule, unit, m.recovery_periods);
     const e = verdict.current;
     const result: EvaluationResult = { monitor_id: m.id, monitor: m.name, as_of: asOf, evaluation: e, recovered: verdict.recovered, action: 'none', alert: null, notifications: [] };
@@ -313,13 +328,10 @@ export class AlertsService {
       historyRepo.events(this.deps.store, ws, id), historyRepo.notifications(this.deps.store, ws, id), monitorRepo.find(this.deps.store, ws, a.monitor_id), this.deps.timezoneOf(ws),
     ]);
     let chart: Chart | null = null;
-    if (m) {
-      const yesterday = addDays(localToday(tz, this.now()), -1);
-      // A week past the last breach (to show the recovery), but not into days that have not ended.
-      const cap = [shiftDate(a.last_period, 7), yesterday].sort()[0];
-      const to = cap < a.last_period ? a.last_period : cap;
-      const from = addDays(a.first_period, -21);
-      const points = await dailySeries(this.deps.store, ws, tz, m.metric, m.params, addDays(from, -lookbackDays(m.rule, 1)), to);
+    // The monitor's periods around the alert (none when the monitor has changed granularity since).
+    if (m && granularityOfKey(a.first_period) === m.granularity) {
+      const { from, to } = alertWindow(a.first_period, a.last_period, m.granularity, tz, this.now());
+      const points = await metricSeries(this.deps.store, ws, tz, m.metric, m.params, shiftPeriod(from, -lookbackPeriods(m.rule, 1, m.granularity)), to);
       chart = chartOf(points, m.rule, metricDef(m.metric)?.unit ?? 'count', from, to);
     }
     return {

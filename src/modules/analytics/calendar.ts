@@ -94,10 +94,26 @@ function offsetAt(tz: string, ms: number): number {
  * @example localMidnightUtc('2024-03-01', 'Asia/Shanghai') // '2024-02-29T16:00:00.000Z'
  */
 export function localMidnightUtc(d: string, tz: string): string {
-  const naive = toMs(d);
+  return wallClockUtc(toMs(d), tz);
+}
+
+/** The UTC instant of a wall-clock time in `tz` given as naive epoch ms (DST gaps re-checked). */
+function wallClockUtc(naive: number, tz: string): string {
   let utc = naive - offsetAt(tz, naive);
   utc = naive - offsetAt(tz, utc);
   return new Date(utc).toISOString();
+}
+
+/**
+ * The UTC instant at which the local hour `h` (`YYYY-MM-DDTHH:00`) begins in `tz`.
+ * @example localHourUtc('2024-06-03T10:00', 'Asia/Shanghai') // '2024-06-03T02:00:00.000Z'
+ */
+export const localHourUtc = (h: string, tz: string): string => wallClockUtc(Date.parse(`${h}:00Z`), tz);
+
+/** The local hour (`YYYY-MM-DDTHH:00`) in `tz` of `now`. @example localHourOf('Asia/Shanghai', new Date('2024-06-03T02:30:00Z')) // '2024-06-03T10:00' */
+export function localHourOf(tz: string, now: Date = new Date()): string {
+  const p = partsIn(tz, now.getTime());
+  return `${fromMs(Date.UTC(p.y, p.m - 1, p.d))}T${String(p.hh).padStart(2, '0')}:00`;
 }
 
 /** Today's local date in `tz` (or the local date of `now`). */

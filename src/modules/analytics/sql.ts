@@ -42,10 +42,24 @@ export class Params {
  * @example localDay('ts', 'Asia/Shanghai', from, to, p) // CAST(FLOOR((CAST(EXTRACT(EPOCH FROM ts) …) + $2) / 86400) AS INTEGER)
  */
 export function localDay(col: string, tz: string, fromUtc: string, toUtc: string, p: Params): string {
+  return localUnitNumber(col, tz, fromUtc, toUtc, p, 86400);
+}
+
+/**
+ * SQL for the local hour number (hours since 1970-01-01T00:00 on the workspace's wall clock) of timestamps between
+ * two instants, like {@link localDay}; `hourKeyOf` (src/core/alerts/periods.ts) turns it into `YYYY-MM-DDTHH:00`.
+ * @example localHour('ts', 'Asia/Shanghai', from, to, p) // 2024-06-03T02:30Z → 477058 (= 2024-06-03T10:00 local)
+ */
+export function localHour(col: string, tz: string, fromUtc: string, toUtc: string, p: Params): string {
+  return localUnitNumber(col, tz, fromUtc, toUtc, p, 3600);
+}
+
+/** Epoch seconds plus the zone's offset (constant, or a CASE over the changes in range), floored to `seconds`. */
+function localUnitNumber(col: string, tz: string, fromUtc: string, toUtc: string, p: Params, seconds: number): string {
   const { initial, changes } = offsetChanges(tz, fromUtc, toUtc);
   const whens = changes.map((c, i) => `WHEN ${col} < ${p.ts(c.at)} THEN ${p.double(i === 0 ? initial : changes[i - 1].offset)}`);
   const off = changes.length === 0 ? p.double(initial) : `CASE ${whens.join(' ')} ELSE ${p.double(changes[changes.length - 1].offset)} END`;
-  return `CAST(FLOOR((CAST(EXTRACT(EPOCH FROM ${col}) AS DOUBLE PRECISION) + ${off}) / 86400) AS INTEGER)`;
+  return `CAST(FLOOR((CAST(EXTRACT(EPOCH FROM ${col}) AS DOUBLE PRECISION) + ${off}) / ${seconds}) AS INTEGER)`;
 }
 
 /**

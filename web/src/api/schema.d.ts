@@ -49,7 +49,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One alert with its history, notifications and metric chart */
+        /** One alert with its history, notifications and metric chart; first_period, last_period and chart dates are period keys (dates, or hours YYYY-MM-DDTHH:00) */
         get: {
             parameters: {
                 query?: never;
@@ -171,7 +171,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Evaluate every enabled monitor (or the one named) for as_of */
+        /** Evaluate every enabled monitor (or the one named) for as_of: a date evaluates the daily monitors, an hour YYYY-MM-DDTHH:00 the hourly ones; none: each its last complete period */
         post: {
             parameters: {
                 query?: never;
@@ -266,7 +266,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create a monitor (metric + rule + schedule + recipients and channels) */
+        /** Create a monitor (metric + rule + granularity day|hour + schedule + recipients and channels); default schedule 5 9 * * * (daily) or 5 * * * * (hourly) */
         post: {
             parameters: {
                 query?: never;
@@ -284,6 +284,11 @@ export interface paths {
                         description?: string | null;
                         /** @default true */
                         enabled?: boolean;
+                        /**
+                         * @default day
+                         * @enum {string}
+                         */
+                        granularity?: "day" | "hour";
                         /** @enum {string} */
                         metric: "event_count" | "unsubscribe_rate" | "delivery_failure_rate" | "refund_rate" | "churn_to_silent" | "gmv" | "orders" | "new_members" | "dau";
                         name: string;
@@ -356,7 +361,6 @@ export interface paths {
                             /** @default 6 */
                             weeks?: number;
                         };
-                        /** @default 5 9 * * * */
                         schedule?: string | null;
                     };
                 };
@@ -447,6 +451,8 @@ export interface paths {
                         cooldown_minutes?: number;
                         description?: string | null;
                         enabled?: boolean;
+                        /** @enum {string} */
+                        granularity?: "day" | "hour";
                         /** @enum {string} */
                         metric?: "event_count" | "unsubscribe_rate" | "delivery_failure_rate" | "refund_rate" | "churn_to_silent" | "gmv" | "orders" | "new_members" | "dau";
                         name?: string;
@@ -541,7 +547,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Evaluate a monitor now, for as_of (default yesterday); dry_run only computes the verdict (back-testing) */
+        /** Evaluate a monitor now, for as_of: a date for daily monitors (default yesterday), an hour YYYY-MM-DDTHH:00 for hourly ones (default the last complete hour); dry_run only computes the verdict (back-testing) */
         post: {
             parameters: {
                 query?: never;
@@ -583,7 +589,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A monitor's metric per day with its baseline band or thresholds and verdicts */
+        /** A monitor's metric per period with its baseline band or thresholds and verdicts; points[].date is the period key (a date, or an hour YYYY-MM-DDTHH:00 for hourly monitors: days days of hours, default 7 = 168 points) */
         get: {
             parameters: {
                 query?: {

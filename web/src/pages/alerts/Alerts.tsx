@@ -1,6 +1,6 @@
 // 危机预警: the alert list (state and severity filters in the URL) and the monitors tab (list, create/edit form,
 // evaluate now, delete); the alert page with its metric chart (value, same-weekday baseline band or thresholds),
-// history and notifications, and acknowledge / resolve.
+// history and notifications, and acknowledge / resolve. Hourly monitors' periods show as `2024-06-03 10:00`.
 import { useMemo, useState } from 'react';
 import { App, Button, Card, Descriptions, Form, Input, Modal, Popconfirm, Segmented, Select, Space, Table, Tabs, Tag, Timeline, Typography } from 'antd';
 import { ArrowLeftOutlined, CheckOutlined, PlayCircleOutlined, PlusOutlined } from '@ant-design/icons';
@@ -11,6 +11,7 @@ import { useAuth } from '../../auth';
 import { Async, ErrorAlert, useLoad } from '../../components/state';
 import { Chart, type ChartOption } from '../../components/Chart';
 import { MonitorForm } from './MonitorForm';
+import { axisLabel, isHour, periodRange } from './periods';
 import { useAt } from './strings';
 import type { AlertDetail as Detail, AlertRow, Monitor, Severity } from './types';
 
@@ -106,7 +107,7 @@ function AlertList() {
               { title: at('severity'), dataIndex: 'severity', render: (s: string) => <SeverityTag s={s} /> },
               { title: at('monitor'), dataIndex: 'monitor_name', render: (n: string | null, a) => <Link to={`/alerts/${a.id}`}>{n ?? a.monitor_id}</Link> },
               { title: at('metric'), render: (_, a) => (a.metric_name ? (lang === 'en' ? a.metric_name.en : a.metric_name.zh) : a.metric) },
-              { title: at('period'), render: (_, a) => (a.first_period === a.last_period ? a.first_period : `${a.first_period} ~ ${a.last_period}`) },
+              { title: at('period'), render: (_, a) => periodRange(a.first_period, a.last_period) },
               { title: at('value'), dataIndex: 'value', align: 'right', render: (v: number | null, a) => fmt(v, a.unit) },
               { title: at('occurrences'), dataIndex: 'occurrences', align: 'right' },
               { title: at('state'), dataIndex: 'state', render: (s: string) => <StateTag s={s} /> },
@@ -161,6 +162,7 @@ function Monitors() {
               { title: at('monitor.name'), dataIndex: 'name' },
               { title: at('metric'), render: (_, m) => (m.metric_name ? (lang === 'en' ? m.metric_name.en : m.metric_name.zh) : m.metric) },
               { title: at('monitor.ruleType'), render: (_, m) => (m.rule.type === 'static' ? `${at('monitor.static')} · ${at(m.rule.op === 'above' ? 'monitor.above' : 'monitor.below')}` : `${at('monitor.anomaly')} · ${at(`monitor.${m.rule.direction ?? 'both'}` as 'monitor.up')}`) },
+              { title: at('monitor.granularity'), dataIndex: 'granularity', render: (g: string | undefined) => at(g === 'hour' ? 'granularity.hour' : 'granularity.day') },
               { title: at('monitor.schedule'), dataIndex: 'schedule', render: (s: string | null) => s ?? at('monitor.onDemand') },
               { title: at('monitor.enabled'), dataIndex: 'enabled', render: (e: boolean) => (e ? t('common.yes') : t('common.no')) },
               { title: at('monitor.lastStatus'), render: (_, m) => (m.last_status ? `${at(`status.${m.last_status}` as 'status.ok')} · ${dt(m.last_evaluated_at)}` : '—') },
@@ -196,7 +198,7 @@ function Monitors() {
   );
 }
 
-/** ECharts option: value line (breach days marked), baseline band and median, or threshold lines. */
+/** ECharts option: value line (breach periods marked), baseline band and median, or threshold lines; hours as `MM-DD HH:00`. */
 export function chartOption(d: NonNullable<Detail['chart']>, labels: { value: string; median: string; band: string; threshold: string; breach: string }, fmt: (v: number | null, unit: string) => string): ChartOption {
   const dates = d.points.map((p) => p.date);
   const hasBand = d.points.some((p) => p.lower !== null);
@@ -219,7 +221,7 @@ export function chartOption(d: NonNullable<Detail['chart']>, labels: { value: st
     tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => fmt(typeof v === 'number' ? v : null, d.unit) },
     legend: { data: [labels.value, labels.breach, ...(hasBand ? [labels.median, labels.band] : []), ...Object.keys(d.thresholds ?? {}).map((s) => `${labels.threshold} ${s}`)] },
     grid: { left: 56, right: 24, top: 40, bottom: 32 },
-    xAxis: { type: 'category', data: dates },
+    xAxis: { type: 'category', data: dates.map(axisLabel) },
     yAxis: { type: 'value', axisLabel: { formatter: (v: number) => fmt(v, d.unit) } },
     series,
   } as ChartOption;
@@ -236,7 +238,11 @@ export function AlertDetail() {
   const [resolving, setResolving] = useState(false);
   const [err, setErr] = useState<unknown>(null);
   const [form] = Form.useForm<{ note: string }>();
-  const labels = useMemo(() => ({ value: at('chart.value'), median: at('chart.median'), band: at('chart.band'), threshold: at('chart.threshold'), breach: at('chart.breach') }), [at]);
+  const hourly = state.data ? isHour(state.data.first_period) : false;
+  const labels = useMemo(
+    () => ({ value: at('chart.value'), median: at(hourly ? 'chart.medianHour' : 'chart.median'), band: at('chart.band'), threshold: at('chart.threshold'), breach: at('chart.breach') }),
+    [at, hourly],
+  );
   const ack = async () => {
     try {
       await api('post', '/api/alerts/{id}/acknowledge', { path: { id }, body: {} });
@@ -282,7 +288,7 @@ export function AlertDetail() {
               <Descriptions size="small" column={3}>
                 <Descriptions.Item label={at('metric')}>{a.metric_name ? (lang === 'en' ? a.metric_name.en : a.metric_name.zh) : a.metric}</Descriptions.Item>
                 <Descriptions.Item label={at('value')}>{fmt(a.value, a.unit)}</Descriptions.Item>
-                <Descriptions.Item label={at('period')}>{a.first_period === a.last_period ? a.first_period : `${a.first_period} ~ ${a.last_period}`}</Descriptions.Item>
+                <Descriptions.Item label={at('period')}>{periodRange(a.first_period, a.last_period)}</Descriptions.Item>
                 <Descriptions.Item label={at('occurrences')}>{a.occurrences}</Descriptions.Item>
                 <Descriptions.Item label={at('openedAt')}>{dt(a.opened_at)}</Descriptions.Item>
                 <Descriptions.Item label={at('lastSeen')}>{dt(a.last_seen_at)}</Descriptions.Item>

@@ -1,18 +1,22 @@
-// The monitor create/edit form (a modal): metric and its event, static or anomaly rule with severity bands,
-// volume and recovery, schedule, recipients (staff and emails) and notification channels.
+// The monitor create/edit form (a modal): metric and its event, granularity (按天 / 按小时), static or anomaly rule
+// with severity bands, volume and recovery, schedule, recipients (staff and emails) and notification channels.
 import { useState } from 'react';
 import { Col, Form, Input, InputNumber, Modal, Radio, Row, Select, Switch } from 'antd';
 import { api, ApiError } from '../../api/client';
 import { useI18n } from '../../i18n';
 import { ErrorAlert, useLoad } from '../../components/state';
 import { useAt } from './strings';
-import type { MetricDef, Monitor, Recipient, Rule } from './types';
+import type { Granularity, MetricDef, Monitor, Recipient, Rule } from './types';
+
+/** The server's default schedules: daily monitors at 09:05, hourly ones 5 minutes past every hour. */
+const DEFAULT_SCHEDULE: Record<Granularity, string> = { day: '5 9 * * *', hour: '5 * * * *' };
 
 interface Values {
   name: string;
   description?: string;
   metric: string;
   event?: string;
+  granularity: Granularity;
   type: 'static' | 'anomaly';
   op: 'above' | 'below';
   direction: 'up' | 'down' | 'both';
@@ -41,18 +45,18 @@ export function monitorBody(v: Values) {
     : { type: 'anomaly', direction: v.direction, weeks: v.weeks, bands: bandsOf(v, ['warning', 'critical']), min_volume: v.min_volume };
   const recipients: Recipient[] = [...v.staff.map((staff) => ({ staff })), ...v.emails.map((email) => ({ name: email.split('@')[0], email }))];
   return {
-    name: v.name, description: v.description || null, metric: v.metric, params: v.event ? { event: v.event } : {}, rule,
+    name: v.name, description: v.description || null, metric: v.metric, params: v.event ? { event: v.event } : {}, rule, granularity: v.granularity,
     recovery_periods: v.recovery_periods, cooldown_minutes: v.cooldown_minutes, schedule: v.schedule?.trim() ? v.schedule.trim() : null,
     recipients, channels: v.channels, enabled: v.enabled,
   };
 }
 
 function initial(m: Monitor | null): Partial<Values> {
-  if (!m) return { type: 'anomaly', op: 'above', direction: 'up', warning: 3, critical: 5, periods: 1, weeks: 6, min_volume: 0, recovery_periods: 1, cooldown_minutes: 360, schedule: '5 9 * * *', staff: [], emails: [], channels: [], enabled: true };
+  if (!m) return { granularity: 'day', type: 'anomaly', op: 'above', direction: 'up', warning: 3, critical: 5, periods: 1, weeks: 6, min_volume: 0, recovery_periods: 1, cooldown_minutes: 360, schedule: '5 9 * * *', staff: [], emails: [], channels: [], enabled: true };
   const r = m.rule;
   const bands = r.type === 'static' ? r.thresholds : r.bands ?? {};
   return {
-    name: m.name, description: m.description ?? undefined, metric: m.metric, event: typeof m.params.event === 'string' ? m.params.event : undefined,
+    name: m.name, description: m.description ?? undefined, metric: m.metric, event: typeof m.params.event === 'string' ? m.params.event : undefined, granularity: m.granularity ?? 'day',
     type: r.type, op: r.type === 'static' ? r.op : 'above', direction: r.type === 'anomaly' ? r.direction ?? 'both' : 'up',
     info: bands.info ?? null, warning: bands.warning ?? null, critical: bands.critical ?? null,
     periods: r.type === 'static' ? r.periods ?? 1 : 1, weeks: r.type === 'anomaly' ? r.weeks ?? 6 : 6, min_volume: r.min_volume ?? 0,
@@ -78,7 +82,21 @@ export function MonitorForm({ monitor, onClose, onSaved }: { monitor: Monitor | 
   }, []);
   const metric = Form.useWatch('metric', form);
   const type = Form.useWatch('type', form);
+  const granularity = Form.useWatch('granularity', form) ?? 'day';
   const def = options.data?.metrics.find((m) => m.id === metric);
+  const hourly = !def || def.granularities.includes('hour');
+  // A schedule still at one granularity's default follows a change to the other's; a daily-only metric goes back to days.
+  const onChange = (changed: Partial<Values>, all: Values) => {
+    if (changed.granularity) {
+      const other = DEFAULT_SCHEDULE[changed.granularity === 'hour' ? 'day' : 'hour'];
+      if (!all.schedule?.trim() || all.schedule.trim() === other) form.setFieldValue('schedule', DEFAULT_SCHEDULE[changed.granularity]);
+    }
+    const next = changed.metric ? options.data?.metrics.find((m) => m.id === changed.metric) : undefined;
+    if (next && all.granularity === 'hour' && !next.granularities.includes('hour')) {
+      form.setFieldValue('granularity', 'day');
+      onChange({ granularity: 'day' }, { ...all, granularity: 'day' });
+    }
+  };
   const save = async () => {
     const v = await form.validateFields().catch(() => null);
     if (!v) return; // the form shows what is missing
@@ -103,7 +121,7 @@ export function MonitorForm({ monitor, onClose, onSaved }: { monitor: Monitor | 
   return (
     <Modal open width={760} title={at(monitor ? 'monitor.edit' : 'monitor.new')} onCancel={onClose} onOk={save} confirmLoading={saving} okButtonProps={{ 'data-testid': 'monitor-save' }}>
       {error ? <ErrorAlert error={error} compact /> : null}
-      <Form form={form} layout="vertical" initialValues={initial(monitor)} data-testid="monitor-form" style={{ marginTop: 12 }}>
+      <Form form={form} layout="vertical" initialValues={initial(monitor)} onValuesChange={onChange} data-testid="monitor-form" style={{ marginTop: 12 }}>
         <Row gutter={12}>
           <Col span={12}><Form.Item name="name" label={at('monitor.name')} rules={[{ required: true, whitespace: true }]}><Input data-testid="monitor-name" /></Form.Item></Col>
           <Col span={12}>
@@ -118,6 +136,13 @@ export function MonitorForm({ monitor, onClose, onSaved }: { monitor: Monitor | 
           </Form.Item>
         )}
         <Form.Item name="description" label={at('monitor.description')}><Input /></Form.Item>
+        <Form.Item name="granularity" label={at('monitor.granularity')} extra={at('monitor.granularityHint')}>
+          <Radio.Group
+            optionType="button"
+            data-testid="monitor-granularity"
+            options={[{ value: 'day', label: at('granularity.day') }, { value: 'hour', label: at('granularity.hour'), disabled: !hourly }]}
+          />
+        </Form.Item>
         <Form.Item name="type" label={at('monitor.ruleType')}>
           <Radio.Group optionType="button" options={[{ value: 'anomaly', label: at('monitor.anomaly') }, { value: 'static', label: at('monitor.static') }]} />
         </Form.Item>
@@ -152,7 +177,7 @@ export function MonitorForm({ monitor, onClose, onSaved }: { monitor: Monitor | 
           <Col span={6}><Form.Item name="cooldown_minutes" label={at('monitor.cooldown')}><InputNumber min={0} max={10080} style={{ width: '100%' }} /></Form.Item></Col>
           <Col span={6}><Form.Item name="enabled" label={at('monitor.enabled')} valuePropName="checked"><Switch /></Form.Item></Col>
         </Row>
-        <Form.Item name="schedule" label={at('monitor.schedule')} extra={at('monitor.scheduleHint')}><Input placeholder="5 9 * * *" data-testid="monitor-schedule" /></Form.Item>
+        <Form.Item name="schedule" label={at('monitor.schedule')} extra={at('monitor.scheduleHint')}><Input placeholder={DEFAULT_SCHEDULE[granularity as Granularity]} data-testid="monitor-schedule" /></Form.Item>
         <Row gutter={12}>
           <Col span={12}>
             <Form.Item name="staff" label={at('monitor.staff')}>

@@ -5,9 +5,10 @@ export type Rule =
   | { type: 'static'; op: 'above' | 'below'; thresholds: Bands; periods?: number; min_volume?: number }
   | { type: 'anomaly'; direction?: 'up' | 'down' | 'both'; weeks?: number; min_history?: number; bands?: Bands; min_volume?: number; mad_floor?: number };
 export interface Recipient { staff?: string; name?: string; email?: string; phone?: string; wecom_userid?: string }
-export interface MetricDef { id: string; name_zh: string; name_en: string; unit: 'count' | 'money' | 'rate'; params: string[]; required?: string[] }
+export type Granularity = 'day' | 'hour';
+export interface MetricDef { id: string; name_zh: string; name_en: string; unit: 'count' | 'money' | 'rate'; params: string[]; required?: string[]; granularities: Granularity[] }
 export interface Monitor {
-  id: string; name: string; description: string | null; metric: string; params: Record<string, unknown>; rule: Rule; recovery_periods: number; cooldown_minutes: number;
+  id: string; name: string; description: string | null; metric: string; params: Record<string, unknown>; rule: Rule; granularity: Granularity; recovery_periods: number; cooldown_minutes: number;
   schedule: string | null; recipients: Recipient[]; channels: string[]; enabled: boolean; last_evaluated_at: string | null; last_status: string | null;
   metric_name: { zh: string; en: string } | null; unit: string;
 }
@@ -17,6 +18,7 @@ export interface AlertRow {
   opened_at: string; last_seen_at: string; acknowledged_at: string | null; acknowledged_by: string | null; resolved_at: string | null; resolved_by: string | null;
   resolution: 'auto' | 'manual' | null; note: string | null;
 }
+/** `date` and the alert's periods are period keys: a local date, or a local hour `YYYY-MM-DDTHH:00` (hourly monitors). */
 export interface ChartPoint { date: string; value: number | null; volume: number; status: string; severity: Severity | null; median: number | null; lower: number | null; upper: number | null }
 export interface AlertDetail extends AlertRow {
   monitor: Monitor | null;
