@@ -33,6 +33,12 @@ export const ConfigSchema = z.object({
   broadcastConcurrency: z.coerce.number().int().min(1).max(16).default(2),
   /** Rate limit window: each key (or session, else client IP) gets the budgets below per window. */
   rateLimitWindowMs: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /**
+   * On PostgreSQL (several API processes on one database): how often each process adds its rate-limit counts to the
+   * shared counters and learns the others'; 0 keeps counters per process. A budget can be overshot by what the other
+   * processes admit within one interval.
+   */
+  rateLimitSyncMs: z.coerce.number().int().min(0).max(60_000).default(250),
   /** Requests per window per key on the ingest routes (/v1/*); 0 turns the limit off. */
   rateLimitIngest: z.coerce.number().int().min(0).max(100_000_000).default(120_000),
   /** Requests per window per key or session on /api/*; 0 turns the limit off. */
@@ -87,6 +93,7 @@ export function loadConfig(overrides: Partial<Record<keyof Config, unknown>> = {
     broadcastChunkSize: env.SIYU_BROADCAST_CHUNK_SIZE,
     broadcastConcurrency: env.SIYU_BROADCAST_CONCURRENCY,
     rateLimitWindowMs: env.SIYU_RATE_LIMIT_WINDOW_MS,
+    rateLimitSyncMs: env.SIYU_RATE_LIMIT_SYNC_MS,
     rateLimitIngest: env.SIYU_RATE_LIMIT_INGEST,
     rateLimitApi: env.SIYU_RATE_LIMIT_API,
     httpRequestTimeoutMs: env.SIYU_HTTP_REQUEST_TIMEOUT_MS,

@@ -119,7 +119,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: App; services: 
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   // Before every route: the limiter attaches itself to routes as they are added; routes inherit the body guard.
-  await registerRateLimit(app, opts.config);
+  await registerRateLimit(app, opts.config, opts.store);
   registerInputGuards(app);
   if (opts.consoleDir !== false) webConsole = await registerConsole(app, opts.consoleDir);
   await app.register(systemRoutes(services));

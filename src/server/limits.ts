@@ -6,6 +6,8 @@ import type { Config } from '../core/config.ts';
 import { SiyuError } from '../core/errors.ts';
 import { actorOf } from './auth.ts';
 import { findUnstorableText, RISKY_JSON_ESCAPE } from '../core/unstorable-text.ts';
+import type { Store } from '../store/port.ts';
+import { rateLimitStoreOf, SharedRateCounters } from './shared-rate-counters.ts';
 
 export type RateBucket = 'ingest' | 'api';
 
@@ -18,12 +20,26 @@ export function rateBucket(req: FastifyRequest): RateBucket | null {
 
 /**
  * Registers @fastify/rate-limit before the routes. It runs as a route preHandler, after the global auth preHandler,
- * so the budget belongs to the authenticated key or session; requests without one are counted per client IP.
+ * so the budget belongs to the authenticated key or session; requests without one are counted per client IP. On a
+ * store that several processes share (PostgreSQL), the counters are shared too (see shared-rate-counters.ts).
  */
-export async function registerRateLimit(app: FastifyInstance, config: Config): Promise<void> {
+export async function registerRateLimit(app: FastifyInstance, config: Config, store?: Store): Promise<void> {
   const budget = (b: RateBucket | null) => (b === 'ingest' ? config.rateLimitIngest : b === 'api' ? config.rateLimitApi : 0);
   if (config.rateLimitIngest === 0 && config.rateLimitApi === 0) return;
+  let shared: SharedRateCounters | undefined;
+  if (store?.capabilities.multiProcess && config.rateLimitSyncMs > 0) {
+    let warned = 0; // a database outage fails every sync: say so once a minute, not four times a second
+    const onError = (err: unknown) => {
+      if (Date.now() - warned < 60_000) return;
+      warned = Date.now();
+      app.log.warn({ err }, 'rate-limit counters not synced; counting locally until the database answers');
+    };
+    shared = new SharedRateCounters(store, { syncMs: config.rateLimitSyncMs, onError });
+    app.decorate('rateCounters', shared);
+    app.addHook('preClose', () => shared!.close());
+  }
   await app.register(rateLimit, {
+    ...(shared ? { store: rateLimitStoreOf(shared) } : {}),
     global: true,
     hook: 'preHandler',
     timeWindow: config.rateLimitWindowMs,

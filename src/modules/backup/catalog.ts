@@ -30,6 +30,8 @@ interface Reader {
 export const SCHEMA_TABLE = 'schema_migrations';
 /** Present while a restore runs: a store holding it is half restored (a crash mid-restore), never "empty". */
 export const RESTORE_MARKER = 'siyu_restore_in_progress';
+/** Passing state, not brand data (rate-limit counters of the current window): not backed up, empty after a restore. */
+export const EPHEMERAL_TABLES = new Set(['rate_limit_counters']);
 
 const BASE_TABLES = `SELECT table_name FROM information_schema.tables
   WHERE table_schema = current_schema() AND table_catalog = current_database() AND table_type = 'BASE TABLE'`;
@@ -39,7 +41,7 @@ export async function tableNames(db: Reader): Promise<string[]> {
   return (await db.query<{ table_name: string }>(BASE_TABLES)).map((r) => r.table_name).sort();
 }
 
-/** Every data table (not the migrations record nor the restore marker) with its columns and primary key. */
+/** Every data table (not the migrations record, the restore marker nor passing state) with its columns and primary key. */
 export async function readCatalog(db: Reader): Promise<TableInfo[]> {
   const cols = await db.query<{ table_name: string; column_name: string; data_type: string; numeric_precision: number | null; numeric_scale: number | null; is_nullable: string }>(
     `SELECT c.table_name, c.column_name, c.data_type, c.numeric_precision, c.numeric_scale, c.is_nullable
@@ -58,7 +60,7 @@ export async function readCatalog(db: Reader): Promise<TableInfo[]> {
   );
   const tables = new Map<string, TableInfo>();
   for (const c of cols) {
-    if (c.table_name === SCHEMA_TABLE || c.table_name === RESTORE_MARKER) continue;
+    if (c.table_name === SCHEMA_TABLE || c.table_name === RESTORE_MARKER || EPHEMERAL_TABLES.has(c.table_name)) continue;
     let t = tables.get(c.table_name);
     if (!t) tables.set(c.table_name, (t = { name: c.table_name, columns: [], primary_key: [] }));
     t.columns.push({ ...columnOf(c.table_name, c.column_name, c.data_type, c.numeric_precision, c.numeric_scale), nullable: c.is_nullable !== 'NO' });

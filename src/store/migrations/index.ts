@@ -28,6 +28,7 @@ import * as m025 from './025-privacy.ts';
 import * as m026 from './026-recommendations.ts';
 import * as m027 from './027-alerts.ts';
 import * as m028 from './028-alert-granularity.ts';
+import * as m029 from './029-rate-limit-counters.ts';
 
 export interface Migration {
   version: number;
@@ -37,7 +38,7 @@ export interface Migration {
 
 /** Every migration, oldest first. Append new ones; never edit one that has shipped. */
 export const MIGRATIONS: Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m014, m015, m016, m017, m018, m019, m020, m021,
-  m022, m023, m024, m025, m026, m027, m028];
+  m022, m023, m024, m025, m026, m027, m028, m029];
 
 const TYPES: Record<Store['engine'], DialectTypes> = {
   duckdb: { json: 'JSON', double: 'DOUBLE', secondaryIndexes: false, storage: { plain: ' USING COMPRESSION uncompressed', dictionary: ' USING COMPRESSION dictionary' } },
