@@ -21,7 +21,9 @@ export interface TestApp {
 
 /** A fresh workspace on `store` with one admin and one write key. */
 export async function createTestApp(store: Store, config: Record<string, unknown> = {}, opts: { beforeReady?: (app: App) => void } = {}): Promise<TestApp> {
-  const { app, services } = await buildApp({ store, config: loadConfig({ logLevel: 'silent', ...config }, {}) });
+  // Rate-limit counters stay per app unless a test asks for shared ones: hundreds of test apps on one PostgreSQL
+  // would otherwise each sync four times a second (shared counters have their own tests, and `siyu serve` uses them).
+  const { app, services } = await buildApp({ store, config: loadConfig({ logLevel: 'silent', rateLimitSyncMs: 0, ...config }, {}) });
   opts.beforeReady?.(app); // e.g. add hooks, which Fastify refuses once ready
   await app.ready();
   const ws = await services.workspaces.create({ name: 'test ' + randomBytes(3).toString('hex') });
