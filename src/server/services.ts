@@ -228,6 +228,7 @@ export function createServices(store: Store, config: Config, metrics: Metrics): 
   const alerts = new AlertsService({
     store, jobs, messaging,
     staff: () => (ws, ref) => staff.staffRow(ws, ref),
+    users: () => (ws, ref) => services.access.findUser(ws, ref),
     timezoneOf: async (ws) => (await workspaces.get(ws)).timezone,
   });
   const services: Services = {

@@ -23,13 +23,14 @@ function number(text: string | undefined, flag: string): number | undefined {
   return n;
 }
 
-/** `staff:zhangsan` or `name=值班经理,email=ops@example.com,phone=138…,wecom_userid=…`. */
+/** `staff:zhangsan`, `user:ops-lead` (a console user) or `name=值班经理,email=ops@example.com,phone=138…,wecom_userid=…`. */
 export function parseRecipient(spec: string): Record<string, string> {
   if (spec.startsWith('staff:')) return { staff: spec.slice(6) };
+  if (spec.startsWith('user:')) return { user: spec.slice(5) };
   const r: Record<string, string> = {};
   for (const part of spec.split(',')) {
     const i = part.indexOf('=');
-    if (i <= 0) throw invalid('cli.recipient_invalid', `--recipient ${spec}: use staff:<id> or name=…,email=…`, '--recipient');
+    if (i <= 0) throw invalid('cli.recipient_invalid', `--recipient ${spec}: use staff:<id>, user:<username> or name=…,email=…`, '--recipient');
     r[part.slice(0, i).trim()] = part.slice(i + 1).trim();
   }
   return r;
@@ -67,7 +68,8 @@ function monitorOptions(cmd: Command): Command {
     .option('--recovery <n>', 'normal periods (days or hours) before an alert resolves itself')
     .option('--cooldown <minutes>', 'no reminder of the same alert within this time')
     .option('--schedule <cron>', 'cron in the workspace time zone, or "none" (default 5 9 * * *; hourly 5 * * * *)')
-    .option('--recipient <spec>', 'staff:<id or userid> or name=…,email=…,phone=…,wecom_userid=… (repeatable)', collect)
+    .option('--recipient <spec>', 'staff:<id or userid>, user:<username> or name=…,email=…,phone=…,wecom_userid=… (repeatable)', collect)
+    .option('--user <username>', 'console user (username or id) notified at their email (repeatable)', collect)
     .option('--channel <channel>', 'messaging channel id or name (repeatable)', collect)
     .option('--description <text>', 'what the monitor watches for')
     .option('--json', 'print JSON');
@@ -84,7 +86,7 @@ function monitorFields(opts: Record<string, any>): Record<string, unknown> {
     ...(opts.recovery ? { recovery_periods: number(opts.recovery, '--recovery') } : {}),
     ...(opts.cooldown ? { cooldown_minutes: number(opts.cooldown, '--cooldown') } : {}),
     ...(opts.schedule ? { schedule: opts.schedule === 'none' ? null : opts.schedule } : {}),
-    ...(opts.recipient ? { recipients: opts.recipient.map(parseRecipient) } : {}),
+    ...(opts.recipient || opts.user ? { recipients: [...(opts.recipient ?? []).map(parseRecipient), ...(opts.user ?? []).map((user: string) => ({ user }))] } : {}),
     ...(opts.channel ? { channels: opts.channel } : {}),
   };
 }

@@ -182,6 +182,16 @@ export class AccessService {
     return u;
   }
 
+  /** A user of the workspace by id or username (how other modules name users, e.g. alert recipients), or null. */
+  async findUser(workspaceId: string, ref: string): Promise<PublicUser | null> {
+    const byId = await accessRepo.userById(this.store, workspaceId, ref);
+    if (byId) return byId;
+    const u = await accessRepo.userByUsername(this.store, ref.trim().toLowerCase());
+    if (!u || u.workspace_id !== workspaceId) return null;
+    const { password_hash: _, ...user } = u;
+    return user;
+  }
+
   /** Role, name and email changes, and disable/enable (`disabled`). `actor` is the user making it, if a user. */
   async updateUser(workspaceId: string, id: string, patch: UpdateUserInput, actor: AuthPrincipal | null = null): Promise<PublicUser> {
     const u = await this.getUser(workspaceId, id);

@@ -49,6 +49,18 @@ describe.each(ENGINES)('siyu alerts [%s]', (engine) => {
     expect(await run(['alerts', 'monitors', 'delete', '差评'])).toBe('deleted monitor 差评\n');
     expect(await run(['alerts', 'list'])).toBe('no alerts\n');
   });
+
+  it('names console users as recipients with --user', async () => {
+    await run(['user', 'create', 'ops.lead', '--role', 'operator', '--password', 'ops lead password', '--email', 'lead@example.com']);
+    const created = JSON.parse(await run(['alerts', 'monitors', 'create', '值班', '--metric', 'event_count', '--event', 'bad_review', '--static', 'above', '--warning', '10',
+      '--schedule', 'none', '--recipient', 'name=值班,email=duty@example.com', '--user', 'ops.lead', '--json']));
+    expect(created.recipients).toEqual([{ name: '值班', email: 'duty@example.com' }, { user: 'ops.lead' }]);
+    const bad = await tryRun(['alerts', 'monitors', 'update', '值班', '--user', 'ops.lead', '--user', 'nobody']);
+    expect(bad.error?.code).toBe('alert.recipient_unknown');
+    expect(bad.error?.message).toMatch(/No console user nobody .*\(field recipients\.1\.user\)/);
+    expect(JSON.parse(await run(['alerts', 'monitors', 'update', '值班', '--user', 'ops.lead', '--json'])).recipients).toEqual([{ user: 'ops.lead' }]);
+    await run(['alerts', 'monitors', 'delete', '值班']);
+  });
 });
 
 describe('alerts CLI flags', () => {
@@ -58,6 +70,7 @@ describe('alerts CLI flags', () => {
     expect(ruleOf({ rule: '{"type":"anomaly"}' })).toEqual({ type: 'anomaly' });
     expect(() => ruleOf({ static: 'above', warning: 'x' })).toThrow(/--warning must be a number/);
     expect(parseRecipient('staff:zhangsan')).toEqual({ staff: 'zhangsan' });
+    expect(parseRecipient('user:ops.lead')).toEqual({ user: 'ops.lead' });
     expect(parseRecipient('name=值班,email=ops@example.com')).toEqual({ name: '值班', email: 'ops@example.com' });
     expect(() => parseRecipient('oops')).toThrow(/--recipient/);
   });

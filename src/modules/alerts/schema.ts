@@ -16,21 +16,24 @@ export const DEFAULT_SCHEDULE = { day: '5 9 * * *', hour: '5 * * * *' } as const
 const granularity = z.enum(GRANULARITIES);
 
 /**
- * Who hears of an alert: a staff member (id, WeCom userid) whose phone, email and userid are used, or a person
- * named with their addresses.
- * @example { staff: 'zhangsan' } · { name: '值班经理', email: 'ops@example.com', phone: '13800000000' }
+ * Who hears of an alert: a staff member (id, WeCom userid) whose phone, email and userid are used, a console user
+ * (username or id, of the monitor's workspace) whose email is used at send time, or a person named with their
+ * addresses. `name` overrides the display name of a staff member or user.
+ * @example { staff: 'zhangsan' } · { user: 'ops-lead' } · { name: '值班经理', email: 'ops@example.com', phone: '13800000000' }
  */
 export const Recipient = z
   .object({
     staff: z.string().trim().min(1).max(100).optional(),
+    /** A console user by username or user id; disabled users and users without an email are skipped when sending. */
+    user: z.string().trim().min(1).max(100).optional(),
     name: z.string().trim().min(1).max(100).optional(),
     email: z.string().trim().email().max(200).optional(),
     phone: z.string().trim().min(5).max(30).optional(),
     wecom_userid: z.string().trim().min(1).max(100).optional(),
   })
   .strict()
-  .refine((r) => r.staff !== undefined || (r.name !== undefined && (r.email || r.phone || r.wecom_userid)), {
-    message: 'a recipient is {staff} or {name} with an email, phone or wecom_userid',
+  .refine((r) => (r.staff !== undefined ? r.user === undefined : r.user !== undefined || (r.name !== undefined && (r.email || r.phone || r.wecom_userid))), {
+    message: 'a recipient is {staff}, {user} (a console username or id) or {name} with an email, phone or wecom_userid',
   });
 export type Recipient = z.infer<typeof Recipient>;
 

@@ -16,7 +16,7 @@ import { chartOf, type Chart } from './chart.ts';
 import { alertWindow, asOfFor, checkGranularity, scheduleAfter, windowStart } from './granularity.ts';
 import { metricSeries } from './metrics-repo.ts';
 import { METRIC_CATALOGUE, metricDef, type MetricParams } from './metrics.ts';
-import { addressees, sendRound, type NotifyReason, type StaffLookup } from './notify.ts';
+import { addressees, sendRound, type NotifyReason, type StaffLookup, type UserLookup } from './notify.ts';
 import { alertRepo, historyRepo, monitorRepo, type AlertRow, type MonitorRow } from './repo.ts';
 import { DEFAULT_SCHEDULE, type AlertListQuery, type EvaluateBody, type MonitorCreate, type MonitorPatch } from './schema.ts';
 
@@ -30,6 +30,8 @@ export interface AlertsDeps {
   messaging: MessagingService;
   /** Staff by id or WeCom userid (looked up late: the staff module may be built after this one). */
   staff: () => StaffLookup | null;
+  /** Console users of a workspace by username or id (the access module; looked up late like staff). */
+  users?: () => UserLookup | null;
   timezoneOf(ws: string): Promise<string>;
   now?: () => Date;
 }
@@ -121,6 +123,16 @@ export class AlertsService {
     return { ...m, channels: [...new Set(channels)] };
   }
 
+  /** User recipients must name a console user of the workspace when they are set (a later disable only skips them). */
+  private async checkUsers(ws: string, recipients: MonitorRow['recipients']): Promise<void> {
+    const users = this.deps.users?.() ?? null;
+    for (const [i, r] of recipients.entries()) {
+      if (r.user === undefined) continue;
+      if (!users) throw invalid('alert.recipient_invalid', 'user recipients need the access module', `recipients.${i}.user`);
+      if (!(await users(ws, r.user))) throw invalid('alert.recipient_unknown', `No console user ${r.user} in this workspace`, `recipients.${i}.user`);
+    }
+  }
+
   private async syncSchedule(ws: string, m: MonitorRow): Promise<void> {
     if (m.schedule && m.enabled) await this.deps.jobs.schedule(ws, { name: scheduleOf(m.id), cron: m.schedule, kind: EVALUATE_JOB, payload: { monitor_id: m.id } });
     else await this.deps.jobs.deleteSchedule(ws, scheduleOf(m.id)).catch(() => undefined);
@@ -135,6 +147,7 @@ export class AlertsService {
       recipients: b.recipients, channels: b.channels,
       enabled: b.enabled, last_evaluated_at: null, last_status: null, created_at: now, updated_at: now,
     });
+    await this.checkUsers(ws, m.recipients);
     await this.deps.store.transaction(async (tx) => {
       if (await monitorRepo.find(tx, ws, b.name)) throw new SiyuError('duplicate', 'alert.monitor_exists', `A monitor named ${b.name} exists`, { field: 'name' });
       await monitorRepo.insert(tx, m);
@@ -155,6 +168,7 @@ export class AlertsService {
       updated_at: this.now().toISOString(),
     } as MonitorRow;
     const m = await this.checked(ws, merged);
+    if (p.recipients) await this.checkUsers(ws, p.recipients);
     await this.deps.store.transaction(async (tx) => {
       if (m.name !== old.name) {
         const clash = await monitorRepo.find(tx, ws, m.name);
@@ -278,13 +292,13 @@ export class AlertsService {
   /** Sends one round to every recipient on every channel of the monitor and records it on the alert. */
   private async notify(ws: string, m: MonitorRow, a: AlertRow, reason: NotifyReason, eventId: string, e: Evaluation | null) {
     if (m.channels.length === 0 || m.recipients.length === 0) return [];
-    const people = await addressees(ws, m.recipients, this.deps.staff()).catch(() => []);
+    const people = await addressees(ws, m.recipients, this.deps.staff(), this.deps.users?.() ?? null).catch(() => []);
     if (people.length === 0) return [];
     const rows = await sendRound(this.deps.messaging, ws, m, a, eventId, reason, e, people);
     const nowIso = this.now().toISOString();
     await this.deps.store.transaction(async (tx) => {
       await historyRepo.addNotifications(tx, ws, rows);
-      const sent = rows.filter((r) => r.status !== 'failed').length;
+      const sent = rows.filter((r) => r.status !== 'failed' && r.status !== 'skipped').length;
       await historyRepo.addEvent(tx, ws, { id: newId('aevt'), alert_id: a.id, type: 'notified', occurred_at: nowIso, actor: 'system', period: null, value: null, severity: a.severity, note: `${reason}: ${sent} of ${rows.length} sent` });
       if (sent > 0) await tx.exec('UPDATE alerts SET last_notified_at = $3::TIMESTAMPTZ WHERE workspace_id = $1 AND id = $2', [ws, a.id, nowIso]);
     });

@@ -316,6 +316,7 @@ export interface paths {
                             name?: string;
                             phone?: string;
                             staff?: string;
+                            user?: string;
                             wecom_userid?: string;
                         }[];
                         /** @default 1 */
@@ -478,6 +479,7 @@ export interface paths {
                             name?: string;
                             phone?: string;
                             staff?: string;
+                            user?: string;
                             wecom_userid?: string;
                         }[];
                         recovery_periods?: number;

@@ -1,5 +1,6 @@
 // The monitor create/edit form (a modal): metric and its event, granularity (按天 / 按小时), static or anomaly rule
-// with severity bands, volume and recovery, schedule, recipients (staff and emails) and notification channels.
+// with severity bands, volume and recovery, schedule, recipients (staff, console users and emails) and notification
+// channels. Staff and users lists the signed-in principal may not read (403) leave their select empty.
 import { useState } from 'react';
 import { Col, Form, Input, InputNumber, Modal, Radio, Row, Select, Switch } from 'antd';
 import { api, ApiError } from '../../api/client';
@@ -30,6 +31,7 @@ interface Values {
   cooldown_minutes: number;
   schedule?: string;
   staff: string[];
+  users: string[];
   emails: string[];
   channels: string[];
   enabled: boolean;
@@ -38,12 +40,23 @@ interface Values {
 const bandsOf = (v: Values, keys: Array<'info' | 'warning' | 'critical'>) =>
   Object.fromEntries(keys.flatMap((k) => (v[k] === null || v[k] === undefined ? [] : [[k, v[k]]])));
 
-/** The API body of the form's values. */
-export function monitorBody(v: Values) {
+/** The recipients of the form's values; recipients as they were (names, phones) are kept, and so are the ones the form does not show. */
+function recipientsOf(v: Values, was: Recipient[]): Recipient[] {
+  const kept = (made: Recipient, same: (r: Recipient) => boolean) => was.find(same) ?? made;
+  return [
+    ...(v.staff ?? []).map((staff) => kept({ staff }, (r) => r.staff === staff)),
+    ...(v.users ?? []).map((user) => kept({ user }, (r) => r.user === user)),
+    ...(v.emails ?? []).map((email) => kept({ name: email.split('@')[0], email }, (r) => !r.staff && !r.user && r.email === email)),
+    ...was.filter((r) => !r.staff && !r.user && !r.email),
+  ];
+}
+
+/** The API body of the form's values (`was`: the recipients of the monitor being edited). */
+export function monitorBody(v: Values, was: Recipient[] = []) {
   const rule: Rule = v.type === 'static'
     ? { type: 'static', op: v.op, thresholds: bandsOf(v, ['info', 'warning', 'critical']), periods: v.periods, min_volume: v.min_volume }
     : { type: 'anomaly', direction: v.direction, weeks: v.weeks, bands: bandsOf(v, ['warning', 'critical']), min_volume: v.min_volume };
-  const recipients: Recipient[] = [...v.staff.map((staff) => ({ staff })), ...v.emails.map((email) => ({ name: email.split('@')[0], email }))];
+  const recipients = recipientsOf(v, was);
   return {
     name: v.name, description: v.description || null, metric: v.metric, params: v.event ? { event: v.event } : {}, rule, granularity: v.granularity,
     recovery_periods: v.recovery_periods, cooldown_minutes: v.cooldown_minutes, schedule: v.schedule?.trim() ? v.schedule.trim() : null,
@@ -51,8 +64,15 @@ export function monitorBody(v: Values) {
   };
 }
 
+/** The form field an API error names: `recipients.<i>.staff|user` are the staff and users selects. */
+function fieldOf(apiField: string): keyof Values {
+  const f = apiField.replace(/^body\./, '');
+  const kind = /^recipients\.\d+\.(staff|user)$/.exec(f)?.[1];
+  return kind ? (kind === 'user' ? 'users' : 'staff') : (f.split('.')[0] as keyof Values);
+}
+
 function initial(m: Monitor | null): Partial<Values> {
-  if (!m) return { granularity: 'day', type: 'anomaly', op: 'above', direction: 'up', warning: 3, critical: 5, periods: 1, weeks: 6, min_volume: 0, recovery_periods: 1, cooldown_minutes: 360, schedule: '5 9 * * *', staff: [], emails: [], channels: [], enabled: true };
+  if (!m) return { granularity: 'day', type: 'anomaly', op: 'above', direction: 'up', warning: 3, critical: 5, periods: 1, weeks: 6, min_volume: 0, recovery_periods: 1, cooldown_minutes: 360, schedule: '5 9 * * *', staff: [], users: [], emails: [], channels: [], enabled: true };
   const r = m.rule;
   const bands = r.type === 'static' ? r.thresholds : r.bands ?? {};
   return {
@@ -61,7 +81,8 @@ function initial(m: Monitor | null): Partial<Values> {
     info: bands.info ?? null, warning: bands.warning ?? null, critical: bands.critical ?? null,
     periods: r.type === 'static' ? r.periods ?? 1 : 1, weeks: r.type === 'anomaly' ? r.weeks ?? 6 : 6, min_volume: r.min_volume ?? 0,
     recovery_periods: m.recovery_periods, cooldown_minutes: m.cooldown_minutes, schedule: m.schedule ?? '',
-    staff: m.recipients.flatMap((x) => (x.staff ? [x.staff] : [])), emails: m.recipients.flatMap((x) => (!x.staff && x.email ? [x.email] : [])),
+    staff: m.recipients.flatMap((x) => (x.staff ? [x.staff] : [])), users: m.recipients.flatMap((x) => (x.user ? [x.user] : [])),
+    emails: m.recipients.flatMap((x) => (!x.staff && !x.user && x.email ? [x.email] : [])),
     channels: m.channels, enabled: m.enabled,
   };
 }
@@ -73,12 +94,13 @@ export function MonitorForm({ monitor, onClose, onSaved }: { monitor: Monitor | 
   const [error, setError] = useState<unknown>(null);
   const [saving, setSaving] = useState(false);
   const options = useLoad(async (signal) => {
-    const [metrics, staff, channels] = await Promise.all([
+    const [metrics, staff, users, channels] = await Promise.all([
       api('get', '/api/alerts/metrics', { signal }) as unknown as Promise<{ data: MetricDef[] }>,
       (api('get', '/api/staff', { signal }) as unknown as Promise<{ data: Array<{ id: string; name: string; userid: string | null }> }>).catch(() => ({ data: [] })),
+      api('get', '/api/users', { signal }).catch(() => ({ data: [] })), // admins only: others get an empty list
       api('get', '/api/messaging/channels', { signal }).catch(() => ({ data: [] })),
     ]);
-    return { metrics: metrics.data, staff: staff.data, channels: channels.data };
+    return { metrics: metrics.data, staff: staff.data, users: users.data, channels: channels.data };
   }, []);
   const metric = Form.useWatch('metric', form);
   const type = Form.useWatch('type', form);
@@ -100,7 +122,7 @@ export function MonitorForm({ monitor, onClose, onSaved }: { monitor: Monitor | 
   const save = async () => {
     const v = await form.validateFields().catch(() => null);
     if (!v) return; // the form shows what is missing
-    const body = monitorBody(v);
+    const body = monitorBody(v, monitor?.recipients);
     if (Object.keys(body.rule.type === 'static' ? body.rule.thresholds : body.rule.bands ?? {}).length === 0) {
       form.setFields([{ name: 'warning', errors: [at('monitor.bandRequired')] }]);
       return;
@@ -113,7 +135,7 @@ export function MonitorForm({ monitor, onClose, onSaved }: { monitor: Monitor | 
       onSaved();
     } catch (e) {
       setError(e);
-      if (e instanceof ApiError && e.field) form.setFields([{ name: e.field.replace(/^body\./, '').split('.')[0] as keyof Values, errors: [e.message] }]);
+      if (e instanceof ApiError && e.field) form.setFields([{ name: fieldOf(e.field), errors: [e.message] }]);
     } finally {
       setSaving(false);
     }
@@ -179,12 +201,22 @@ export function MonitorForm({ monitor, onClose, onSaved }: { monitor: Monitor | 
         </Row>
         <Form.Item name="schedule" label={at('monitor.schedule')} extra={at('monitor.scheduleHint')}><Input placeholder={DEFAULT_SCHEDULE[granularity as Granularity]} data-testid="monitor-schedule" /></Form.Item>
         <Row gutter={12}>
-          <Col span={12}>
+          <Col span={8}>
             <Form.Item name="staff" label={at('monitor.staff')}>
               <Select mode="multiple" optionFilterProp="label" options={(options.data?.staff ?? []).map((s) => ({ value: s.userid ?? s.id, label: s.name }))} />
             </Form.Item>
           </Col>
-          <Col span={12}><Form.Item name="emails" label={at('monitor.emails')}><Select mode="tags" tokenSeparators={[',', ' ']} /></Form.Item></Col>
+          <Col span={8}>
+            <Form.Item name="users" label={at('monitor.users')} extra={at('monitor.usersHint')}>
+              <Select
+                mode="multiple"
+                optionFilterProp="label"
+                data-testid="monitor-users"
+                options={(options.data?.users ?? []).map((u) => ({ value: u.username, label: u.display_name ? `${u.display_name} (${u.username})` : u.username, disabled: Boolean(u.disabled_at) }))}
+              />
+            </Form.Item>
+          </Col>
+          <Col span={8}><Form.Item name="emails" label={at('monitor.emails')}><Select mode="tags" tokenSeparators={[',', ' ']} /></Form.Item></Col>
         </Row>
         <Form.Item name="channels" label={at('monitor.channels')}>
           <Select mode="multiple" options={(options.data?.channels ?? []).map((c) => ({ value: c.id, label: `${c.name} (${c.type})` }))} />

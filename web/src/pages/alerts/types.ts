@@ -4,7 +4,7 @@ export type Bands = Partial<Record<Severity, number>>;
 export type Rule =
   | { type: 'static'; op: 'above' | 'below'; thresholds: Bands; periods?: number; min_volume?: number }
   | { type: 'anomaly'; direction?: 'up' | 'down' | 'both'; weeks?: number; min_history?: number; bands?: Bands; min_volume?: number; mad_floor?: number };
-export interface Recipient { staff?: string; name?: string; email?: string; phone?: string; wecom_userid?: string }
+export interface Recipient { staff?: string; user?: string; name?: string; email?: string; phone?: string; wecom_userid?: string }
 export type Granularity = 'day' | 'hour';
 export interface MetricDef { id: string; name_zh: string; name_en: string; unit: 'count' | 'money' | 'rate'; params: string[]; required?: string[]; granularities: Granularity[] }
 export interface Monitor {
