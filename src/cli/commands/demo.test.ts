@@ -83,6 +83,11 @@ describe.each(ENGINES)('siyu demo [%s]', (engine) => {
       expect(out).toContain('sign in as admin / chakashiguang');
       const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'chakashiguang' }) });
       expect(((await login.json()) as any).user).toMatchObject({ username: 'admin', role: 'admin' });
+      // the operations setup, made on the first start (src/modules/demo/showcase.test.ts checks what it makes)
+      expect(out).toMatch(/Operations setup made in [\d.]+ s: scores and CLV, 7 segments/);
+      expect(out).toMatch(/Segments: +重要价值客户 \d+/);
+      const segments: any = await (await fetch(`${url}/api/segments`, { headers: admin })).json();
+      expect(segments.data).toHaveLength(7);
     } finally {
       expect(await server.stop()).toBe(0);
     }

@@ -15,6 +15,8 @@ import { demoSummary, type DemoSummary } from '../../modules/demo/summary.ts';
 import { waitForSignal } from './serve.ts';
 import { seedDemoAlerts } from '../../modules/alerts/demo.ts';
 import { preparePii } from '../../modules/pii/setup.ts';
+import { seedShowcase, type DemoApi, type ShowcaseResult } from '../../modules/demo/showcase.ts';
+import type { RunningServer } from '../../server/serve.ts';
 
 export const DEMO_DB_PATH = './data/demo.duckdb';
 // Well-known keys so the printed curl commands work as shown. Only used on a loopback interface; anywhere else
@@ -79,7 +81,31 @@ async function ensureDemo(store: Store, opts: { members?: string; seed?: string;
   out('  ' + Object.entries(res.rows).sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${fmt(n)}`).join(', '));
 }
 
-function banner(url: string, adminKey: string, writeKey: string, s: DemoSummary, dbFlag: string, user: { username: string; password: string | null }) {
+/**
+ * The operations setup of a fresh demo (scores, segments, coupons, programme, templates, draft journeys, a training),
+ * through the server's own routes as the admin key; a restarted demo keeps what it has. Never fails the demo.
+ */
+async function setUpShowcase(server: RunningServer, adminKey: string): Promise<ShowcaseResult | null> {
+  const api: DemoApi = async (method, url, body) => {
+    const r = await server.app.inject({ method, url, headers: { authorization: `Bearer ${adminKey}` }, ...(body !== undefined ? { payload: body as object } : {}) });
+    if (r.statusCode >= 300) throw new Error(`${method} ${url}: ${r.statusCode} ${r.body.slice(0, 300)}`);
+    return (r.body ? r.json() : null) as never;
+  };
+  const marker = await demoMarker(server.services.store, DEFAULT_WORKSPACE);
+  const asOf = /end=(\d{4}-\d{2}-\d{2})/.exec(marker?.description ?? '')?.[1];
+  if (!asOf) return null;
+  const t0 = performance.now();
+  try {
+    const res = await seedShowcase(api, asOf);
+    if (res.created) out(`  Operations setup made in ${((performance.now() - t0) / 1000).toFixed(1)} s: scores and CLV, ${res.segments.length} segments, ${res.coupons} coupon templates, a loyalty programme, ${res.templates} templates, ${res.journeys} draft journeys`);
+    return res;
+  } catch (e) {
+    out(`  (demo operations setup incomplete: ${(e as Error).message})`);
+    return null;
+  }
+}
+
+function banner(url: string, adminKey: string, writeKey: string, s: DemoSummary, dbFlag: string, user: { username: string; password: string | null }, showcase: ShowcaseResult | null) {
   const ref = s.sample?.phone ? `phone:${s.sample.phone}` : s.sample ? s.sample.id : 'user_id:…';
   out('');
   out(`Siyu demo 「茶咖时光」 is running at ${url}  (${fmt(s.members)} members, ${fmt(s.orders)} orders, ${fmt(s.events)} events)`);
@@ -88,6 +114,11 @@ function banner(url: string, adminKey: string, writeKey: string, s: DemoSummary,
   out(`  Admin key:    ${adminKey}   (Authorization: Bearer …)`);
   out(`  Write key:    ${writeKey}   (Segment-style: HTTP basic auth username)`);
   if (s.sample) out(`  Try member:   ${s.sample.name ?? ''} ${ref} — ${s.sample.orders} orders`);
+  if (showcase?.created) {
+    out(`  Segments:     ${showcase.segments.map((x) => `${x.name} ${fmt(x.members)}`).join(' · ')}`);
+    out('  Drafts:       3 journeys from the standard plays on the SMS channel 短信（待配置） (disabled: connect a provider, then publish)');
+    out('  Training:     product recommendations on the worker (under a minute at demo size), nightly at 03:30 afterwards');
+  }
   out('');
   out('Examples:');
   out(`  curl -s -H "Authorization: Bearer ${adminKey}" ${url}/api/members/${ref}`);
@@ -144,8 +175,9 @@ export function registerDemo(program: Command) {
       const server = await startServer({ ...base, adminKey, writeKey, adminPassword });
       // Risk alert monitors and a generated complaint spike (once per database), so the 预警 page has an alert.
       await seedDemoAlerts(server.services, DEFAULT_WORKSPACE).catch((e) => out(`  (demo alert monitors not seeded: ${(e as Error).message})`));
+      const showcase = await setUpShowcase(server, adminKey);
       const user = { username: server.initialAdmin.username, password: server.initialAdmin.password ?? (base.adminPassword ? '(SIYU_ADMIN_PASSWORD)' : loopback ? DEMO_ADMIN_PASSWORD : null) };
-      banner(server.url, adminKey, writeKey, await demoSummary(server.services.store, DEFAULT_WORKSPACE), opts.db ? ` --db ${dbPath}` : ` --db ${DEMO_DB_PATH}`, user);
+      banner(server.url, adminKey, writeKey, await demoSummary(server.services.store, DEFAULT_WORKSPACE), opts.db ? ` --db ${dbPath}` : ` --db ${DEMO_DB_PATH}`, user, showcase);
       await waitForSignal();
       await server.stop();
     });

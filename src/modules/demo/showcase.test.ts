@@ -1,0 +1,61 @@
+// The demo's operations setup on a small generated brand, through the HTTP API, on both stores: everything it
+// promises exists with members, the drafts never send, training runs on the worker, and a second run is a no-op.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { forEachStore } from '../../../test/support/stores.ts';
+import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { generateDemo } from './generator.ts';
+import { SHOWCASE_SEGMENTS, seedShowcase, type DemoApi } from './showcase.ts';
+
+forEachStore('demo showcase', (ctx) => {
+  let t: TestApp;
+  let ws: string;
+  let api: DemoApi;
+  const endDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+
+  beforeAll(async () => {
+    t = await createTestApp(ctx.store);
+    ws = 'ws_showcase_' + randomBytes(3).toString('hex');
+    await generateDemo(ctx.store, { workspaceId: ws, members: 600, seed: 'showcase', endDate });
+    const key = await t.services.workspaces.createKey(ws, 'admin');
+    api = async (method, url, body) => {
+      const r = await t.app.inject({ method, url, headers: { authorization: `Bearer ${key.secret}` }, ...(body !== undefined ? { payload: body as object } : {}) });
+      if (r.statusCode >= 300) throw new Error(`${method} ${url}: ${r.statusCode} ${r.body}`);
+      return (r.body ? r.json() : null) as never;
+    };
+  }, 120_000);
+  afterAll(async () => {
+    await t?.app.close();
+  });
+
+  it('sets up scores, segments, coupons, programme, templates, draft journeys and a training, once', async () => {
+    const first = await seedShowcase(api, endDate);
+    expect(first.created).toBe(true);
+    expect(first.segments.map((s) => s.name)).toEqual(SHOWCASE_SEGMENTS.map((s) => s.name));
+    // a brand of 600 has champions, members at risk and recent female buyers
+    for (const name of ['重要价值客户', '流失预警', '近 30 天活跃女性买家']) expect(first.segments.find((s) => s.name === name)!.members, name).toBeGreaterThan(0);
+    expect(first).toMatchObject({ coupons: 3, templates: 3, journeys: 3 });
+
+    expect((await api<{ members: number }>('GET', '/api/rfm/distribution')).members).toBeGreaterThan(0);
+    expect((await api<{ data: Array<{ id: string }> }>('GET', '/api/clv/fits')).data).toHaveLength(1);
+    const program = await api<{ program: { tiers: unknown[] }; earn_since: string }>('GET', '/api/loyalty/program');
+    expect(program.program.tiers).toHaveLength(4);
+    const journeys = await api<{ data: Array<{ status: string }> }>('GET', '/api/journeys');
+    expect(journeys.data.map((j) => j.status)).toEqual(['draft', 'draft', 'draft']);
+    const channels = await api<{ data: Array<{ type: string; enabled: boolean }> }>('GET', '/api/messaging/channels');
+    expect(channels.data).toEqual([expect.objectContaining({ type: 'sms', enabled: false })]);
+
+    // the worker trains; the coffee segment follows the training
+    await t.services.jobs.drain({ kinds: ['recommendations.train'] });
+    const schedules = await api<{ data: Array<{ name: string }> }>('GET', '/api/jobs/schedules');
+    expect(schedules.data.map((s) => s.name)).toContain('recommendations.nightly');
+    const [member] = await ctx.store.query<{ member_id: string }>('SELECT member_id FROM member_recommendations WHERE workspace_id = $1 LIMIT 1', [ws]);
+    expect(member).toBeTruthy();
+    const recs = await api<{ items: unknown[] }>('GET', `/api/members/${member!.member_id}/recommendations?n=5`);
+    expect(recs.items.length).toBeGreaterThan(0);
+
+    const again = await seedShowcase(api, endDate);
+    expect(again.created).toBe(false);
+    expect((await api<{ data: unknown[] }>('GET', '/api/segments')).data).toHaveLength(SHOWCASE_SEGMENTS.length);
+  }, 120_000);
+});

@@ -1,0 +1,141 @@
+// The demo brand's operations setup: what a brand's team would have configured after a few weeks with Siyu —
+// scores and a CLV fit, segments, coupons, a loyalty programme, message templates, draft journeys from the standard
+// plays and a recommendation training — so every console page opens on real figures instead of an empty list.
+// Everything goes through the public HTTP API (the same calls an integration makes) and happens once per workspace.
+
+/** One API call as the demo's admin; throws on a non-2xx answer. */
+export type DemoApi = <T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) => Promise<T>;
+
+export interface ShowcaseResult {
+  /** false when the workspace already had segments (a restarted demo): nothing was created. */
+  created: boolean;
+  segments: Array<{ name: string; members: number }>;
+  coupons: number;
+  templates: number;
+  journeys: number;
+  /** The queued recommendation training (it runs on the worker; its nightly schedule is created with it). */
+  trainingJob: string | null;
+}
+
+const SMS_CHANNEL = '短信（待配置）';
+
+/** Segments an operator of a tea-and-coffee brand builds first (rules in docs/segment-rules.md). */
+export const SHOWCASE_SEGMENTS = [
+  { name: '重要价值客户', description: 'RFM 三项都高：重点维护，不发折扣券', rule: { rfm_segment: 'important_value' } },
+  { name: '流失预警', description: '生命周期处于流失风险或沉睡：召回旅程的受众', rule: { lifecycle_stage: ['at_risk', 'silent'] } },
+  {
+    name: '高价值但可能流失',
+    description: 'CLV 模型认为仍活跃的概率低于 30%，历史消费却不低',
+    rule: { and: [{ clv: { field: 'p_alive', op: '<', value: 0.3 } }, { trait: 'total_spend', op: '>=', value: 500 }] },
+  },
+  {
+    name: '近 30 天活跃女性买家',
+    description: '近 30 天看过两次以上商品、近 90 天消费满 100 元的女性会员',
+    rule: {
+      and: [
+        { attribute: 'gender', op: '=', value: 'female' },
+        { event: { name: 'product_view', count: { op: '>=', value: 2 }, within_days: 30 } },
+        { orders: { measure: 'sum', op: '>=', value: 100, within_days: 90 } },
+      ],
+    },
+  },
+  {
+    name: '果茶党高消费',
+    description: '果茶党标签且近 90 天消费满 200 元：果茶上新的首批受众',
+    rule: { and: [{ has_tag: 'tag_fruit_tea_lover' }, { orders: { measure: 'sum', op: '>=', value: 200, within_days: 90 } }] },
+  },
+  { name: '7 天内生日', description: '生日旅程与生日券的受众', rule: { attribute: 'birthday', op: 'anniversary_within_days', value: 7 } },
+  {
+    name: '可能想喝咖啡',
+    description: '推荐模型前 5 名里有咖啡、但近 90 天没买过咖啡的会员（训练完成后自动更新）',
+    rule: {
+      and: [
+        { recommended: { category: '咖啡', rank_at_most: 5 } },
+        { orders: { measure: 'count', op: '=', value: 0, within_days: 90, categories: ['咖啡'] } },
+      ],
+    },
+  },
+] as const;
+
+const COUPONS = [
+  { key: 'welcome', name: '新人首单立减 10 元', config: { benefit: { type: 'fixed', amount: 10 }, validity: { type: 'after_claim', days: 14 } } },
+  { key: 'recall', name: '满 100 减 20 召回券', config: { benefit: { type: 'threshold', spend: 100, save: 20 }, validity: { type: 'after_claim', days: 30 } } },
+  { key: 'birthday', name: '生日 85 折券', config: { benefit: { type: 'percent', percentOff: 15, maxDiscount: 50 }, validity: { type: 'after_claim', days: 7 } } },
+] as const;
+
+const TEMPLATES = [
+  { key: 'welcome', name: '新人欢迎短信', text: '{{ member.name | default: "亲" }}，欢迎加入茶咖时光会员！首单立减 10 元券已放入账户，14 天内有效。' },
+  { key: 'recall', name: '沉睡召回短信', text: '{{ member.name | default: "亲" }}，好久不见！满 100 减 20 券已到账，常喝的{{ member.traits.favourite_category | default: "饮品" }}等你回来。' },
+  { key: 'birthday', name: '生日祝福短信', text: '{{ member.name | default: "亲" }}，生日快乐！送你一张 85 折生日券，7 天内有效。' },
+] as const;
+
+const PROGRAM = {
+  program: {
+    basis: { metric: 'points_earned', window: { type: 'rolling', days: 365 } },
+    downgrade: { mode: 'never' },
+    tiers: [
+      { code: 'regular', name: { zh: '普通会员', en: 'Regular' }, threshold: 0 },
+      { code: 'silver', name: { zh: '银卡', en: 'Silver' }, threshold: 1000 },
+      { code: 'gold', name: { zh: '金卡', en: 'Gold' }, threshold: 5000 },
+      { code: 'black', name: { zh: '黑金', en: 'Black' }, threshold: 20000 },
+    ],
+  },
+  earn: {
+    order: { rate: { points: 1, per: 1 }, rounding: 'floor' },
+    events: [{ event: 'sign_in', points: 5, caps: { day: 1 }, track: 'Signed In' }],
+  },
+};
+
+/**
+ * Creates the setup once: returns `created: false` and touches nothing when the workspace has segments already.
+ * `asOf` is the first day after the generated data (the demo's end date): scores are computed as of it.
+ */
+export async function seedShowcase(api: DemoApi, asOf: string, now = new Date()): Promise<ShowcaseResult> {
+  const existing = await api<{ data: unknown[] }>('GET', '/api/segments');
+  if (existing.data.length > 0) return { created: false, segments: [], coupons: 0, templates: 0, journeys: 0, trainingJob: null };
+
+  // Scores first: the segments below read RFM, lifecycle and CLV.
+  await api('POST', '/api/rfm/compute', { as_of: asOf });
+  await api('POST', '/api/lifecycle/compute', { as_of: asOf });
+  await api('POST', '/api/value-tiers/compute', { as_of: asOf });
+  await api('POST', '/api/clv/fit', {});
+
+  const segments: ShowcaseResult['segments'] = [];
+  const segmentIds = new Map<string, string>();
+  for (const s of SHOWCASE_SEGMENTS) {
+    const made = await api<{ id: string; member_count: number | null }>('POST', '/api/segments', { ...s, kind: 'dynamic' });
+    segmentIds.set(s.name, made.id);
+    segments.push({ name: s.name, members: made.member_count ?? 0 });
+  }
+
+  const coupons = new Map<string, string>();
+  for (const c of COUPONS) coupons.set(c.key, (await api<{ id: string }>('POST', '/api/coupons/templates', { name: c.name, config: c.config })).id);
+
+  // Points from orders placed from now on (the generated history earns nothing: no back-dated ledger).
+  await api('PUT', '/api/loyalty/program', { ...PROGRAM, earn_since: now.toISOString() });
+
+  // A channel the brand still has to connect to its SMS provider: disabled, so drafts can name it and nothing sends.
+  const channel = await api<{ id: string }>('POST', '/api/messaging/channels', {
+    name: SMS_CHANNEL, type: 'sms', enabled: false, config: { url: 'https://sms-provider.example/send', signature_name: '茶咖时光' },
+  });
+  const templates = new Map<string, string>();
+  for (const t of TEMPLATES) templates.set(t.key, (await api<{ id: string }>('POST', '/api/templates', { name: t.name, content: { sms: { text: t.text } } })).id);
+
+  // Standard plays as drafts: the operator reviews, connects the channel and publishes.
+  const journeys = [
+    { name: '新人欢迎 + 首单券', template: 'welcome_coupon', params: { channel: channel.id, template: templates.get('welcome'), coupon: coupons.get('welcome') } },
+    {
+      name: '流失召回',
+      template: 'silent_recall',
+      params: { channel: channel.id, segment: segmentIds.get('流失预警'), template: templates.get('recall'), coupon: coupons.get('recall') },
+    },
+    { name: '生日关怀', template: 'birthday', params: { channel: channel.id, template: templates.get('birthday'), coupon: coupons.get('birthday'), days_before: 0 } },
+  ];
+  for (const j of journeys) await api('POST', '/api/journeys', j);
+
+  // Training takes a minute at demo size: the worker runs it; the nightly schedule keeps it fresh afterwards.
+  const job = await api<{ id: string }>('POST', '/api/jobs', { kind: 'recommendations.train', payload: {}, key: 'demo:recommendations' });
+  await api('PUT', '/api/jobs/schedules/recommendations.nightly', { cron: '30 3 * * *', kind: 'recommendations.train', payload: {} });
+
+  return { created: true, segments, coupons: coupons.size, templates: templates.size, journeys: journeys.length, trainingJob: job.id };
+}
