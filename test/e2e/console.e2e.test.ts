@@ -344,6 +344,16 @@ describe('web console [duckdb, chromium]', () => {
     await page.getByTestId('program-edit').click();
     await page.getByTestId('program-save').click(); // the program form, filled with the example
     await page.getByTestId('tiers-table').getByText('金卡').waitFor();
+    // Launching on an existing base: every member is reviewed once and the console says what happened. The
+    // confirm click is retried when it went nowhere under load (a second review changes nothing).
+    const done = page.getByText(/已评估 [\d,]+ 位会员/);
+    const confirm = page.locator('.ant-popconfirm:not(.ant-popover-hidden) .ant-btn-primary');
+    await expect.poll(async () => {
+      if ((await done.count()) > 0) return true;
+      if ((await confirm.count()) > 0) await confirm.click({ timeout: 2_000 }).catch(() => undefined);
+      else await page.getByTestId('tiers-review-all').click({ timeout: 2_000 }).catch(() => undefined);
+      return false;
+    }, { ...WAIT, interval: 500 }).toBe(true);
     await page.goto(url + '/loyalty/program?tab=reports');
     await page.getByTestId('referral-report').getByText('k-factor', { exact: true }).waitFor();
     await page.close();

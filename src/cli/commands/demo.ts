@@ -97,7 +97,7 @@ async function setUpShowcase(server: RunningServer, adminKey: string): Promise<S
   const t0 = performance.now();
   try {
     const res = await seedShowcase(api, asOf);
-    if (res.created) out(`  Operations setup made in ${((performance.now() - t0) / 1000).toFixed(1)} s: scores and CLV, ${res.segments.length} segments, ${res.coupons} coupon templates, a loyalty programme, ${res.templates} templates, ${res.journeys} draft journeys`);
+    if (res.created) out(`  Operations setup made in ${((performance.now() - t0) / 1000).toFixed(1)} s: scores and CLV, ${res.segments.length} segments, ${res.coupons} coupon templates, a loyalty programme (${fmt(res.tiered)} members above 普通会员), ${res.templates} templates, ${res.journeys} draft journeys`);
     return res;
   } catch (e) {
     out(`  (demo operations setup incomplete: ${(e as Error).message})`);

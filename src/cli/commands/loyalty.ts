@@ -151,10 +151,11 @@ export function registerLoyalty(program: Command) {
   withStoreOptions(tiers.command('review'))
     .description('run the tier review now (downgrades per the program, expired manual tiers)')
     .option('--at <iso>', 'review as of this instant (default now)')
+    .option('--all', 'review every member, not only those above the lowest tier (place an existing base after launching the programme)')
     .option('--json', 'print JSON')
     .action((opts) =>
       withApi(opts, async (api) => {
-        const r = expectOk(await api.request('POST', '/api/loyalty/tiers/review', opts.at ? { at: opts.at } : {}), 'loyalty tiers review');
+        const r = expectOk(await api.request('POST', '/api/loyalty/tiers/review', { ...(opts.at ? { at: opts.at } : {}), ...(opts.all ? { all: true } : {}) }), 'loyalty tiers review');
         if (opts.json) return json(r);
         out(`reviewed ${r.reviewed} members: ${r.upgraded} upgraded, ${r.downgraded} downgraded\n`);
       }),

@@ -40,6 +40,10 @@ forEachStore('demo showcase', (ctx) => {
     expect((await api<{ data: Array<{ id: string }> }>('GET', '/api/clv/fits')).data).toHaveLength(1);
     const program = await api<{ program: { tiers: unknown[] }; earn_since: string }>('GET', '/api/loyalty/program');
     expect(program.program.tiers).toHaveLength(4);
+    // the launch review placed the base by its spend: the tier counts add up to every member
+    expect(first.tiered).toBeGreaterThan(0);
+    const tiers = await api<{ data: Array<{ code: string; members: number }> }>('GET', '/api/loyalty/tiers');
+    expect(tiers.data.filter((x) => x.code !== 'regular').reduce((n, x) => n + x.members, 0)).toBe(first.tiered);
     const journeys = await api<{ data: Array<{ status: string }> }>('GET', '/api/journeys');
     expect(journeys.data.map((j) => j.status)).toEqual(['draft', 'draft', 'draft']);
     const channels = await api<{ data: Array<{ type: string; enabled: boolean }> }>('GET', '/api/messaging/channels');

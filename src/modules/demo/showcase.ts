@@ -11,6 +11,8 @@ export interface ShowcaseResult {
   created: boolean;
   segments: Array<{ name: string; members: number }>;
   coupons: number;
+  /** Members the launch review placed above the lowest tier. */
+  tiered: number;
   templates: number;
   journeys: number;
   /** The queued recommendation training (it runs on the worker; its nightly schedule is created with it). */
@@ -69,22 +71,26 @@ const TEMPLATES = [
   { key: 'birthday', name: '生日祝福短信', text: '{{ member.name | default: "亲" }}，生日快乐！送你一张 85 折生日券，7 天内有效。' },
 ] as const;
 
-const PROGRAM = {
-  program: {
-    basis: { metric: 'points_earned', window: { type: 'rolling', days: 365 } },
-    downgrade: { mode: 'never' },
-    tiers: [
-      { code: 'regular', name: { zh: '普通会员', en: 'Regular' }, threshold: 0 },
-      { code: 'silver', name: { zh: '银卡', en: 'Silver' }, threshold: 1000 },
-      { code: 'gold', name: { zh: '金卡', en: 'Gold' }, threshold: 5000 },
-      { code: 'black', name: { zh: '黑金', en: 'Black' }, threshold: 20000 },
-    ],
-  },
-  earn: {
-    order: { rate: { points: 1, per: 1 }, rounding: 'floor' },
-    events: [{ event: 'sign_in', points: 5, caps: { day: 1 }, track: 'Signed In' }],
-  },
-};
+/** Tiers by spend over the last 365 days (a base of 100k: ~23k silver, ~5.8k gold, ~600 black), richer benefits up. */
+function program(birthdayCoupon: string | undefined) {
+  const gift = birthdayCoupon ? { birthdayGift: { couponTemplateId: birthdayCoupon } } : {};
+  return {
+    program: {
+      basis: { metric: 'spend', window: { type: 'rolling', days: 365 } },
+      downgrade: { mode: 'periodic_review', period: 'year', graceDays: 30 },
+      tiers: [
+        { code: 'regular', name: { zh: '普通会员', en: 'Regular' }, threshold: 0 },
+        { code: 'silver', name: { zh: '银卡', en: 'Silver' }, threshold: 300, benefits: { pointsMultiplier: 1.2, ...gift } },
+        { code: 'gold', name: { zh: '金卡', en: 'Gold' }, threshold: 1000, benefits: { pointsMultiplier: 1.5, discountPercent: 5, ...gift } },
+        { code: 'black', name: { zh: '黑金', en: 'Black' }, threshold: 3000, benefits: { pointsMultiplier: 2, discountPercent: 10, freeShipping: true, ...gift } },
+      ],
+    },
+    earn: {
+      order: { rate: { points: 1, per: 1 }, rounding: 'floor', tierMultiplier: true },
+      events: [{ event: 'sign_in', points: 5, caps: { day: 1 }, track: 'Signed In' }],
+    },
+  };
+}
 
 /**
  * Creates the setup once: returns `created: false` and touches nothing when the workspace has segments already.
@@ -92,7 +98,7 @@ const PROGRAM = {
  */
 export async function seedShowcase(api: DemoApi, asOf: string, now = new Date()): Promise<ShowcaseResult> {
   const existing = await api<{ data: unknown[] }>('GET', '/api/segments');
-  if (existing.data.length > 0) return { created: false, segments: [], coupons: 0, templates: 0, journeys: 0, trainingJob: null };
+  if (existing.data.length > 0) return { created: false, segments: [], coupons: 0, tiered: 0, templates: 0, journeys: 0, trainingJob: null };
 
   // Scores first: the segments below read RFM, lifecycle and CLV.
   await api('POST', '/api/rfm/compute', { as_of: asOf });
@@ -111,8 +117,10 @@ export async function seedShowcase(api: DemoApi, asOf: string, now = new Date())
   const coupons = new Map<string, string>();
   for (const c of COUPONS) coupons.set(c.key, (await api<{ id: string }>('POST', '/api/coupons/templates', { name: c.name, config: c.config })).id);
 
-  // Points from orders placed from now on (the generated history earns nothing: no back-dated ledger).
-  await api('PUT', '/api/loyalty/program', { ...PROGRAM, earn_since: now.toISOString() });
+  // Points from orders placed from now on (the generated history earns nothing: no back-dated ledger); tiers go by
+  // spend, so the launch review places the existing base by its last 365 days at once.
+  await api('PUT', '/api/loyalty/program', { ...program(coupons.get('birthday')), earn_since: now.toISOString() });
+  const review = await api<{ upgraded: number }>('POST', '/api/loyalty/tiers/review', { all: true });
 
   // A channel the brand still has to connect to its SMS provider: disabled, so drafts can name it and nothing sends.
   const channel = await api<{ id: string }>('POST', '/api/messaging/channels', {
@@ -137,5 +145,5 @@ export async function seedShowcase(api: DemoApi, asOf: string, now = new Date())
   const job = await api<{ id: string }>('POST', '/api/jobs', { kind: 'recommendations.train', payload: {}, key: 'demo:recommendations' });
   await api('PUT', '/api/jobs/schedules/recommendations.nightly', { cron: '30 3 * * *', kind: 'recommendations.train', payload: {} });
 
-  return { created: true, segments, coupons: coupons.size, templates: templates.size, journeys: journeys.length, trainingJob: job.id };
+  return { created: true, segments, coupons: coupons.size, tiered: review.upgraded, templates: templates.size, journeys: journeys.length, trainingJob: job.id };
 }

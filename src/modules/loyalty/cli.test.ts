@@ -33,6 +33,8 @@ describe.each(ENGINES)('siyu loyalty [%s]', (engine) => {
     expect(await run(['loyalty', 'rewards', 'list'])).toMatch(/cup\tCup\t100 points\t5 left/);
     expect(await run(['loyalty', 'tiers', 'assign', 'user_id:cli-u1', '--tier', 'gold', '--reason', 'vip', '--operator', 'ops'])).toContain('tier gold');
     expect(await run(['loyalty', 'tiers', 'review'])).toMatch(/reviewed \d+ members/);
+    const all = JSON.parse(await run(['loyalty', 'tiers', 'review', '--all', '--json']));
+    expect(all.reviewed).toBeGreaterThanOrEqual(1); // every live member, not only those above the lowest tier
     const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
     expect(await run(['loyalty', 'expire', '--at', later])).toContain('expired: 1200 points in 1 lots of 1 members');
     expect(await run(['loyalty', 'drift'])).toContain('mismatched 0');

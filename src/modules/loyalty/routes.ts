@@ -11,7 +11,7 @@ import { ProgramBody } from './config.ts';
 import type { AppliedOp } from './ops.ts';
 import { RewardCreate, RewardPatch } from './rewards.ts';
 import {
-  AdjustBody, AtBody, BatchBody, ConfigBody, EarnBody, EarnEventsBody, ExpireBody, IdParam, PointsQuery, QuoteBody, RedeemBody, RedemptionsQuery, RefParam,
+  AdjustBody, AtBody, BatchBody, ReviewBody, ReviewResult, ConfigBody, EarnBody, EarnEventsBody, ExpireBody, IdParam, PointsQuery, QuoteBody, RedeemBody, RedemptionsQuery, RefParam,
   RewardListQuery, RewardRedeemBody, TierAssignBody, TierRemoveQuery, TransferBody,
 } from './schema.ts';
 
@@ -39,8 +39,11 @@ export function loyaltyRoutes(s: Services): FastifyPluginAsync {
     app.put('/api/loyalty/program', { schema: { tags, summary: 'Set the program (and optionally earn rules, lots, refunds, transfers, earn_since)', body: ProgramBody } }, async (req) =>
       L.setProgram(workspaceOf(req), req.body));
     app.get('/api/loyalty/tiers', { schema: { tags, summary: 'Tiers with their benefits and member counts' } }, async (req) => ({ data: await L.tiers.summary(workspaceOf(req)) }));
-    app.post('/api/loyalty/tiers/review', { schema: { tags, summary: 'Run the tier review now (downgrades per the program, expired manual tiers)', body: AtBody } }, async (req) =>
-      L.tiers.review(workspaceOf(req), req.body.at));
+    app.post(
+      '/api/loyalty/tiers/review',
+      { schema: { tags, summary: 'Run the tier review now (downgrades per the program, expired manual tiers); all: place every member by their history', body: ReviewBody, response: { 200: ReviewResult } } },
+      async (req) => L.tiers.review(workspaceOf(req), req.body.at, { all: req.body.all }),
+    );
 
     app.get('/api/loyalty/member-day', { schema: { tags, summary: 'Member day schedule and coupon' } }, async (req) => L.memberDay(workspaceOf(req)));
     app.put('/api/loyalty/member-day', { schema: { tags, summary: 'Set the member day: { schedule: { rules, skipDates, extraDates }, coupon?: { templateId, tiers } }', body: ConfigBody } }, async (req) =>

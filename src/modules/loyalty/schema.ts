@@ -55,6 +55,17 @@ export const TransferBody = z
 export const ExpireBody = z.object({ at: Instant.optional(), idempotency_key: Key.optional(), member: Ref.optional() }).strict();
 export const AtBody = z.object({ at: Instant.optional() }).strict();
 
+export const ReviewBody = z
+  .object({
+    at: Instant.optional(),
+    /** Review every live member, not only those above the lowest tier (placing an existing base after a launch). */
+    all: z.boolean().default(false),
+  })
+  .strict();
+
+/** What a tier review did. */
+export const ReviewResult = z.object({ reviewed: z.number().int(), upgraded: z.number().int(), downgraded: z.number().int() });
+
 export const TierAssignBody = z
   .object({ tier: z.string().min(1).max(64), reason: z.string().trim().min(1).max(500), operator: z.string().trim().min(1).max(128), expires_at: Instant.nullable().optional() })
   .strict();

@@ -124,6 +124,15 @@ export function tierRepo(store: Store) {
       return rows.map((r) => r.member_id);
     },
 
+    /** Every live member after `after` (a programme launched on an existing base places all of them at once). */
+    async allMembers(db: SqlExecutor, ws: string, after: string | null, limit: number): Promise<string[]> {
+      const rows = await db.query(
+        `SELECT id FROM members WHERE workspace_id = $1 AND merged_into IS NULL AND erased_at IS NULL AND id > $2 ORDER BY id LIMIT $3`,
+        [ws, after ?? '', limit],
+      );
+      return rows.map((r) => r.id);
+    },
+
     /** Members per tier code (rows only; members without a row hold the lowest tier). */
     async counts(db: SqlExecutor, ws: string): Promise<{ tiers: Map<string, number>; members: number }> {
       const [rows, [m]] = await Promise.all([

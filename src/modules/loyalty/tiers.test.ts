@@ -95,6 +95,28 @@ forEachStore('loyalty tiers and rewards', (ctx) => {
     await t.program();
   });
 
+  it('places an existing base by its history with review all, while the plain review leaves members without a row', async () => {
+    await t.program({ program: { ...TEST_PROGRAM, basis: { metric: 'spend', window: { type: 'rolling', days: 365 } } } });
+    const id = await t.idOf(await t.member());
+    const paid = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    // an order written before the programme existed: nothing evaluated this member
+    await ctx.store.exec(
+      `INSERT INTO orders (workspace_id, id, member_id, status, amount, paid_at, created_at, updated_at) VALUES ($1, $2, $3, 'paid', 1200, $4::TIMESTAMPTZ, $4::TIMESTAMPTZ, $4::TIMESTAMPTZ)`,
+      [t.workspaceId, `o-base-${id}`, id, paid],
+    );
+    const plain = await t.api('POST', '/api/loyalty/tiers/review', {});
+    expect(plain.status).toBe(200);
+    expect((await t.api('GET', `/api/loyalty/members/${id}/tier`)).body.tier).toBe('regular');
+    const all = await t.api('POST', '/api/loyalty/tiers/review', { all: true });
+    expect(all.status).toBe(200);
+    expect(all.body.reviewed).toBeGreaterThan(plain.body.reviewed);
+    expect(all.body.upgraded).toBeGreaterThanOrEqual(1);
+    expect((await t.api('GET', `/api/loyalty/members/${id}/tier`)).body).toMatchObject({ tier: 'silver', qualifying: { metric: 'spend', value: 1200 } });
+    expect((await t.services.loyalty.tiers.history(t.workspaceId, id))[0]).toMatchObject({ from_tier: 'regular', to_tier: 'silver', change: 'upgrade' });
+    expect((await t.api('POST', '/api/loyalty/tiers/review', { all: 'yes' })).body).toMatchObject({ code: 'request.invalid', field: 'body.all' });
+    await t.program();
+  });
+
   it('selects members by points balance, tier and expiring points in segment rules', async () => {
     const [a, b] = [await t.member(), await t.member()];
     const [ida, idb] = [await t.idOf(a), await t.idOf(b)];

@@ -152,12 +152,16 @@ export class TierService {
     return { ...(await this.tierOf(ws, member, new Date(now))), changes };
   }
 
-  /** The review job: every member above the lowest tier or with a manual assignment, in chunks. */
-  async review(ws: string, now = new Date().toISOString()): Promise<{ reviewed: number; upgraded: number; downgraded: number }> {
+  /**
+   * The review job: every member above the lowest tier or with a manual assignment, in chunks. `all` reviews every
+   * live member instead: members who never earned or ordered since the programme began hold the lowest tier without
+   * a row, so a programme launched on an existing customer base places them by their history this way, once.
+   */
+  async review(ws: string, now = new Date().toISOString(), opts: { all?: boolean } = {}): Promise<{ reviewed: number; upgraded: number; downgraded: number }> {
     const p = requireProgram(await this.config(ws));
     const out = { reviewed: 0, upgraded: 0, downgraded: 0 };
     for (let after: string | null = null; ;) {
-      const members = await this.repo.reviewable(this.store, ws, p.tiers[0].code, after, CHUNK);
+      const members: string[] = opts.all ? await this.repo.allMembers(this.store, ws, after, CHUNK) : await this.repo.reviewable(this.store, ws, p.tiers[0].code, after, CHUNK);
       if (members.length === 0) break;
       const changes = await this.store.transaction((tx) => this.evaluate(tx, ws, members, now));
       out.reviewed += members.length;

@@ -7159,7 +7159,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run the tier review now (downgrades per the program, expired manual tiers) */
+        /** Run the tier review now (downgrades per the program, expired manual tiers); all: place every member by their history */
         post: {
             parameters: {
                 query?: never;
@@ -7170,6 +7170,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @default false */
+                        all?: boolean;
                         /** Format: date-time */
                         at?: string;
                     };
@@ -7181,7 +7183,13 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            downgraded: number;
+                            reviewed: number;
+                            upgraded: number;
+                        };
+                    };
                 };
             };
         };

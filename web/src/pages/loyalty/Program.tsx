@@ -3,7 +3,7 @@
 // (create / edit), member day and birthday settings (forms), and the referral and group-buy reports. The tab is in the
 // URL (?tab=).
 import { useState } from 'react';
-import { Alert, App, Button, Card, Col, Descriptions, Empty, Row, Segmented, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Col, Descriptions, Empty, Popconfirm, Row, Segmented, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { useSearchParams } from 'react-router-dom';
 import { api, ApiError } from '../../api/client';
@@ -16,6 +16,7 @@ import { pct } from '../../format';
 import { BirthdayForm } from './birthday-form';
 import { MemberDayForm } from './member-day-form';
 import { ProgramForm } from './program-form';
+import { basisLabel, benefitLabels, capsLabel, downgradeLabel, listLabel, orderRuleRows, whereLabel } from './program-describe';
 import { RewardForm } from './reward-form';
 
 const EXAMPLE_PROGRAM = {
@@ -68,6 +69,20 @@ function TiersTab() {
   const [asJson, setAsJson] = useState(false);
   const name = (x: LoyaltyTier) => (typeof x.name === 'string' ? x.name : (lang === 'zh' ? x.name.zh : x.name.en) ?? x.name.zh ?? x.code);
   const none = missingProgram(program.error);
+  const { message } = App.useApp();
+  const [reviewing, setReviewing] = useState(false);
+  const reviewAll = async () => {
+    setReviewing(true);
+    try {
+      const r = await api('post', '/api/loyalty/tiers/review', { body: { all: true } });
+      message.success(t('loyalty.reviewAllDone').replace('{reviewed}', num(r.reviewed)).replace('{upgraded}', num(r.upgraded)).replace('{downgraded}', num(r.downgraded)));
+      tiers.reload();
+    } catch (e) {
+      message.error(e instanceof Error ? e.message : String(e));
+    } finally {
+      setReviewing(false);
+    }
+  };
   const save = async (v: unknown) => {
     await api('put', '/api/loyalty/program', { body: v as never });
     program.reload();
@@ -91,7 +106,14 @@ function TiersTab() {
                   columns={[
                     { title: t('loyalty.tier'), render: (_, x) => <Space><Tag color="gold">{x.code}</Tag>{name(x)}</Space> },
                     { title: t('loyalty.threshold'), dataIndex: 'threshold', align: 'right', render: (n: number) => num(n) },
-                    { title: t('loyalty.benefits'), dataIndex: 'benefits', render: (b?: Record<string, unknown>) => (b ? Object.entries(b).map(([k, v]) => <Tag key={k}>{k}: {val(v)}</Tag>) : '—') },
+                    {
+                      title: t('loyalty.benefits'),
+                      dataIndex: 'benefits',
+                      render: (b?: Record<string, unknown>) => {
+                        const labels = benefitLabels(b, t, num);
+                        return labels.length ? labels.map((l) => <Tag key={l}>{l}</Tag>) : '—';
+                      },
+                    },
                     { title: t('loyalty.members'), dataIndex: 'members', align: 'right', render: (n?: number) => num(n ?? 0) },
                   ]}
                 />
@@ -106,11 +128,18 @@ function TiersTab() {
       {program.error && !none ? <ErrorAlert error={program.error} onRetry={program.reload} /> : null}
       {!program.error && program.data?.program ? (
         <Descriptions size="small" column={2} bordered>
-          <Descriptions.Item label={t('loyalty.basis')}>{val(program.data.program.basis)}</Descriptions.Item>
-          <Descriptions.Item label={t('loyalty.downgrade')}>{val(program.data.program.downgrade)}</Descriptions.Item>
+          <Descriptions.Item label={t('loyalty.basis')}>{basisLabel(program.data.program.basis as Record<string, unknown>, t)}</Descriptions.Item>
+          <Descriptions.Item label={t('loyalty.downgrade')}>{downgradeLabel(program.data.program.downgrade as Record<string, unknown>, t)}</Descriptions.Item>
         </Descriptions>
       ) : null}
-      <Button onClick={() => setEditing((e) => !e)} data-testid="program-edit">{editing ? t('common.cancel') : t('loyalty.editProgram')}</Button>
+      <Space>
+        <Button onClick={() => setEditing((e) => !e)} data-testid="program-edit">{editing ? t('common.cancel') : t('loyalty.editProgram')}</Button>
+        {!none && program.data ? (
+          <Popconfirm title={t('loyalty.reviewAll')} description={<div style={{ maxWidth: 360 }}>{t('loyalty.reviewAllConfirm')}</div>} onConfirm={reviewAll}>
+            <Button loading={reviewing} data-testid="tiers-review-all">{t('loyalty.reviewAll')}</Button>
+          </Popconfirm>
+        ) : null}
+      </Space>
       {editing && (program.data || none) ? (
         <>
           <Space>
@@ -137,7 +166,7 @@ function TiersTab() {
 }
 
 function EarnTab() {
-  const { t } = useI18n();
+  const { t, num } = useI18n();
   const program = useLoad((signal) => api('get', '/api/loyalty/program', { signal }), []);
   if (missingProgram(program.error)) return <Alert type="info" showIcon message={t('loyalty.noProgram')} />;
   return (
@@ -147,7 +176,7 @@ function EarnTab() {
           <Typography.Title level={5}>{t('loyalty.orderRule')}</Typography.Title>
           {p.earn?.order ? (
             <Descriptions size="small" column={3} bordered>
-              {Object.entries(p.earn.order).map(([k, v]) => <Descriptions.Item key={k} label={k}>{val(v)}</Descriptions.Item>)}
+              {orderRuleRows(p.earn.order as Record<string, unknown>, t, num).map(([k, v]) => <Descriptions.Item key={k} label={k}>{v}</Descriptions.Item>)}
             </Descriptions>
           ) : <Empty description={t('common.empty')} />}
           <Typography.Title level={5}>{t('loyalty.eventRules')}</Typography.Title>
@@ -159,9 +188,9 @@ function EarnTab() {
             columns={[
               { title: t('loyalty.event'), dataIndex: 'event', render: (v: string) => <code>{v}</code> },
               { title: t('loyalty.points'), dataIndex: 'points' },
-              { title: t('loyalty.caps'), dataIndex: 'caps', render: val },
-              { title: t('loyalty.track'), dataIndex: 'track', render: val },
-              { title: t('loyalty.where'), dataIndex: 'where', render: val },
+              { title: t('loyalty.caps'), dataIndex: 'caps', render: (v: unknown) => capsLabel(v, t) },
+              { title: t('loyalty.track'), dataIndex: 'track', render: listLabel },
+              { title: t('loyalty.where'), dataIndex: 'where', render: whereLabel },
             ]}
           />
         </Space>
