@@ -67,7 +67,7 @@ const COUPONS = [
 
 const TEMPLATES = [
   { key: 'welcome', name: '新人欢迎短信', text: '{{ member.name | default: "亲" }}，欢迎加入茶咖时光会员！首单立减 10 元券已放入账户，14 天内有效。' },
-  { key: 'recall', name: '沉睡召回短信', text: '{{ member.name | default: "亲" }}，好久不见！满 100 减 20 券已到账，常喝的{{ member.traits.favourite_category | default: "饮品" }}等你回来。' },
+  { key: 'recall', name: '沉睡召回短信', text: '{{ member.name | default: "亲" }}，好久不见！满 100 减 20 券已到账，常喝的{{ member.traits.favourite_category | default: "饮品" }}等你回来。{% if recommendations.products.size > 0 %}猜你喜欢：{% for p in recommendations.products limit: 2 %}{{ p.name }}{% unless forloop.last %}、{% endunless %}{% endfor %}{% endif %}' },
   { key: 'birthday', name: '生日祝福短信', text: '{{ member.name | default: "亲" }}，生日快乐！送你一张 85 折生日券，7 天内有效。' },
 ] as const;
 

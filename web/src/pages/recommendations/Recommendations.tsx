@@ -7,6 +7,7 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { api, ApiError } from '../../api/client';
 import { useAuth } from '../../auth';
 import { Async, useLoad } from '../../components/state';
+import { useI18n } from '../../i18n';
 import { useRt } from './strings';
 import type { EvaluationReport, ModelRun } from './types';
 
@@ -14,6 +15,7 @@ const pct = (n: number) => `${(n * 100).toFixed(2)}%`;
 
 export function Recommendations() {
   const rt = useRt();
+  const { num } = useI18n();
   const { message } = App.useApp();
   const { can } = useAuth();
   const mayWrite = can('recommendations.write');
@@ -58,9 +60,9 @@ export function Recommendations() {
                 columns={[
                   { title: rt('trainedAt'), dataIndex: 'trained_at', render: (v: string) => dayjs(v).format('YYYY-MM-DD HH:mm') },
                   { title: rt('algorithm'), dataIndex: 'algorithm', render: (v: string) => <Tag color="green">{rt(`algorithm.${v}`)}</Tag> },
-                  { title: rt('members'), dataIndex: 'members', align: 'right' },
-                  { title: rt('items'), dataIndex: 'items', align: 'right' },
-                  { title: rt('interactions'), dataIndex: 'interactions', align: 'right' },
+                  { title: rt('members'), dataIndex: 'members', align: 'right', render: (n: number) => num(n) },
+                  { title: rt('items'), dataIndex: 'items', align: 'right', render: (n: number) => num(n) },
+                  { title: rt('interactions'), dataIndex: 'interactions', align: 'right', render: (n: number) => num(n) },
                   { title: rt('duration'), dataIndex: 'duration_ms', align: 'right', render: (v: number | null) => (v === null ? '—' : `${(v / 1000).toFixed(1)} s`) },
                   { title: rt('params'), dataIndex: 'params', render: (p: Record<string, unknown>) => <Typography.Text code style={{ fontSize: 12 }}>{paramsText(p)}</Typography.Text> },
                 ]}
