@@ -3,16 +3,25 @@ import { Card, Descriptions, Empty, Table } from 'antd';
 import type { Member360 } from '../../api/types';
 import { useI18n, type MessageKey } from '../../i18n';
 import { formatMetric } from '../../format';
+import { useLabel } from './use-label';
 
 const TRAITS = ['order_count', 'total_spend', 'avg_spend', 'refund_total', 'first_order_at', 'last_order_at', 'favourite_category', 'favourite_product', 'preferred_channel', 'last_seen_at'] as const;
 
+/** Profile fields first, in this order, with their names in the console's language; custom attributes after. */
+const PROFILE_FIELDS = ['name', 'gender', 'birthday', 'age', 'phone', 'email', 'region', 'city', 'address'];
+
 export function AttributesCard({ attributes }: { attributes: Member360['attributes'] }) {
   const { t } = useI18n();
+  const label = useLabel();
+  const rank = (k: string) => (PROFILE_FIELDS.includes(k) ? PROFILE_FIELDS.indexOf(k) : PROFILE_FIELDS.length);
+  const entries = Object.entries(attributes).sort((a, b) => rank(a[0]) - rank(b[0]));
+  const shown = (k: string, v: unknown) =>
+    v === null || v === undefined || v === '' ? '—' : k === 'gender' ? label('gender.', String(v)) : typeof v === 'object' ? JSON.stringify(v) : String(v);
   return (
     <Card title={t('m360.attributes')} size="small">
       <Descriptions size="small" column={2}>
-        {Object.entries(attributes).map(([k, v]) => (
-          <Descriptions.Item key={k} label={k}>{v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v)}</Descriptions.Item>
+        {entries.map(([k, v]) => (
+          <Descriptions.Item key={k} label={PROFILE_FIELDS.includes(k) ? label('attr.', k) : <code>{k}</code>}>{shown(k, v)}</Descriptions.Item>
         ))}
       </Descriptions>
     </Card>
