@@ -15,7 +15,8 @@ import { demoSummary, type DemoSummary } from '../../modules/demo/summary.ts';
 import { waitForSignal } from './serve.ts';
 import { seedDemoAlerts } from '../../modules/alerts/demo.ts';
 import { preparePii } from '../../modules/pii/setup.ts';
-import { seedShowcase, type DemoApi, type ShowcaseResult } from '../../modules/demo/showcase.ts';
+import { connectInbox, INBOX_CHANNEL, seedShowcase, type DemoApi, type ShowcaseResult } from '../../modules/demo/showcase.ts';
+import { startDemoInbox, type DemoInbox } from '../../modules/demo/inbox.ts';
 import type { RunningServer } from '../../server/serve.ts';
 
 export const DEMO_DB_PATH = './data/demo.duckdb';
@@ -85,7 +86,7 @@ async function ensureDemo(store: Store, opts: { members?: string; seed?: string;
  * The operations setup of a fresh demo (scores, segments, coupons, programme, templates, draft journeys, a training),
  * through the server's own routes as the admin key; a restarted demo keeps what it has. Never fails the demo.
  */
-async function setUpShowcase(server: RunningServer, adminKey: string): Promise<ShowcaseResult | null> {
+async function setUpShowcase(server: RunningServer, adminKey: string, inbox: DemoInbox): Promise<ShowcaseResult | null> {
   const api: DemoApi = async (method, url, body) => {
     const r = await server.app.inject({ method, url, headers: { authorization: `Bearer ${adminKey}` }, ...(body !== undefined ? { payload: body as object } : {}) });
     if (r.statusCode >= 300) throw new Error(`${method} ${url}: ${r.statusCode} ${r.body.slice(0, 300)}`);
@@ -96,7 +97,8 @@ async function setUpShowcase(server: RunningServer, adminKey: string): Promise<S
   if (!asOf) return null;
   const t0 = performance.now();
   try {
-    const res = await seedShowcase(api, asOf);
+    await connectInbox(api, inbox.url);
+    const res = await seedShowcase(api, asOf, new Date(), { inbox: true });
     if (res.created) out(`  Operations setup made in ${((performance.now() - t0) / 1000).toFixed(1)} s: scores and CLV, ${res.segments.length} segments, ${res.coupons} coupon templates, a loyalty programme (${fmt(res.tiered)} members above 普通会员), ${res.templates} templates, ${res.journeys} draft journeys`);
     return res;
   } catch (e) {
@@ -116,7 +118,7 @@ function banner(url: string, adminKey: string, writeKey: string, s: DemoSummary,
   if (s.sample) out(`  Try member:   ${s.sample.name ?? ''} ${ref} — ${s.sample.orders} orders`);
   if (showcase?.created) {
     out(`  Segments:     ${showcase.segments.map((x) => `${x.name} ${fmt(x.members)}`).join(' · ')}`);
-    out('  Drafts:       3 journeys from the standard plays on the SMS channel 短信（待配置） (disabled: connect a provider, then publish)');
+    out(`  Messages:     go to ${INBOX_CHANNEL} (a webhook inbox on this machine: nothing leaves it); a broadcast to 果茶党高消费 with a 10% holdout is scheduled (marketing quiet hours 21:00–09:00 hold it back at night), 3 draft journeys wait to be published`);
     out('  Training:     product recommendations on the worker (under a minute at demo size), nightly at 03:30 afterwards');
   }
   out('');
@@ -175,10 +177,12 @@ export function registerDemo(program: Command) {
       const server = await startServer({ ...base, adminKey, writeKey, adminPassword });
       // Risk alert monitors and a generated complaint spike (once per database), so the 预警 page has an alert.
       await seedDemoAlerts(server.services, DEFAULT_WORKSPACE).catch((e) => out(`  (demo alert monitors not seeded: ${(e as Error).message})`));
-      const showcase = await setUpShowcase(server, adminKey);
+      const inbox = await startDemoInbox();
+      const showcase = await setUpShowcase(server, adminKey, inbox);
       const user = { username: server.initialAdmin.username, password: server.initialAdmin.password ?? (base.adminPassword ? '(SIYU_ADMIN_PASSWORD)' : loopback ? DEMO_ADMIN_PASSWORD : null) };
       banner(server.url, adminKey, writeKey, await demoSummary(server.services.store, DEFAULT_WORKSPACE), opts.db ? ` --db ${dbPath}` : ` --db ${DEMO_DB_PATH}`, user, showcase);
       await waitForSignal();
       await server.stop();
+      await inbox.close();
     });
 }

@@ -5,12 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { forEachStore } from '../../../test/support/stores.ts';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { generateDemo } from './generator.ts';
-import { SHOWCASE_SEGMENTS, seedShowcase, type DemoApi } from './showcase.ts';
+import { INBOX_CHANNEL, SHOWCASE_SEGMENTS, connectInbox, seedShowcase, type DemoApi } from './showcase.ts';
+import { startDemoInbox, type DemoInbox } from './inbox.ts';
 
 forEachStore('demo showcase', (ctx) => {
   let t: TestApp;
   let ws: string;
   let api: DemoApi;
+  let inbox: DemoInbox;
   const endDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
 
   beforeAll(async () => {
@@ -26,10 +28,16 @@ forEachStore('demo showcase', (ctx) => {
   }, 120_000);
   afterAll(async () => {
     await t?.app.close();
+    await inbox?.close();
   });
 
   it('sets up scores, segments, coupons, programme, templates, draft journeys and a training, once', async () => {
-    const first = await seedShowcase(api, endDate);
+    // marketing quiet hours (21:00–09:00 by default) would hold the broadcast back when this runs at night
+    await api('PUT', '/api/consent/guard', { quiet_hours: null });
+    inbox = await startDemoInbox();
+    await connectInbox(api, inbox.url);
+    await connectInbox(api, inbox.url); // every start repoints the channel; the second time it updates in place
+    const first = await seedShowcase(api, endDate, new Date(), { inbox: true });
     expect(first.created).toBe(true);
     expect(first.segments.map((s) => s.name)).toEqual(SHOWCASE_SEGMENTS.map((s) => s.name));
     // a brand of 600 has champions, members at risk and recent female buyers
@@ -46,8 +54,21 @@ forEachStore('demo showcase', (ctx) => {
     expect(tiers.data.filter((x) => x.code !== 'regular').reduce((n, x) => n + x.members, 0)).toBe(first.tiered);
     const journeys = await api<{ data: Array<{ status: string }> }>('GET', '/api/journeys');
     expect(journeys.data.map((j) => j.status)).toEqual(['draft', 'draft', 'draft']);
-    const channels = await api<{ data: Array<{ type: string; enabled: boolean }> }>('GET', '/api/messaging/channels');
-    expect(channels.data).toEqual([expect.objectContaining({ type: 'sms', enabled: false })]);
+    const channels = await api<{ data: Array<{ name: string; type: string; enabled: boolean }> }>('GET', '/api/messaging/channels');
+    expect(channels.data.map((c) => [c.name, c.type, c.enabled]).sort()).toEqual([['本机演示收件箱', 'webhook', true], ['短信（待配置）', 'sms', false]].sort());
+
+    // the broadcast runs to the local inbox: everyone in the audience outside the holdout gets one message
+    for (let i = 0; i < 100; i++) {
+      await t.services.jobs.drain({ kinds: ['broadcast.start', 'broadcast.chunk', 'messaging.send_batch'] });
+      if ((await api<{ status: string }>('GET', `/api/broadcasts/${first.broadcast}`)).status === 'completed') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const { counts } = await api<{ counts: Record<string, number> }>('GET', `/api/broadcasts/${first.broadcast}/progress`);
+    expect((await api<{ status: string }>('GET', `/api/broadcasts/${first.broadcast}`)).status).toBe('completed');
+    expect(counts.sent).toBeGreaterThan(0);
+    expect(counts.holdout).toBeGreaterThan(0);
+    expect(inbox.received()).toBe(counts.sent);
+    expect(INBOX_CHANNEL).toBe('本机演示收件箱');
 
     // the worker trains; the coffee segment follows the training
     await t.services.jobs.drain({ kinds: ['recommendations.train'] });

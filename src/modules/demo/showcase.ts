@@ -17,9 +17,13 @@ export interface ShowcaseResult {
   journeys: number;
   /** The queued recommendation training (it runs on the worker; its nightly schedule is created with it). */
   trainingJob: string | null;
+  /** The broadcast sent to the inbox (with `inbox`). */
+  broadcast: string | null;
 }
 
 const SMS_CHANNEL = '短信（待配置）';
+/** The webhook channel to the demo's local inbox (src/modules/demo/inbox.ts): sends run end to end, nothing leaves. */
+export const INBOX_CHANNEL = '本机演示收件箱';
 
 /** Segments an operator of a tea-and-coffee brand builds first (rules in docs/segment-rules.md). */
 export const SHOWCASE_SEGMENTS = [
@@ -93,12 +97,23 @@ function program(birthdayCoupon: string | undefined) {
 }
 
 /**
- * Creates the setup once: returns `created: false` and touches nothing when the workspace has segments already.
- * `asOf` is the first day after the generated data (the demo's end date): scores are computed as of it.
+ * Points the inbox channel at this run's inbox (its port changes with every start); creates it the first time.
+ * Batches of 500, no retries worth waiting for: the inbox is local.
  */
-export async function seedShowcase(api: DemoApi, asOf: string, now = new Date()): Promise<ShowcaseResult> {
+export async function connectInbox(api: DemoApi, url: string): Promise<void> {
+  await api('PUT', `/api/messaging/channels/${encodeURIComponent(INBOX_CHANNEL)}`, {
+    type: 'webhook', enabled: true, config: { url, mode: 'batch' }, options: { batch_size: 500, retries: 2, backoff_ms: 100, max_backoff_ms: 1_000, timeout_ms: 10_000 },
+  });
+}
+
+/**
+ * Creates the setup once: returns `created: false` and touches nothing when the workspace has segments already.
+ * `asOf` is the first day after the generated data (the demo's end date): scores are computed as of it. With
+ * `inbox` (a connected inbox channel), the journeys' drafts send through it and a broadcast runs to it.
+ */
+export async function seedShowcase(api: DemoApi, asOf: string, now = new Date(), opts: { inbox?: boolean } = {}): Promise<ShowcaseResult> {
   const existing = await api<{ data: unknown[] }>('GET', '/api/segments');
-  if (existing.data.length > 0) return { created: false, segments: [], coupons: 0, tiered: 0, templates: 0, journeys: 0, trainingJob: null };
+  if (existing.data.length > 0) return { created: false, segments: [], coupons: 0, tiered: 0, templates: 0, journeys: 0, trainingJob: null, broadcast: null };
 
   // Scores first: the segments below read RFM, lifecycle and CLV.
   await api('POST', '/api/rfm/compute', { as_of: asOf });
@@ -127,23 +142,40 @@ export async function seedShowcase(api: DemoApi, asOf: string, now = new Date())
     name: SMS_CHANNEL, type: 'sms', enabled: false, config: { url: 'https://sms-provider.example/send', signature_name: '茶咖时光' },
   });
   const templates = new Map<string, string>();
-  for (const t of TEMPLATES) templates.set(t.key, (await api<{ id: string }>('POST', '/api/templates', { name: t.name, content: { sms: { text: t.text } } })).id);
+  // Each template carries an SMS text and the same text for the webhook inbox.
+  for (const t of TEMPLATES) {
+    const content = { sms: { text: t.text }, webhook: { body: { text: t.text } } };
+    templates.set(t.key, (await api<{ id: string }>('POST', '/api/templates', { name: t.name, content })).id);
+  }
+  const sendVia = opts.inbox ? INBOX_CHANNEL : channel.id;
 
   // Standard plays as drafts: the operator reviews, connects the channel and publishes.
   const journeys = [
-    { name: '新人欢迎 + 首单券', template: 'welcome_coupon', params: { channel: channel.id, template: templates.get('welcome'), coupon: coupons.get('welcome') } },
+    { name: '新人欢迎 + 首单券', template: 'welcome_coupon', params: { channel: sendVia, template: templates.get('welcome'), coupon: coupons.get('welcome') } },
     {
       name: '流失召回',
       template: 'silent_recall',
-      params: { channel: channel.id, segment: segmentIds.get('流失预警'), template: templates.get('recall'), coupon: coupons.get('recall') },
+      params: { channel: sendVia, segment: segmentIds.get('流失预警'), template: templates.get('recall'), coupon: coupons.get('recall') },
     },
-    { name: '生日关怀', template: 'birthday', params: { channel: channel.id, template: templates.get('birthday'), coupon: coupons.get('birthday'), days_before: 0 } },
+    { name: '生日关怀', template: 'birthday', params: { channel: sendVia, template: templates.get('birthday'), coupon: coupons.get('birthday'), days_before: 0 } },
   ];
   for (const j of journeys) await api('POST', '/api/journeys', j);
+
+  // A broadcast to the fruit-tea lovers with a 10% control group, so the report shows progress, sends and holdout.
+  let broadcast: string | null = null;
+  if (opts.inbox) {
+    const content = { webhook: { body: { text: '{{ member.name | default: "亲" }}，夏日果茶季上新：杨枝甘露、满杯红柚，凭会员码第二杯半价！' } } };
+    await api('POST', '/api/templates', { name: '果茶上新通知', content });
+    const b = await api<{ id: string }>('POST', '/api/broadcasts', {
+      name: '果茶上新 · 会员专享', segment: segmentIds.get('果茶党高消费'), template: '果茶上新通知', channel: INBOX_CHANNEL, holdout_share: 0.1,
+    });
+    await api('POST', `/api/broadcasts/${b.id}/schedule`, {});
+    broadcast = b.id;
+  }
 
   // Training takes a minute at demo size: the worker runs it; the nightly schedule keeps it fresh afterwards.
   const job = await api<{ id: string }>('POST', '/api/jobs', { kind: 'recommendations.train', payload: {}, key: 'demo:recommendations' });
   await api('PUT', '/api/jobs/schedules/recommendations.nightly', { cron: '30 3 * * *', kind: 'recommendations.train', payload: {} });
 
-  return { created: true, segments, coupons: coupons.size, tiered: review.upgraded, templates: templates.size, journeys: journeys.length, trainingJob: job.id };
+  return { created: true, segments, coupons: coupons.size, tiered: review.upgraded, templates: templates.size, journeys: journeys.length, trainingJob: job.id, broadcast };
 }
