@@ -9,7 +9,7 @@ import type { MemberRefs } from '../members/member-refs.ts';
 import type { JobService } from '../jobs/service.ts';
 import type { RecommendationProvider, RecommendedProduct } from '../templates/index.ts';
 import { topSellersProvider } from '../templates/context/providers.ts';
-import { recommendationsRepo, WRITE_CHUNK, type ModelRow, type ServingFilters } from './repo.ts';
+import { CSV_WRITE_CHUNK, recommendationsRepo, WRITE_CHUNK, type ModelRow, type ServingFilters } from './repo.ts';
 import {
   AlsoBoughtQuery, DEFAULT_ALGORITHM, EvaluateBody, MemberRecommendationsQuery, TrainBody,
   type EvaluateInput, type MemberRecommendationsInput, type TrainInput,
@@ -102,7 +102,7 @@ export class RecommendationsService {
       const out = trainAll(interactions, new Map(catalogue.map((c) => [c.product_id, c])), {
         algorithms: body.algorithms, topN: body.top_n, neighbours: body.neighbours, excludeBought: body.exclude_bought,
         trendingHalfLifeDays: body.trending_half_life_days, itemCf: itemCfOptionsOf(body.item_cf), als: alsOptionsOf(body.als), now: this.now().getTime(),
-      }, WRITE_CHUNK);
+      }, store.capabilities.localCsvLoad ? CSV_WRITE_CHUNK : WRITE_CHUNK);
       const trainedAt = this.now().toISOString();
       const models: ModelRow[] = out.results.map((r) => ({
         id: newId('rmod'), algorithm: r.algorithm, params: r.params, status: 'ready', trained_at: trainedAt, duration_ms: r.duration_ms,

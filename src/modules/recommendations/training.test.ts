@@ -31,8 +31,17 @@ describe('trained rows', () => {
     const plan = { algorithms: ['item_cf', 'als'] as const, topN: 2, neighbours: 1, excludeBought: true, trendingHalfLifeDays: 30, itemCf: {}, als: { factors: 4 }, now: 10 };
     const a = trainAll(rows, new Map([['a', { name: 'A', category: 'k' }]]), { ...plan, algorithms: [...plan.algorithms] }, 3);
     const b = trainAll([...rows].reverse(), new Map(), { ...plan, algorithms: [...plan.algorithms] }, 3);
-    const flat = (o: typeof a, k: number) => [...o.results[k]!.rows()].flat();
+    const flat = (o: typeof a, k: number) => [...o.results[k]!.rows()].flatMap((c) => c.rows());
     expect(flat(a, 0)).toEqual(flat(b, 0));
+    // the CSV lines say the same as the rows, chunk by chunk (about 3 rows each, never splitting a member)
+    const chunks = [...a.results[0]!.rows()];
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const c of chunks) {
+      const lines = c.csv().trimEnd().split('\n');
+      expect(lines).toHaveLength(c.length);
+      expect(lines).toEqual(c.rows().map((r) => `"${r.member_id}","item_cf",${r.rank},"${r.product_id}",${r.score}`));
+      expect(new Set(c.rows().map((r) => r.member_id)).size).toBe(c.rows().filter((r) => r.rank === 1).length);
+    }
     const cf = flat(a, 0);
     expect(cf.filter((r) => r.member_id === 'x').map((r) => [r.rank, r.product_id])).toEqual([[1, 'b'], [2, 'c']]);
     expect([...a.neighbours!()].flat().find((r) => r.product_id === 'a')).toMatchObject({ rank: 1, neighbour_id: 'b', buyers_both: 6 });

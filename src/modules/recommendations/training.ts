@@ -6,6 +6,7 @@ import {
 import type { Row } from '../../store/port.ts';
 import type { PurchaseRow, RefundLineRow } from './repo.ts';
 import type { TrainedAlgorithm } from './schema.ts';
+import { csvText, type LineChunk } from './bulk-insert.ts';
 
 /**
  * Net purchases: each (member, product) counts the orders that contained it, minus order lines refunded in full by
@@ -54,7 +55,7 @@ export interface TrainedAlgorithmResult {
   duration_ms: number;
   metrics: Record<string, unknown>;
   /** Rows for member_recommendations, chunked, sorted by member then rank. */
-  rows: () => Iterable<Row[]>;
+  rows: () => Iterable<LineChunk>;
 }
 
 export interface TrainOutput {
@@ -110,20 +111,39 @@ export function trainAll(interactions: Interaction[], catalogue: Map<string, { n
   return { matrix, items, neighbours, results };
 }
 
-function* recommendationRows(m: InteractionMatrix, algorithm: string, top: ReturnType<typeof batchTopN>, chunk: number): Iterable<Row[]> {
-  // sorted by member id so a member's rows sit together on disk (DuckDB zone maps)
+/**
+ * member_recommendations rows (member_id, algorithm, rank, product_id, score) as {@link LineChunk}s of about `chunk`
+ * rows, members sorted by id so a member's rows sit together on disk (DuckDB zone maps). Ids are quoted once each.
+ */
+function* recommendationRows(m: InteractionMatrix, algorithm: string, top: ReturnType<typeof batchTopN>, chunk: number): Iterable<LineChunk> {
   const order = m.users.map((_, u) => u).sort((a, b) => (m.users[a]! < m.users[b]! ? -1 : m.users[a]! > m.users[b]! ? 1 : 0));
-  let rows: Row[] = [];
-  for (const u of order) {
-    for (let k = 0; k < top.count[u]!; k++) {
-      rows.push({ member_id: m.users[u], algorithm, rank: k + 1, product_id: m.items[top.items[u * top.n + k]!], score: Math.round(top.scores[u * top.n + k]! * 1e6) / 1e6 });
-    }
-    if (rows.length >= chunk) {
-      yield rows;
-      rows = [];
-    }
+  const items = m.items.map(csvText);
+  const algo = csvText(algorithm);
+  const score = (u: number, k: number) => Math.round(top.scores[u * top.n + k]! * 1e6) / 1e6;
+  for (let from = 0; from < order.length; ) {
+    let to = from, length = 0;
+    while (to < order.length && (length === 0 || length + top.count[order[to]!]! <= chunk)) length += top.count[order[to++]!]!;
+    const members = order.slice(from, to);
+    from = to;
+    yield {
+      length,
+      csv() {
+        const lines: string[] = [];
+        for (const u of members) {
+          const head = csvText(m.users[u]!) + ',' + algo + ',';
+          for (let k = 0; k < top.count[u]!; k++) lines.push(head + (k + 1) + ',' + items[top.items[u * top.n + k]!] + ',' + score(u, k));
+        }
+        return lines.join('\n') + '\n';
+      },
+      rows() {
+        const rows: Row[] = [];
+        for (const u of members) {
+          for (let k = 0; k < top.count[u]!; k++) rows.push({ member_id: m.users[u], algorithm, rank: k + 1, product_id: m.items[top.items[u * top.n + k]!], score: score(u, k) });
+        }
+        return rows;
+      },
+    };
   }
-  if (rows.length) yield rows;
 }
 
 function* neighbourRows(m: InteractionMatrix, model: ItemCfModel, n: number, chunk: number): Iterable<Row[]> {
