@@ -447,6 +447,7 @@ describe('web console [duckdb, chromium]', () => {
     await shot(page, 'broadcast-report', true);
     await page.goto(url + '/engagement/broadcasts');
     await page.getByTestId('broadcasts-table').getByText('开业问候群发').waitFor();
+    await page.getByTestId('broadcasts-table').getByText('e2e-hook · webhook').waitFor(); // the channel by name
     await page.close();
   });
 

@@ -13,12 +13,14 @@ import { EditDraftModal, SendTestModal } from './BroadcastDialogs';
 import { LIVE, ProgressBar, StatusTag, usePoll } from './BroadcastStatus';
 import { CampaignReportView } from './CampaignReportView';
 import { useJt } from './journey-strings';
+import { useChannelLabels } from './BroadcastFields';
 
 const isTerminal = (s?: string) => s === 'completed' || s === 'cancelled' || s === 'failed';
 
 export function BroadcastDetail() {
   const { id = '' } = useParams();
   const { t, num, dt } = useI18n();
+  const channelLabel = useChannelLabels();
   const { message } = App.useApp();
   const [params, setParams] = useSearchParams();
   const windowDays = Number(params.get('window') ?? '') || undefined;
@@ -72,7 +74,7 @@ export function BroadcastDetail() {
             {dialog === 'test' ? <SendTestModal id={x.id} onClose={() => setDialog(null)} /> : null}
             {dialog === 'edit' ? <EditDraftModal b={x} onClose={() => setDialog(null)} onSaved={() => { setDialog(null); reloadAll(); }} /> : null}
             <Descriptions size="small" column={3}>
-              <Descriptions.Item label={t('broadcasts.channel')}>{x.channel_type}</Descriptions.Item>
+              <Descriptions.Item label={t('broadcasts.channel')}>{channelLabel(x.channel_id, x.channel_type)}</Descriptions.Item>
               <Descriptions.Item label={t('broadcasts.purpose')}>{t(`broadcasts.purpose.${x.purpose ?? 'marketing'}` as 'broadcasts.purpose.marketing')}</Descriptions.Item>
               <Descriptions.Item label={t('broadcasts.holdout')}>{pct(x.holdout_share ?? 0, num)}</Descriptions.Item>
               <Descriptions.Item label={t('broadcasts.schedule')}>{scheduleText(x.schedule, t, dt)}</Descriptions.Item>

@@ -20,6 +20,15 @@ export function useFormOptions() {
   }, []);
 }
 
+/** Channel id → "name · type" for broadcast lists and details (the broadcast itself carries only id and type). */
+export function useChannelLabels(): (id: string | null | undefined, type: string | null | undefined) => string {
+  const channels = useLoad((signal) => api('get', '/api/messaging/channels', { signal }), []);
+  return (id, type) => {
+    const c = channels.data?.data.find((x) => x.id === id);
+    return c ? `${c.name} · ${c.type}` : type ?? '—';
+  };
+}
+
 /** Name, audience, template, channel, purpose, holdout, rate and schedule: validated before submit. */
 export function BroadcastFields({ form, options, loading }: { form: FormInstance<CreateValues>; options?: FormOptions; loading: boolean }) {
   const { t, num } = useI18n();

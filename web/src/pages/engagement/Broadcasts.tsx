@@ -10,9 +10,11 @@ import { Async, useLoad } from '../../components/state';
 import { PageHead } from '../../components/forms';
 import { useAuth } from '../../auth';
 import { LIVE, ProgressBar, STATUSES, StatusTag, usePoll } from './BroadcastStatus';
+import { useChannelLabels } from './BroadcastFields';
 
 export function Broadcasts() {
   const { t, num, dt } = useI18n();
+  const channelLabel = useChannelLabels();
   const { can } = useAuth(); // actions only for who may take them (docs/permissions.md)
   const [params, setParams] = useSearchParams();
   const status = params.get('status') ?? '';
@@ -44,7 +46,7 @@ export function Broadcasts() {
               columns={[
                 { title: t('common.name'), dataIndex: 'name', render: (n: string, b) => <Link to={`/engagement/broadcasts/${b.id}`}>{n}</Link> },
                 { title: t('common.status'), dataIndex: 'status', render: (s: string) => <StatusTag status={s} /> },
-                { title: t('broadcasts.channel'), dataIndex: 'channel_type' },
+                { title: t('broadcasts.channel'), dataIndex: 'channel_type', render: (type: string, b) => channelLabel(b.channel_id, type) },
                 { title: t('broadcasts.audience'), dataIndex: 'audience_count', align: 'right', render: (n: number | null) => num(n) },
                 { title: t('broadcasts.progress'), width: 260, render: (_, b) => <ProgressBar p={b.progress} /> },
                 { title: t('common.createdAt'), dataIndex: 'created_at', render: (v: string) => dt(v) },
