@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../server/services.ts';
 import { actorOf, workspaceOf } from '../../server/auth.ts';
-import { AckBody, AlertListQuery, EvaluateAllBody, EvaluateBody, IdParam, MonitorCreate, MonitorPatch, periodKey, ResolveBody } from './schema.ts';
+import { AckBody, AlertListQuery, EvaluateAllBody, EvaluateBody, IdParam, MonitorCreate, MonitorPatch, periodKey, RecipientUsers, ResolveBody } from './schema.ts';
 
 const actor = (req: FastifyRequest) => {
   const a = actorOf(req);
@@ -23,6 +23,13 @@ export function alertRoutes(s: Services): FastifyPluginAsync {
     app.get('/api/alerts/metrics', { schema: { tags, summary: 'The metrics monitors can watch (ids, zh/en names, units, params)' } }, async () => ({ data: s.alerts.metrics() }));
 
     app.get('/api/alerts/monitors', { schema: { tags, summary: 'List monitors' } }, async (req) => ({ data: await s.alerts.listMonitors(workspaceOf(req)) }));
+
+    // Whoever may read monitors may choose users as recipients; listing users in full stays with admins (/api/users).
+    app.get('/api/alerts/recipients/users', { schema: { tags, summary: 'Console users to choose as recipients: username, name, role, disabled, has_email (no addresses)', response: { 200: RecipientUsers } } }, async (req) => ({
+      data: (await s.access.listUsers(workspaceOf(req))).map((u) => ({
+        id: u.id, username: u.username, display_name: u.display_name, role: u.role, disabled: Boolean(u.disabled_at), has_email: Boolean(u.email),
+      })),
+    }));
 
     app.post('/api/alerts/monitors', { schema: { tags, summary: 'Create a monitor (metric + rule + granularity day|hour + schedule + recipients and channels); default schedule 5 9 * * * (daily) or 5 * * * * (hourly)', body: MonitorCreate } }, async (req, reply) =>
       reply.status(201).send(await s.alerts.createMonitor(workspaceOf(req), req.body)),

@@ -114,3 +114,15 @@ export const AckBody = z.object({ note: z.string().trim().max(2000).optional() }
 export const ResolveBody = z.object({ note: z.string().trim().min(1).max(2000) }).strict();
 
 export const IdParam = z.object({ id: z.string().min(1).max(100) }).strict();
+
+/** A console user as an alert recipient: enough to choose one (no email address: it is personal data). */
+export const RecipientUser = z.object({
+  id: z.string(),
+  username: z.string(),
+  display_name: z.string().nullable(),
+  role: z.string(),
+  /** Disabled users and users without an email are skipped at send time. */
+  disabled: z.boolean(),
+  has_email: z.boolean(),
+});
+export const RecipientUsers = z.object({ data: z.array(RecipientUser) });

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { forEachStore } from '../../../test/support/stores.ts';
-import { adminRequests, createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { adminRequests, asRole, createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { startHttpSink, type HttpSink } from '../messaging/testing/http-sink.ts';
 
 const D = '2024-06-03';
@@ -92,5 +92,19 @@ forEachStore('alerts: console users as recipients', (ctx) => {
     const patch = await api('PATCH', `/api/alerts/monitors/${m.id}`, { recipients: [{ user: eve.id }, { user: stranger.username }] });
     expect([patch.statusCode, patch.json().code, patch.json().field]).toEqual([400, 'alert.recipient_unknown', 'recipients.1.user']);
     expect(await ok('PATCH', `/api/alerts/monitors/${m.id}`, { recipients: [{ user: eve.id }] })).toMatchObject({ recipients: [{ user: eve.id }] });
+  });
+
+  it('lists users to choose from for whoever may read monitors, without their addresses', async () => {
+    const ws = t.workspaceId;
+    await user(ws, 'erin', { email: 'erin@example.com', display_name: '值班 Erin' });
+    await user(ws, 'frank');
+    const r = await t.app.inject({ url: '/api/alerts/recipients/users', headers: await asRole(t, 'operator') });
+    expect(r.statusCode, r.body).toBe(200);
+    const byName = new Map((r.json().data as Array<Record<string, unknown>>).map((u) => [u.username, u]));
+    expect(byName.get(name('erin'))).toMatchObject({ display_name: '值班 Erin', role: 'operator', disabled: false, has_email: true });
+    expect(byName.get(name('frank'))).toMatchObject({ has_email: false });
+    expect(r.body).not.toContain('erin@example.com');
+    // the full user list stays with admins
+    expect((await t.app.inject({ url: '/api/users', headers: await asRole(t, 'operator') })).statusCode).toBe(403);
   });
 });

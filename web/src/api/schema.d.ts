@@ -623,6 +623,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/alerts/recipients/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Console users to choose as recipients: username, name, role, disabled, has_email (no addresses) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                disabled: boolean;
+                                display_name: string | null;
+                                has_email: boolean;
+                                id: string;
+                                role: string;
+                                username: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analytics/channels": {
         parameters: {
             query?: never;

@@ -97,7 +97,7 @@ export function MonitorForm({ monitor, onClose, onSaved }: { monitor: Monitor | 
     const [metrics, staff, users, channels] = await Promise.all([
       api('get', '/api/alerts/metrics', { signal }) as unknown as Promise<{ data: MetricDef[] }>,
       (api('get', '/api/staff', { signal }) as unknown as Promise<{ data: Array<{ id: string; name: string; userid: string | null }> }>).catch(() => ({ data: [] })),
-      api('get', '/api/users', { signal }).catch(() => ({ data: [] })), // admins only: others get an empty list
+      api('get', '/api/alerts/recipients/users', { signal }).catch(() => ({ data: [] })),
       api('get', '/api/messaging/channels', { signal }).catch(() => ({ data: [] })),
     ]);
     return { metrics: metrics.data, staff: staff.data, users: users.data, channels: channels.data };
@@ -212,7 +212,7 @@ export function MonitorForm({ monitor, onClose, onSaved }: { monitor: Monitor | 
                 mode="multiple"
                 optionFilterProp="label"
                 data-testid="monitor-users"
-                options={(options.data?.users ?? []).map((u) => ({ value: u.username, label: u.display_name ? `${u.display_name} (${u.username})` : u.username, disabled: Boolean(u.disabled_at) }))}
+                options={(options.data?.users ?? []).map((u) => ({ value: u.username, label: u.display_name ? `${u.display_name} (${u.username})` : u.username, disabled: u.disabled || !u.has_email }))}
               />
             </Form.Item>
           </Col>
