@@ -163,8 +163,10 @@ describe.skipIf(!mount)('a full disk under siyu serve [duckdb]', () => {
     fillUp(filler);
     const ackedAtFull = client.acked.size;
     await until('ingest to be refused', () => client.refused.length >= 5);
-    // API writes are refused the same way; reads still work; the server is alive.
-    const write = await request(server.url, 'POST', '/api/members', bearer(adminKey), { user_id: 'full-api', name: 'x'.repeat(400), city: 'y'.repeat(400) });
+    // API writes are refused the same way; reads still work; the server is alive. The write is bigger than any slack
+    // left in the database files' last allocated pages (a small one can still fit there, and then rightly succeeds).
+    const big = { note: randomBytes(32_000).toString('hex') };
+    const write = await request(server.url, 'POST', '/api/members', bearer(adminKey), { user_id: 'full-api', name: 'x'.repeat(400), city: 'y'.repeat(400), attributes: big });
     expect(write.status, JSON.stringify(write.body)).toBe(503);
     expect(write.body.code).toBe('store.disk_full');
     expect((await request(server.url, 'GET', '/api/members?limit=1', bearer(adminKey))).status).toBe(200);
