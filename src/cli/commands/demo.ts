@@ -117,8 +117,7 @@ function banner(url: string, adminKey: string, writeKey: string, s: DemoSummary,
   out(`  Write key:    ${writeKey}   (Segment-style: HTTP basic auth username)`);
   if (s.sample) out(`  Try member:   ${s.sample.name ?? ''} ${ref} — ${s.sample.orders} orders`);
   if (showcase?.created) {
-    // A segment on recommendations fills when the training (queued on the worker) commits.
-    const size = (x: { name: string; members: number }) => (x.members === 0 && x.name === '可能想喝咖啡' ? '(after training)' : fmt(x.members));
+    const size = (x: ShowcaseResult['segments'][number]) => (x.afterTraining && x.members === 0 ? '(after training)' : fmt(x.members));
     out(`  Segments:     ${showcase.segments.map((x) => `${x.name} ${size(x)}`).join(' · ')}`);
     out(`  Messages:     go to ${INBOX_CHANNEL} (a webhook inbox on this machine: nothing leaves it); a broadcast to 果茶党高消费 with a 10% holdout is scheduled (marketing quiet hours 21:00–09:00 hold it back at night), 3 draft journeys wait to be published`);
     out('  Training:     product recommendations on the worker (under a minute at demo size), nightly at 03:30 afterwards');

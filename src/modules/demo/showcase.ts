@@ -9,7 +9,8 @@ export type DemoApi = <T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PU
 export interface ShowcaseResult {
   /** false when the workspace already had segments (a restarted demo): nothing was created. */
   created: boolean;
-  segments: Array<{ name: string; members: number }>;
+  /** `afterTraining`: the segment reads the recommendations, so it fills when the queued training commits. */
+  segments: Array<{ name: string; members: number; afterTraining: boolean }>;
   coupons: number;
   /** Members the launch review placed above the lowest tier. */
   tiered: number;
@@ -53,6 +54,7 @@ export const SHOWCASE_SEGMENTS = [
   { name: '7 天内生日', description: '生日旅程与生日券的受众', rule: { attribute: 'birthday', op: 'anniversary_within_days', value: 7 } },
   {
     name: '可能想喝咖啡',
+    afterTraining: true,
     description: '推荐模型前 5 名里有咖啡、但近 90 天没买过咖啡的会员（训练完成后自动更新）',
     rule: {
       and: [
@@ -124,9 +126,10 @@ export async function seedShowcase(api: DemoApi, asOf: string, now = new Date(),
   const segments: ShowcaseResult['segments'] = [];
   const segmentIds = new Map<string, string>();
   for (const s of SHOWCASE_SEGMENTS) {
-    const made = await api<{ id: string; member_count: number | null }>('POST', '/api/segments', { ...s, kind: 'dynamic' });
+    const { afterTraining, ...body } = { afterTraining: false, ...s };
+    const made = await api<{ id: string; member_count: number | null }>('POST', '/api/segments', { ...body, kind: 'dynamic' });
     segmentIds.set(s.name, made.id);
-    segments.push({ name: s.name, members: made.member_count ?? 0 });
+    segments.push({ name: s.name, members: made.member_count ?? 0, afterTraining });
   }
 
   const coupons = new Map<string, string>();
