@@ -4,7 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startConsole, type ConsoleHarness } from './console-harness.ts';
-import { shiftDate } from '../../src/core/alerts/evaluate.ts';
+import { dailyWithSpike, insertTrackEvents } from '../../src/modules/alerts/testing.ts';
 
 vi.setConfig({ testTimeout: 180_000 });
 const D = '2024-06-03';
@@ -14,15 +14,7 @@ describe('risk alerts console [duckdb, chromium]', () => {
 
   beforeAll(async () => {
     h = await startConsole(async ({ store, t }) => {
-      const rows: Array<{ id: string; ts: string }> = [];
-      for (let i = 35; i >= 0; i--) {
-        const date = shiftDate(D, -i);
-        for (let k = 0; k < (i === 0 ? 40 : 5); k++) rows.push({ id: `c-${date}-${k}`, ts: `${date}T04:00:00.000Z` });
-      }
-      await store.exec(
-        `INSERT INTO events (workspace_id, message_id, type, name, ts, received_at) SELECT $2, id, 'track', 'complaint', ts, ts FROM ${store.jsonRows(1, [{ name: 'id', type: 'text' }, { name: 'ts', type: 'timestamptz' }], 'r')}`,
-        [JSON.stringify(rows), t.workspaceId],
-      );
+      await insertTrackEvents(store, t.workspaceId, 'complaint', dailyWithSpike(D, 35, 5, 40, 'c'));
       const m = await t.services.alerts.createMonitor(t.workspaceId, {
         name: '客诉激增', metric: 'event_count', params: { event: 'complaint' }, rule: { type: 'anomaly', direction: 'up', weeks: 4, min_history: 3, bands: { warning: 3, critical: 5 }, min_volume: 0 },
         recovery_periods: 1, cooldown_minutes: 360, schedule: null, recipients: [], channels: [], enabled: true,

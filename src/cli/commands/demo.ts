@@ -15,7 +15,7 @@ import { demoSummary, type DemoSummary } from '../../modules/demo/summary.ts';
 import { waitForSignal } from './serve.ts';
 import { seedDemoAlerts } from '../../modules/alerts/demo.ts';
 import { preparePii } from '../../modules/pii/setup.ts';
-import { connectInbox, INBOX_CHANNEL, seedShowcase, type DemoApi, type ShowcaseResult } from '../../modules/demo/showcase.ts';
+import { connectInbox, INBOX_CHANNEL, injectApi, seedShowcase, type ShowcaseResult } from '../../modules/demo/showcase.ts';
 import { startDemoInbox, type DemoInbox } from '../../modules/demo/inbox.ts';
 import type { RunningServer } from '../../server/serve.ts';
 
@@ -87,11 +87,7 @@ async function ensureDemo(store: Store, opts: { members?: string; seed?: string;
  * through the server's own routes as the admin key; a restarted demo keeps what it has. Never fails the demo.
  */
 async function setUpShowcase(server: RunningServer, adminKey: string, inbox: DemoInbox): Promise<ShowcaseResult | null> {
-  const api: DemoApi = async (method, url, body) => {
-    const r = await server.app.inject({ method, url, headers: { authorization: `Bearer ${adminKey}` }, ...(body !== undefined ? { payload: body as object } : {}) });
-    if (r.statusCode >= 300) throw new Error(`${method} ${url}: ${r.statusCode} ${r.body.slice(0, 300)}`);
-    return (r.body ? r.json() : null) as never;
-  };
+  const api = injectApi(server.app, adminKey);
   const marker = await demoMarker(server.services.store, DEFAULT_WORKSPACE);
   const asOf = /end=(\d{4}-\d{2}-\d{2})/.exec(marker?.description ?? '')?.[1];
   if (!asOf) return null;

@@ -7,22 +7,14 @@ import { adminRequests, asRole, createTestApp, type TestApp } from '../../../tes
 import { startHttpSink, type HttpSink } from '../messaging/testing/http-sink.ts';
 import { shiftDate } from '../../core/alerts/evaluate.ts';
 import type { Store } from '../../store/port.ts';
+import { insertTrackEvents } from './testing.ts';
 
 const D = '2024-06-03'; // a Monday
 
 /** Inserts `n` events named `name` at local noon (Asia/Shanghai) of `date`. */
 async function events(store: Store, ws: string, date: string, name: string, n: number, properties: Record<string, unknown> = {}) {
-  if (n === 0) return;
   const ts = `${date}T04:00:00.000Z`;
-  const rows = Array.from({ length: n }, (_, i) => ({ workspace_id: ws, message_id: `${name}-${date}-${Math.random().toString(36).slice(2)}-${i}`, type: 'track', name, properties, ts }));
-  await store.exec(
-    `INSERT INTO events (workspace_id, message_id, type, name, properties, ts, received_at)
-     SELECT workspace_id, message_id, type, name, properties, ts, ts FROM ${store.jsonRows(1, [
-       { name: 'workspace_id', type: 'text' }, { name: 'message_id', type: 'text' }, { name: 'type', type: 'text' }, { name: 'name', type: 'text' },
-       { name: 'properties', type: 'json' }, { name: 'ts', type: 'timestamptz' },
-     ], 'r')}`,
-    [JSON.stringify(rows)],
-  );
+  await insertTrackEvents(store, ws, name, Array.from({ length: n }, (_, i) => ({ id: `${name}-${date}-${Math.random().toString(36).slice(2)}-${i}`, ts, properties })));
 }
 
 forEachStore('alerts lifecycle', (ctx) => {

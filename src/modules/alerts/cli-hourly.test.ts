@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
 import { cliRunner, dbArgsOf, withStore } from '../../../test/support/cli.ts';
 import { DEFAULT_WORKSPACE } from '../workspaces/service.ts';
+import { insertTrackEvents } from './testing.ts';
 
 const H10 = '2024-06-03T10:00';
 
@@ -17,9 +18,7 @@ describe.each(ENGINES)('siyu alerts, hourly [%s]', (engine) => {
       await store.exec(`INSERT INTO workspaces (id, name) VALUES ($1, 'Default') ON CONFLICT DO NOTHING`, [DEFAULT_WORKSPACE]);
       // 20 bad reviews between 10:00 and 11:00 Asia/Shanghai (02:00–03:00 UTC), 3 in the hour before.
       const instants = [...Array.from({ length: 20 }, (_, k) => `2024-06-03T02:${String(k * 2).padStart(2, '0')}:00Z`), '2024-06-03T01:00:00Z', '2024-06-03T01:10:00Z', '2024-06-03T01:20:00Z'];
-      for (const [i, ts] of instants.entries()) {
-        await store.exec(`INSERT INTO events (workspace_id, message_id, type, name, ts, received_at) VALUES ($1, $2, 'track', 'bad_review', $3::TIMESTAMPTZ, $3::TIMESTAMPTZ)`, [DEFAULT_WORKSPACE, `r${i}`, ts]);
-      }
+      await insertTrackEvents(store, DEFAULT_WORKSPACE, 'bad_review', instants.map((ts, i) => ({ id: `r${i}`, ts })));
     });
   });
   afterAll(async () => {

@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, ENGINES, type TestDb } from '../../../test/support/stores.ts';
 import { cliRunner, dbArgsOf, withStore } from '../../../test/support/cli.ts';
-import { shiftDate } from '../../core/alerts/evaluate.ts';
 import { DEFAULT_WORKSPACE } from '../workspaces/service.ts';
+import { dailyWithSpike, insertTrackEvents } from './testing.ts';
 import { parseRecipient, ruleOf } from '../../cli/commands/alerts.ts';
 
 const D = '2024-06-03';
@@ -16,15 +16,7 @@ describe.each(ENGINES)('siyu alerts [%s]', (engine) => {
     db = await createTestDb(engine);
     await withStore(db, async (store) => {
       await store.exec(`INSERT INTO workspaces (id, name) VALUES ($1, 'Default') ON CONFLICT DO NOTHING`, [DEFAULT_WORKSPACE]);
-      const rows: Array<{ id: string; ts: string }> = [];
-      for (let i = 28; i >= 0; i--) {
-        const date = shiftDate(D, -i);
-        for (let k = 0; k < (i === 0 ? 30 : 3); k++) rows.push({ id: `r-${date}-${k}`, ts: `${date}T04:00:00.000Z` });
-      }
-      await store.exec(
-        `INSERT INTO events (workspace_id, message_id, type, name, ts, received_at) SELECT $2, id, 'track', 'bad_review', ts, ts FROM ${store.jsonRows(1, [{ name: 'id', type: 'text' }, { name: 'ts', type: 'timestamptz' }], 'r')}`,
-        [JSON.stringify(rows), DEFAULT_WORKSPACE],
-      );
+      await insertTrackEvents(store, DEFAULT_WORKSPACE, 'bad_review', dailyWithSpike(D, 28, 3, 30, 'r'));
     });
   });
   afterAll(async () => {

@@ -9,20 +9,16 @@ import { startHttpSink, type HttpSink } from '../messaging/testing/http-sink.ts'
 import { shiftDays, shiftPeriod } from '../../core/alerts/periods.ts';
 import { localHourOf, localHourUtc } from '../analytics/calendar.ts';
 import type { Store } from '../../store/port.ts';
+import { insertTrackEvents } from './testing.ts';
 
 const TZ = 'Asia/Shanghai';
 const H = (hh: number) => `2024-06-03T${String(hh).padStart(2, '0')}:00`; // a Monday, local hours
 
 /** Inserts `n` events named `name` spread over the local hour `hour` (Asia/Shanghai). */
 async function events(store: Store, ws: string, hour: string, name: string, n: number) {
-  if (n === 0) return;
   const start = Date.parse(localHourUtc(hour, TZ));
   const rows = Array.from({ length: n }, (_, i) => ({ id: `${name}-${hour}-${Math.random().toString(36).slice(2)}-${i}`, ts: new Date(start + ((i * 997) % 3600) * 1000).toISOString() }));
-  await store.exec(
-    `INSERT INTO events (workspace_id, message_id, type, name, ts, received_at)
-     SELECT $2, id, 'track', $3, ts, ts FROM ${store.jsonRows(1, [{ name: 'id', type: 'text' }, { name: 'ts', type: 'timestamptz' }], 'r')}`,
-    [JSON.stringify(rows), ws, name],
-  );
+  await insertTrackEvents(store, ws, name, rows);
 }
 
 forEachStore('hourly alerts', (ctx) => {

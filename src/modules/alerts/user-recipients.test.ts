@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { forEachStore } from '../../../test/support/stores.ts';
 import { adminRequests, asRole, createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { startHttpSink, type HttpSink } from '../messaging/testing/http-sink.ts';
+import { insertTrackEvents } from './testing.ts';
 
 const D = '2024-06-03';
 const RULE = { type: 'static', op: 'above', thresholds: { warning: 10 } };
@@ -24,10 +25,7 @@ forEachStore('alerts: console users as recipients', (ctx) => {
     t = await createTestApp(ctx.store);
     sink = await startHttpSink();
     const ts = `${D}T04:00:00.000Z`;
-    await ctx.store.exec(
-      `INSERT INTO events (workspace_id, message_id, type, name, ts, received_at) SELECT $2, id, 'track', 'outage', $3::TIMESTAMPTZ, $3::TIMESTAMPTZ FROM ${ctx.store.jsonRows(1, [{ name: 'id', type: 'text' }], 'r')}`,
-      [JSON.stringify(Array.from({ length: 20 }, (_, i) => ({ id: `o-${i}` }))), t.workspaceId, ts],
-    );
+    await insertTrackEvents(ctx.store, t.workspaceId, 'outage', Array.from({ length: 20 }, (_, i) => ({ id: `o-${i}`, ts })));
     await ok('POST', '/api/messaging/channels', { name: 'ops-hook', type: 'webhook', config: { url: sink.url + '/alerts' }, options: { retries: 0, timeout_ms: 3000 } }, 201);
   });
   afterAll(async () => {

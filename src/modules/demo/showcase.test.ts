@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { forEachStore } from '../../../test/support/stores.ts';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { generateDemo } from './generator.ts';
-import { INBOX_CHANNEL, SHOWCASE_SEGMENTS, connectInbox, seedShowcase, type DemoApi } from './showcase.ts';
+import { INBOX_CHANNEL, SHOWCASE_SEGMENTS, connectInbox, injectApi, seedShowcase, type DemoApi } from './showcase.ts';
 import { startDemoInbox, type DemoInbox } from './inbox.ts';
 
 forEachStore('demo showcase', (ctx) => {
@@ -20,11 +20,7 @@ forEachStore('demo showcase', (ctx) => {
     ws = 'ws_showcase_' + randomBytes(3).toString('hex');
     await generateDemo(ctx.store, { workspaceId: ws, members: 600, seed: 'showcase', endDate });
     const key = await t.services.workspaces.createKey(ws, 'admin');
-    api = async (method, url, body) => {
-      const r = await t.app.inject({ method, url, headers: { authorization: `Bearer ${key.secret}` }, ...(body !== undefined ? { payload: body as object } : {}) });
-      if (r.statusCode >= 300) throw new Error(`${method} ${url}: ${r.statusCode} ${r.body}`);
-      return (r.body ? r.json() : null) as never;
-    };
+    api = injectApi(t.app, key.secret);
   }, 120_000);
   afterAll(async () => {
     await t?.app.close();

@@ -1,10 +1,21 @@
 // The demo brand's operations setup: what a brand's team would have configured after a few weeks with Siyu —
 // scores and a CLV fit, segments, coupons, a loyalty programme, message templates, draft journeys from the standard
-// plays and a recommendation training — so every console page opens on real figures instead of an empty list.
+// plays, a broadcast (to the demo's local inbox) and a recommendation training — so every console page opens on real
+// figures instead of an empty list.
 // Everything goes through the public HTTP API (the same calls an integration makes) and happens once per workspace.
+import type { FastifyInstance } from 'fastify';
 
 /** One API call as the demo's admin; throws on a non-2xx answer. */
 export type DemoApi = <T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) => Promise<T>;
+
+/** A {@link DemoApi} through the app's own routes (`inject`: no socket) with `key` as the bearer. */
+export function injectApi(app: Pick<FastifyInstance, 'inject'>, key: string): DemoApi {
+  return async (method, url, body) => {
+    const r = await app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(body !== undefined ? { payload: body as object } : {}) });
+    if (r.statusCode >= 300) throw new Error(`${method} ${url}: ${r.statusCode} ${r.body.slice(0, 300)}`);
+    return (r.body ? r.json() : null) as never;
+  };
+}
 
 export interface ShowcaseResult {
   /** false when the workspace already had segments (a restarted demo): nothing was created. */

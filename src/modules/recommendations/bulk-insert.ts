@@ -10,7 +10,7 @@ const DUCK_TYPES: Partial<Record<JsonColumn['type'], string>> = { text: 'VARCHAR
 
 function csvField(v: unknown, type: JsonColumn['type']): string {
   if (v === null || v === undefined) return '';
-  if (type === 'text') return '"' + String(v).replaceAll('"', '""') + '"';
+  if (type === 'text') return csvText(String(v));
   return String(v);
 }
 
