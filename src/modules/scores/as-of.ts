@@ -20,12 +20,18 @@ export function isIsoDate(s: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
 
+/** As-of dates a run accepts: runs count days after as_of too, so year 9999 would step past what ISO strings hold. */
+const EARLIEST = '1900-01-01';
+const LATEST = '2999-12-31';
+
 /**
- * Checks an as-of date from a request: `code` (e.g. `rfm.as_of_invalid`) names the field when it is not a date.
+ * Checks an as-of date from a request: `code` (e.g. `rfm.as_of_invalid`) names the field when it is not a date, or
+ * not between 1900-01-01 and 2999-12-31.
  * @example checkDate('2024-02-30', 'rfm.as_of_invalid', 'as_of') // throws invalid_data, field as_of
  */
 export function checkDate(value: string, code: string, field: string): string {
   if (!isIsoDate(value)) throw invalid(code, `${field}: "${value}" is not a real calendar date YYYY-MM-DD`, field);
+  if (value < EARLIEST || value > LATEST) throw invalid(code, `${field}: ${value} is outside ${EARLIEST} … ${LATEST}`, field);
   return value;
 }
 

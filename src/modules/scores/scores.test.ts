@@ -139,6 +139,7 @@ forEachStore('scores', (ctx) => {
     it('refuses bad input with the field named', async () => {
       const cases: Array<[unknown, string, string]> = [
         [{ as_of: '2024-02-30' }, 'rfm.as_of_invalid', 'as_of'],
+        [{ as_of: '9999-12-31' }, 'rfm.as_of_invalid', 'as_of'], // the route fuzzer's 500 on PostgreSQL
         [{ as_of: '2024-03-31', config: { split: 'mode' } }, 'rfm.invalid_config', 'config.split'],
         [{ as_of: '2024-03-31', config: { scoring: { r: [1, 2, 3, 4], f: [1, 2, 3, 4], m: [1, 2, 5, 3] } } }, 'rfm.invalid_config', 'config.scoring.m'],
         [{ as_of: '2024-03-31', config: { bogus: 1 } }, 'rfm.unknown_field', 'config.bogus'],
@@ -150,6 +151,8 @@ forEachStore('scores', (ctx) => {
         const r = await api('POST', '/api/rfm/compute', payload);
         expect([r.status, r.body.code, r.body.field], JSON.stringify(payload)).toEqual([400, code, field]);
       }
+      const far = await api('POST', '/api/lifecycle/compute', { as_of: '9999-12-31' });
+      expect([far.status, far.body.code, far.body.field]).toEqual([400, 'lifecycle.as_of_invalid', 'as_of']);
       const q = await api('GET', '/api/rfm/members?segment=nobody');
       expect([q.status, q.body.field]).toEqual([400, 'querystring.segment']);
       expect((await api('GET', '/api/members/user_id:ghost/scores')).status).toBe(404);
